@@ -64,6 +64,12 @@ impl Deref for PhpStr {
     }
 }
 
+impl std::borrow::Borrow<[u8]> for PhpStr {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl AsRef<[u8]> for PhpStr {
     fn as_ref(&self) -> &[u8] {
         &self.0

@@ -1,0 +1,12 @@
+//! rhvm: a PHP 8.2 runtime server in Rust, in the line of HHVM.
+//!
+//! # Layout
+//!
+//! - `vm`: the PHP engine (lexer, parser, compiler, bytecode, interpreter, values,
+//!   builtins). Knows nothing of servers.
+//! - `cli`: the `rhvm` command line (php-cli compatible `run`).
+//!
+//! `fcgi` (FastCGI codec), `actors` (server), `jit` (Cranelift) arrive with their issues.
+
+pub mod cli;
+pub mod vm;

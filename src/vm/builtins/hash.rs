@@ -1,0 +1,6 @@
+//! Hashes and encodings: md5, sha1, crc32, hash(), base64, bin2hex, urlencode, ...
+
+use super::BuiltinDef;
+
+/// The builtins of this family.
+pub const FUNCTIONS: &[BuiltinDef] = &[];

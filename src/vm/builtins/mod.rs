@@ -1,0 +1,226 @@
+//! The registry of built-in PHP functions.
+//!
+//! Each family lives in its own module and exports `FUNCTIONS: &[BuiltinDef]`. A builtin is
+//! declared with its PHP stub signature (`sig`), parsed once into `Params`: the interpreter
+//! uses it for arity errors, named arguments, by-reference parameters and PHP's exact
+//! argument type coercion (`coerce.rs`) before the Rust function runs. So a builtin receives
+//! arguments already converted to the declared types: a `string` parameter is a
+//! `Value::Str`, an `int` an `Value::Int`, `?int` an int or `Null`, a by-reference parameter
+//! a `Value::Ref`. An optional parameter that was not passed is absent (the slice is
+//! shorter) or, when later named arguments skipped it, `Value::Undef`; `args::opt` treats
+//! both as "not given".
+//!
+//! Functions that need the interpreter's internals (`func_get_args`, `compact`, `extract`,
+//! `ob_*`, `call_user_func`, `define`, ...) are not here: the interpreter implements them.
+
+pub mod args;
+pub mod arrays;
+pub mod format;
+pub mod hash;
+pub mod json;
+pub mod math;
+pub mod pcre;
+pub mod string;
+pub mod var;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::coerce::TypeSpec;
+use super::error::PhpResult;
+use super::host::Host;
+use super::value::Value;
+
+/// The Rust side of a builtin: the host and the (coerced) arguments.
+pub type BuiltinFn = fn(&mut dyn Host, &[Value]) -> PhpResult<Value>;
+
+/// A builtin function's declaration.
+pub struct BuiltinDef {
+    /// The PHP name (lower case).
+    pub name: &'static str,
+    /// The parameter list in PHP stub syntax, e.g.
+    /// `"string $haystack, string $needle, int $offset = 0"`, `"array &$array, mixed ...$values"`.
+    pub sig: &'static str,
+    pub func: BuiltinFn,
+}
+
+/// One parsed parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    /// `None` for untyped (`mixed`) parameters.
+    pub ty: Option<TypeSpec>,
+    pub by_ref: bool,
+    pub optional: bool,
+    pub variadic: bool,
+}
+
+/// A builtin ready to call.
+pub struct Builtin {
+    pub name: &'static str,
+    pub params: Vec<Param>,
+    /// Minimum number of arguments.
+    pub min_args: usize,
+    /// Maximum number of arguments (`usize::MAX` with a variadic).
+    pub max_args: usize,
+    pub func: BuiltinFn,
+}
+
+/// Every builtin of every family, in registration order.
+fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
+    [
+        arrays::FUNCTIONS,
+        format::FUNCTIONS,
+        hash::FUNCTIONS,
+        json::FUNCTIONS,
+        math::FUNCTIONS,
+        pcre::FUNCTIONS,
+        string::FUNCTIONS,
+        var::FUNCTIONS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The table of builtins by lower-case name, built on first use.
+pub fn table() -> &'static HashMap<&'static str, Builtin> {
+    static TABLE: OnceLock<HashMap<&'static str, Builtin>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        all_defs()
+            .map(|def| {
+                let params = parse_sig(def.sig);
+                let min_args = params
+                    .iter()
+                    .take_while(|p| !p.optional && !p.variadic)
+                    .count();
+                let max_args = if params.iter().any(|p| p.variadic) {
+                    usize::MAX
+                } else {
+                    params.len()
+                };
+                (
+                    def.name,
+                    Builtin {
+                        name: def.name,
+                        params,
+                        min_args,
+                        max_args,
+                        func: def.func,
+                    },
+                )
+            })
+            .collect()
+    })
+}
+
+/// Looks up a builtin by lower-case name.
+pub fn lookup(lc_name: &[u8]) -> Option<&'static Builtin> {
+    std::str::from_utf8(lc_name)
+        .ok()
+        .and_then(|n| table().get(n))
+}
+
+/// Splits a stub parameter list at top-level commas (commas inside quotes, brackets or
+/// parentheses of default values do not split).
+fn split_params(sig: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0usize);
+    let bytes = sig.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) => {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                b'"' | b'\'' => quote = Some(c),
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => depth -= 1,
+                b',' if depth == 0 => {
+                    parts.push(sig[start..i].trim());
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    let last = sig[start..].trim();
+    if !last.is_empty() {
+        parts.push(last);
+    }
+    parts
+}
+
+/// Parses a stub signature into parameters.
+///
+/// # Panics
+///
+/// On a malformed signature (a parameter without `$name`): that is a bug in a `BuiltinDef`
+/// and the `every_signature_parses` test catches it.
+pub fn parse_sig(sig: &str) -> Vec<Param> {
+    split_params(sig)
+        .into_iter()
+        .map(|p| {
+            let (decl, optional) = match p.find('=') {
+                Some(eq) => (p[..eq].trim(), true),
+                None => (p, false),
+            };
+            let dollar = decl
+                .find('$')
+                .unwrap_or_else(|| panic!("builtin signature parameter without $name: {p:?}"));
+            let name = decl[dollar + 1..].trim().to_string();
+            let mut head = decl[..dollar].trim();
+            let variadic = head.ends_with("...");
+            if variadic {
+                head = head[..head.len() - 3].trim_end();
+            }
+            let by_ref = head.ends_with('&');
+            if by_ref {
+                head = head[..head.len() - 1].trim_end();
+            }
+            let ty = match head {
+                "" | "mixed" => None,
+                t => Some(TypeSpec::parse(t)),
+            };
+            Param {
+                name,
+                ty,
+                by_ref,
+                optional,
+                variadic,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_signature_parses() {
+        for def in all_defs() {
+            let params = parse_sig(def.sig);
+            assert!(
+                params.iter().all(|p| !p.name.is_empty()),
+                "bad signature for {}",
+                def.name
+            );
+        }
+    }
+
+    #[test]
+    fn no_duplicate_builtins() {
+        let mut seen = std::collections::HashSet::new();
+        for def in all_defs() {
+            assert!(seen.insert(def.name), "{} registered twice", def.name);
+            assert_eq!(def.name, def.name.to_ascii_lowercase());
+        }
+    }
+}

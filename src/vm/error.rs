@@ -1,0 +1,119 @@
+//! Engine errors: parse errors, PHP diagnostics levels, and `Fault`, the non-local exits
+//! (exceptions, fatal errors, `exit`) that unwind through the interpreter and builtins.
+//!
+//! Three kinds of failure are kept apart (STYLE.md §4): a PHP-visible throwable
+//! (`Fault::Throw`, or `Fault::Error` which the interpreter turns into one at the current
+//! position), an engine fault that PHP code cannot catch (`Fault::Fatal`, limits), and
+//! internal bugs (Rust panics, contained at the executor boundary).
+
+use super::value::Value;
+
+/// A PHP parse error: PHP prints it as `Parse error: {message} in {file} on line {line}`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message} on line {line}")]
+pub struct ParseError {
+    /// The message exactly as PHP words it, e.g. `syntax error, unexpected token "}"`.
+    pub message: String,
+    pub line: u32,
+}
+
+/// A compile-time error that PHP reports as a fatal error, e.g.
+/// `Cannot re-assign $this` or `Cannot use [] for reading`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message} on line {line}")]
+pub struct CompileError {
+    pub message: String,
+    pub line: u32,
+}
+
+/// PHP's error levels (`E_*` constants), with their numeric values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub enum ErrorLevel {
+    Error = 1,
+    Warning = 2,
+    Parse = 4,
+    Notice = 8,
+    CoreError = 16,
+    CoreWarning = 32,
+    CompileError = 64,
+    CompileWarning = 128,
+    UserError = 256,
+    UserWarning = 512,
+    UserNotice = 1024,
+    Strict = 2048,
+    RecoverableError = 4096,
+    Deprecated = 8192,
+    UserDeprecated = 16384,
+}
+
+impl ErrorLevel {
+    /// The label PHP prints before the message: `Warning`, `Notice`, `Deprecated`,
+    /// `Fatal error`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorLevel::Error | ErrorLevel::CoreError | ErrorLevel::CompileError => "Fatal error",
+            ErrorLevel::UserError => "Fatal error",
+            ErrorLevel::RecoverableError => "Recoverable fatal error",
+            ErrorLevel::Warning
+            | ErrorLevel::CoreWarning
+            | ErrorLevel::CompileWarning
+            | ErrorLevel::UserWarning => "Warning",
+            ErrorLevel::Parse => "Parse error",
+            ErrorLevel::Notice | ErrorLevel::UserNotice => "Notice",
+            ErrorLevel::Strict => "Strict Standards",
+            ErrorLevel::Deprecated | ErrorLevel::UserDeprecated => "Deprecated",
+        }
+    }
+
+    /// The numeric `E_*` value.
+    pub fn bits(self) -> i64 {
+        self as i64
+    }
+}
+
+/// A non-local exit from running PHP code.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// A PHP exception object in flight.
+    Throw(Value),
+    /// A built-in throwable to be created at the current position, e.g.
+    /// `Fault::error("TypeError", "strlen(): Argument #1 ($string) must be of type string, array given")`.
+    /// `class` is the exact class name (`TypeError`, `ValueError`, `ArgumentCountError`,
+    /// `DivisionByZeroError`, `ArithmeticError`, `Error`, `JsonException`, ...).
+    Error {
+        class: &'static str,
+        message: String,
+        code: i64,
+    },
+    /// An uncatchable fatal error: printed as `PHP Fatal error:  {0}` and the script ends
+    /// with status 255 (shutdown functions still run).
+    Fatal(String),
+    /// `exit`/`die`: the script ends with this status (the message, if any, is already
+    /// printed).
+    Exit(i32),
+}
+
+impl Fault {
+    /// A built-in throwable of class `class` with `message` and code 0.
+    pub fn error(class: &'static str, message: impl Into<String>) -> Fault {
+        Fault::Error {
+            class,
+            message: message.into(),
+            code: 0,
+        }
+    }
+
+    /// `TypeError` with `message`.
+    pub fn type_error(message: impl Into<String>) -> Fault {
+        Fault::error("TypeError", message)
+    }
+
+    /// `ValueError` with `message`.
+    pub fn value_error(message: impl Into<String>) -> Fault {
+        Fault::error("ValueError", message)
+    }
+}
+
+/// Shorthand for results that may unwind with a `Fault`.
+pub type PhpResult<T> = Result<T, Fault>;
