@@ -44,6 +44,45 @@ pub struct BuiltinDef {
     pub func: BuiltinFn,
 }
 
+/// The value of a constant a builtin family defines (`SORT_REGULAR`, `M_PI`, `PHP_EOL`).
+#[derive(Debug, Clone, Copy)]
+pub enum ConstVal {
+    Int(i64),
+    Float(f64),
+    Str(&'static str),
+    Bool(bool),
+    Null,
+}
+
+impl ConstVal {
+    /// The constant as a PHP value.
+    pub fn to_value(self) -> Value {
+        match self {
+            ConstVal::Int(i) => Value::Int(i),
+            ConstVal::Float(f) => Value::Float(f),
+            ConstVal::Str(s) => Value::str(s),
+            ConstVal::Bool(b) => Value::Bool(b),
+            ConstVal::Null => Value::Null,
+        }
+    }
+}
+
+/// Every constant of every builtin family: `(NAME, value)`. Names are case-sensitive.
+pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
+    [
+        arrays::CONSTANTS,
+        format::CONSTANTS,
+        hash::CONSTANTS,
+        json::CONSTANTS,
+        math::CONSTANTS,
+        pcre::CONSTANTS,
+        string::CONSTANTS,
+        var::CONSTANTS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// One parsed parameter.
 #[derive(Debug, Clone)]
 pub struct Param {
