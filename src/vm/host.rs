@@ -52,6 +52,12 @@ pub trait Host {
 
     /// Whether the calling file has `declare(strict_types=1)`.
     fn strict_types(&self) -> bool;
+
+    /// The interpreter itself, for the few engine-level builtins (`function_exists`,
+    /// `ob_start`, `define`, ...) that need more than this trait. `None` in unit tests.
+    fn engine(&mut self) -> Option<&mut super::interp::Vm> {
+        None
+    }
 }
 
 /// A `Host` for unit tests: collects output and diagnostics, calls nothing.

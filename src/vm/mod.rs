@@ -14,11 +14,13 @@
 
 pub mod array;
 pub mod ast;
+pub mod bytecode;
 pub mod builtins;
 pub mod coerce;
 pub mod convert;
 pub mod error;
 pub mod host;
+pub mod interp;
 pub mod object;
 pub mod ops;
 pub mod value;

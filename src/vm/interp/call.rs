@@ -1,0 +1,919 @@
+//! Calls: resolving callees, collecting arguments (by value, by reference, unpacked,
+//! named), binding them to a new frame or to a builtin (with PHP's argument coercion), and
+//! returning. Also calling PHP callables from Rust (`call_value`) for builtins and handlers.
+
+use std::rc::Rc;
+
+use super::super::array::{ArrayKey, PhpArray};
+use super::super::builtins::Builtin;
+use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, Slot};
+use super::super::coerce::{coerce_arg, ArgCtx};
+use super::super::error::{ErrorLevel, Fault, PhpResult};
+use super::super::object::{Class, Obj};
+use super::super::value::{PhpStr, Value};
+use super::class::{ClosureData, MethodImpl};
+use super::{FnEntry, Frame, Vm};
+
+/// What a pending call will run.
+#[derive(Clone)]
+pub enum CallTarget {
+    /// A user function or method body.
+    User {
+        func: Rc<Func>,
+        this: Option<Obj>,
+        scope: Option<Rc<Class>>,
+        static_class: Option<Rc<Class>>,
+        closure: Option<Obj>,
+    },
+    /// A builtin function.
+    Builtin(&'static Builtin),
+    /// A native method of a built-in class.
+    Native {
+        method: super::class::NativeMethod,
+        this: Option<Obj>,
+        class: Rc<Class>,
+        name: PhpStr,
+    },
+    /// Nothing to run (`new` of a class without constructor, nullsafe call on null).
+    Nothing,
+}
+
+/// A call between `Init*` and `DoCall`.
+pub(crate) struct PendingCall {
+    pub target: CallTarget,
+    /// Index in `Vm::args` where this call's positional arguments start.
+    pub args_base: usize,
+    /// Named arguments in order.
+    pub named: Vec<(PhpStr, Value)>,
+    /// For `new`: the object, which is the result.
+    pub new_obj: Option<Obj>,
+}
+
+/// The result of starting a call.
+pub(crate) enum Called {
+    /// The call finished (builtin) with this value.
+    Done(Value),
+    /// A PHP frame was pushed; the loop continues in it.
+    Pushed,
+}
+
+impl CallTarget {
+    /// Whether parameter `i` (0-based) is by reference.
+    fn param_by_ref(&self, i: usize) -> bool {
+        match self {
+            CallTarget::User { func, .. } => match func.params.get(i) {
+                Some(p) => p.by_ref,
+                None => func.params.last().is_some_and(|p| p.variadic && p.by_ref),
+            },
+            CallTarget::Builtin(b) => match b.params.get(i) {
+                Some(p) => p.by_ref,
+                None => b.params.last().is_some_and(|p| p.variadic && p.by_ref),
+            },
+            _ => false,
+        }
+    }
+
+    fn param_index(&self, name: &[u8]) -> Option<usize> {
+        match self {
+            CallTarget::User { func, .. } => func
+                .params
+                .iter()
+                .position(|p| p.name.as_bytes() == name && !p.variadic),
+            CallTarget::Builtin(b) => b
+                .params
+                .iter()
+                .position(|p| p.name.as_bytes() == name && !p.variadic),
+            _ => None,
+        }
+    }
+
+    /// The name used in error messages (`foo`, `Foo::bar`, `{closure}`).
+    pub fn display_name(&self) -> String {
+        match self {
+            CallTarget::User { func, .. } => func_display_name(func),
+            CallTarget::Builtin(b) => b.name.to_string(),
+            CallTarget::Native { class, name, .. } => {
+                format!("{}::{}", class.name.to_string_lossy(), name.to_string_lossy())
+            }
+            CallTarget::Nothing => String::new(),
+        }
+    }
+}
+
+/// `foo`, `Foo::bar` or `{closure}` as PHP names functions in messages.
+pub(crate) fn func_display_name(func: &Func) -> String {
+    match &func.class_name {
+        Some(c) if func.name.as_bytes() != b"{closure}" => {
+            format!("{}::{}", c.to_string_lossy(), func.name.to_string_lossy())
+        }
+        _ => func.name.to_string_lossy(),
+    }
+}
+
+impl Vm {
+    fn push_call(&mut self, target: CallTarget, new_obj: Option<Obj>) {
+        self.calls.push(PendingCall {
+            target,
+            args_base: self.args.len(),
+            named: Vec::new(),
+            new_obj,
+        });
+    }
+
+    pub(crate) fn init_fcall(
+        &mut self,
+        func: &Func,
+        name: Operand,
+        fallback: Option<Operand>,
+        _n_args: u32,
+    ) -> PhpResult<()> {
+        let n = func.consts[name.index() as usize].scalar_to_str();
+        let entry = match self.find_function(&n) {
+            Some(e) => Some(e),
+            None => match fallback {
+                Some(fb) => {
+                    let f = func.consts[fb.index() as usize].scalar_to_str();
+                    self.find_function(&f)
+                }
+                None => None,
+            },
+        };
+        let target = match entry {
+            Some(FnEntry::User(f)) => CallTarget::User {
+                func: f,
+                this: None,
+                scope: None,
+                static_class: None,
+                closure: None,
+            },
+            Some(FnEntry::Builtin(b)) => CallTarget::Builtin(b),
+            None => {
+                let shown = n.strip_prefix(b"\\").unwrap_or(&n);
+                return Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Call to undefined function {}()",
+                        String::from_utf8_lossy(shown)
+                    ),
+                ));
+            }
+        };
+        self.push_call(target, None);
+        Ok(())
+    }
+
+    pub(crate) fn init_dyncall(&mut self, callee: &Value, _n_args: u32) -> PhpResult<()> {
+        let target = self.resolve_callable(callee)?;
+        self.push_call(target, None);
+        Ok(())
+    }
+
+    /// Resolves any PHP callable value to a call target, or an `Error` as PHP words it
+    /// for direct calls.
+    pub(crate) fn resolve_callable(&mut self, callee: &Value) -> PhpResult<CallTarget> {
+        match callee {
+            Value::Str(s) => {
+                if let Some(pos) = find_double_colon(s) {
+                    let (cls, m) = (&s[..pos], &s[pos + 2..]);
+                    let class = self.lookup_class(cls)?;
+                    return self.static_method_target(&class, m, None);
+                }
+                match self.find_function(s) {
+                    Some(FnEntry::User(f)) => Ok(CallTarget::User {
+                        func: f,
+                        this: None,
+                        scope: None,
+                        static_class: None,
+                        closure: None,
+                    }),
+                    Some(FnEntry::Builtin(b)) => Ok(CallTarget::Builtin(b)),
+                    None => Err(Fault::error(
+                        "Error",
+                        format!("Call to undefined function {}()", s.to_string_lossy()),
+                    )),
+                }
+            }
+            Value::Object(o) => {
+                if let Some(target) = self.closure_target(o) {
+                    return Ok(target);
+                }
+                match self.find_method(&o.class(), b"__invoke") {
+                    Some(m) => Ok(self.method_target(m, Some(o.clone()), o.class())),
+                    None => Err(Fault::error("Error", "Object of type ".to_string()
+                        + &o.class_name().to_string_lossy()
+                        + " is not callable")),
+                }
+            }
+            Value::Array(a) if a.len() == 2 => {
+                let first = a.get_int(0).cloned().unwrap_or(Value::Null).into_deref();
+                let second = a.get_int(1).cloned().unwrap_or(Value::Null).into_deref();
+                let Value::Str(m) = second else {
+                    return Err(Fault::error("Error", "Array callback must have exactly two elements"));
+                };
+                match first {
+                    Value::Object(o) => {
+                        let class = o.class();
+                        // 'parent::foo' style names inside the array are rare; plain names only.
+                        match self.find_method(&class, &m) {
+                            Some(method) => {
+                                if method.is_static {
+                                    Ok(self.method_target(method, None, class))
+                                } else {
+                                    Ok(self.method_target(method, Some(o.clone()), class))
+                                }
+                            }
+                            None => {
+                                if let Some(magic) = self.find_method(&class, b"__call") {
+                                    return Ok(self.magic_call_target(magic, Some(o), class, &m));
+                                }
+                                Err(Fault::error(
+                                    "Error",
+                                    format!(
+                                        "Call to undefined method {}::{}()",
+                                        class.name.to_string_lossy(),
+                                        m.to_string_lossy()
+                                    ),
+                                ))
+                            }
+                        }
+                    }
+                    Value::Str(c) => {
+                        let class = self.lookup_class(&c)?;
+                        self.static_method_target(&class, &m, None)
+                    }
+                    _ => Err(Fault::error("Error", "Array callback must have exactly two elements")),
+                }
+            }
+            Value::Array(_) => Err(Fault::error("Error", "Array callback must have exactly two elements")),
+            _ => Err(Fault::error("Error", "Value not callable")),
+        }
+    }
+
+    pub(crate) fn init_method_call(
+        &mut self,
+        obj: Value,
+        name: Value,
+        nullsafe: bool,
+        _n_args: u32,
+    ) -> PhpResult<()> {
+        let Value::Object(o) = obj else {
+            if nullsafe && obj.is_null() {
+                self.push_call(CallTarget::Nothing, None);
+                return Ok(());
+            }
+            let name = self.to_php_str(&name)?;
+            return Err(Fault::error(
+                "Error",
+                format!(
+                    "Call to a member function {}() on {}",
+                    name.to_string_lossy(),
+                    type_for_error(&obj)
+                ),
+            ));
+        };
+        let name = match name {
+            Value::Str(s) => s,
+            Value::Object(_) => {
+                // `$obj->$closure()` is not a thing; PHP requires a string name.
+                return Err(Fault::error("Error", "Method name must be a string"));
+            }
+            other => self.to_php_str(&other)?,
+        };
+        let class = o.class();
+        if let Some(target) = self.closure_method_target(&o, &name) {
+            self.push_call(target, None);
+            return Ok(());
+        }
+        match self.find_method(&class, &name) {
+            Some(m) => {
+                self.check_method_visibility(&class, &m, &name)?;
+                let this = if m.is_static { None } else { Some(o) };
+                let target = self.method_target(m, this, class);
+                self.push_call(target, None);
+                Ok(())
+            }
+            None => {
+                if let Some(magic) = self.find_method(&class, b"__call") {
+                    let target = self.magic_call_target(magic, Some(o), class, &name);
+                    self.push_call(target, None);
+                    return Ok(());
+                }
+                Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Call to undefined method {}::{}()",
+                        class.name.to_string_lossy(),
+                        name.to_string_lossy()
+                    ),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn init_static_call(
+        &mut self,
+        func: &Func,
+        base: usize,
+        class: ClassOperand,
+        name: Operand,
+        _n_args: u32,
+    ) -> PhpResult<()> {
+        let cls = self.resolve_class_operand(func, base, class)?;
+        let name = self.read(func, base, name)?;
+        let name = self.to_php_str(&name)?;
+        // parent::/self::/static:: and calls to an ancestor keep $this.
+        let this = self.frames.last().and_then(|f| f.this.clone());
+        let keep_this = match &this {
+            Some(t) => t.class().is_subclass_of(&cls.lc_name),
+            None => false,
+        };
+        let target = self.static_method_target(&cls, &name, if keep_this { this } else { None })?;
+        self.push_call(target, None);
+        Ok(())
+    }
+
+    fn static_method_target(
+        &mut self,
+        class: &Rc<Class>,
+        name: &[u8],
+        this: Option<Obj>,
+    ) -> PhpResult<CallTarget> {
+        match self.find_method(class, name) {
+            Some(m) => {
+                self.check_method_visibility(class, &m, name)?;
+                if !m.is_static && this.is_none() {
+                    return Err(Fault::error(
+                        "Error",
+                        format!(
+                            "Non-static method {}::{}() cannot be called statically",
+                            class.name.to_string_lossy(),
+                            m.name.to_string_lossy()
+                        ),
+                    ));
+                }
+                let this = if m.is_static { None } else { this };
+                // Late static binding: forwarding calls keep the caller's static class.
+                let static_class = match &this {
+                    Some(t) => t.class(),
+                    None => {
+                        let caller_static = self.frames.last().and_then(|f| f.static_class.clone());
+                        match caller_static {
+                            Some(cs) if cs.is_subclass_of(&class.lc_name) => cs,
+                            _ => class.clone(),
+                        }
+                    }
+                };
+                Ok(self.method_target(m, this, static_class))
+            }
+            None => {
+                if this.is_some() {
+                    if let Some(magic) = self.find_method(class, b"__call") {
+                        return Ok(self.magic_call_target(magic, this, class.clone(), name));
+                    }
+                }
+                if let Some(magic) = self.find_method(class, b"__callStatic") {
+                    return Ok(self.magic_call_target(magic, None, class.clone(), name));
+                }
+                Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Call to undefined method {}::{}()",
+                        class.name.to_string_lossy(),
+                        String::from_utf8_lossy(name)
+                    ),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn method_target(
+        &self,
+        m: Rc<super::class::MethodRt>,
+        this: Option<Obj>,
+        static_class: Rc<Class>,
+    ) -> CallTarget {
+        match &m.imp {
+            MethodImpl::User(func) => CallTarget::User {
+                func: func.clone(),
+                this,
+                scope: m.scope.upgrade(),
+                static_class: Some(static_class),
+                closure: None,
+            },
+            MethodImpl::Native(f) => CallTarget::Native {
+                method: *f,
+                this,
+                class: static_class,
+                name: m.name.clone(),
+            },
+        }
+    }
+
+    /// A call to `__call`/`__callStatic`: the pending call's arguments are collected as
+    /// usual and wrapped into `(name, [args])` at `DoCall`.
+    fn magic_call_target(
+        &mut self,
+        magic: Rc<super::class::MethodRt>,
+        this: Option<Obj>,
+        class: Rc<Class>,
+        name: &[u8],
+    ) -> CallTarget {
+        let target = self.method_target(magic, this, class);
+        self.magic_name = Some(PhpStr::from(name));
+        target
+    }
+
+    pub(crate) fn send_value(&mut self, v: Value) -> PhpResult<()> {
+        let call = self.calls.last().expect("send without call");
+        if !call.named.is_empty() {
+            return Err(Fault::error(
+                "Error",
+                "Cannot use positional argument after named argument",
+            ));
+        }
+        let idx = self.args.len() - call.args_base;
+        if call.target.param_by_ref(idx) {
+            // A value passed to a by-reference parameter: PHP raises a notice for
+            // function results and passes a temporary reference.
+            self.args.push(Value::Ref(Value::new_ref(v)));
+        } else {
+            self.args.push(v);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn send_path(
+        &mut self,
+        func: &Func,
+        base: usize,
+        path: u32,
+        named: Option<PhpStr>,
+    ) -> PhpResult<()> {
+        let call = self.calls.last().expect("send without call");
+        let by_ref = match &named {
+            Some(n) => call
+                .target
+                .param_index(n)
+                .is_some_and(|i| call.target.param_by_ref(i)),
+            None => call.target.param_by_ref(self.args.len() - call.args_base),
+        };
+        let v = if by_ref {
+            self.path_op(func, base, path, PathAction::GetRef, None)?
+        } else {
+            self.path_op(func, base, path, PathAction::Fetch, None)?
+        };
+        match named {
+            Some(n) => self.push_named(n, v),
+            None => {
+                let call = self.calls.last().expect("send without call");
+                if !call.named.is_empty() {
+                    return Err(Fault::error(
+                        "Error",
+                        "Cannot use positional argument after named argument",
+                    ));
+                }
+                self.args.push(v);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn send_named(&mut self, name: PhpStr, v: Value) -> PhpResult<()> {
+        self.push_named(name, v)
+    }
+
+    fn push_named(&mut self, name: PhpStr, v: Value) -> PhpResult<()> {
+        let call = self.calls.last_mut().expect("send without call");
+        if call.named.iter().any(|(n, _)| *n == name) {
+            return Err(Fault::error(
+                "Error",
+                format!("Named parameter ${} overwrites previous argument", name.to_string_lossy()),
+            ));
+        }
+        call.named.push((name, v));
+        Ok(())
+    }
+
+    pub(crate) fn send_unpack(&mut self, v: Value) -> PhpResult<()> {
+        match v {
+            Value::Array(a) => {
+                for (k, item) in a.iter() {
+                    match k {
+                        ArrayKey::Int(_) => {
+                            let call = self.calls.last().expect("send without call");
+                            if !call.named.is_empty() {
+                                return Err(Fault::error(
+                                    "Error",
+                                    "Cannot use positional argument after named argument during unpacking",
+                                ));
+                            }
+                            let idx = self.args.len() - call.args_base;
+                            let by_ref = call.target.param_by_ref(idx);
+                            let item = if by_ref {
+                                match item {
+                                    Value::Ref(_) => item.clone(),
+                                    other => Value::Ref(Value::new_ref(other.clone())),
+                                }
+                            } else {
+                                item.deref_clone()
+                            };
+                            self.args.push(item);
+                        }
+                        ArrayKey::Str(s) => self.push_named(s, item.deref_clone())?,
+                    }
+                }
+                Ok(())
+            }
+            Value::Object(o) => {
+                let items = self.iterate_to_vec(&Value::Object(o))?;
+                for (_, item) in items {
+                    self.args.push(item);
+                }
+                Ok(())
+            }
+            Value::Null | Value::Undef => Err(Fault::type_error(
+                "Only arrays and Traversables can be unpacked",
+            )),
+            _ => Err(Fault::type_error("Only arrays and Traversables can be unpacked")),
+        }
+    }
+
+    /// Runs the newest pending call.
+    pub(crate) fn do_call(&mut self, dst: Option<Slot>) -> PhpResult<Called> {
+        let call = self.calls.pop().expect("DoCall without a pending call");
+        let mut args: Vec<Value> = self.args.drain(call.args_base..).collect();
+        let new_obj = call.new_obj.clone();
+        if let Some(name) = self.magic_name.take() {
+            // __call($name, $args)
+            let packed = PhpArray::from_values(args.into_iter().map(Value::into_deref).collect());
+            args = vec![Value::Str(name), Value::array(packed)];
+        }
+        match call.target {
+            CallTarget::Nothing => Ok(Called::Done(match new_obj {
+                Some(o) => Value::Object(o),
+                None => Value::Null,
+            })),
+            CallTarget::Builtin(b) => {
+                let v = self.call_builtin(b, args, call.named)?;
+                Ok(Called::Done(v))
+            }
+            CallTarget::Native { method, this, class, .. } => {
+                let args: Vec<Value> = args.into_iter().map(Value::into_deref).collect();
+                let v = method(self, this.as_ref(), &class, &args)?;
+                Ok(Called::Done(match new_obj {
+                    Some(o) => Value::Object(o),
+                    None => v,
+                }))
+            }
+            CallTarget::User { func, this, scope, static_class, closure } => {
+                self.push_frame(func, args, call.named, this, scope, static_class, closure, dst, false)?;
+                if new_obj.is_some() {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.discard_result = true;
+                    }
+                }
+                Ok(Called::Pushed)
+            }
+        }
+    }
+
+    /// Calls a builtin with PHP's argument checks and coercion.
+    pub(crate) fn call_builtin(
+        &mut self,
+        b: &'static Builtin,
+        mut args: Vec<Value>,
+        named: Vec<(PhpStr, Value)>,
+    ) -> PhpResult<Value> {
+        for (name, v) in named {
+            match b.params.iter().position(|p| p.name.as_bytes() == name.as_bytes()) {
+                Some(i) if !b.params[i].variadic => {
+                    if i < args.len() && !matches!(args[i], Value::Undef) {
+                        return Err(Fault::error(
+                            "Error",
+                            format!(
+                                "Named parameter ${} overwrites previous argument",
+                                name.to_string_lossy()
+                            ),
+                        ));
+                    }
+                    if args.len() <= i {
+                        args.resize(i + 1, Value::Undef);
+                    }
+                    args[i] = v;
+                }
+                _ => {
+                    return Err(Fault::error(
+                        "Error",
+                        format!("Unknown named parameter ${}", name.to_string_lossy()),
+                    ))
+                }
+            }
+        }
+        let passed = args.len();
+        if passed < b.min_args || passed > b.max_args {
+            let required_missing = (0..b.min_args).find(|&i| i >= passed || matches!(args[i], Value::Undef));
+            if passed > b.max_args || required_missing.is_some() {
+                return Err(arity_error(b, passed));
+            }
+        }
+        for (i, p) in b.params.iter().enumerate().take(b.min_args) {
+            if matches!(args.get(i), Some(Value::Undef)) {
+                return Err(Fault::error(
+                    "ArgumentCountError",
+                    format!("{}(): Argument #{} (${}) not passed", b.name, i + 1, p.name),
+                ));
+            }
+        }
+        let strict = self.caller_strict();
+        for (i, arg) in args.iter_mut().enumerate() {
+            let param = match b.params.get(i) {
+                Some(p) => p,
+                None => match b.params.last() {
+                    Some(p) if p.variadic => p,
+                    _ => break,
+                },
+            };
+            if matches!(arg, Value::Undef) {
+                continue;
+            }
+            if param.by_ref {
+                if !matches!(arg, Value::Ref(_)) {
+                    let v = std::mem::take(arg);
+                    *arg = Value::Ref(Value::new_ref(v));
+                }
+                continue;
+            }
+            let v = std::mem::take(arg).into_deref();
+            *arg = match &param.ty {
+                Some(ty) => {
+                    let ctx = ArgCtx {
+                        func: b.name,
+                        arg_num: i + 1,
+                        param: &param.name,
+                        internal: true,
+                    };
+                    coerce_arg(self, v, ty, strict, &ctx)?
+                }
+                None => v,
+            };
+        }
+        (b.func)(self, &args)
+    }
+
+    fn caller_strict(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.func.strict_types)
+    }
+
+    /// Pushes a frame for a user function, binding arguments to parameters.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_frame(
+        &mut self,
+        func: Rc<Func>,
+        args: Vec<Value>,
+        named: Vec<(PhpStr, Value)>,
+        this: Option<Obj>,
+        scope: Option<Rc<Class>>,
+        static_class: Option<Rc<Class>>,
+        closure: Option<Obj>,
+        ret_dst: Option<Slot>,
+        stop: bool,
+    ) -> PhpResult<()> {
+        if self.frames.len() >= self.limits.max_depth {
+            return Err(Fault::Fatal(format!(
+                "Allowed memory size of 134217728 bytes exhausted (tried to allocate {} bytes)",
+                262144
+            )));
+        }
+        let call_line = self.current_line();
+        let base = self.stack.len();
+        self.stack.resize(base + func.n_slots as usize, Value::Undef);
+        let n_params = func.params.len();
+        let variadic = func.params.last().is_some_and(|p| p.variadic);
+        let fixed = if variadic { n_params - 1 } else { n_params };
+        let n_passed = args.len();
+        let mut extra = Vec::new();
+        let mut rest = PhpArray::new();
+        for (i, a) in args.into_iter().enumerate() {
+            if i < fixed {
+                let v = if func.params[i].by_ref {
+                    a
+                } else {
+                    a.into_deref()
+                };
+                self.stack[base + i] = v;
+            } else if variadic {
+                let v = if func.params[fixed].by_ref { a } else { a.into_deref() };
+                rest.push(v);
+            } else {
+                extra.push(a.into_deref());
+            }
+        }
+        let mut n_args = n_passed;
+        for (name, v) in named {
+            match func.params.iter().position(|p| p.name == name && !p.variadic) {
+                Some(i) => {
+                    if i < n_passed {
+                        self.stack.truncate(base);
+                        return Err(Fault::error(
+                            "Error",
+                            format!(
+                                "Named parameter ${} overwrites previous argument",
+                                name.to_string_lossy()
+                            ),
+                        ));
+                    }
+                    self.stack[base + i] = if func.params[i].by_ref { v } else { v.into_deref() };
+                    n_args = n_args.max(i + 1);
+                }
+                None if variadic => {
+                    rest.insert(ArrayKey::Str(name), v.into_deref());
+                }
+                None => {
+                    self.stack.truncate(base);
+                    return Err(Fault::error(
+                        "Error",
+                        format!("Unknown named parameter ${}", name.to_string_lossy()),
+                    ));
+                }
+            }
+        }
+        if variadic {
+            self.stack[base + fixed] = Value::array(rest);
+        }
+        // Missing required parameters.
+        for i in 0..fixed {
+            let p = &func.params[i];
+            if !p.optional && matches!(self.stack[base + i], Value::Undef) {
+                let required = func.params.iter().filter(|p| !p.optional && !p.variadic).count();
+                let exactly = required == n_params;
+                let msg = format!(
+                    "Too few arguments to function {}(), {} passed in {} on line {} and {} {} expected",
+                    func_display_name(&func),
+                    n_passed,
+                    self.current_file().to_string_lossy(),
+                    call_line,
+                    if exactly { "exactly" } else { "at least" },
+                    required
+                );
+                self.stack.truncate(base);
+                return Err(Fault::error("ArgumentCountError", msg));
+            }
+        }
+        // Closure captures.
+        if let Some(c) = &closure {
+            let data = c.borrow();
+            if let Some(cd) = data.internal.as_ref().and_then(|i| i.downcast_ref::<ClosureData>()) {
+                for (i, (slot, _, _)) in func.captures.iter().enumerate() {
+                    if let Some(v) = cd.bound.get(i) {
+                        self.stack[base + *slot as usize] = v.clone();
+                    }
+                }
+            }
+        }
+        let mut frame = Frame::new(func.clone(), base, stop);
+        frame.this = this;
+        frame.scope = scope;
+        frame.static_class = static_class;
+        frame.closure = closure;
+        frame.ret_dst = ret_dst;
+        frame.n_args = n_args;
+        frame.extra_args = extra;
+        frame.call_line = call_line;
+        self.frames.push(frame);
+        // Constructor promotion of passed arguments.
+        if func.params.iter().any(|p| p.promote.is_some()) {
+            self.promote_params(&func, base)?;
+        }
+        Ok(())
+    }
+
+    fn promote_params(&mut self, func: &Func, base: usize) -> PhpResult<()> {
+        let Some(this) = self.frames.last().and_then(|f| f.this.clone()) else {
+            return Ok(());
+        };
+        for (i, p) in func.params.iter().enumerate() {
+            if p.promote.is_some() {
+                let v = self.stack[base + i].deref_clone();
+                if !matches!(v, Value::Undef) {
+                    this.borrow_mut()
+                        .props
+                        .insert(ArrayKey::Str(p.name.clone()), v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pops the current frame with return value `v`. Returns `Some(v)` when the frame was
+    /// a stop frame (the native caller gets the value), else stores it for the caller.
+    pub(crate) fn return_from_frame(&mut self, v: Value) -> Option<Value> {
+        let frame = self.frames.pop().expect("return without frame");
+        self.stack.truncate(frame.base);
+        let v = if frame.discard_result { Value::Null } else { v };
+        if frame.stop {
+            return Some(v);
+        }
+        if let (Some(dst), Some(caller)) = (frame.ret_dst, self.frames.last()) {
+            let idx = caller.base + dst as usize;
+            self.stack[idx] = v;
+        }
+        None
+    }
+
+    /// Calls a PHP callable from Rust (builtins, handlers) and returns its result.
+    pub(crate) fn call_value(&mut self, callable: &Value, args: &[Value]) -> PhpResult<Value> {
+        let target = self.resolve_callable(callable)?;
+        let magic = self.magic_name.take();
+        let args: Vec<Value> = match magic {
+            Some(name) => {
+                let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
+                vec![Value::Str(name), Value::array(packed)]
+            }
+            None => args.to_vec(),
+        };
+        self.call_target(target, args)
+    }
+
+    /// Runs a resolved target with positional arguments to completion.
+    pub(crate) fn call_target(&mut self, target: CallTarget, args: Vec<Value>) -> PhpResult<Value> {
+        match target {
+            CallTarget::Nothing => Ok(Value::Null),
+            CallTarget::Builtin(b) => self.call_builtin(b, args, Vec::new()),
+            CallTarget::Native { method, this, class, .. } => {
+                let args: Vec<Value> = args.into_iter().map(Value::into_deref).collect();
+                method(self, this.as_ref(), &class, &args)
+            }
+            CallTarget::User { func, this, scope, static_class, closure } => {
+                let depth = self.frames.len();
+                self.push_frame(func, args, Vec::new(), this, scope, static_class, closure, None, true)?;
+                let r = self.run();
+                if r.is_err() {
+                    // Drop frames a fault left behind above the caller.
+                    while self.frames.len() > depth {
+                        let f = self.frames.pop().expect("frame");
+                        self.stack.truncate(f.base);
+                    }
+                }
+                r
+            }
+        }
+    }
+
+    /// `f(...)`: turns the pending call into a Closure object.
+    pub(crate) fn callable_from_pending(&mut self) -> PhpResult<Value> {
+        let call = self.calls.pop().expect("pending call");
+        self.args.truncate(call.args_base);
+        self.closure_from_target(call.target)
+    }
+}
+
+fn find_double_colon(s: &[u8]) -> Option<usize> {
+    s.windows(2).position(|w| w == b"::")
+}
+
+/// `ArgumentCountError` for a builtin called with a wrong number of arguments.
+fn arity_error(b: &Builtin, passed: usize) -> Fault {
+    let msg = if b.min_args == b.max_args {
+        format!(
+            "{}() expects exactly {} argument{}, {} given",
+            b.name,
+            b.min_args,
+            if b.min_args == 1 { "" } else { "s" },
+            passed
+        )
+    } else if passed < b.min_args {
+        format!(
+            "{}() expects at least {} argument{}, {} given",
+            b.name,
+            b.min_args,
+            if b.min_args == 1 { "" } else { "s" },
+            passed
+        )
+    } else {
+        format!(
+            "{}() expects at most {} argument{}, {} given",
+            b.name,
+            b.max_args,
+            if b.max_args == 1 { "" } else { "s" },
+            passed
+        )
+    };
+    Fault::error("ArgumentCountError", msg)
+}
+
+/// The type word PHP uses in "on null" / "on int" messages.
+pub(crate) fn type_for_error(v: &Value) -> String {
+    match v {
+        Value::Null | Value::Undef => "null".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Int(_) => "int".into(),
+        Value::Float(_) => "float".into(),
+        Value::Str(_) => "string".into(),
+        Value::Array(_) => "array".into(),
+        Value::Object(o) => o.class_name().to_string_lossy(),
+        Value::Ref(r) => type_for_error(&r.borrow()),
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_levels(_: ErrorLevel) {}

@@ -1,0 +1,1070 @@
+//! Classes and objects at run time: linking a compiled `ClassDef` into an `object::Class`
+//! (inheritance, interfaces, traits, constants, static properties, methods), object
+//! creation and property access with visibility, closures, and the built-in classes
+//! (`stdClass`, `Closure`, the `Throwable` hierarchy, `ArrayAccess`, `Iterator`, ...).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use super::super::array::{ArrayKey, PhpArray};
+use super::super::ast::{ClassKind, Visibility};
+use super::super::bytecode::{ClassDef, ClassOperand, ConstInit, Func, Operand, Unit};
+use super::super::coerce::{coerce_arg, ArgCtx};
+use super::super::error::{ErrorLevel, Fault, PhpResult};
+use super::super::object::{Class, Obj, PropDecl};
+use super::super::value::{PhpRef, PhpStr, Value};
+use super::call::CallTarget;
+use super::Vm;
+
+/// A method implemented in Rust: `(vm, this, called class, args)`.
+pub type NativeMethod = fn(&mut Vm, Option<&Obj>, &Rc<Class>, &[Value]) -> PhpResult<Value>;
+
+/// How a method runs.
+#[derive(Clone)]
+pub enum MethodImpl {
+    User(Rc<Func>),
+    Native(NativeMethod),
+}
+
+/// A method of a linked class.
+pub struct MethodRt {
+    /// Name as declared.
+    pub name: PhpStr,
+    pub imp: MethodImpl,
+    pub visibility: Visibility,
+    pub is_static: bool,
+    pub is_abstract: bool,
+    pub is_final: bool,
+    /// The class that declared it (for `self::` and private access).
+    pub scope: Weak<Class>,
+}
+
+/// A class constant's state: computed lazily.
+#[derive(Clone)]
+enum ConstState {
+    Ready(Value),
+    Pending(ConstInit),
+}
+
+/// The engine's data for a class (in `Class::runtime`).
+pub struct ClassRt {
+    /// Methods by lower-case name, inherited ones included.
+    pub methods: HashMap<PhpStr, Rc<MethodRt>>,
+    consts: RefCell<HashMap<PhpStr, ConstState>>,
+    /// Static properties by name (inherited ones share the parent's cell).
+    pub static_props: HashMap<PhpStr, PhpRef>,
+    /// Instance property defaults in declaration order (parents first).
+    defaults: Vec<(PhpStr, Option<ConstInit>, bool)>,
+    /// Declared types of typed properties.
+    pub prop_types: HashMap<PhpStr, super::super::coerce::TypeSpec>,
+    /// The compiled declaration (None for built-in classes).
+    def: Option<Rc<ClassDef>>,
+    /// Enum case objects, created on first access.
+    enum_cases: RefCell<HashMap<PhpStr, Obj>>,
+}
+
+/// Native state of a `Closure` object.
+pub struct ClosureData {
+    pub func: Rc<Func>,
+    /// Captured values (by value, or `Value::Ref` for `use (&$x)`), in `func.captures` order.
+    pub bound: Vec<Value>,
+    pub this: Option<Obj>,
+    pub scope: Option<Rc<Class>>,
+    /// For closures made from builtins/native targets (`strlen(...)`).
+    pub target: Option<CallTarget>,
+}
+
+pub(crate) fn rt(class: &Class) -> &ClassRt {
+    class
+        .runtime
+        .downcast_ref::<ClassRt>()
+        .expect("every class carries a ClassRt")
+}
+
+/// Whether a declared class was linked from this definition.
+pub(crate) fn is_from_def(class: &Class, def: &Rc<ClassDef>) -> bool {
+    rt(class).def.as_ref().is_some_and(|d| Rc::ptr_eq(d, def))
+}
+
+/// File and line recorded in a throwable.
+pub(crate) fn throwable_location(obj: &Obj) -> (PhpStr, u32) {
+    let data = obj.borrow();
+    let file = match data.props.get_str(b"file") {
+        Some(Value::Str(s)) => s.clone(),
+        _ => PhpStr::new(),
+    };
+    let line = match data.props.get_str(b"line") {
+        Some(Value::Int(i)) => *i as u32,
+        _ => 0,
+    };
+    (file, line)
+}
+
+struct BuiltinClass {
+    name: &'static str,
+    parent: Option<&'static str>,
+    interfaces: &'static [&'static str],
+    is_interface: bool,
+    is_abstract: bool,
+    methods: &'static [(&'static str, NativeMethod)],
+    props: &'static [(&'static str, Visibility)],
+}
+
+const THROWABLE_METHODS: &[(&str, NativeMethod)] = &[
+    ("__construct", exc_construct),
+    ("getMessage", exc_get_message),
+    ("getCode", exc_get_code),
+    ("getPrevious", exc_get_previous),
+    ("getFile", exc_get_file),
+    ("getLine", exc_get_line),
+    ("getTrace", exc_get_trace),
+    ("getTraceAsString", exc_get_trace_as_string),
+    ("__toString", exc_to_string),
+];
+
+const THROWABLE_PROPS: &[(&str, Visibility)] = &[
+    ("message", Visibility::Protected),
+    ("string", Visibility::Private),
+    ("code", Visibility::Protected),
+    ("file", Visibility::Protected),
+    ("line", Visibility::Protected),
+    ("trace", Visibility::Private),
+    ("previous", Visibility::Private),
+];
+
+macro_rules! exc {
+    ($name:expr, $parent:expr) => {
+        BuiltinClass {
+            name: $name,
+            parent: Some($parent),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+        }
+    };
+}
+
+macro_rules! iface {
+    ($name:expr, $parents:expr) => {
+        BuiltinClass {
+            name: $name,
+            parent: None,
+            interfaces: $parents,
+            is_interface: true,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+        }
+    };
+}
+
+fn builtin_classes() -> Vec<BuiltinClass> {
+    vec![
+        iface!("Traversable", &[]),
+        iface!("Iterator", &["Traversable"]),
+        iface!("IteratorAggregate", &["Traversable"]),
+        iface!("ArrayAccess", &[]),
+        iface!("Countable", &[]),
+        iface!("Stringable", &[]),
+        iface!("JsonSerializable", &[]),
+        iface!("UnitEnum", &[]),
+        iface!("BackedEnum", &["UnitEnum"]),
+        iface!("Throwable", &["Stringable"]),
+        BuiltinClass {
+            name: "stdClass",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+        },
+        BuiltinClass {
+            name: "Closure",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[("__invoke", closure_invoke)],
+            props: &[],
+        },
+        BuiltinClass {
+            name: "Exception",
+            parent: None,
+            interfaces: &["Throwable"],
+            is_interface: false,
+            is_abstract: false,
+            methods: THROWABLE_METHODS,
+            props: THROWABLE_PROPS,
+        },
+        BuiltinClass {
+            name: "Error",
+            parent: None,
+            interfaces: &["Throwable"],
+            is_interface: false,
+            is_abstract: false,
+            methods: THROWABLE_METHODS,
+            props: THROWABLE_PROPS,
+        },
+        exc!("ErrorException", "Exception"),
+        exc!("TypeError", "Error"),
+        exc!("ValueError", "Error"),
+        exc!("ArithmeticError", "Error"),
+        exc!("DivisionByZeroError", "ArithmeticError"),
+        exc!("ArgumentCountError", "TypeError"),
+        exc!("AssertionError", "Error"),
+        exc!("CompileError", "Error"),
+        exc!("ParseError", "CompileError"),
+        exc!("UnhandledMatchError", "Error"),
+        exc!("JsonException", "Exception"),
+        exc!("LogicException", "Exception"),
+        exc!("BadFunctionCallException", "LogicException"),
+        exc!("BadMethodCallException", "BadFunctionCallException"),
+        exc!("DomainException", "LogicException"),
+        exc!("InvalidArgumentException", "LogicException"),
+        exc!("LengthException", "LogicException"),
+        exc!("OutOfRangeException", "LogicException"),
+        exc!("RuntimeException", "Exception"),
+        exc!("OutOfBoundsException", "RuntimeException"),
+        exc!("OverflowException", "RuntimeException"),
+        exc!("RangeException", "RuntimeException"),
+        exc!("UnderflowException", "RuntimeException"),
+        exc!("UnexpectedValueException", "RuntimeException"),
+    ]
+}
+
+/// Declares the built-in classes in a fresh engine.
+pub(crate) fn register_builtin_classes(vm: &mut Vm) {
+    for bc in builtin_classes() {
+        let parent = bc
+            .parent
+            .and_then(|p| vm.classes.get(p.to_ascii_lowercase().as_bytes()).cloned());
+        let mut interfaces: Vec<PhpStr> = Vec::new();
+        for i in bc.interfaces {
+            let lc = PhpStr::from(i.to_ascii_lowercase());
+            if let Some(ic) = vm.classes.get(&lc) {
+                for x in &ic.interfaces {
+                    if !interfaces.contains(x) {
+                        interfaces.push(x.clone());
+                    }
+                }
+            }
+            if !interfaces.contains(&lc) {
+                interfaces.push(lc);
+            }
+        }
+        if let Some(p) = &parent {
+            for x in &p.interfaces {
+                if !interfaces.contains(x) {
+                    interfaces.push(x.clone());
+                }
+            }
+        }
+        let name = PhpStr::from(bc.name);
+        let lc = PhpStr::from(bc.name.to_ascii_lowercase());
+        let class = Rc::new_cyclic(|weak: &Weak<Class>| {
+            let mut methods: HashMap<PhpStr, Rc<MethodRt>> = match &parent {
+                Some(p) => rt(p).methods.clone(),
+                None => HashMap::new(),
+            };
+            for (m, f) in bc.methods {
+                methods.insert(
+                    PhpStr::from(m.to_ascii_lowercase()),
+                    Rc::new(MethodRt {
+                        name: PhpStr::from(*m),
+                        imp: MethodImpl::Native(*f),
+                        visibility: Visibility::Public,
+                        is_static: false,
+                        is_abstract: false,
+                        is_final: false,
+                        scope: weak.clone(),
+                    }),
+                );
+            }
+            let mut props: Vec<PropDecl> = parent.as_ref().map(|p| p.props.clone()).unwrap_or_default();
+            for (p, vis) in bc.props {
+                props.push(PropDecl {
+                    name: PhpStr::from(*p),
+                    visibility: *vis,
+                    is_static: false,
+                    is_readonly: false,
+                    declaring_class: name.clone(),
+                });
+            }
+            let prop_index = props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+            Class {
+                name: name.clone(),
+                lc_name: lc.clone(),
+                parent: parent.clone(),
+                interfaces,
+                props,
+                prop_index,
+                is_interface: bc.is_interface,
+                is_abstract: bc.is_abstract,
+                is_final: false,
+                is_trait: false,
+                is_enum: false,
+                runtime: Box::new(ClassRt {
+                    methods,
+                    consts: RefCell::new(HashMap::new()),
+                    static_props: HashMap::new(),
+                    defaults: Vec::new(),
+                    prop_types: HashMap::new(),
+                    def: None,
+                    enum_cases: RefCell::new(HashMap::new()),
+                }),
+            }
+        });
+        vm.classes.insert(lc, class);
+    }
+}
+
+impl Vm {
+    /// Whether the parent and interfaces of `def` are declared.
+    pub(crate) fn class_deps_available(&self, def: &ClassDef) -> bool {
+        let known = |n: &PhpStr| self.classes.contains_key(n.to_ascii_lowercase().as_slice());
+        def.parent.as_ref().is_none_or(known)
+            && def.interfaces.iter().all(known)
+            && def.traits.iter().all(known)
+    }
+
+    /// Finds a declared class by name (no autoloading yet).
+    pub(crate) fn find_class(&self, name: &[u8]) -> Option<Rc<Class>> {
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
+        self.classes.get(name.to_ascii_lowercase().as_slice()).cloned()
+    }
+
+    /// Finds a class or throws `Error: Class "X" not found`.
+    pub(crate) fn lookup_class(&mut self, name: &[u8]) -> PhpResult<Rc<Class>> {
+        match self.find_class(name) {
+            Some(c) => Ok(c),
+            None => {
+                let shown = name.strip_prefix(b"\\").unwrap_or(name);
+                Err(Fault::error(
+                    "Error",
+                    format!("Class \"{}\" not found", String::from_utf8_lossy(shown)),
+                ))
+            }
+        }
+    }
+
+    /// Links and declares a compiled class.
+    pub(crate) fn declare_class(&mut self, def: Rc<ClassDef>, _unit: &Rc<Unit>) -> PhpResult<()> {
+        let lc = PhpStr::from(def.name.to_ascii_lowercase());
+        if self.classes.contains_key(&lc) {
+            let what = match def.kind {
+                ClassKind::Interface => "interface",
+                ClassKind::Trait => "trait",
+                ClassKind::Enum => "enum",
+                ClassKind::Class => "class",
+            };
+            return Err(Fault::Fatal(format!(
+                "Cannot declare {} {}, because the name is already in use",
+                what,
+                def.name.to_string_lossy()
+            )));
+        }
+        let parent = match &def.parent {
+            Some(p) => Some(self.lookup_class(p)?),
+            None => None,
+        };
+        if let Some(p) = &parent {
+            if p.is_final {
+                return Err(Fault::Fatal(format!(
+                    "Class {} cannot extend final class {}",
+                    def.name.to_string_lossy(),
+                    p.name.to_string_lossy()
+                )));
+            }
+        }
+        let mut interfaces: Vec<PhpStr> = parent.as_ref().map(|p| p.interfaces.clone()).unwrap_or_default();
+        for i in &def.interfaces {
+            let ic = match self.find_class(i) {
+                Some(c) => c,
+                None => {
+                    return Err(Fault::Fatal(format!(
+                        "Interface \"{}\" not found",
+                        i.to_string_lossy()
+                    )))
+                }
+            };
+            for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
+                if !interfaces.contains(x) {
+                    interfaces.push(x.clone());
+                }
+            }
+        }
+        if def.kind == ClassKind::Enum {
+            let ue = PhpStr::from("unitenum");
+            if !interfaces.contains(&ue) {
+                interfaces.push(ue);
+            }
+            if def.enum_backing.is_some() {
+                let be = PhpStr::from("backedenum");
+                if !interfaces.contains(&be) {
+                    interfaces.push(be);
+                }
+            }
+        }
+        let traits: Vec<Rc<Class>> = def
+            .traits
+            .iter()
+            .map(|t| self.lookup_class(t))
+            .collect::<PhpResult<_>>()?;
+        let name = def.name.clone();
+        let mut static_props: HashMap<PhpStr, PhpRef> = match &parent {
+            Some(p) => rt(p).static_props.clone(),
+            None => HashMap::new(),
+        };
+        let mut static_inits: Vec<(PhpRef, ConstInit)> = Vec::new();
+        let mut defaults: Vec<(PhpStr, Option<ConstInit>, bool)> = match &parent {
+            Some(p) => rt(p).defaults.clone(),
+            None => Vec::new(),
+        };
+        let mut prop_types = match &parent {
+            Some(p) => rt(p).prop_types.clone(),
+            None => HashMap::new(),
+        };
+        let mut props: Vec<PropDecl> = parent.as_ref().map(|p| p.props.clone()).unwrap_or_default();
+        let all_props: Vec<_> = traits
+            .iter()
+            .filter_map(|t| rt(t).def.clone())
+            .flat_map(|d| d.props.clone())
+            .chain(def.props.iter().cloned())
+            .collect();
+        for p in &all_props {
+            if p.is_static {
+                let r = Value::new_ref(Value::Null);
+                if let Some(init) = &p.default {
+                    static_inits.push((r.clone(), init.clone()));
+                }
+                static_props.insert(p.name.clone(), r);
+                continue;
+            }
+            let typed = p.ty.is_some();
+            if let Some(ty) = &p.ty {
+                prop_types.insert(p.name.clone(), ty.clone());
+            }
+            let decl = PropDecl {
+                name: p.name.clone(),
+                visibility: p.visibility,
+                is_static: false,
+                is_readonly: p.is_readonly,
+                declaring_class: name.clone(),
+            };
+            match props.iter().position(|d| d.name == p.name) {
+                Some(i) => props[i] = decl,
+                None => props.push(decl),
+            }
+            match defaults.iter().position(|(n, _, _)| *n == p.name) {
+                Some(i) => defaults[i] = (p.name.clone(), p.default.clone(), typed),
+                None => defaults.push((p.name.clone(), p.default.clone(), typed)),
+            }
+        }
+        let prop_index = props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        let mut consts: HashMap<PhpStr, ConstState> = match &parent {
+            Some(p) => rt(p).consts.borrow().clone(),
+            None => HashMap::new(),
+        };
+        for i in &interfaces {
+            if let Some(ic) = self.classes.get(i) {
+                for (k, v) in rt(ic).consts.borrow().iter() {
+                    consts.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        for c in &def.consts {
+            consts.insert(c.name.clone(), ConstState::Pending(c.value.clone()));
+        }
+        let is_enum = def.kind == ClassKind::Enum;
+        let def_for_rt = def.clone();
+        let class = Rc::new_cyclic(|weak: &Weak<Class>| {
+            let mut methods: HashMap<PhpStr, Rc<MethodRt>> = match &parent {
+                Some(p) => rt(p).methods.clone(),
+                None => HashMap::new(),
+            };
+            for t in &traits {
+                if let Some(tdef) = &rt(t).def {
+                    for m in &tdef.methods {
+                        insert_method(&mut methods, m, weak, &name);
+                    }
+                }
+            }
+            for m in &def.methods {
+                insert_method(&mut methods, m, weak, &name);
+            }
+            Class {
+                name: name.clone(),
+                lc_name: lc.clone(),
+                parent: parent.clone(),
+                interfaces,
+                props,
+                prop_index,
+                is_interface: def.kind == ClassKind::Interface,
+                is_abstract: def.is_abstract,
+                is_final: def.is_final,
+                is_trait: def.kind == ClassKind::Trait,
+                is_enum,
+                runtime: Box::new(ClassRt {
+                    methods,
+                    consts: RefCell::new(consts),
+                    static_props,
+                    defaults,
+                    prop_types,
+                    def: Some(def_for_rt),
+                    enum_cases: RefCell::new(HashMap::new()),
+                }),
+            }
+        });
+        self.classes.insert(lc, class.clone());
+        for (r, init) in static_inits {
+            let v = self.eval_const_init(&init, Some(&class))?;
+            *r.borrow_mut() = v;
+        }
+        Ok(())
+    }
+
+    /// Evaluates a constant expression initialiser.
+    pub(crate) fn eval_const_init(&mut self, init: &ConstInit, class: Option<&Rc<Class>>) -> PhpResult<Value> {
+        match init {
+            ConstInit::Value(v) => Ok(v.clone()),
+            ConstInit::Code(func) => {
+                let target = CallTarget::User {
+                    func: func.clone(),
+                    this: None,
+                    scope: class.cloned(),
+                    static_class: class.cloned(),
+                    closure: None,
+                };
+                self.call_target(target, Vec::new())
+            }
+        }
+    }
+
+    /// Finds a method (case-insensitive), inherited ones included.
+    pub(crate) fn find_method(&self, class: &Rc<Class>, name: &[u8]) -> Option<Rc<MethodRt>> {
+        rt(class).methods.get(name.to_ascii_lowercase().as_slice()).cloned()
+    }
+
+    pub(crate) fn check_method_visibility(&mut self, class: &Rc<Class>, m: &MethodRt, _name: &[u8]) -> PhpResult<()> {
+        if m.visibility == Visibility::Public {
+            return Ok(());
+        }
+        let scope = self.frames.last().and_then(|f| f.scope.clone());
+        let decl = m.scope.upgrade();
+        let ok = match (&scope, &decl) {
+            (Some(s), Some(d)) => match m.visibility {
+                Visibility::Private => Rc::ptr_eq(s, d),
+                _ => s.is_subclass_of(&d.lc_name) || d.is_subclass_of(&s.lc_name),
+            },
+            _ => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let vis = if m.visibility == Visibility::Private { "private" } else { "protected" };
+        let scope_text = match &scope {
+            Some(s) => format!("scope {}", s.name.to_string_lossy()),
+            None => "global scope".to_string(),
+        };
+        Err(Fault::error(
+            "Error",
+            format!(
+                "Call to {} method {}::{}() from {}",
+                vis,
+                class.name.to_string_lossy(),
+                m.name.to_string_lossy(),
+                scope_text
+            ),
+        ))
+    }
+
+    /// Resolves the class part of a static access.
+    pub(crate) fn resolve_class_operand(&mut self, func: &Func, base: usize, class: ClassOperand) -> PhpResult<Rc<Class>> {
+        match class {
+            ClassOperand::Named(op) => {
+                let n = func.consts[op.index() as usize].scalar_to_str();
+                self.lookup_class(&n)
+            }
+            ClassOperand::SelfClass => self
+                .frames
+                .last()
+                .and_then(|f| f.scope.clone())
+                .ok_or_else(|| Fault::error("Error", "Cannot use \"self\" when no class scope is active")),
+            ClassOperand::Parent => {
+                let scope = self
+                    .frames
+                    .last()
+                    .and_then(|f| f.scope.clone())
+                    .ok_or_else(|| Fault::error("Error", "Cannot use \"parent\" when no class scope is active"))?;
+                scope
+                    .parent
+                    .clone()
+                    .ok_or_else(|| Fault::error("Error", "Cannot use \"parent\" when current class scope has no parent"))
+            }
+            ClassOperand::Static => self
+                .frames
+                .last()
+                .and_then(|f| f.static_class.clone().or_else(|| f.scope.clone()))
+                .ok_or_else(|| Fault::error("Error", "Cannot use \"static\" when no class scope is active")),
+            ClassOperand::Dynamic(op) => {
+                let v = self.read(func, base, op)?;
+                match v {
+                    Value::Object(o) => Ok(o.class()),
+                    Value::Str(s) => self.lookup_class(&s),
+                    _ => Err(Fault::error("Error", "Cannot use value as class name")),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn fetch_class_const(&mut self, func: &Func, base: usize, class: ClassOperand, name: Operand) -> PhpResult<Value> {
+        let cls = self.resolve_class_operand(func, base, class)?;
+        let name = func.consts[name.index() as usize].scalar_to_str();
+        self.class_constant(&cls, &name)
+    }
+
+    /// `Class::NAME`, evaluating the initialiser on first use; enum cases too.
+    pub(crate) fn class_constant(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Value> {
+        if name.as_bytes() == b"class" {
+            return Ok(Value::Str(cls.name.clone()));
+        }
+        if cls.is_enum {
+            if let Some(obj) = self.enum_case(cls, name)? {
+                return Ok(Value::Object(obj));
+            }
+        }
+        let state = rt(cls).consts.borrow().get(name).cloned();
+        match state {
+            Some(ConstState::Ready(v)) => Ok(v),
+            Some(ConstState::Pending(init)) => {
+                let v = self.eval_const_init(&init, Some(cls))?;
+                rt(cls).consts.borrow_mut().insert(name.clone(), ConstState::Ready(v.clone()));
+                Ok(v)
+            }
+            None => Err(Fault::error(
+                "Error",
+                format!(
+                    "Undefined constant {}::{}",
+                    cls.name.to_string_lossy(),
+                    name.to_string_lossy()
+                ),
+            )),
+        }
+    }
+
+    fn enum_case(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Option<Obj>> {
+        if let Some(o) = rt(cls).enum_cases.borrow().get(name) {
+            return Ok(Some(o.clone()));
+        }
+        let Some(def) = rt(cls).def.clone() else {
+            return Ok(None);
+        };
+        let Some((_, init)) = def.cases.iter().find(|(n, _)| n == name) else {
+            return Ok(None);
+        };
+        let mut props = PhpArray::new();
+        props.insert(ArrayKey::Str(PhpStr::from("name")), Value::Str(name.clone()));
+        if let Some(init) = init {
+            let v = self.eval_const_init(init, Some(cls))?;
+            props.insert(ArrayKey::Str(PhpStr::from("value")), v);
+        }
+        let id = self.alloc_obj_id();
+        let obj = Obj::new(cls.clone(), props, id);
+        rt(cls).enum_cases.borrow_mut().insert(name.clone(), obj.clone());
+        Ok(Some(obj))
+    }
+
+    /// A static property's cell.
+    pub(crate) fn static_prop_ref(&mut self, func: &Func, base: usize, class: ClassOperand, name: Operand) -> PhpResult<PhpRef> {
+        let cls = self.resolve_class_operand(func, base, class)?;
+        let n = self.read(func, base, name)?;
+        let n = self.to_php_str(&n)?;
+        match rt(&cls).static_props.get(&n) {
+            Some(r) => Ok(r.clone()),
+            None => Err(Fault::error(
+                "Error",
+                format!(
+                    "Access to undeclared static property {}::${}",
+                    cls.name.to_string_lossy(),
+                    n.to_string_lossy()
+                ),
+            )),
+        }
+    }
+
+    /// Creates an instance with default property values (no constructor).
+    pub(crate) fn instantiate(&mut self, cls: &Rc<Class>) -> PhpResult<Obj> {
+        if cls.is_abstract || cls.is_interface || cls.is_trait || cls.is_enum {
+            let what = if cls.is_interface {
+                "interface"
+            } else if cls.is_trait {
+                "trait"
+            } else if cls.is_enum {
+                "enum"
+            } else {
+                "abstract class"
+            };
+            return Err(Fault::error(
+                "Error",
+                format!("Cannot instantiate {} {}", what, cls.name.to_string_lossy()),
+            ));
+        }
+        let defaults = rt(cls).defaults.clone();
+        let mut props = PhpArray::with_capacity(defaults.len());
+        for (name, init, typed) in defaults {
+            let v = match init {
+                Some(init) => self.eval_const_init(&init, Some(cls))?,
+                None if typed => Value::Undef,
+                None => Value::Null,
+            };
+            props.insert(ArrayKey::Str(name), v);
+        }
+        let id = self.alloc_obj_id();
+        Ok(Obj::new(cls.clone(), props, id))
+    }
+
+    /// `new Class(...)`: creates the object and pushes the constructor call.
+    pub(crate) fn init_new(&mut self, func: &Func, base: usize, class: ClassOperand, _n_args: u32) -> PhpResult<Obj> {
+        let cls = self.resolve_class_operand(func, base, class)?;
+        let obj = self.instantiate(&cls)?;
+        let target = match self.find_method(&cls, b"__construct") {
+            Some(m) => {
+                self.check_method_visibility(&cls, &m, b"__construct")?;
+                self.method_target(m, Some(obj.clone()), cls.clone())
+            }
+            None => CallTarget::Nothing,
+        };
+        self.calls.push(super::call::PendingCall {
+            target,
+            args_base: self.args.len(),
+            named: Vec::new(),
+            new_obj: Some(obj.clone()),
+        });
+        Ok(obj)
+    }
+
+    /// A new `stdClass` with the given properties.
+    pub(crate) fn new_std_object(&mut self, props: PhpArray) -> Obj {
+        let cls = self.classes.get(b"stdclass".as_slice()).cloned().expect("stdClass is built in");
+        let id = self.alloc_obj_id();
+        Obj::new(cls, props, id)
+    }
+
+    /// Creates a throwable of a built-in class at the current position.
+    pub(crate) fn create_throwable(&mut self, class: &str, message: &str, code: i64) -> PhpResult<Value> {
+        let cls = self.lookup_class(class.as_bytes())?;
+        let obj = self.instantiate(&cls)?;
+        self.init_throwable(&obj, Value::str(message), Value::Int(code), Value::Null);
+        Ok(Value::Object(obj))
+    }
+
+    fn init_throwable(&mut self, obj: &Obj, message: Value, code: Value, previous: Value) {
+        let file = self.current_file();
+        let line = self.current_line();
+        let trace = self.build_trace();
+        let mut d = obj.borrow_mut();
+        d.props.insert(ArrayKey::Str(PhpStr::from("message")), message);
+        d.props.insert(ArrayKey::Str(PhpStr::from("string")), Value::str(""));
+        d.props.insert(ArrayKey::Str(PhpStr::from("code")), code);
+        d.props.insert(ArrayKey::Str(PhpStr::from("file")), Value::Str(file));
+        d.props.insert(ArrayKey::Str(PhpStr::from("line")), Value::Int(i64::from(line)));
+        d.props.insert(ArrayKey::Str(PhpStr::from("trace")), Value::array(trace));
+        d.props.insert(ArrayKey::Str(PhpStr::from("previous")), previous);
+    }
+
+    /// The current call stack as `getTrace()` returns it.
+    fn build_trace(&self) -> PhpArray {
+        let mut trace = PhpArray::new();
+        for i in (1..self.frames.len()).rev() {
+            let f = &self.frames[i];
+            let caller = &self.frames[i - 1];
+            let mut e = PhpArray::new();
+            e.insert(ArrayKey::Str(PhpStr::from("file")), Value::Str(caller.func.file.clone()));
+            e.insert(ArrayKey::Str(PhpStr::from("line")), Value::Int(i64::from(f.call_line)));
+            e.insert(ArrayKey::Str(PhpStr::from("function")), Value::Str(f.func.name.clone()));
+            if let Some(c) = &f.func.class_name {
+                e.insert(ArrayKey::Str(PhpStr::from("class")), Value::Str(c.clone()));
+                e.insert(
+                    ArrayKey::Str(PhpStr::from("type")),
+                    Value::str(if f.this.is_some() { "->" } else { "::" }),
+                );
+            }
+            e.insert(ArrayKey::Str(PhpStr::from("args")), Value::empty_array());
+            trace.push(Value::array(e));
+        }
+        trace
+    }
+
+    /// The text after "Fatal error: " for an uncaught throwable.
+    pub(crate) fn uncaught_text(&mut self, obj: &Obj) -> String {
+        let s = match self.throwable_string(obj) {
+            Ok(s) => s,
+            Err(_) => String::new(),
+        };
+        format!("Uncaught {s}\n  thrown")
+    }
+
+    /// `Throwable::__toString()` (with previous exceptions chained as PHP prints them).
+    fn throwable_string(&mut self, obj: &Obj) -> PhpResult<String> {
+        let mut chain = vec![obj.clone()];
+        loop {
+            let prev = chain.last().and_then(|o| match o.borrow().props.get_str(b"previous") {
+                Some(Value::Object(p)) => Some(p.clone()),
+                _ => None,
+            });
+            match prev {
+                Some(p) if chain.len() < 64 => chain.push(p),
+                _ => break,
+            }
+        }
+        let mut out = String::new();
+        for (i, o) in chain.iter().rev().enumerate() {
+            let (file, line) = throwable_location(o);
+            let msg = match o.borrow().props.get_str(b"message") {
+                Some(v) => v.scalar_to_str().to_string_lossy(),
+                None => String::new(),
+            };
+            let trace = trace_string(o);
+            if i > 0 {
+                out.push_str("\n\nNext ");
+            }
+            out.push_str(&o.class_name().to_string_lossy());
+            if !msg.is_empty() {
+                out.push_str(": ");
+                out.push_str(&msg);
+            }
+            out.push_str(&format!(" in {}:{}\nStack trace:\n{}", file.to_string_lossy(), line, trace));
+        }
+        Ok(out)
+    }
+
+    /// Property read with visibility checks and warnings (unless quiet). `None` when unset.
+    pub(crate) fn fetch_prop_opt(&mut self, obj: &Value, name: &PhpStr, quiet: bool) -> PhpResult<Option<Value>> {
+        let Value::Object(o) = obj else {
+            if !quiet {
+                let msg = format!(
+                    "Attempt to read property \"{}\" on {}",
+                    name.to_string_lossy(),
+                    super::call::type_for_error(obj)
+                );
+                self.raise(ErrorLevel::Warning, &msg)?;
+            }
+            return Ok(None);
+        };
+        let class = o.class();
+        if let Some(decl) = class.prop_decl(name) {
+            if decl.visibility != Visibility::Public && !self.can_access(&class, decl) {
+                if let Some(v) = self.magic_get(o, name, quiet)? {
+                    return Ok(v);
+                }
+                return Err(self.prop_access_error(&class, decl, name));
+            }
+        }
+        let found = o.borrow().props.get_str(name).map(Value::deref_clone);
+        match found {
+            Some(Value::Undef) => {
+                if quiet {
+                    return Ok(None);
+                }
+                Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Typed property {}::${} must not be accessed before initialization",
+                        class.name.to_string_lossy(),
+                        name.to_string_lossy()
+                    ),
+                ))
+            }
+            Some(v) => Ok(Some(v)),
+            None => {
+                if let Some(v) = self.magic_get(o, name, quiet)? {
+                    return Ok(v);
+                }
+                if !quiet {
+                    let msg = format!(
+                        "Undefined property: {}::${}",
+                        class.name.to_string_lossy(),
+                        name.to_string_lossy()
+                    );
+                    self.raise(ErrorLevel::Warning, &msg)?;
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// `__get`/`__isset` fallback. `Some(result)` when a magic method handled it.
+    fn magic_get(&mut self, o: &Obj, name: &PhpStr, quiet: bool) -> PhpResult<Option<Option<Value>>> {
+        let class = o.class();
+        if quiet {
+            if let Some(m) = self.find_method(&class, b"__isset") {
+                let target = self.method_target(m, Some(o.clone()), class.clone());
+                let set = self.call_target(target, vec![Value::Str(name.clone())])?.to_bool();
+                if !set {
+                    return Ok(Some(None));
+                }
+                if let Some(g) = self.find_method(&class, b"__get") {
+                    let target = self.method_target(g, Some(o.clone()), class);
+                    return Ok(Some(Some(self.call_target(target, vec![Value::Str(name.clone())])?)));
+                }
+                return Ok(Some(None));
+            }
+        }
+        if let Some(g) = self.find_method(&class, b"__get") {
+            let target = self.method_target(g, Some(o.clone()), class);
+            return Ok(Some(Some(self.call_target(target, vec![Value::Str(name.clone())])?)));
+        }
+        Ok(None)
+    }
+
+    /// Property read as an rvalue.
+    pub(crate) fn fetch_prop_value(&mut self, obj: &Value, name: &Value, quiet: bool) -> PhpResult<Value> {
+        let name = self.to_php_str(name)?;
+        Ok(self.fetch_prop_opt(obj, &name, quiet)?.unwrap_or(Value::Null))
+    }
+
+    pub(crate) fn can_access(&self, class: &Rc<Class>, decl: &PropDecl) -> bool {
+        let Some(scope) = self.frames.last().and_then(|f| f.scope.clone()) else {
+            return false;
+        };
+        match decl.visibility {
+            Visibility::Public => true,
+            Visibility::Private => scope.name == decl.declaring_class,
+            Visibility::Protected => {
+                scope.is_subclass_of(&class.lc_name) || class.is_subclass_of(&scope.lc_name)
+            }
+        }
+    }
+
+    pub(crate) fn prop_access_error(&self, class: &Rc<Class>, decl: &PropDecl, name: &PhpStr) -> Fault {
+        let vis = match decl.visibility {
+            Visibility::Private => "private",
+            Visibility::Protected => "protected",
+            Visibility::Public => "public",
+        };
+        Fault::error(
+            "Error",
+            format!(
+                "Cannot access {} property {}::${}",
+                vis,
+                class.name.to_string_lossy(),
+                name.to_string_lossy()
+            ),
+        )
+    }
+}
+
+fn insert_method(
+    methods: &mut HashMap<PhpStr, Rc<MethodRt>>,
+    m: &super::super::bytecode::MethodDef,
+    weak: &Weak<Class>,
+    _class_name: &PhpStr,
+) {
+    methods.insert(
+        PhpStr::from(m.func.name.to_ascii_lowercase()),
+        Rc::new(MethodRt {
+            name: m.func.name.clone(),
+            imp: MethodImpl::User(m.func.clone()),
+            visibility: m.visibility,
+            is_static: m.is_static,
+            is_abstract: m.is_abstract,
+            is_final: m.is_final,
+            scope: weak.clone(),
+        }),
+    );
+}
+
+/// `#0 {main}`-style trace text of a throwable.
+fn trace_string(o: &Obj) -> String {
+    let trace = match o.borrow().props.get_str(b"trace") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Rc::new(PhpArray::new()),
+    };
+    let mut out = String::new();
+    let mut n = 0;
+    for (_, frame) in trace.iter() {
+        if let Value::Array(f) = frame {
+            let file = f.get_str(b"file").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
+            let line = f.get_str(b"line").map(Value::to_int).unwrap_or(0);
+            let func = f.get_str(b"function").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
+            let class = f.get_str(b"class").map(|v| v.scalar_to_str().to_string_lossy());
+            let ty = f.get_str(b"type").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
+            let callee = match class {
+                Some(c) => format!("{c}{ty}{func}"),
+                None => func,
+            };
+            out.push_str(&format!("#{n} {file}({line}): {callee}()\n"));
+            n += 1;
+        }
+    }
+    out.push_str(&format!("#{n} {{main}}"));
+    out
+}
+
+// ----- native methods of built-in classes -----
+
+fn this_obj(this: Option<&Obj>) -> PhpResult<&Obj> {
+    this.ok_or_else(|| Fault::error("Error", "Using $this when not in object context"))
+}
+
+fn exc_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+    let o = this_obj(this)?;
+    let message = args.first().cloned().unwrap_or(Value::str(""));
+    let code = args.get(1).cloned().unwrap_or(Value::Int(0));
+    let previous = args.get(2).cloned().unwrap_or(Value::Null);
+    let message = match message {
+        Value::Str(_) => message,
+        other => Value::Str(vm.to_php_str(&other)?),
+    };
+    let mut d = o.borrow_mut();
+    d.props.insert(ArrayKey::Str(PhpStr::from("message")), message);
+    d.props.insert(ArrayKey::Str(PhpStr::from("code")), Value::Int(code.to_int()));
+    d.props.insert(ArrayKey::Str(PhpStr::from("previous")), previous);
+    Ok(Value::Null)
+}
+
+fn prop_of(this: Option<&Obj>, name: &[u8]) -> PhpResult<Value> {
+    let o = this_obj(this)?;
+    let v = o.borrow().props.get_str(name).cloned().unwrap_or(Value::Null);
+    Ok(v.into_deref())
+}
+
+fn exc_get_message(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"message")
+}
+fn exc_get_code(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"code")
+}
+fn exc_get_previous(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"previous")
+}
+fn exc_get_file(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"file")
+}
+fn exc_get_line(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"line")
+}
+fn exc_get_trace(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    prop_of(this, b"trace")
+}
+fn exc_get_trace_as_string(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    Ok(Value::str(trace_string(this_obj(this)?)))
+}
+fn exc_to_string(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    let o = this_obj(this)?;
+    Ok(Value::str(vm.throwable_string(o)?))
+}
+
+fn closure_invoke(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+    let o = this_obj(this)?.clone();
+    vm.call_value(&Value::Object(o), args)
+}
+
+#[allow(dead_code)]
+fn _coerce_unused(_: ArgCtx<'_>) {
+    let _ = coerce_arg;
+}

@@ -1,0 +1,1692 @@
+//! The interpreter: runs compiled units (`bytecode::Unit`) over PHP values.
+//!
+//! One `Vm` is one PHP request (or CLI script run): it owns the register stack, the call
+//! frames, the function/class/constant tables declared so far, output buffering and the
+//! per-request state of builtins. PHP-to-PHP calls do not recurse in Rust: `run` is one loop
+//! over a frame stack, so deep PHP recursion costs heap, not native stack. Builtins that call
+//! back into PHP (`usort`, `array_map`) re-enter `run` with a "stop" frame that returns to
+//! them.
+//!
+//! Submodules: `call` (calls, callables, argument binding), `path` (lvalue paths: nested
+//! array/property reads and writes), `class` (class linking, objects, properties, built-in
+//! classes), `output` (ob_* buffers and diagnostics), `host` (the `Host` impl for builtins),
+//! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
+
+mod call;
+mod class;
+mod host_impl;
+mod intrinsics;
+pub mod output;
+mod path;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::array::{ArrayKey, PhpArray};
+use super::ast::BinOp;
+use super::builtins::Builtin;
+use super::bytecode::{Func, Op, Operand, PathAction, Slot, Unit};
+use super::error::{ErrorLevel, Fault, PhpResult};
+use super::object::{Class, Obj};
+use super::ops;
+use super::value::{PhpRef, PhpStr, Value};
+
+pub use call::CallTarget;
+use output::Output;
+
+/// A function visible by name.
+#[derive(Clone)]
+pub enum FnEntry {
+    User(Rc<Func>),
+    Builtin(&'static Builtin),
+}
+
+/// A `foreach` in progress.
+pub(crate) enum IterState {
+    /// By value over an array snapshot (copy-on-write keeps it stable).
+    Array { arr: Rc<PhpArray>, pos: usize },
+    /// By reference over a variable's array, in place.
+    ArrayRef { cell: PhpRef, pos: usize },
+    /// Over an object's properties (by value).
+    Props { obj: Obj, pos: usize },
+    /// Over an `Iterator` object.
+    Iterator { obj: Obj, started: bool },
+    /// Finished or freed.
+    Done,
+}
+
+/// A call frame.
+pub(crate) struct Frame {
+    pub func: Rc<Func>,
+    /// Index of the next instruction when this frame is not running.
+    pub pc: usize,
+    /// Index of register 0 in `Vm::stack`.
+    pub base: usize,
+    pub this: Option<Obj>,
+    /// The class whose code is running (for `self::` and visibility).
+    pub scope: Option<Rc<Class>>,
+    /// The late-static-binding class (`static::`).
+    pub static_class: Option<Rc<Class>>,
+    /// Where the caller wants the return value.
+    pub ret_dst: Option<Slot>,
+    /// Number of arguments actually passed.
+    pub n_args: usize,
+    /// Arguments beyond the declared parameters (for `func_get_args`).
+    pub extra_args: Vec<Value>,
+    /// Variables without a slot (created by name: `$$x`, `extract`, `include`).
+    pub dyn_vars: Option<Box<HashMap<PhpStr, PhpRef>>>,
+    pub iters: Vec<IterState>,
+    /// Returning from this frame returns from `Vm::run` (a native caller is waiting).
+    pub stop: bool,
+    /// The frame's result is the constructed object (`new`), not the return value.
+    pub discard_result: bool,
+    /// Line of the call site in the caller (for stack traces and "called in" messages).
+    pub call_line: u32,
+    /// The closure object being run, if any (for static variables of closures and
+    /// `Closure` scope).
+    pub closure: Option<Obj>,
+    /// Pending `finally` actions of this frame.
+    pub finally_stack: Vec<FinallyAction>,
+}
+
+/// What to do when a `finally` block ends.
+#[derive(Clone)]
+pub(crate) enum FinallyAction {
+    /// Rethrow this exception.
+    Rethrow(Value),
+    /// Return this value.
+    Return(Value),
+    /// Jump to this label.
+    Jump(u32),
+    /// Nothing pending (normal completion).
+    Normal,
+}
+
+/// Runtime limits checked by the interpreter.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Maximum PHP call depth (an approximation of PHP's memory limit on the VM stack).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 100_000 }
+    }
+}
+
+/// The interpreter state of one request.
+pub struct Vm {
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) calls: Vec<call::PendingCall>,
+    pub(crate) args: Vec<Value>,
+    pub(crate) functions: HashMap<PhpStr, FnEntry>,
+    pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
+    pub(crate) constants: HashMap<PhpStr, Value>,
+    /// Files already included (for `_once`), by resolved path.
+    pub(crate) included: HashMap<PhpStr, Rc<Unit>>,
+    /// Static variables by (function id, index).
+    pub(crate) statics: HashMap<(u64, u32), PhpRef>,
+    pub(crate) out: Output,
+    pub(crate) ini: HashMap<Vec<u8>, PhpStr>,
+    pub error_reporting: i64,
+    /// `@` nesting: diagnostics are suppressed while > 0.
+    pub(crate) silence: u32,
+    pub(crate) next_obj_id: u64,
+    pub(crate) free_obj_ids: Vec<u64>,
+    pub(crate) limits: Limits,
+    /// The exception being handled by a `Catch` op.
+    pub(crate) caught: Option<Value>,
+    pub(crate) script_path: PhpStr,
+    pub(crate) argv: Vec<PhpStr>,
+    pub(crate) shutdown_functions: Vec<(Value, Vec<Value>)>,
+    pub(crate) error_handler: Option<Value>,
+    pub(crate) exception_handler: Option<Value>,
+    /// Compiles included files: provided by the embedder (CLI or server) so that caching
+    /// policy stays outside the engine.
+    pub(crate) loader: Box<dyn Loader>,
+    /// The method name of a pending `__call`/`__callStatic` dispatch.
+    pub(crate) magic_name: Option<PhpStr>,
+    /// Superglobals of this request (`$_SERVER`, `$_GET`, ...), by name without `$`.
+    pub(crate) superglobals: HashMap<PhpStr, PhpRef>,
+}
+
+/// How the engine turns a path into a compiled unit (the CLI compiles directly; the
+/// server goes through the translation cache).
+pub trait Loader {
+    /// Reads and compiles `path`. `Ok(None)` when the file cannot be opened.
+    fn load(&mut self, path: &[u8]) -> Result<Option<Rc<Unit>>, LoadError>;
+}
+
+/// A failed load: a parse or compile error with its PHP message.
+#[derive(Debug, Clone)]
+pub enum LoadError {
+    /// `Parse error: {message} in {file} on line {line}`.
+    Parse { message: String, line: u32 },
+    /// `Fatal error: {message} in {file} on line {line}`.
+    Compile { message: String, line: u32 },
+}
+
+/// How a script run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ran to the end (or `exit`) with this status.
+    Exit(i32),
+}
+
+impl Vm {
+    /// A fresh engine writing output to `sink`.
+    pub fn new(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>) -> Vm {
+        let mut vm = Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::new(),
+            calls: Vec::new(),
+            args: Vec::new(),
+            functions: HashMap::new(),
+            classes: HashMap::new(),
+            constants: HashMap::new(),
+            included: HashMap::new(),
+            statics: HashMap::new(),
+            out: Output::new(sink),
+            ini: default_ini(),
+            error_reporting: 32767,
+            silence: 0,
+            next_obj_id: 1,
+            free_obj_ids: Vec::new(),
+            limits: Limits::default(),
+            caught: None,
+            script_path: PhpStr::new(),
+            argv: Vec::new(),
+            shutdown_functions: Vec::new(),
+            error_handler: None,
+            exception_handler: None,
+            loader,
+            magic_name: None,
+            superglobals: HashMap::new(),
+        };
+        class::register_builtin_classes(&mut vm);
+        vm
+    }
+
+    /// Sets an ini value from the command line or config (`-d key=value`).
+    pub fn set_ini(&mut self, key: &[u8], value: &[u8]) {
+        if key == b"error_reporting" {
+            self.error_reporting = super::convert::str_to_int(value);
+        }
+        self.ini.insert(key.to_vec(), PhpStr::from(value));
+    }
+
+    /// Sets `$argv`.
+    pub fn set_argv(&mut self, argv: Vec<PhpStr>) {
+        self.argv = argv;
+    }
+
+    /// Runs a compiled main script to completion, including shutdown functions and the
+    /// final flush of output buffers.
+    pub fn run_main(&mut self, unit: Rc<Unit>) -> Outcome {
+        self.script_path = unit.file.clone();
+        self.included.insert(unit.file.clone(), unit.clone());
+        let result = self.run_unit_as_main(&unit);
+        let status = self.finish(result);
+        Outcome::Exit(status)
+    }
+
+    fn run_unit_as_main(&mut self, unit: &Rc<Unit>) -> PhpResult<Value> {
+        self.declare_hoisted(unit)?;
+        let func = unit.main.clone();
+        let base = self.stack.len();
+        self.stack.resize(base + func.n_slots as usize, Value::Undef);
+        // $argv/$argc are globals of the main script.
+        self.init_main_globals(&func, base);
+        self.frames.push(Frame::new(func, base, true));
+        self.run()
+    }
+
+    fn init_main_globals(&mut self, func: &Func, base: usize) {
+        let argv: Vec<Value> = self.argv.iter().map(|a| Value::Str(a.clone())).collect();
+        let argc = argv.len() as i64;
+        for (i, name) in func.local_names.iter().enumerate() {
+            match name.as_bytes() {
+                b"argv" => self.stack[base + i] = Value::array(PhpArray::from_values(argv.clone())),
+                b"argc" => self.stack[base + i] = Value::Int(argc),
+                _ => {}
+            }
+        }
+    }
+
+    /// Handles the end of the script: uncaught exceptions, fatal errors, exit status,
+    /// shutdown functions and buffer flushing. Returns the exit status.
+    fn finish(&mut self, result: PhpResult<Value>) -> i32 {
+        let mut status = match result {
+            Ok(_) => 0,
+            Err(fault) => self.report_fault(fault),
+        };
+        // Shutdown functions run even after exit() and fatal errors.
+        let funcs = std::mem::take(&mut self.shutdown_functions);
+        for (callable, args) in funcs {
+            self.unwind_all();
+            if let Err(fault) = self.call_value(&callable, &args) {
+                status = self.report_fault(fault);
+            }
+        }
+        self.flush_all_buffers();
+        self.out.flush();
+        status
+    }
+
+    /// Prints what an uncaught fault prints and returns the exit status it implies.
+    pub(crate) fn report_fault(&mut self, fault: Fault) -> i32 {
+        match fault {
+            Fault::Exit(status) => status,
+            Fault::Fatal(msg) => {
+                let line = self.current_line();
+                let file = self.current_file();
+                self.print_diagnostic("Fatal error", &msg, &file, line);
+                255
+            }
+            Fault::Error { class, message, code } => {
+                match self.create_throwable(class, &message, code) {
+                    Ok(v) => self.report_uncaught(v),
+                    Err(_) => 255,
+                }
+            }
+            Fault::Throw(exc) => self.report_uncaught(exc),
+        }
+    }
+
+    fn report_uncaught(&mut self, exc: Value) -> i32 {
+        if let Some(handler) = self.exception_handler.take() {
+            self.unwind_all();
+            return match self.call_value(&handler, &[exc]) {
+                Ok(_) => 255,
+                Err(f) => self.report_fault(f),
+            };
+        }
+        let Value::Object(obj) = &exc else {
+            return 255;
+        };
+        let text = self.uncaught_text(obj);
+        let (file, line) = class::throwable_location(obj);
+        self.print_diagnostic("Fatal error", &text, &file, line);
+        255
+    }
+
+    /// Drops every frame (after a fault has ended the script).
+    fn unwind_all(&mut self) {
+        self.frames.clear();
+        self.calls.clear();
+        self.args.clear();
+        self.stack.clear();
+    }
+
+    /// Writes a diagnostic the way `php -d display_errors=1 -d log_errors=0` shows it.
+    pub(crate) fn print_diagnostic(&mut self, label: &str, msg: &str, file: &[u8], line: u32) {
+        let mut text = Vec::with_capacity(msg.len() + 64);
+        text.extend_from_slice(b"\n");
+        text.extend_from_slice(label.as_bytes());
+        text.extend_from_slice(b": ");
+        text.extend_from_slice(msg.as_bytes());
+        text.extend_from_slice(b" in ");
+        text.extend_from_slice(file);
+        text.extend_from_slice(format!(" on line {line}\n").as_bytes());
+        self.out.write(&text);
+    }
+
+    /// The line of the instruction running in the innermost frame.
+    pub(crate) fn current_line(&self) -> u32 {
+        match self.frames.last() {
+            Some(f) => f.func.lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// The file of the innermost frame.
+    pub(crate) fn current_file(&self) -> PhpStr {
+        match self.frames.last() {
+            Some(f) => f.func.file.clone(),
+            None => self.script_path.clone(),
+        }
+    }
+
+    /// Raises a diagnostic at the current position (respecting `@` and error_reporting,
+    /// calling the user error handler).
+    pub(crate) fn raise(&mut self, level: ErrorLevel, msg: &str) -> PhpResult<()> {
+        if let Some(handler) = self.error_handler.clone() {
+            if self.error_reporting & level.bits() != 0 {
+                let file = self.current_file();
+                let line = self.current_line();
+                let args = [
+                    Value::Int(level.bits()),
+                    Value::str(msg),
+                    Value::Str(file),
+                    Value::Int(i64::from(line)),
+                ];
+                let handled = self.call_value(&handler, &args)?;
+                if !matches!(handled, Value::Bool(false)) {
+                    return Ok(());
+                }
+            }
+        }
+        if self.silence > 0 || self.error_reporting & level.bits() == 0 {
+            return Ok(());
+        }
+        let display = self
+            .ini
+            .get(b"display_errors".as_slice())
+            .map(|v| !matches!(v.as_bytes(), b"0" | b"" | b"off" | b"Off"))
+            .unwrap_or(true);
+        if display {
+            let file = self.current_file();
+            let line = self.current_line();
+            self.print_diagnostic(level.label(), msg, &file, line);
+        }
+        Ok(())
+    }
+
+    /// Allocates an object id (`spl_object_id` reuses freed ids as PHP does).
+    pub(crate) fn alloc_obj_id(&mut self) -> u64 {
+        if let Some(id) = self.free_obj_ids.pop() {
+            return id;
+        }
+        let id = self.next_obj_id;
+        self.next_obj_id += 1;
+        id
+    }
+
+    fn flush_all_buffers(&mut self) {
+        while let Some(buf) = self.out.buffers.pop() {
+            let data = buf.data;
+            self.out.write(&data);
+        }
+    }
+
+    /// Declares the unit's hoisted functions and classes.
+    pub(crate) fn declare_hoisted(&mut self, unit: &Rc<Unit>) -> PhpResult<()> {
+        for &idx in &unit.hoisted_functions {
+            self.declare_function(unit.functions[idx as usize].clone())?;
+        }
+        for &idx in &unit.hoisted_classes {
+            let def = unit.classes[idx as usize].clone();
+            // Classes whose parent is not declared yet are declared when reached.
+            if self.class_deps_available(&def) {
+                self.declare_class(def, unit)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn declare_function(&mut self, func: Rc<Func>) -> PhpResult<()> {
+        let lc = PhpStr::from(func.name.to_ascii_lowercase());
+        if self.functions.contains_key(&lc) || super::builtins::lookup(&lc).is_some() {
+            return Err(Fault::Fatal(format!(
+                "Cannot redeclare {}()",
+                func.name.to_string_lossy()
+            )));
+        }
+        self.functions.insert(lc, FnEntry::User(func));
+        Ok(())
+    }
+
+    /// Finds a function by name (case-insensitive).
+    pub(crate) fn find_function(&self, name: &[u8]) -> Option<FnEntry> {
+        let lc = name.to_ascii_lowercase();
+        let lc = lc.strip_prefix(b"\\").unwrap_or(&lc);
+        if let Some(f) = self.functions.get(lc) {
+            return Some(f.clone());
+        }
+        super::builtins::lookup(lc).map(FnEntry::Builtin)
+    }
+
+    // ----- register access -----
+
+    /// Reads an operand (dereferenced; an unset local warns and reads as null).
+    #[inline]
+    pub(crate) fn read(&mut self, func: &Func, base: usize, op: Operand) -> PhpResult<Value> {
+        if op.is_const() {
+            return Ok(func.consts[op.index() as usize].clone());
+        }
+        let slot = op.index() as usize;
+        match &self.stack[base + slot] {
+            Value::Ref(r) => Ok(r.borrow().clone()),
+            Value::Undef => {
+                self.warn_undefined_var(func, slot)?;
+                Ok(Value::Null)
+            }
+            v => Ok(v.clone()),
+        }
+    }
+
+    pub(crate) fn warn_undefined_var(&mut self, func: &Func, slot: usize) -> PhpResult<()> {
+        match func.local_names.get(slot) {
+            Some(name) => {
+                let msg = format!("Undefined variable ${}", name.to_string_lossy());
+                self.raise(ErrorLevel::Warning, &msg)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a register, through a reference if the slot holds one.
+    #[inline]
+    pub(crate) fn write_local(&mut self, base: usize, slot: Slot, v: Value) {
+        let cell = &mut self.stack[base + slot as usize];
+        match cell {
+            Value::Ref(r) => *r.borrow_mut() = v,
+            _ => *cell = v,
+        }
+    }
+
+    /// Writes a temporary register (never a reference).
+    #[inline]
+    pub(crate) fn set_tmp(&mut self, base: usize, slot: Slot, v: Value) {
+        self.stack[base + slot as usize] = v;
+    }
+
+    /// The main loop: runs frames until the innermost `stop` frame returns.
+    pub(crate) fn run(&mut self) -> PhpResult<Value> {
+        loop {
+            match self.run_inner() {
+                Ok(v) => return Ok(v),
+                Err(fault) => {
+                    // Try to find a handler in the frames of this run.
+                    match self.handle_fault(fault) {
+                        Ok(()) => continue,
+                        Err(fault) => return Err(fault),
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn run_inner(&mut self) -> PhpResult<Value> {
+        let (mut func, mut base, mut pc) = {
+            let f = self.frames.last().expect("run with a frame");
+            (f.func.clone(), f.base, f.pc)
+        };
+        macro_rules! sync_pc {
+            () => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = pc;
+                }
+            };
+        }
+        macro_rules! reload {
+            () => {{
+                let f = self.frames.last().expect("frame after call");
+                func = f.func.clone();
+                base = f.base;
+                pc = f.pc;
+            }};
+        }
+        macro_rules! tryop {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        sync_pc!();
+                        return Err(e);
+                    }
+                }
+            };
+        }
+        loop {
+            let op = &func.code[pc];
+            pc += 1;
+            match op {
+                Op::Nop | Op::TryMarker => {}
+                Op::Move { dst, src } => {
+                    let v = if src.is_const() {
+                        func.consts[src.index() as usize].clone()
+                    } else {
+                        match &self.stack[base + src.index() as usize] {
+                            Value::Ref(r) => r.borrow().clone(),
+                            Value::Undef => {
+                                sync_pc!();
+                                tryop!(self.warn_undefined_var(&func, src.index() as usize));
+                                Value::Null
+                            }
+                            v => v.clone(),
+                        }
+                    };
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::AssignLocal { dst, src } => {
+                    let v = if src.is_const() {
+                        func.consts[src.index() as usize].clone()
+                    } else {
+                        match &self.stack[base + src.index() as usize] {
+                            Value::Ref(r) => r.borrow().clone(),
+                            Value::Undef => {
+                                sync_pc!();
+                                tryop!(self.warn_undefined_var(&func, src.index() as usize));
+                                Value::Null
+                            }
+                            v => v.clone(),
+                        }
+                    };
+                    self.write_local(base, *dst, v);
+                }
+                Op::FetchLocal { dst, src } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, Operand::slot(*src)));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::Binary { op, dst, a, b } => {
+                    let (op, dst, a, b) = (*op, *dst, *a, *b);
+                    // Int/float fast paths without cloning.
+                    let fast = {
+                        let va = if a.is_const() {
+                            &func.consts[a.index() as usize]
+                        } else {
+                            &self.stack[base + a.index() as usize]
+                        };
+                        let vb = if b.is_const() {
+                            &func.consts[b.index() as usize]
+                        } else {
+                            &self.stack[base + b.index() as usize]
+                        };
+                        fast_binary(op, va, vb)
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            sync_pc!();
+                            let va = tryop!(self.read(&func, base, a));
+                            let vb = tryop!(self.read(&func, base, b));
+                            tryop!(self.binary_slow(op, &va, &vb))
+                        }
+                    };
+                    self.stack[base + dst as usize] = v;
+                }
+                Op::Not { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    self.stack[base + *dst as usize] = Value::Bool(!v.to_bool());
+                }
+                Op::ToBool { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    self.stack[base + *dst as usize] = Value::Bool(v.to_bool());
+                }
+                Op::Neg { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let r = match v {
+                        Value::Int(i) if i != i64::MIN => Value::Int(-i),
+                        Value::Float(f) => Value::Float(-f),
+                        other => tryop!(ops::negate(self, &other)),
+                    };
+                    self.stack[base + *dst as usize] = r;
+                }
+                Op::Plus { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let r = tryop!(ops::unary_plus(self, &v));
+                    self.stack[base + *dst as usize] = r;
+                }
+                Op::BitNot { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let r = tryop!(ops::bit_not(&v));
+                    self.stack[base + *dst as usize] = r;
+                }
+                Op::Cast { dst, a, ty } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let r = tryop!(self.cast(v, *ty));
+                    self.stack[base + *dst as usize] = r;
+                }
+                Op::ConcatTo { dst, a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let piece = match &v {
+                        Value::Str(s) => s.clone(),
+                        Value::Int(i) => PhpStr::from(i.to_string()),
+                        other => tryop!(self.to_php_str(other)),
+                    };
+                    let cell = &mut self.stack[base + *dst as usize];
+                    match cell {
+                        Value::Str(s) => s.make_mut().extend_from_slice(&piece),
+                        other => {
+                            let mut s = other.scalar_to_str().into_vec();
+                            s.extend_from_slice(&piece);
+                            *other = Value::Str(PhpStr::from(s));
+                        }
+                    }
+                }
+                Op::ConcatAssignLocal { dst, a, result } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    let piece = match &v {
+                        Value::Str(s) => s.clone(),
+                        Value::Int(i) => PhpStr::from(i.to_string()),
+                        other => tryop!(self.to_php_str(other)),
+                    };
+                    let idx = base + *dst as usize;
+                    // Take the current value out so its buffer is uniquely owned when possible.
+                    let cur = match &mut self.stack[idx] {
+                        Value::Ref(r) => std::mem::take(&mut *r.borrow_mut()),
+                        cell => std::mem::take(cell),
+                    };
+                    let new = match cur {
+                        Value::Str(mut s) => {
+                            s.make_mut().extend_from_slice(&piece);
+                            Value::Str(s)
+                        }
+                        Value::Undef => {
+                            tryop!(self.warn_undefined_var(&func, *dst as usize));
+                            Value::Str(piece)
+                        }
+                        other => {
+                            let mut s = tryop!(self.to_php_str(&other)).into_vec();
+                            s.extend_from_slice(&piece);
+                            Value::str(s)
+                        }
+                    };
+                    if let Some(r) = result {
+                        self.stack[base + *r as usize] = new.clone();
+                    }
+                    self.write_local(base, *dst, new);
+                }
+                Op::IncDecLocal { slot, kind, result } => {
+                    let idx = base + *slot as usize;
+                    // Fast path: plain int in the slot.
+                    if let Value::Int(i) = self.stack[idx] {
+                        let (new, old) = match kind {
+                            PathAction::PreInc | PathAction::PostInc => (i.checked_add(1), i),
+                            _ => (i.checked_sub(1), i),
+                        };
+                        if let Some(n) = new {
+                            self.stack[idx] = Value::Int(n);
+                            if let Some(r) = result {
+                                let out = match kind {
+                                    PathAction::PostInc | PathAction::PostDec => Value::Int(old),
+                                    _ => Value::Int(n),
+                                };
+                                self.stack[base + *r as usize] = out;
+                            }
+                            continue;
+                        }
+                    }
+                    sync_pc!();
+                    let cur = match &self.stack[idx] {
+                        Value::Ref(r) => r.borrow().clone(),
+                        Value::Undef => {
+                            tryop!(self.warn_undefined_var(&func, *slot as usize));
+                            Value::Null
+                        }
+                        v => v.clone(),
+                    };
+                    let new = match kind {
+                        PathAction::PreInc | PathAction::PostInc => ops::increment(&cur),
+                        _ => ops::decrement(&cur),
+                    };
+                    if let Some(r) = result {
+                        let out = match kind {
+                            PathAction::PostInc | PathAction::PostDec => cur,
+                            _ => new.clone(),
+                        };
+                        self.stack[base + *r as usize] = out;
+                    }
+                    self.write_local(base, *slot, new);
+                }
+                Op::Jmp { target } => pc = *target as usize,
+                Op::JmpIf { cond, target } => {
+                    let t = match self.peek(&func, base, *cond) {
+                        Some(Value::Bool(b)) => *b,
+                        _ => {
+                            sync_pc!();
+                            tryop!(self.read(&func, base, *cond)).to_bool()
+                        }
+                    };
+                    if t {
+                        pc = *target as usize;
+                    }
+                }
+                Op::JmpIfNot { cond, target } => {
+                    let t = match self.peek(&func, base, *cond) {
+                        Some(Value::Bool(b)) => *b,
+                        _ => {
+                            sync_pc!();
+                            tryop!(self.read(&func, base, *cond)).to_bool()
+                        }
+                    };
+                    if !t {
+                        pc = *target as usize;
+                    }
+                }
+                Op::JmpNotNull { a, target } => {
+                    let v = tryop!(self.read(&func, base, *a));
+                    if !v.is_null() {
+                        pc = *target as usize;
+                    }
+                }
+                Op::JmpNotLt { a, b, target } | Op::JmpNotLe { a, b, target } => {
+                    let le = matches!(op, Op::JmpNotLe { .. });
+                    let fast = match (self.peek(&func, base, *a), self.peek(&func, base, *b)) {
+                        (Some(Value::Int(x)), Some(Value::Int(y))) => Some(if le { x <= y } else { x < y }),
+                        (Some(Value::Float(x)), Some(Value::Float(y))) => Some(if le { x <= y } else { x < y }),
+                        (Some(Value::Int(x)), Some(Value::Float(y))) => {
+                            let x = *x as f64;
+                            Some(if le { x <= *y } else { x < *y })
+                        }
+                        (Some(Value::Float(x)), Some(Value::Int(y))) => {
+                            let y = *y as f64;
+                            Some(if le { *x <= y } else { *x < y })
+                        }
+                        _ => None,
+                    };
+                    let holds = match fast {
+                        Some(h) => h,
+                        None => {
+                            sync_pc!();
+                            let va = tryop!(self.read(&func, base, *a));
+                            let vb = tryop!(self.read(&func, base, *b));
+                            let op = if le { BinOp::Le } else { BinOp::Lt };
+                            tryop!(self.binary_slow(op, &va, &vb)).to_bool()
+                        }
+                    };
+                    if !holds {
+                        pc = *target as usize;
+                    }
+                }
+                Op::Echo { a } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *a));
+                    match &v {
+                        Value::Str(s) => self.out.write(s),
+                        Value::Int(i) => self.out.write(i.to_string().as_bytes()),
+                        other => {
+                            let s = tryop!(self.to_php_str(other));
+                            self.out.write(&s);
+                        }
+                    }
+                }
+                Op::PathOp { path, action, val, dst } => {
+                    sync_pc!();
+                    let val = match val {
+                        Some(v) if *action == PathAction::AssignRef => {
+                            // The operand holds a Value::Ref: read it raw.
+                            Some(self.raw(&func, base, *v))
+                        }
+                        Some(v) => Some(tryop!(self.read(&func, base, *v))),
+                        None => None,
+                    };
+                    let r = tryop!(self.path_op(&func, base, *path, *action, val));
+                    if let Some(d) = dst {
+                        self.stack[base + *d as usize] = r;
+                    }
+                }
+                Op::FetchDim { dst, base: b, key } => {
+                    sync_pc!();
+                    let container = tryop!(self.read(&func, base, *b));
+                    let key = tryop!(self.read(&func, base, *key));
+                    let v = tryop!(self.fetch_dim_value(&container, &key, false));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::FetchProp { dst, obj, name, nullsafe } => {
+                    sync_pc!();
+                    let o = tryop!(self.read(&func, base, *obj));
+                    let name = tryop!(self.read(&func, base, *name));
+                    let v = if *nullsafe && o.is_null() {
+                        Value::Null
+                    } else {
+                        tryop!(self.fetch_prop_value(&o, &name, false))
+                    };
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::NewArray { dst, cap } => {
+                    self.stack[base + *dst as usize] =
+                        Value::array(PhpArray::with_capacity(*cap as usize));
+                }
+                Op::ArrayPush { arr, val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                        if !Rc::make_mut(a).push(v) {
+                            tryop!(Err(Fault::error(
+                                "Error",
+                                "Cannot add element to the array as the next element is already occupied"
+                            )));
+                        }
+                    }
+                }
+                Op::ArraySet { arr, key, val } => {
+                    sync_pc!();
+                    let k = tryop!(self.read(&func, base, *key));
+                    let v = tryop!(self.read(&func, base, *val));
+                    let k = tryop!(self.to_array_key(&k));
+                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                        Rc::make_mut(a).insert(k, v);
+                    }
+                }
+                Op::ArraySetRef { arr, key, val } => {
+                    sync_pc!();
+                    let r = self.raw(&func, base, *val);
+                    let k = match key {
+                        Some(k) => {
+                            let k = tryop!(self.read(&func, base, *k));
+                            Some(tryop!(self.to_array_key(&k)))
+                        }
+                        None => None,
+                    };
+                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                        let a = Rc::make_mut(a);
+                        match k {
+                            Some(k) => a.insert(k, r),
+                            None => {
+                                a.push(r);
+                            }
+                        }
+                    }
+                }
+                Op::ArraySpread { arr, src } => {
+                    sync_pc!();
+                    let s = tryop!(self.read(&func, base, *src));
+                    tryop!(self.array_spread(base, *arr, s));
+                }
+                Op::BindGlobal { slot, name } => {
+                    sync_pc!();
+                    let name = tryop!(self.read(&func, base, *name));
+                    let r = self.global_ref(&name.scalar_to_str());
+                    self.stack[base + *slot as usize] = Value::Ref(r);
+                }
+                Op::BindStatic { slot, idx, init } => {
+                    sync_pc!();
+                    let key = self.static_key(&func, *idx);
+                    let r = match self.statics.get(&key) {
+                        Some(r) => r.clone(),
+                        None => {
+                            let v = match init {
+                                Some(i) => tryop!(self.read(&func, base, *i)),
+                                None => Value::Null,
+                            };
+                            let r = Value::new_ref(v);
+                            self.statics.insert(key, r.clone());
+                            r
+                        }
+                    };
+                    self.stack[base + *slot as usize] = Value::Ref(r);
+                }
+                Op::JmpStaticInit { idx, target } => {
+                    let key = self.static_key(&func, *idx);
+                    if self.statics.contains_key(&key) {
+                        pc = *target as usize;
+                    }
+                }
+                Op::UnsetLocal { slot } => {
+                    self.stack[base + *slot as usize] = Value::Undef;
+                }
+                Op::IssetLocal { dst, slot } => {
+                    let set = match &self.stack[base + *slot as usize] {
+                        Value::Ref(r) => !r.borrow().is_null(),
+                        v => !v.is_null(),
+                    };
+                    self.stack[base + *dst as usize] = Value::Bool(set);
+                }
+                Op::LoadSpecial { dst, what } => {
+                    sync_pc!();
+                    let v = tryop!(self.load_special(*what));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::FetchConst { dst, name, fallback } => {
+                    sync_pc!();
+                    let v = tryop!(self.fetch_const(&func, *name, *fallback));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::FetchClassConst { dst, class, name } => {
+                    sync_pc!();
+                    let v = tryop!(self.fetch_class_const(&func, base, *class, *name));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::ClassName { dst, class } => {
+                    sync_pc!();
+                    let c = tryop!(self.resolve_class_operand(&func, base, *class));
+                    self.stack[base + *dst as usize] = Value::Str(c.name.clone());
+                }
+                Op::DeclareConst { name, val } => {
+                    sync_pc!();
+                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
+                    let v = tryop!(self.read(&func, base, *val));
+                    tryop!(self.define_constant(n, v));
+                }
+                Op::DeclareFunction { idx } => {
+                    sync_pc!();
+                    let unit = tryop!(self.unit_of(&func));
+                    tryop!(self.declare_function(unit.functions[*idx as usize].clone()));
+                }
+                Op::DeclareClass { idx } => {
+                    sync_pc!();
+                    let unit = tryop!(self.unit_of(&func));
+                    let def = unit.classes[*idx as usize].clone();
+                    let lc = PhpStr::from(def.name.to_ascii_lowercase());
+                    // Hoisted classes are already declared.
+                    let already = self
+                        .classes
+                        .get(&lc)
+                        .is_some_and(|c| class::is_from_def(c, &def));
+                    if !already {
+                        tryop!(self.declare_class(def, &unit));
+                    }
+                }
+                Op::MakeClosure { dst, func: idx } => {
+                    sync_pc!();
+                    let v = tryop!(self.make_closure(&func, base, *idx));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::InitFCall { name, fallback, n_args } => {
+                    sync_pc!();
+                    tryop!(self.init_fcall(&func, *name, *fallback, *n_args));
+                }
+                Op::InitDynCall { callee, n_args } => {
+                    sync_pc!();
+                    let c = tryop!(self.read(&func, base, *callee));
+                    tryop!(self.init_dyncall(&c, *n_args));
+                }
+                Op::InitMethodCall { obj, name, nullsafe, n_args } => {
+                    sync_pc!();
+                    let o = tryop!(self.read(&func, base, *obj));
+                    let n = tryop!(self.read(&func, base, *name));
+                    tryop!(self.init_method_call(o, n, *nullsafe, *n_args));
+                }
+                Op::InitStaticCall { class, name, n_args } => {
+                    sync_pc!();
+                    tryop!(self.init_static_call(&func, base, *class, *name, *n_args));
+                }
+                Op::InitNew { dst, class, n_args } => {
+                    sync_pc!();
+                    let obj = tryop!(self.init_new(&func, base, *class, *n_args));
+                    self.stack[base + *dst as usize] = Value::Object(obj);
+                }
+                Op::SendVal { val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    tryop!(self.send_value(v));
+                }
+                Op::SendPath { path } => {
+                    sync_pc!();
+                    tryop!(self.send_path(&func, base, *path, None));
+                }
+                Op::SendUnpack { val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    tryop!(self.send_unpack(v));
+                }
+                Op::SendNamed { name, val } => {
+                    sync_pc!();
+                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
+                    let v = tryop!(self.read(&func, base, *val));
+                    tryop!(self.send_named(n, v));
+                }
+                Op::SendNamedPath { name, path } => {
+                    sync_pc!();
+                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
+                    tryop!(self.send_path(&func, base, *path, Some(n)));
+                }
+                Op::DoCall { dst } => {
+                    sync_pc!();
+                    match tryop!(self.do_call(*dst)) {
+                        call::Called::Done(v) => {
+                            if let Some(d) = dst {
+                                self.stack[base + *d as usize] = v;
+                            }
+                        }
+                        call::Called::Pushed => reload!(),
+                    }
+                }
+                Op::CallableFromPending { dst } => {
+                    sync_pc!();
+                    let v = tryop!(self.callable_from_pending());
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::Return { val } => {
+                    sync_pc!();
+                    let v = match val {
+                        Some(v) => tryop!(self.read(&func, base, *v)),
+                        None => Value::Null,
+                    };
+                    if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                        let f = self.frames.last_mut().expect("frame");
+                        f.finally_stack.push(FinallyAction::Return(v));
+                        pc = target as usize;
+                        continue;
+                    }
+                    match self.return_from_frame(v) {
+                        Some(v) => return Ok(v),
+                        None => reload!(),
+                    }
+                }
+                Op::ReturnRef { val } => {
+                    sync_pc!();
+                    let v = self.raw(&func, base, *val);
+                    match self.return_from_frame(v) {
+                        Some(v) => return Ok(v),
+                        None => reload!(),
+                    }
+                }
+                Op::JmpIfArgPassed { idx, target } => {
+                    let f = self.frames.last().expect("frame");
+                    if (*idx as usize) < f.n_args
+                        && !matches!(self.stack[base + *idx as usize], Value::Undef)
+                    {
+                        pc = *target as usize;
+                    }
+                }
+                Op::VerifyParam { idx } => {
+                    sync_pc!();
+                    tryop!(self.verify_param(&func, base, *idx));
+                }
+                Op::VerifyReturn { val } => {
+                    sync_pc!();
+                    tryop!(self.verify_return(&func, base, *val));
+                }
+                Op::IterInit { iter, subject, by_ref_path, end } => {
+                    sync_pc!();
+                    let empty = tryop!(self.iter_init(&func, base, *iter, *subject, *by_ref_path));
+                    if empty {
+                        pc = *end as usize;
+                    }
+                }
+                Op::IterNext { iter, val, key, by_ref, end } => {
+                    sync_pc!();
+                    let more = tryop!(self.iter_next(&func, base, *iter, *val, *key, *by_ref));
+                    if !more {
+                        pc = *end as usize;
+                    }
+                }
+                Op::IterFree { iter } => {
+                    self.iter_free(base, *iter);
+                }
+                Op::Throw { val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    tryop!(self.throw_value(v));
+                }
+                Op::Catch { dst } => {
+                    let exc = self.caught.take().unwrap_or(Value::Null);
+                    if let Some(d) = dst {
+                        self.write_local(base, *d, exc);
+                    }
+                }
+                Op::EndFinally => {
+                    sync_pc!();
+                    let action = self
+                        .frames
+                        .last_mut()
+                        .and_then(|f| f.finally_stack.pop())
+                        .unwrap_or(FinallyAction::Normal);
+                    match action {
+                        FinallyAction::Normal => {}
+                        FinallyAction::Jump(t) => pc = t as usize,
+                        FinallyAction::Rethrow(e) => tryop!(Err(Fault::Throw(e))),
+                        FinallyAction::Return(v) => {
+                            if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                                let f = self.frames.last_mut().expect("frame");
+                                f.finally_stack.push(FinallyAction::Return(v));
+                                pc = target as usize;
+                                continue;
+                            }
+                            match self.return_from_frame(v) {
+                                Some(v) => return Ok(v),
+                                None => reload!(),
+                            }
+                        }
+                    }
+                }
+                Op::JmpThroughFinally { target } => {
+                    match self.finally_for_jump(&func, pc - 1, *target) {
+                        Some(fin) => {
+                            let f = self.frames.last_mut().expect("frame");
+                            f.finally_stack.push(FinallyAction::Jump(*target));
+                            pc = fin as usize;
+                        }
+                        None => pc = *target as usize,
+                    }
+                }
+                Op::Include { dst, path, kind } => {
+                    sync_pc!();
+                    let p = tryop!(self.read(&func, base, *path));
+                    match tryop!(self.include(&func, base, p, *kind, *dst)) {
+                        call::Called::Done(v) => {
+                            self.stack[base + *dst as usize] = v;
+                        }
+                        call::Called::Pushed => reload!(),
+                    }
+                }
+                Op::Eval { dst, code } => {
+                    sync_pc!();
+                    let c = tryop!(self.read(&func, base, *code));
+                    let _ = (dst, c);
+                    tryop!(Err(Fault::error("Error", "eval() is not supported yet")));
+                }
+                Op::Exit { val } => {
+                    sync_pc!();
+                    let status = match val {
+                        Some(v) => match tryop!(self.read(&func, base, *v)) {
+                            Value::Int(i) => i as i32,
+                            other => {
+                                let s = tryop!(self.to_php_str(&other));
+                                self.out.write(&s);
+                                0
+                            }
+                        },
+                        None => 0,
+                    };
+                    return Err(Fault::Exit(status));
+                }
+                Op::Clone { dst, val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    let c = tryop!(self.clone_object(v));
+                    self.stack[base + *dst as usize] = c;
+                }
+                Op::InstanceOf { dst, val, class } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    let r = tryop!(self.instance_of(&func, base, &v, *class));
+                    self.stack[base + *dst as usize] = Value::Bool(r);
+                }
+                Op::BeginSilence { slot } => {
+                    self.stack[base + *slot as usize] = Value::Int(i64::from(self.silence));
+                    self.silence += 1;
+                }
+                Op::EndSilence { slot } => {
+                    if let Value::Int(level) = self.stack[base + *slot as usize] {
+                        self.silence = level as u32;
+                    }
+                }
+                Op::Yield { .. } | Op::YieldFrom { .. } => {
+                    sync_pc!();
+                    tryop!(Err(Fault::error("Error", "Generators are not supported yet")));
+                }
+                Op::MatchError { val } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *val));
+                    let desc = self.match_error_text(&v);
+                    tryop!(Err(Fault::error("UnhandledMatchError", desc)));
+                }
+                Op::Switch { subject, table, default, strict } => {
+                    sync_pc!();
+                    let v = tryop!(self.read(&func, base, *subject));
+                    let mut target = *default;
+                    for (case, label) in &func.switch_tables[*table as usize] {
+                        let hit = if *strict {
+                            ops::strict_eq(&v, case)
+                        } else {
+                            tryop!(ops::loose_eq(self, &v, case))
+                        };
+                        if hit {
+                            target = *label;
+                            break;
+                        }
+                    }
+                    pc = target as usize;
+                }
+                Op::FetchVarVar { dst, name, quiet } => {
+                    sync_pc!();
+                    let n = tryop!(self.read(&func, base, *name));
+                    let n = tryop!(self.to_php_str(&n));
+                    let v = tryop!(self.fetch_var_by_name(&func, base, &n, *quiet));
+                    self.stack[base + *dst as usize] = v;
+                }
+                Op::CallIntrinsic { dst, which, args, n } => {
+                    sync_pc!();
+                    let v = tryop!(self.call_intrinsic(&func, base, *which, *args, *n));
+                    if let Some(d) = dst {
+                        self.stack[base + *d as usize] = v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A non-cloning look at an operand's stored value (`None` for references and unset
+    /// locals, which need the slow path).
+    #[inline]
+    fn peek<'a>(&'a self, func: &'a Func, base: usize, op: Operand) -> Option<&'a Value> {
+        let v = if op.is_const() {
+            &func.consts[op.index() as usize]
+        } else {
+            &self.stack[base + op.index() as usize]
+        };
+        match v {
+            Value::Ref(_) | Value::Undef => None,
+            v => Some(v),
+        }
+    }
+
+    /// The operand's stored value without dereferencing (to pass references around).
+    pub(crate) fn raw(&self, func: &Func, base: usize, op: Operand) -> Value {
+        if op.is_const() {
+            func.consts[op.index() as usize].clone()
+        } else {
+            self.stack[base + op.index() as usize].clone()
+        }
+    }
+
+    /// Binary operators beyond the fast paths.
+    pub(crate) fn binary_slow(&mut self, op: BinOp, a: &Value, b: &Value) -> PhpResult<Value> {
+        use std::cmp::Ordering;
+        Ok(match op {
+            BinOp::Eq => Value::Bool(self.loose_eq(a, b)?),
+            BinOp::NotEq => Value::Bool(!self.loose_eq(a, b)?),
+            BinOp::Identical => Value::Bool(ops::strict_eq(a, b)),
+            BinOp::NotIdentical => Value::Bool(!ops::strict_eq(a, b)),
+            BinOp::Lt => Value::Bool(self.less(a, b, false)?),
+            BinOp::Le => Value::Bool(self.less(a, b, true)?),
+            BinOp::Gt => Value::Bool(self.less(b, a, false)?),
+            BinOp::Ge => Value::Bool(self.less(b, a, true)?),
+            BinOp::Spaceship => Value::Int(match ops::compare(self, a, b)? {
+                Ordering::Less => -1,
+                Ordering::Equal => 0,
+                Ordering::Greater => 1,
+            }),
+            BinOp::Concat => {
+                let mut s = self.to_php_str(a)?.into_vec();
+                s.extend_from_slice(&self.to_php_str(b)?);
+                Value::str(s)
+            }
+            _ => ops::binary_op(self, op, a, b)?,
+        })
+    }
+
+    fn loose_eq(&mut self, a: &Value, b: &Value) -> PhpResult<bool> {
+        match (a, b) {
+            (Value::Float(x), Value::Float(y)) => Ok(x == y),
+            _ => ops::loose_eq(self, a, b),
+        }
+    }
+
+    /// `a < b` (or `a <= b`) with PHP's rules; float comparisons are native so NaN
+    /// compares false.
+    fn less(&mut self, a: &Value, b: &Value, or_equal: bool) -> PhpResult<bool> {
+        use std::cmp::Ordering;
+        let floats = match (a, b) {
+            (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+            (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
+            (Value::Float(x), Value::Int(y)) => Some((*x, *y as f64)),
+            _ => None,
+        };
+        if let Some((x, y)) = floats {
+            return Ok(if or_equal { x <= y } else { x < y });
+        }
+        let ord = ops::compare(self, a, b)?;
+        Ok(match ord {
+            Ordering::Less => true,
+            Ordering::Equal => or_equal,
+            Ordering::Greater => false,
+        })
+    }
+
+    /// Converts any value to a string (objects via `__toString`, arrays warn).
+    pub(crate) fn to_php_str(&mut self, v: &Value) -> PhpResult<PhpStr> {
+        match v {
+            Value::Str(s) => Ok(s.clone()),
+            Value::Array(_) => {
+                self.raise(ErrorLevel::Warning, "Array to string conversion")?;
+                Ok(PhpStr::from("Array"))
+            }
+            Value::Object(o) => self.object_to_string(o),
+            Value::Ref(r) => {
+                let inner = r.borrow().clone();
+                self.to_php_str(&inner)
+            }
+            other => Ok(other.scalar_to_str()),
+        }
+    }
+
+    /// Converts a value to an array key with PHP's rules and warnings.
+    pub(crate) fn to_array_key(&mut self, k: &Value) -> PhpResult<ArrayKey> {
+        Ok(match k {
+            Value::Int(i) => ArrayKey::Int(*i),
+            Value::Str(s) => ArrayKey::from_str(s.clone()),
+            Value::Bool(b) => ArrayKey::Int(i64::from(*b)),
+            Value::Null | Value::Undef => ArrayKey::Str(PhpStr::new()),
+            Value::Float(f) => {
+                let i = super::convert::float_to_int(*f);
+                if f.is_finite() && (i as f64) != *f {
+                    let msg = format!(
+                        "Implicit conversion from float {} to int loses precision",
+                        String::from_utf8_lossy(&super::convert::float_to_repr(*f))
+                    );
+                    self.raise(ErrorLevel::Deprecated, &msg)?;
+                }
+                ArrayKey::Int(i)
+            }
+            Value::Ref(r) => {
+                let inner = r.borrow().clone();
+                return self.to_array_key(&inner);
+            }
+            Value::Array(_) => return Err(Fault::type_error("Illegal offset type")),
+            Value::Object(_) => return Err(Fault::type_error("Illegal offset type")),
+        })
+    }
+
+    fn cast(&mut self, v: Value, ty: super::ast::CastType) -> PhpResult<Value> {
+        use super::ast::CastType;
+        Ok(match ty {
+            CastType::Int => match &v {
+                Value::Object(o) => {
+                    let msg = format!(
+                        "Object of class {} could not be converted to int",
+                        o.class_name().to_string_lossy()
+                    );
+                    self.raise(ErrorLevel::Warning, &msg)?;
+                    Value::Int(1)
+                }
+                _ => Value::Int(v.to_int()),
+            },
+            CastType::Float => match &v {
+                Value::Object(o) => {
+                    let msg = format!(
+                        "Object of class {} could not be converted to float",
+                        o.class_name().to_string_lossy()
+                    );
+                    self.raise(ErrorLevel::Warning, &msg)?;
+                    Value::Float(1.0)
+                }
+                _ => Value::Float(v.to_float()),
+            },
+            CastType::String => Value::Str(self.to_php_str(&v)?),
+            CastType::Bool => Value::Bool(v.to_bool()),
+            CastType::Array => match v {
+                Value::Array(_) => v,
+                Value::Null | Value::Undef => Value::empty_array(),
+                Value::Object(o) => Value::array(self.object_to_array(&o)),
+                other => Value::array(PhpArray::from_values(vec![other])),
+            },
+            CastType::Object => match v {
+                Value::Object(_) => v,
+                Value::Array(a) => {
+                    let props = PhpArray::from_entries(
+                        a.iter().map(|(k, v)| (ArrayKey::Str(match &k {
+                            ArrayKey::Int(i) => PhpStr::from(i.to_string()),
+                            ArrayKey::Str(s) => s.clone(),
+                        }), v.clone())),
+                    );
+                    Value::Object(self.new_std_object(props))
+                }
+                Value::Null | Value::Undef => Value::Object(self.new_std_object(PhpArray::new())),
+                other => {
+                    let mut props = PhpArray::new();
+                    props.insert(ArrayKey::Str(PhpStr::from("scalar")), other);
+                    Value::Object(self.new_std_object(props))
+                }
+            },
+            CastType::Unset => Value::Null,
+        })
+    }
+
+    fn match_error_text(&mut self, v: &Value) -> String {
+        match v {
+            Value::Str(s) => {
+                let mut out = String::from("Unhandled match case ");
+                out.push_str(&String::from_utf8_lossy(&export_string(s)));
+                out
+            }
+            Value::Int(i) => format!("Unhandled match case {i}"),
+            Value::Float(f) => format!(
+                "Unhandled match case {}",
+                String::from_utf8_lossy(&super::convert::float_to_repr(*f))
+            ),
+            Value::Bool(b) => format!("Unhandled match case {}", if *b { "true" } else { "false" }),
+            Value::Null | Value::Undef => "Unhandled match case NULL".to_string(),
+            _ => format!("Unhandled match case of type {}", v.type_name()),
+        }
+    }
+
+    fn static_key(&self, func: &Func, idx: u32) -> (u64, u32) {
+        // Closures share the statics of their function; methods inherited by subclasses
+        // have their own copy in PHP 8.1+... we key by function id.
+        (func.id, idx)
+    }
+
+    pub(crate) fn unit_of(&self, func: &Func) -> PhpResult<Rc<Unit>> {
+        self.included
+            .get(&func.file)
+            .cloned()
+            .ok_or_else(|| Fault::Fatal("internal error: unit not loaded".into()))
+    }
+
+    /// Defines a global constant (`define`/`const`).
+    pub(crate) fn define_constant(&mut self, name: PhpStr, v: Value) -> PhpResult<bool> {
+        if self.constants.contains_key(&name) {
+            let msg = format!("Constant {} already defined", name.to_string_lossy());
+            self.raise(ErrorLevel::Warning, &msg)?;
+            return Ok(false);
+        }
+        self.constants.insert(name, v);
+        Ok(true)
+    }
+
+    fn fetch_const(&mut self, func: &Func, name: Operand, fallback: Option<Operand>) -> PhpResult<Value> {
+        let n = func.consts[name.index() as usize].scalar_to_str();
+        if let Some(v) = self.lookup_constant(&n) {
+            return Ok(v);
+        }
+        if let Some(fb) = fallback {
+            let f = func.consts[fb.index() as usize].scalar_to_str();
+            if let Some(v) = self.lookup_constant(&f) {
+                return Ok(v);
+            }
+            return Err(Fault::error(
+                "Error",
+                format!("Undefined constant \"{}\"", n.to_string_lossy()),
+            ));
+        }
+        Err(Fault::error(
+            "Error",
+            format!("Undefined constant \"{}\"", n.to_string_lossy()),
+        ))
+    }
+
+    pub(crate) fn lookup_constant(&self, name: &[u8]) -> Option<Value> {
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
+        if let Some(v) = self.constants.get(name) {
+            return Some(v.clone());
+        }
+        match name.to_ascii_lowercase().as_slice() {
+            b"true" => return Some(Value::Bool(true)),
+            b"false" => return Some(Value::Bool(false)),
+            b"null" => return Some(Value::Null),
+            _ => {}
+        }
+        core_constant(name).or_else(|| {
+            super::builtins::constants()
+                .find(|(n, _)| n.as_bytes() == name)
+                .map(|(_, v)| v.to_value())
+        })
+    }
+}
+
+impl Frame {
+    pub(crate) fn new(func: Rc<Func>, base: usize, stop: bool) -> Frame {
+        Frame {
+            func,
+            pc: 0,
+            base,
+            this: None,
+            scope: None,
+            static_class: None,
+            ret_dst: None,
+            n_args: 0,
+            extra_args: Vec::new(),
+            dyn_vars: None,
+            iters: Vec::new(),
+            stop,
+            discard_result: false,
+            call_line: 0,
+            closure: None,
+            finally_stack: Vec::new(),
+        }
+    }
+}
+
+/// Int/float fast paths for binary operators: `None` means "use the general path".
+#[inline]
+fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            Some(match op {
+                BinOp::Add => x.checked_add(y).map_or(Value::Float(x as f64 + y as f64), Value::Int),
+                BinOp::Sub => x.checked_sub(y).map_or(Value::Float(x as f64 - y as f64), Value::Int),
+                BinOp::Mul => x.checked_mul(y).map_or(Value::Float(x as f64 * y as f64), Value::Int),
+                BinOp::Mod if y != 0 && y != -1 => Value::Int(x % y),
+                BinOp::BitAnd => Value::Int(x & y),
+                BinOp::BitOr => Value::Int(x | y),
+                BinOp::BitXor => Value::Int(x ^ y),
+                BinOp::Shl if (0..64).contains(&y) => Value::Int(x.wrapping_shl(y as u32)),
+                BinOp::Shr if (0..64).contains(&y) => Value::Int(x >> y),
+                BinOp::Lt => Value::Bool(x < y),
+                BinOp::Le => Value::Bool(x <= y),
+                BinOp::Gt => Value::Bool(x > y),
+                BinOp::Ge => Value::Bool(x >= y),
+                BinOp::Eq | BinOp::Identical => Value::Bool(x == y),
+                BinOp::NotEq | BinOp::NotIdentical => Value::Bool(x != y),
+                BinOp::Spaceship => Value::Int((x > y) as i64 - (x < y) as i64),
+                BinOp::Div if y != 0 => {
+                    if x % y == 0 && !(x == i64::MIN && y == -1) {
+                        Value::Int(x / y)
+                    } else {
+                        Value::Float(x as f64 / y as f64)
+                    }
+                }
+                _ => return None,
+            })
+        }
+        (Value::Float(_), Value::Float(_))
+        | (Value::Int(_), Value::Float(_))
+        | (Value::Float(_), Value::Int(_)) => {
+            let x = match a {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => return None,
+            };
+            let y = match b {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => return None,
+            };
+            Some(match op {
+                BinOp::Add => Value::Float(x + y),
+                BinOp::Sub => Value::Float(x - y),
+                BinOp::Mul => Value::Float(x * y),
+                BinOp::Div if y != 0.0 => Value::Float(x / y),
+                BinOp::Lt => Value::Bool(x < y),
+                BinOp::Le => Value::Bool(x <= y),
+                BinOp::Gt => Value::Bool(x > y),
+                BinOp::Ge => Value::Bool(x >= y),
+                BinOp::Eq => Value::Bool(x == y),
+                BinOp::NotEq => Value::Bool(x != y),
+                BinOp::Identical if matches!((a, b), (Value::Float(_), Value::Float(_))) => {
+                    Value::Bool(x == y)
+                }
+                BinOp::NotIdentical if matches!((a, b), (Value::Float(_), Value::Float(_))) => {
+                    Value::Bool(x != y)
+                }
+                _ => return None,
+            })
+        }
+        (Value::Str(x), Value::Str(y)) => match op {
+            BinOp::Identical => Some(Value::Bool(x.as_bytes() == y.as_bytes())),
+            BinOp::NotIdentical => Some(Value::Bool(x.as_bytes() != y.as_bytes())),
+            BinOp::Concat => {
+                let mut s = Vec::with_capacity(x.len() + y.len());
+                s.extend_from_slice(x);
+                s.extend_from_slice(y);
+                Some(Value::str(s))
+            }
+            _ => None,
+        },
+        (Value::Bool(x), Value::Bool(y)) => match op {
+            BinOp::Identical | BinOp::Eq => Some(Value::Bool(x == y)),
+            BinOp::NotIdentical | BinOp::NotEq => Some(Value::Bool(x != y)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A string as `var_export` writes it (`'it\'s'`), used in error texts.
+pub(crate) fn export_string(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'\'');
+    for &c in s {
+        if c == b'\'' || c == b'\\' {
+            out.push(b'\\');
+        }
+        out.push(c);
+    }
+    out.push(b'\'');
+    out
+}
+
+/// Constants of the engine core (`PHP_VERSION`, `E_*`, `PHP_EOL`, ...).
+fn core_constant(name: &[u8]) -> Option<Value> {
+    Some(match name {
+        b"PHP_VERSION" => Value::str("8.2.36"),
+        b"PHP_MAJOR_VERSION" => Value::Int(8),
+        b"PHP_MINOR_VERSION" => Value::Int(2),
+        b"PHP_RELEASE_VERSION" => Value::Int(36),
+        b"PHP_VERSION_ID" => Value::Int(80236),
+        b"PHP_EXTRA_VERSION" => Value::str(""),
+        b"PHP_OS" => Value::str("Linux"),
+        b"PHP_OS_FAMILY" => Value::str("Linux"),
+        b"PHP_EOL" => Value::str("\n"),
+        b"DIRECTORY_SEPARATOR" => Value::str("/"),
+        b"PATH_SEPARATOR" => Value::str(":"),
+        b"PHP_INT_MAX" => Value::Int(i64::MAX),
+        b"PHP_INT_MIN" => Value::Int(i64::MIN),
+        b"PHP_INT_SIZE" => Value::Int(8),
+        b"PHP_FLOAT_EPSILON" => Value::Float(f64::EPSILON),
+        b"PHP_FLOAT_MAX" => Value::Float(f64::MAX),
+        b"PHP_FLOAT_MIN" => Value::Float(f64::MIN_POSITIVE),
+        b"PHP_FLOAT_DIG" => Value::Int(15),
+        b"NAN" => Value::Float(f64::NAN),
+        b"INF" => Value::Float(f64::INFINITY),
+        b"PHP_SAPI" => Value::str("cli"),
+        b"E_ERROR" => Value::Int(1),
+        b"E_WARNING" => Value::Int(2),
+        b"E_PARSE" => Value::Int(4),
+        b"E_NOTICE" => Value::Int(8),
+        b"E_CORE_ERROR" => Value::Int(16),
+        b"E_CORE_WARNING" => Value::Int(32),
+        b"E_COMPILE_ERROR" => Value::Int(64),
+        b"E_COMPILE_WARNING" => Value::Int(128),
+        b"E_USER_ERROR" => Value::Int(256),
+        b"E_USER_WARNING" => Value::Int(512),
+        b"E_USER_NOTICE" => Value::Int(1024),
+        b"E_STRICT" => Value::Int(2048),
+        b"E_RECOVERABLE_ERROR" => Value::Int(4096),
+        b"E_DEPRECATED" => Value::Int(8192),
+        b"E_USER_DEPRECATED" => Value::Int(16384),
+        b"E_ALL" => Value::Int(32767),
+        _ => return None,
+    })
+}
+
+fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
+    let mut m = HashMap::new();
+    for (k, v) in [
+        ("precision", "14"),
+        ("serialize_precision", "-1"),
+        ("display_errors", "1"),
+        ("error_reporting", "32767"),
+        ("memory_limit", "128M"),
+        ("max_execution_time", "0"),
+        ("include_path", ".:/usr/share/php"),
+        ("pcre.backtrack_limit", "1000000"),
+        ("pcre.recursion_limit", "100000"),
+        ("pcre.jit", "1"),
+        ("date.timezone", "UTC"),
+        ("default_charset", "UTF-8"),
+        ("output_buffering", "0"),
+        ("implicit_flush", "1"),
+    ] {
+        m.insert(k.as_bytes().to_vec(), PhpStr::from(v));
+    }
+    m
+}

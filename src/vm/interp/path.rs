@@ -1,0 +1,770 @@
+//! Lvalue paths: reads, writes, compound assignments, references, isset/empty/unset on
+//! chains like `$a[1]['k']->p[]`.
+//!
+//! Writes take the base value out of its slot (or reference cell, or property), modify it in
+//! place (copy-on-write makes a uniquely owned array mutable without copying), and put it
+//! back. So no borrow into the register stack or an object is held while warnings are
+//! raised or PHP code runs.
+
+use std::rc::Rc;
+
+use super::super::array::{ArrayKey, PhpArray};
+use super::super::ast::BinOp;
+use super::super::bytecode::{Func, PathAction, PathBase, PathElem};
+use super::super::error::{ErrorLevel, Fault, PhpResult};
+use super::super::ops;
+use super::super::value::{PhpStr, Value};
+use super::Vm;
+
+/// A path step with its key already evaluated.
+#[derive(Clone)]
+enum Step {
+    Dim(Value),
+    Append,
+    Prop(PhpStr),
+}
+
+impl Vm {
+    fn resolve_steps(&mut self, func: &Func, base: usize, elems: &[PathElem]) -> PhpResult<Vec<Step>> {
+        let mut steps = Vec::with_capacity(elems.len());
+        for e in elems {
+            steps.push(match e {
+                PathElem::Dim(op) => Step::Dim(self.read(func, base, *op)?),
+                PathElem::Append => Step::Append,
+                PathElem::Prop(op) => {
+                    let v = self.read(func, base, *op)?;
+                    Step::Prop(self.to_php_str(&v)?)
+                }
+            });
+        }
+        Ok(steps)
+    }
+
+    /// Executes a path instruction.
+    pub(crate) fn path_op(
+        &mut self,
+        func: &Func,
+        base: usize,
+        path_idx: u32,
+        action: PathAction,
+        val: Option<Value>,
+    ) -> PhpResult<Value> {
+        let path = &func.paths[path_idx as usize];
+        let steps = self.resolve_steps(func, base, &path.elems)?;
+        let read_only = matches!(
+            action,
+            PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty
+        );
+        if read_only {
+            let quiet = action != PathAction::Fetch;
+            let start = match &path.base {
+                PathBase::Local(slot) => match &self.stack[base + *slot as usize] {
+                    Value::Ref(r) => r.borrow().clone(),
+                    Value::Undef => {
+                        if !quiet {
+                            self.warn_undefined_var(func, *slot as usize)?;
+                        }
+                        Value::Null
+                    }
+                    v => v.clone(),
+                },
+                PathBase::VarVar(op) => {
+                    let n = self.read(func, base, *op)?;
+                    let n = self.to_php_str(&n)?;
+                    self.fetch_var_by_name(func, base, &n, quiet)?
+                }
+                PathBase::Object(op) | PathBase::Temp(op) => self.read(func, base, *op)?,
+                PathBase::StaticProp(class, name) => {
+                    let r = self.static_prop_ref(func, base, *class, *name)?;
+                    let v = r.borrow().clone();
+                    v
+                }
+                PathBase::Superglobal(name) => {
+                    let n = self.read(func, base, *name)?.scalar_to_str();
+                    self.superglobal(&n)
+                }
+            };
+            let found = self.read_walk(start, &steps, quiet)?;
+            return Ok(match action {
+                PathAction::Isset => Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())),
+                PathAction::Empty => Value::Bool(!found.as_ref().is_some_and(Value::to_bool)),
+                _ => found.unwrap_or(Value::Null),
+            });
+        }
+        match &path.base {
+            PathBase::Local(slot) => {
+                let idx = base + *slot as usize;
+                if let Value::Ref(r) = &self.stack[idx] {
+                    let r = r.clone();
+                    let mut cur = std::mem::take(&mut *r.borrow_mut());
+                    let out = self.write_walk(&mut cur, &steps, action, val, Some((func, *slot)));
+                    *r.borrow_mut() = cur;
+                    return out;
+                }
+                if steps.is_empty() && action == PathAction::Unset {
+                    self.stack[idx] = Value::Undef;
+                    return Ok(Value::Null);
+                }
+                let mut cur = std::mem::take(&mut self.stack[idx]);
+                let out = self.write_walk(&mut cur, &steps, action, val, Some((func, *slot)));
+                // The slot may have been turned into a reference meanwhile (by-ref capture in
+                // a callback): the reference wins.
+                match &self.stack[idx] {
+                    Value::Ref(r) => *r.borrow_mut() = cur,
+                    _ => self.stack[idx] = cur,
+                }
+                out
+            }
+            PathBase::VarVar(op) => {
+                let n = self.read(func, base, *op)?;
+                let n = self.to_php_str(&n)?;
+                let r = self.var_ref_by_name(func, base, &n);
+                let mut cur = std::mem::take(&mut *r.borrow_mut());
+                let out = self.write_walk(&mut cur, &steps, action, val, None);
+                *r.borrow_mut() = cur;
+                out
+            }
+            PathBase::Object(op) | PathBase::Temp(op) => {
+                let mut cur = self.read(func, base, *op)?;
+                if !matches!(cur, Value::Object(_)) && !steps.is_empty() {
+                    if let (Value::Null, Some(Step::Prop(name))) = (&cur, steps.first()) {
+                        return Err(Fault::error(
+                            "Error",
+                            format!("Attempt to assign property \"{}\" on null", name.to_string_lossy()),
+                        ));
+                    }
+                }
+                self.write_walk(&mut cur, &steps, action, val, None)
+            }
+            PathBase::StaticProp(class, name) => {
+                let r = self.static_prop_ref(func, base, *class, *name)?;
+                if steps.is_empty() && action == PathAction::GetRef {
+                    return Ok(Value::Ref(r));
+                }
+                let mut cur = std::mem::take(&mut *r.borrow_mut());
+                let out = self.write_walk(&mut cur, &steps, action, val, None);
+                *r.borrow_mut() = cur;
+                out
+            }
+            PathBase::Superglobal(name) => {
+                let n = self.read(func, base, *name)?.scalar_to_str();
+                let r = self.superglobal_ref(&n);
+                let mut cur = std::mem::take(&mut *r.borrow_mut());
+                let out = self.write_walk(&mut cur, &steps, action, val, None);
+                *r.borrow_mut() = cur;
+                out
+            }
+        }
+    }
+
+    /// Follows `steps` from `v` for reading. `None` when something along the way is unset.
+    fn read_walk(&mut self, mut v: Value, steps: &[Step], quiet: bool) -> PhpResult<Option<Value>> {
+        for step in steps {
+            v = match step {
+                Step::Dim(k) => match self.fetch_dim_opt(&v, k, quiet)? {
+                    Some(x) => x,
+                    None => return Ok(None),
+                },
+                Step::Prop(name) => match &v {
+                    Value::Object(_) => {
+                        match self.fetch_prop_opt(&v, name, quiet)? {
+                            Some(x) => x,
+                            None => return Ok(None),
+                        }
+                    }
+                    _ => {
+                        if !quiet {
+                            let msg = format!(
+                                "Attempt to read property \"{}\" on {}",
+                                name.to_string_lossy(),
+                                super::call::type_for_error(&v)
+                            );
+                            self.raise(ErrorLevel::Warning, &msg)?;
+                        }
+                        return Ok(None);
+                    }
+                },
+                Step::Append => return Err(Fault::error("Error", "Cannot use [] for reading")),
+            };
+        }
+        if matches!(v, Value::Undef) {
+            return Ok(None);
+        }
+        Ok(Some(v))
+    }
+
+    /// `container[key]` for reading, with PHP's warnings unless `quiet`.
+    pub(crate) fn fetch_dim_opt(&mut self, container: &Value, key: &Value, quiet: bool) -> PhpResult<Option<Value>> {
+        match container {
+            Value::Array(a) => {
+                let k = self.to_array_key(key)?;
+                match a.get(&k) {
+                    Some(v) => Ok(Some(v.deref_clone())),
+                    None => {
+                        if !quiet {
+                            let msg = match &k {
+                                ArrayKey::Int(i) => format!("Undefined array key {i}"),
+                                ArrayKey::Str(s) => format!("Undefined array key \"{}\"", s.to_string_lossy()),
+                            };
+                            self.raise(ErrorLevel::Warning, &msg)?;
+                        }
+                        Ok(None)
+                    }
+                }
+            }
+            Value::Str(s) => self.string_offset(s, key, quiet),
+            Value::Object(o) => {
+                if o.instance_of(b"arrayaccess") {
+                    if quiet {
+                        let exists = self
+                            .call_method_value(o, b"offsetExists", &[key.clone()])?
+                            .to_bool();
+                        if !exists {
+                            return Ok(None);
+                        }
+                    }
+                    return Ok(Some(self.call_method_value(o, b"offsetGet", &[key.clone()])?));
+                }
+                Err(Fault::error(
+                    "Error",
+                    format!("Cannot use object of type {} as array", o.class_name().to_string_lossy()),
+                ))
+            }
+            Value::Ref(r) => {
+                let inner = r.borrow().clone();
+                self.fetch_dim_opt(&inner, key, quiet)
+            }
+            other => {
+                if !quiet {
+                    let msg = format!(
+                        "Trying to access array offset on value of type {}",
+                        scalar_type_word(other)
+                    );
+                    self.raise(ErrorLevel::Warning, &msg)?;
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// `container[key]` as an rvalue (null when unset).
+    pub(crate) fn fetch_dim_value(&mut self, container: &Value, key: &Value, quiet: bool) -> PhpResult<Value> {
+        Ok(self.fetch_dim_opt(container, key, quiet)?.unwrap_or(Value::Null))
+    }
+
+    fn string_offset(&mut self, s: &PhpStr, key: &Value, quiet: bool) -> PhpResult<Option<Value>> {
+        let idx = match key {
+            Value::Int(i) => *i,
+            Value::Str(k) => match super::super::convert::parse_numeric(k) {
+                super::super::convert::NumericPrefix::Whole(super::super::convert::Numeric::Int(i)) => i,
+                _ => {
+                    if quiet {
+                        return Ok(None);
+                    }
+                    return Err(Fault::error(
+                        "TypeError",
+                        format!("Cannot access offset of type {} on string", "string"),
+                    ));
+                }
+            },
+            Value::Float(f) => *f as i64,
+            Value::Bool(b) => i64::from(*b),
+            Value::Null | Value::Undef => 0,
+            _ => {
+                if quiet {
+                    return Ok(None);
+                }
+                return Err(Fault::type_error("Cannot access offset of type array on string"));
+            }
+        };
+        let len = s.len() as i64;
+        let real = if idx < 0 { len + idx } else { idx };
+        if real < 0 || real >= len {
+            if !quiet {
+                let msg = format!("Uninitialized string offset {idx}");
+                self.raise(ErrorLevel::Warning, &msg)?;
+                return Ok(Some(Value::str("")));
+            }
+            return Ok(None);
+        }
+        Ok(Some(Value::Str(PhpStr::from(&s[real as usize..real as usize + 1]))))
+    }
+
+    /// Applies `action` at the end of `steps` starting from the owned value `cur`.
+    fn write_walk(
+        &mut self,
+        cur: &mut Value,
+        steps: &[Step],
+        action: PathAction,
+        val: Option<Value>,
+        local: Option<(&Func, u32)>,
+    ) -> PhpResult<Value> {
+        if let Value::Ref(r) = cur {
+            let r = r.clone();
+            let mut inner = std::mem::take(&mut *r.borrow_mut());
+            let out = self.write_walk(&mut inner, steps, action, val, local);
+            *r.borrow_mut() = inner;
+            return out;
+        }
+        let Some((step, rest)) = steps.split_first() else {
+            return self.apply_action(cur, action, val, local);
+        };
+        match step {
+            Step::Prop(name) => {
+                let Value::Object(o) = cur else {
+                    if action == PathAction::Unset {
+                        return Ok(Value::Null);
+                    }
+                    return Err(Fault::error(
+                        "Error",
+                        format!(
+                            "Attempt to assign property \"{}\" on {}",
+                            name.to_string_lossy(),
+                            super::call::type_for_error(cur)
+                        ),
+                    ));
+                };
+                let o = o.clone();
+                self.write_prop(&o, name, rest, action, val)
+            }
+            Step::Dim(_) | Step::Append => {
+                if action == PathAction::Unset {
+                    return self.unset_walk(cur, steps);
+                }
+                match cur {
+                    Value::Null | Value::Undef => {
+                        *cur = Value::empty_array();
+                    }
+                    Value::Bool(false) => {
+                        self.raise(ErrorLevel::Deprecated, "Automatic conversion of false to array is deprecated")?;
+                        *cur = Value::empty_array();
+                    }
+                    _ => {}
+                }
+                match cur {
+                    Value::Array(a) => {
+                        let key = match step {
+                            Step::Dim(k) => Some(self.to_array_key(k)?),
+                            _ => None,
+                        };
+                        let arr = Rc::make_mut(a);
+                        // Fast path: plain assignment to the last element.
+                        if rest.is_empty() && action == PathAction::Assign {
+                            let v = val.unwrap_or(Value::Null);
+                            match key {
+                                Some(k) => match arr.get_mut(&k) {
+                                    Some(Value::Ref(r)) => *r.borrow_mut() = v.clone(),
+                                    Some(slot) => *slot = v.clone(),
+                                    None => arr.insert(k, v.clone()),
+                                },
+                                None => {
+                                    if !arr.push(v.clone()) {
+                                        return Err(next_element_occupied());
+                                    }
+                                }
+                            }
+                            return Ok(v);
+                        }
+                        let existed = match &key {
+                            Some(k) => arr.contains_key(k),
+                            None => false,
+                        };
+                        let slot = match key.clone() {
+                            Some(k) => arr.get_or_insert_null(k),
+                            None => match arr.push_slot() {
+                                Some(s) => s,
+                                None => return Err(next_element_occupied()),
+                            },
+                        };
+                        if rest.is_empty() && !existed && reads_old_value(action) {
+                            // Compound assignment on a missing key warns and starts from null.
+                            let mut taken = std::mem::take(slot);
+                            let msg = match &key {
+                                Some(ArrayKey::Int(i)) => format!("Undefined array key {i}"),
+                                Some(ArrayKey::Str(s)) => format!("Undefined array key \"{}\"", s.to_string_lossy()),
+                                None => String::new(),
+                            };
+                            if key.is_some() {
+                                self.raise(ErrorLevel::Warning, &msg)?;
+                            }
+                            let out = self.apply_action(&mut taken, action, val, None);
+                            if let Value::Array(a) = cur {
+                                let arr = Rc::make_mut(a);
+                                let slot = match key {
+                                    Some(k) => arr.get_or_insert_null(k),
+                                    None => arr.push_slot().expect("slot reserved above"),
+                                };
+                                *slot = taken;
+                            }
+                            return out;
+                        }
+                        self.write_walk(slot, rest, action, val, None)
+                    }
+                    Value::Str(s) => {
+                        if !rest.is_empty() {
+                            return Err(Fault::error("Error", "Cannot use string offset as an array"));
+                        }
+                        let Step::Dim(k) = step else {
+                            return Err(Fault::error("Error", "[] operator not supported for strings"));
+                        };
+                        let v = val.unwrap_or(Value::Null);
+                        self.assign_string_offset(s, k, &v)
+                    }
+                    Value::Object(o) => {
+                        let o = o.clone();
+                        let key = match step {
+                            Step::Dim(k) => k.clone(),
+                            _ => Value::Null,
+                        };
+                        if !o.instance_of(b"arrayaccess") {
+                            return Err(Fault::error(
+                                "Error",
+                                format!("Cannot use object of type {} as array", o.class_name().to_string_lossy()),
+                            ));
+                        }
+                        if rest.is_empty() && action == PathAction::Assign {
+                            let v = val.unwrap_or(Value::Null);
+                            self.call_method_value(&o, b"offsetSet", &[key, v.clone()])?;
+                            return Ok(v);
+                        }
+                        let mut inner = self.call_method_value(&o, b"offsetGet", &[key.clone()])?;
+                        let out = self.write_walk(&mut inner, rest, action, val, None)?;
+                        if rest.is_empty() {
+                            self.call_method_value(&o, b"offsetSet", &[key, inner])?;
+                        }
+                        Ok(out)
+                    }
+                    _ => Err(Fault::error("Error", "Cannot use a scalar value as an array")),
+                }
+            }
+        }
+    }
+
+    fn unset_walk(&mut self, cur: &mut Value, steps: &[Step]) -> PhpResult<Value> {
+        let Some((step, rest)) = steps.split_first() else {
+            return Ok(Value::Null);
+        };
+        match (cur, step) {
+            (Value::Ref(r), _) => {
+                let r = r.clone();
+                let mut inner = std::mem::take(&mut *r.borrow_mut());
+                let out = self.unset_walk(&mut inner, steps);
+                *r.borrow_mut() = inner;
+                out
+            }
+            (Value::Array(a), Step::Dim(k)) => {
+                let k = self.to_array_key(k)?;
+                if !a.contains_key(&k) {
+                    return Ok(Value::Null);
+                }
+                let arr = Rc::make_mut(a);
+                if rest.is_empty() {
+                    arr.remove(&k);
+                    return Ok(Value::Null);
+                }
+                match arr.get_mut(&k) {
+                    Some(slot) => {
+                        let mut taken = std::mem::take(slot);
+                        let out = self.write_walk(&mut taken, rest, PathAction::Unset, None, None);
+                        if let Some(slot) = arr.get_mut(&k) {
+                            *slot = taken;
+                        }
+                        out
+                    }
+                    None => Ok(Value::Null),
+                }
+            }
+            (Value::Object(o), Step::Dim(k)) => {
+                let o = o.clone();
+                if rest.is_empty() && o.instance_of(b"arrayaccess") {
+                    self.call_method_value(&o, b"offsetUnset", &[k.clone()])?;
+                }
+                Ok(Value::Null)
+            }
+            (Value::Object(o), Step::Prop(name)) => {
+                let o = o.clone();
+                self.write_prop(&o, name, rest, PathAction::Unset, None)
+            }
+            (Value::Str(_), Step::Dim(_)) if rest.is_empty() => {
+                Err(Fault::error("Error", "Cannot unset string offsets"))
+            }
+            _ => Ok(Value::Null),
+        }
+    }
+
+    fn assign_string_offset(&mut self, s: &mut PhpStr, k: &Value, v: &Value) -> PhpResult<Value> {
+        let idx = match k {
+            Value::Int(i) => *i,
+            other => other.to_int(),
+        };
+        let len = s.len() as i64;
+        let real = if idx < 0 { len + idx } else { idx };
+        if real < 0 {
+            let msg = format!("Illegal string offset {idx}");
+            self.raise(ErrorLevel::Warning, &msg)?;
+            return Ok(Value::Null);
+        }
+        let piece = self.to_php_str(v)?;
+        if piece.is_empty() {
+            return Err(Fault::error("Error", "Cannot assign an empty string to a string offset"));
+        }
+        if piece.len() > 1 {
+            self.raise(ErrorLevel::Warning, "Only the first byte will be assigned to the string offset")?;
+        }
+        let buf = s.make_mut();
+        let real = real as usize;
+        if real >= buf.len() {
+            buf.resize(real, b' ');
+            buf.push(piece[0]);
+        } else {
+            buf[real] = piece[0];
+        }
+        Ok(Value::Str(PhpStr::from(&piece[..1])))
+    }
+
+    /// The final action on a location.
+    fn apply_action(
+        &mut self,
+        target: &mut Value,
+        action: PathAction,
+        val: Option<Value>,
+        local: Option<(&Func, u32)>,
+    ) -> PhpResult<Value> {
+        if let Value::Ref(r) = target {
+            if !matches!(action, PathAction::GetRef | PathAction::AssignRef | PathAction::Unset) {
+                let r = r.clone();
+                let mut inner = std::mem::take(&mut *r.borrow_mut());
+                let out = self.apply_action(&mut inner, action, val, local);
+                *r.borrow_mut() = inner;
+                return out;
+            }
+        }
+        match action {
+            PathAction::Assign => {
+                let v = val.unwrap_or(Value::Null);
+                *target = v.clone();
+                Ok(v)
+            }
+            PathAction::AssignOp(op) => {
+                let old = match target {
+                    Value::Undef => {
+                        if let Some((func, slot)) = local {
+                            self.warn_undefined_var(func, slot as usize)?;
+                        }
+                        Value::Null
+                    }
+                    v => v.clone(),
+                };
+                let rhs = val.unwrap_or(Value::Null);
+                let new = match op {
+                    BinOp::Coalesce => {
+                        if old.is_null() {
+                            rhs
+                        } else {
+                            old
+                        }
+                    }
+                    _ => match super::fast_binary(op, &old, &rhs) {
+                        Some(v) => v,
+                        None => self.binary_slow(op, &old, &rhs)?,
+                    },
+                };
+                *target = new.clone();
+                Ok(new)
+            }
+            PathAction::PreInc | PathAction::PostInc | PathAction::PreDec | PathAction::PostDec => {
+                let old = match target {
+                    Value::Undef => {
+                        if let Some((func, slot)) = local {
+                            self.warn_undefined_var(func, slot as usize)?;
+                        }
+                        Value::Null
+                    }
+                    v => v.clone(),
+                };
+                let new = match action {
+                    PathAction::PreInc | PathAction::PostInc => ops::increment(&old),
+                    _ => ops::decrement(&old),
+                };
+                *target = new.clone();
+                Ok(match action {
+                    PathAction::PostInc | PathAction::PostDec => old,
+                    _ => new,
+                })
+            }
+            PathAction::GetRef => match target {
+                Value::Ref(r) => Ok(Value::Ref(r.clone())),
+                other => {
+                    let v = match std::mem::take(other) {
+                        Value::Undef => Value::Null,
+                        v => v,
+                    };
+                    let r = Value::new_ref(v);
+                    *other = Value::Ref(r.clone());
+                    Ok(Value::Ref(r))
+                }
+            },
+            PathAction::AssignRef => {
+                let v = val.unwrap_or(Value::Null);
+                *target = v.clone();
+                Ok(v)
+            }
+            PathAction::Unset => {
+                *target = Value::Undef;
+                Ok(Value::Null)
+            }
+            PathAction::Fetch | PathAction::FetchQuiet => Ok(target.deref_clone()),
+            PathAction::Isset => Ok(Value::Bool(!target.is_null())),
+            PathAction::Empty => Ok(Value::Bool(!target.to_bool())),
+        }
+    }
+
+    /// `[...$src]` into the temporary array in `arr`.
+    pub(crate) fn array_spread(&mut self, base: usize, arr: u32, src: Value) -> PhpResult<()> {
+        let items: Vec<(ArrayKey, Value)> = match &src {
+            Value::Array(a) => a.iter().map(|(k, v)| (k, v.deref_clone())).collect(),
+            Value::Object(_) => self.iterate_to_vec(&src)?,
+            _ => return Err(Fault::error("Error", "Only arrays and Traversables can be unpacked")),
+        };
+        if let Value::Array(a) = &mut self.stack[base + arr as usize] {
+            let a = Rc::make_mut(a);
+            for (k, v) in items {
+                match k {
+                    ArrayKey::Int(_) => {
+                        if !a.push(v) {
+                            return Err(next_element_occupied());
+                        }
+                    }
+                    ArrayKey::Str(_) => a.insert(k, v),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Vm {
+    /// Writes through property `name` of `o`, then the remaining steps.
+    fn write_prop(
+        &mut self,
+        o: &super::super::object::Obj,
+        name: &PhpStr,
+        rest: &[Step],
+        action: PathAction,
+        val: Option<Value>,
+    ) -> PhpResult<Value> {
+        let class = o.class();
+        let decl = class.prop_decl(name).cloned();
+        if let Some(decl) = &decl {
+            if decl.visibility != super::super::ast::Visibility::Public && !self.can_access(&class, decl) {
+                if let (Some(m), true) = (self.find_method(&class, b"__set"), rest.is_empty() && action == PathAction::Assign) {
+                    let v = val.unwrap_or(Value::Null);
+                    let target = self.method_target(m, Some(o.clone()), class.clone());
+                    self.call_target(target, vec![Value::Str(name.clone()), v.clone()])?;
+                    return Ok(v);
+                }
+                return Err(self.prop_access_error(&class, decl, name));
+            }
+        }
+        let exists = o.borrow().props.get_str(name).is_some();
+        if action == PathAction::Unset && rest.is_empty() {
+            if exists {
+                let mut d = o.borrow_mut();
+                if decl.is_some() {
+                    // A declared property becomes uninitialised, keeping its place.
+                    if let Some(slot) = d.props.get_mut(&ArrayKey::Str(name.clone())) {
+                        *slot = Value::Undef;
+                    }
+                } else {
+                    d.props.remove(&ArrayKey::Str(name.clone()));
+                }
+            } else if let Some(m) = self.find_method(&class, b"__unset") {
+                let target = self.method_target(m, Some(o.clone()), class.clone());
+                self.call_target(target, vec![Value::Str(name.clone())])?;
+            }
+            return Ok(Value::Null);
+        }
+        if !exists {
+            if let Some(m) = self.find_method(&class, b"__set") {
+                if rest.is_empty() && action == PathAction::Assign {
+                    let v = val.unwrap_or(Value::Null);
+                    let target = self.method_target(m, Some(o.clone()), class.clone());
+                    self.call_target(target, vec![Value::Str(name.clone()), v.clone()])?;
+                    return Ok(v);
+                }
+            }
+            if decl.is_none() && class.lc_name.as_bytes() != b"stdclass" {
+                let msg = format!(
+                    "Creation of dynamic property {}::${} is deprecated",
+                    class.name.to_string_lossy(),
+                    name.to_string_lossy()
+                );
+                self.raise(ErrorLevel::Deprecated, &msg)?;
+            }
+        }
+        // Typed property assignment coerces the value.
+        let val = match (action, rest.is_empty(), super::class::rt(&class).prop_types.get(name)) {
+            (PathAction::Assign, true, Some(ty)) => {
+                let ty = ty.clone();
+                let v = val.unwrap_or(Value::Null);
+                Some(self.coerce_prop(&class, name, &ty, v)?)
+            }
+            _ => val,
+        };
+        let key = ArrayKey::Str(name.clone());
+        let mut cur = {
+            let mut d = o.borrow_mut();
+            match d.props.get_mut(&key) {
+                Some(slot) => std::mem::take(slot),
+                None => Value::Undef,
+            }
+        };
+        if !exists && rest.is_empty() && reads_old_value(action) {
+            let msg = format!(
+                "Undefined property: {}::${}",
+                class.name.to_string_lossy(),
+                name.to_string_lossy()
+            );
+            self.raise(ErrorLevel::Warning, &msg)?;
+        }
+        let out = self.write_walk(&mut cur, rest, action, val, None);
+        let mut d = o.borrow_mut();
+        match d.props.get_mut(&key) {
+            Some(slot) => *slot = cur,
+            None => d.props.insert(key, cur),
+        }
+        out
+    }
+}
+
+fn reads_old_value(action: PathAction) -> bool {
+    matches!(
+        action,
+        PathAction::AssignOp(_)
+            | PathAction::PreInc
+            | PathAction::PostInc
+            | PathAction::PreDec
+            | PathAction::PostDec
+    ) && !matches!(action, PathAction::AssignOp(BinOp::Coalesce))
+}
+
+fn next_element_occupied() -> Fault {
+    Fault::error(
+        "Error",
+        "Cannot add element to the array as the next element is already occupied",
+    )
+}
+
+/// The type word in "Trying to access array offset on value of type X".
+fn scalar_type_word(v: &Value) -> &'static str {
+    match v {
+        Value::Null | Value::Undef => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        _ => "unknown",
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: PhpArray) {}
