@@ -546,7 +546,7 @@ impl Vm {
                 Ok(v)
             }
             PathAction::AssignOp(op) => {
-                let old = match target {
+                let old = match &*target {
                     Value::Undef => {
                         if let Some((func, slot)) = local {
                             self.warn_undefined_var(func, slot as usize)?;
@@ -573,7 +573,7 @@ impl Vm {
                 Ok(new)
             }
             PathAction::PreInc | PathAction::PostInc | PathAction::PreDec | PathAction::PostDec => {
-                let old = match target {
+                let old = match &*target {
                     Value::Undef => {
                         if let Some((func, slot)) = local {
                             self.warn_undefined_var(func, slot as usize)?;
@@ -644,6 +644,29 @@ impl Vm {
 }
 
 impl Vm {
+    /// Coerces a value assigned to a typed property, with PHP's TypeError wording.
+    fn coerce_prop(
+        &mut self,
+        class: &super::super::object::Class,
+        name: &PhpStr,
+        ty: &super::super::coerce::TypeSpec,
+        v: Value,
+    ) -> PhpResult<Value> {
+        let ctx = super::super::coerce::ArgCtx { func: "", arg_num: 0, param: "", internal: false };
+        let strict = self.frames.last().is_some_and(|f| f.func.strict_types);
+        match super::super::coerce::coerce_arg(self, v.clone(), ty, strict, &ctx) {
+            Ok(nv) => Ok(nv),
+            Err(Fault::Error { .. }) => Err(Fault::type_error(format!(
+                "Cannot assign {} to property {}::${} of type {}",
+                super::call::type_for_error(&v),
+                class.name.to_string_lossy(),
+                name.to_string_lossy(),
+                ty.display()
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Writes through property `name` of `o`, then the remaining steps.
     fn write_prop(
         &mut self,
