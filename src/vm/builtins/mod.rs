@@ -15,6 +15,7 @@
 
 pub mod args;
 pub mod arrays;
+pub mod core;
 pub mod format;
 pub mod hash;
 pub mod json;
@@ -70,6 +71,7 @@ impl ConstVal {
 /// Every constant of every builtin family: `(NAME, value)`. Names are case-sensitive.
 pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [
+        core::CONSTANTS,
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
@@ -108,6 +110,7 @@ pub struct Builtin {
 /// Every builtin of every family, in registration order.
 fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     [
+        core::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,

@@ -943,10 +943,54 @@ impl Vm {
         None
     }
 
-    pub(crate) fn class_of(&self, v: &Value) -> Option<Rc<Class>> {
-        match v {
-            Value::Object(o) => Some(o.class()),
-            _ => None,
+    /// The class whose code is running, if any.
+    pub fn current_scope(&self) -> Option<Rc<Class>> {
+        self.frames.last().and_then(|f| f.scope.clone())
+    }
+
+    /// Whether `class` declares (or inherits) static property `name`.
+    pub fn has_static_prop(&self, class: &Rc<Class>, name: &[u8]) -> bool {
+        super::class::rt(class).static_props.contains_key(name)
+    }
+
+    /// `call_user_func_array`: positional and string-keyed (named) arguments.
+    pub fn call_with_array(&mut self, callable: &Value, list: &PhpArray) -> PhpResult<Value> {
+        let target = self.resolve_callable(callable)?;
+        let mut args = Vec::new();
+        let mut named = Vec::new();
+        for (k, v) in list.iter() {
+            match k {
+                ArrayKey::Int(_) => {
+                    if !named.is_empty() {
+                        return Err(Fault::error(
+                            "Error",
+                            "Cannot use positional argument after named argument",
+                        ));
+                    }
+                    args.push(v.clone());
+                }
+                ArrayKey::Str(s) => named.push((s, v.deref_clone())),
+            }
+        }
+        if let Some(name) = self.magic_name.take() {
+            let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
+            args = vec![Value::Str(name), Value::array(packed)];
+        }
+        match target {
+            CallTarget::Builtin(b) => self.call_builtin(b, args, named),
+            CallTarget::User { func, this, scope, static_class, closure } => {
+                let depth = self.frames.len();
+                self.push_frame(func, args, named, this, scope, static_class, closure, None, true)?;
+                let r = self.run();
+                if r.is_err() {
+                    while self.frames.len() > depth {
+                        let f = self.frames.pop().expect("frame");
+                        self.stack.truncate(f.base);
+                    }
+                }
+                r
+            }
+            other => self.call_target(other, args),
         }
     }
 }

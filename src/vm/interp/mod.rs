@@ -142,6 +142,8 @@ pub struct Vm {
     pub(crate) argv: Vec<PhpStr>,
     pub(crate) shutdown_functions: Vec<(Value, Vec<Value>)>,
     pub(crate) error_handler: Option<Value>,
+    /// Handlers replaced by `set_error_handler`, for `restore_error_handler`.
+    pub(crate) error_handler_stack: Vec<Option<Value>>,
     pub(crate) exception_handler: Option<Value>,
     /// Compiles included files: provided by the embedder (CLI or server) so that caching
     /// policy stays outside the engine.
@@ -200,6 +202,7 @@ impl Vm {
             argv: Vec::new(),
             shutdown_functions: Vec::new(),
             error_handler: None,
+            error_handler_stack: Vec::new(),
             exception_handler: None,
             loader,
             magic_name: None,

@@ -1,0 +1,617 @@
+//! Engine-level builtins: functions that need the interpreter itself (function and class
+//! tables, constants, output buffering, error handlers, object introspection), reached
+//! through `Host::engine`.
+
+use std::rc::Rc;
+
+use super::super::array::{ArrayKey, PhpArray};
+use super::super::error::{ErrorLevel, Fault, PhpResult};
+use super::super::host::Host;
+use super::super::interp::output::OutputBuffer;
+use super::super::interp::Vm;
+use super::super::object::Obj;
+use super::super::value::{PhpStr, Value};
+use super::args::{bool_or, int_or, opt, str_at};
+use super::{BuiltinDef, ConstVal};
+
+/// The builtins of this family.
+pub const FUNCTIONS: &[BuiltinDef] = &[
+    BuiltinDef { name: "function_exists", sig: "string $function", func: function_exists },
+    BuiltinDef { name: "is_callable", sig: "mixed $value, bool $syntax_only = false, &$callable_name = null", func: is_callable },
+    BuiltinDef { name: "call_user_func", sig: "callable $callback, mixed ...$args", func: call_user_func },
+    BuiltinDef { name: "call_user_func_array", sig: "callable $callback, array $args", func: call_user_func_array },
+    BuiltinDef { name: "define", sig: "string $constant_name, mixed $value, bool $case_insensitive = false", func: define },
+    BuiltinDef { name: "defined", sig: "string $constant_name", func: defined },
+    BuiltinDef { name: "constant", sig: "string $name", func: constant },
+    BuiltinDef { name: "ob_start", sig: "$callback = null, int $chunk_size = 0, int $flags = PHP_OUTPUT_HANDLER_STDFLAGS", func: ob_start },
+    BuiltinDef { name: "ob_get_clean", sig: "", func: ob_get_clean },
+    BuiltinDef { name: "ob_get_contents", sig: "", func: ob_get_contents },
+    BuiltinDef { name: "ob_get_flush", sig: "", func: ob_get_flush },
+    BuiltinDef { name: "ob_end_clean", sig: "", func: ob_end_clean },
+    BuiltinDef { name: "ob_end_flush", sig: "", func: ob_end_flush },
+    BuiltinDef { name: "ob_clean", sig: "", func: ob_clean },
+    BuiltinDef { name: "ob_flush", sig: "", func: ob_flush },
+    BuiltinDef { name: "ob_get_level", sig: "", func: ob_get_level },
+    BuiltinDef { name: "ob_get_length", sig: "", func: ob_get_length },
+    BuiltinDef { name: "ob_implicit_flush", sig: "bool $enable = true", func: ob_implicit_flush },
+    BuiltinDef { name: "flush", sig: "", func: flush },
+    BuiltinDef { name: "error_reporting", sig: "?int $error_level = null", func: error_reporting },
+    BuiltinDef { name: "ini_get", sig: "string $option", func: ini_get },
+    BuiltinDef { name: "ini_set", sig: "string $option, string|int|float|bool|null $value", func: ini_set },
+    BuiltinDef { name: "set_error_handler", sig: "?callable $callback, int $error_levels = E_ALL", func: set_error_handler },
+    BuiltinDef { name: "restore_error_handler", sig: "", func: restore_error_handler },
+    BuiltinDef { name: "set_exception_handler", sig: "?callable $callback", func: set_exception_handler },
+    BuiltinDef { name: "trigger_error", sig: "string $message, int $error_level = E_USER_NOTICE", func: trigger_error },
+    BuiltinDef { name: "user_error", sig: "string $message, int $error_level = E_USER_NOTICE", func: trigger_error },
+    BuiltinDef { name: "register_shutdown_function", sig: "callable $callback, mixed ...$args", func: register_shutdown_function },
+    BuiltinDef { name: "microtime", sig: "bool $as_float = false", func: microtime },
+    BuiltinDef { name: "time", sig: "", func: time },
+    BuiltinDef { name: "hrtime", sig: "bool $as_number = false", func: hrtime },
+    BuiltinDef { name: "php_sapi_name", sig: "", func: php_sapi_name },
+    BuiltinDef { name: "phpversion", sig: "?string $extension = null", func: phpversion },
+    BuiltinDef { name: "memory_get_usage", sig: "bool $real_usage = false", func: memory_get_usage },
+    BuiltinDef { name: "memory_get_peak_usage", sig: "bool $real_usage = false", func: memory_get_usage },
+    BuiltinDef { name: "gc_collect_cycles", sig: "", func: gc_collect_cycles },
+    BuiltinDef { name: "gc_enable", sig: "", func: gc_noop_void },
+    BuiltinDef { name: "set_time_limit", sig: "int $seconds", func: set_time_limit },
+    BuiltinDef { name: "get_class", sig: "object $object = UNKNOWN", func: get_class },
+    BuiltinDef { name: "get_parent_class", sig: "object|string $object_or_class = UNKNOWN", func: get_parent_class },
+    BuiltinDef { name: "get_object_vars", sig: "object $object", func: get_object_vars },
+    BuiltinDef { name: "method_exists", sig: "$object_or_class, string $method", func: method_exists },
+    BuiltinDef { name: "property_exists", sig: "$object_or_class, string $property", func: property_exists },
+    BuiltinDef { name: "class_exists", sig: "string $class, bool $autoload = true", func: class_exists },
+    BuiltinDef { name: "interface_exists", sig: "string $interface, bool $autoload = true", func: interface_exists },
+    BuiltinDef { name: "enum_exists", sig: "string $enum, bool $autoload = true", func: enum_exists },
+    BuiltinDef { name: "spl_object_id", sig: "object $object", func: spl_object_id },
+    BuiltinDef { name: "spl_object_hash", sig: "object $object", func: spl_object_hash },
+    BuiltinDef { name: "is_a", sig: "mixed $object_or_class, string $class, bool $allow_string = false", func: is_a },
+    BuiltinDef { name: "is_subclass_of", sig: "mixed $object_or_class, string $class, bool $allow_string = true", func: is_subclass_of },
+    BuiltinDef { name: "iterator_to_array", sig: "Traversable|array $iterator, bool $preserve_keys = true", func: iterator_to_array },
+    BuiltinDef { name: "getenv", sig: "?string $name = null, bool $local_only = false", func: getenv },
+    BuiltinDef { name: "usleep", sig: "int $microseconds", func: usleep },
+];
+
+/// The constants of this family.
+pub const CONSTANTS: &[(&str, ConstVal)] = &[
+    ("PHP_OUTPUT_HANDLER_STDFLAGS", ConstVal::Int(112)),
+    ("PHP_OUTPUT_HANDLER_CLEANABLE", ConstVal::Int(16)),
+    ("PHP_OUTPUT_HANDLER_FLUSHABLE", ConstVal::Int(32)),
+    ("PHP_OUTPUT_HANDLER_REMOVABLE", ConstVal::Int(64)),
+];
+
+fn vm(host: &mut dyn Host) -> PhpResult<&mut Vm> {
+    host.engine()
+        .ok_or_else(|| Fault::Fatal("engine builtin called without an engine".into()))
+}
+
+fn function_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    Ok(Value::Bool(vm(host)?.find_function(&name).is_some()))
+}
+
+fn is_callable(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = opt(args, 0).cloned().unwrap_or(Value::Null);
+    Ok(Value::Bool(host.is_callable(&v)))
+}
+
+fn call_user_func(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let callback = args.first().cloned().unwrap_or(Value::Null);
+    host.call(&callback, &args[1.min(args.len())..])
+}
+
+fn call_user_func_array(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let callback = args.first().cloned().unwrap_or(Value::Null);
+    let list = super::args::array_at(args, 1);
+    let vm = vm(host)?;
+    vm.call_with_array(&callback, &list)
+}
+
+fn define(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    let value = opt(args, 1).cloned().unwrap_or(Value::Null);
+    if bool_or(args, 2, false) {
+        host.raise(
+            ErrorLevel::Warning,
+            "define(): Argument #3 ($case_insensitive) is ignored since declaration of case-insensitive constants is no longer supported",
+        )?;
+    }
+    Ok(Value::Bool(vm(host)?.define_constant(name, value)?))
+}
+
+fn defined(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    let vm = vm(host)?;
+    if let Some(pos) = name.windows(2).position(|w| w == b"::") {
+        let Some(class) = vm.find_class(&name[..pos]) else {
+            return Ok(Value::Bool(false));
+        };
+        let c = PhpStr::from(&name[pos + 2..]);
+        return Ok(Value::Bool(vm.class_constant(&class, &c).is_ok()));
+    }
+    Ok(Value::Bool(vm.lookup_constant(&name).is_some()))
+}
+
+fn constant(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    let vm = vm(host)?;
+    if let Some(pos) = name.windows(2).position(|w| w == b"::") {
+        let class = vm.lookup_class(&name[..pos])?;
+        let c = PhpStr::from(&name[pos + 2..]);
+        return vm.class_constant(&class, &c);
+    }
+    vm.lookup_constant(&name).ok_or_else(|| {
+        Fault::error(
+            "Error",
+            format!("Undefined constant \"{}\"", name.to_string_lossy()),
+        )
+    })
+}
+
+fn ob_start(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let callback = opt(args, 0).filter(|v| !v.is_null()).cloned();
+    let chunk = int_or(args, 1, 0).max(0) as usize;
+    let vm = vm(host)?;
+    vm.out.buffers.push(OutputBuffer {
+        data: Vec::new(),
+        callback,
+        chunk_size: chunk,
+    });
+    Ok(Value::Bool(true))
+}
+
+/// Runs a buffer's callback (if any) over `data` with `mode` flags.
+fn filter_buffer(vm: &mut Vm, callback: &Option<Value>, data: Vec<u8>, mode: i64) -> PhpResult<Vec<u8>> {
+    match callback {
+        Some(cb) => {
+            let r = vm.call_value(cb, &[Value::str(data.clone()), Value::Int(mode)])?;
+            Ok(match r {
+                Value::Bool(false) => data,
+                other => vm.to_php_str(&other)?.into_vec(),
+            })
+        }
+        None => Ok(data),
+    }
+}
+
+fn no_buffer(host: &mut dyn Host, what: &str, action: &str) -> PhpResult<Value> {
+    let msg = format!("{what}(): Failed to {action} buffer. No buffer to {action}");
+    host.raise(ErrorLevel::Notice, &msg)?;
+    Ok(Value::Bool(false))
+}
+
+fn ob_get_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    match vm.out.buffers.pop() {
+        Some(buf) => {
+            let _ = filter_buffer(vm, &buf.callback, buf.data.clone(), 2 | 8)?;
+            Ok(Value::str(buf.data))
+        }
+        None => Ok(Value::Bool(false)),
+    }
+}
+
+fn ob_get_contents(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    Ok(match vm.out.buffers.last() {
+        Some(b) => Value::str(b.data.clone()),
+        None => Value::Bool(false),
+    })
+}
+
+fn ob_get_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    match vm.out.buffers.pop() {
+        Some(buf) => {
+            let out = filter_buffer(vm, &buf.callback, buf.data.clone(), 8)?;
+            vm.out.write(&out);
+            Ok(Value::str(buf.data))
+        }
+        None => no_buffer(host, "ob_get_flush", "delete and flush"),
+    }
+}
+
+fn ob_end_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    match v.out.buffers.pop() {
+        Some(buf) => {
+            let _ = filter_buffer(v, &buf.callback, buf.data, 2 | 8)?;
+            Ok(Value::Bool(true))
+        }
+        None => no_buffer(host, "ob_end_clean", "delete"),
+    }
+}
+
+fn ob_end_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    match v.out.buffers.pop() {
+        Some(buf) => {
+            let out = filter_buffer(v, &buf.callback, buf.data, 8)?;
+            v.out.write(&out);
+            Ok(Value::Bool(true))
+        }
+        None => no_buffer(host, "ob_end_flush", "delete and flush"),
+    }
+}
+
+fn ob_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    match v.out.buffers.last_mut() {
+        Some(buf) => {
+            buf.data.clear();
+            Ok(Value::Bool(true))
+        }
+        None => no_buffer(host, "ob_clean", "delete"),
+    }
+}
+
+fn ob_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let Some(buf) = v.out.buffers.pop() else {
+        return no_buffer(host, "ob_flush", "flush");
+    };
+    let out = filter_buffer(v, &buf.callback, buf.data, 4)?;
+    v.out.write(&out);
+    v.out.buffers.push(OutputBuffer {
+        data: Vec::new(),
+        callback: buf.callback,
+        chunk_size: buf.chunk_size,
+    });
+    Ok(Value::Bool(true))
+}
+
+fn ob_get_level(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Int(vm(host)?.out.buffers.len() as i64))
+}
+
+fn ob_get_length(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(match vm(host)?.out.buffers.last() {
+        Some(b) => Value::Int(b.data.len() as i64),
+        None => Value::Bool(false),
+    })
+}
+
+fn ob_implicit_flush(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    // The CLI always flushes implicitly; the setting has no other effect here.
+    Ok(Value::Null)
+}
+
+fn flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    vm(host)?.out.flush();
+    Ok(Value::Null)
+}
+
+fn error_reporting(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let old = v.error_reporting;
+    if let Some(Value::Int(level)) = opt(args, 0) {
+        v.error_reporting = *level;
+        v.ini.insert(b"error_reporting".to_vec(), PhpStr::from(level.to_string()));
+    }
+    Ok(Value::Int(old))
+}
+
+fn ini_get(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    Ok(match host.ini_get(&name) {
+        Some(v) => Value::Str(v),
+        None => Value::Bool(false),
+    })
+}
+
+fn ini_set(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    let value = match opt(args, 1) {
+        Some(Value::Bool(true)) => PhpStr::from("1"),
+        Some(Value::Bool(false)) | Some(Value::Null) | None => PhpStr::new(),
+        Some(other) => other.scalar_to_str(),
+    };
+    Ok(match host.ini_set(&name, value) {
+        Some(old) => Value::Str(old),
+        None => Value::Bool(false),
+    })
+}
+
+fn set_error_handler(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let new = opt(args, 0).filter(|x| !x.is_null()).cloned();
+    let old = std::mem::replace(&mut v.error_handler, new);
+    v.error_handler_stack.push(old.clone());
+    Ok(old.unwrap_or(Value::Null))
+}
+
+fn restore_error_handler(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    v.error_handler = v.error_handler_stack.pop().flatten();
+    Ok(Value::Bool(true))
+}
+
+fn set_exception_handler(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let new = opt(args, 0).filter(|x| !x.is_null()).cloned();
+    let old = std::mem::replace(&mut v.exception_handler, new);
+    Ok(old.unwrap_or(Value::Null))
+}
+
+fn trigger_error(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let msg = str_at(args, 0);
+    let level = match int_or(args, 1, 1024) {
+        256 => ErrorLevel::UserError,
+        512 => ErrorLevel::UserWarning,
+        1024 => ErrorLevel::UserNotice,
+        16384 => ErrorLevel::UserDeprecated,
+        _ => {
+            return Err(Fault::value_error(
+                "trigger_error(): Argument #2 ($error_level) must be one of E_USER_ERROR, E_USER_WARNING, E_USER_NOTICE, or E_USER_DEPRECATED",
+            ))
+        }
+    };
+    host.raise(level, &msg.to_string_lossy())?;
+    if level == ErrorLevel::UserError {
+        let v = vm(host)?;
+        if v.error_handler.is_none() {
+            return Err(Fault::Exit(255));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+fn register_shutdown_function(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let callback = args.first().cloned().unwrap_or(Value::Null);
+    let rest = args.get(1..).map(<[Value]>::to_vec).unwrap_or_default();
+    vm(host)?.shutdown_functions.push((callback, rest));
+    Ok(Value::Null)
+}
+
+fn now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+fn microtime(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let d = now();
+    if bool_or(args, 0, false) {
+        return Ok(Value::Float(d.as_secs_f64()));
+    }
+    let usec = f64::from(d.subsec_micros()) / 1e6;
+    Ok(Value::str(format!("{usec:.8} {}", d.as_secs())))
+}
+
+fn time(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Int(now().as_secs() as i64))
+}
+
+fn hrtime(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    use std::sync::OnceLock;
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    // A monotonic clock with an arbitrary origin, as PHP's hrtime.
+    let ns = start.elapsed().as_nanos() as i64 + 1_000_000_000;
+    if bool_or(args, 0, false) {
+        return Ok(Value::Int(ns));
+    }
+    Ok(Value::array(PhpArray::from_values(vec![
+        Value::Int(ns / 1_000_000_000),
+        Value::Int(ns % 1_000_000_000),
+    ])))
+}
+
+fn php_sapi_name(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::str("cli"))
+}
+
+fn phpversion(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    match opt(args, 0) {
+        Some(Value::Str(_)) => Ok(Value::Bool(false)),
+        _ => Ok(Value::str("8.2.36")),
+    }
+}
+
+fn memory_get_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    // The engine does not account PHP values separately yet; report the process's
+    // resident set, which is what "real usage" approximates.
+    let rss = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<i64>().ok()))
+        .map_or(2 * 1024 * 1024, |pages| pages * 4096);
+    Ok(Value::Int(rss))
+}
+
+fn gc_collect_cycles(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    // Reference counting frees acyclic garbage immediately; cycles are freed with the
+    // request. No cycle collector runs yet, so nothing is collected here.
+    Ok(Value::Int(0))
+}
+
+fn gc_noop_void(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Null)
+}
+
+fn set_time_limit(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let secs = int_or(args, 0, 0);
+    host.ini_set(b"max_execution_time", PhpStr::from(secs.to_string()));
+    Ok(Value::Bool(true))
+}
+
+fn obj_arg(args: &[Value], i: usize) -> Option<Obj> {
+    match opt(args, i) {
+        Some(Value::Object(o)) => Some(o.clone()),
+        _ => None,
+    }
+}
+
+fn get_class(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    match obj_arg(args, 0) {
+        Some(o) => Ok(Value::Str(o.class_name())),
+        None => {
+            let v = vm(host)?;
+            match v.current_scope() {
+                Some(c) => Ok(Value::Str(c.name.clone())),
+                None => Err(Fault::error(
+                    "Error",
+                    "get_class() without arguments must be called from within a class",
+                )),
+            }
+        }
+    }
+}
+
+fn class_of_arg(vm: &mut Vm, v: Option<&Value>) -> Option<Rc<super::super::object::Class>> {
+    match v {
+        Some(Value::Object(o)) => Some(o.class()),
+        Some(Value::Str(s)) => vm.find_class(s),
+        _ => None,
+    }
+}
+
+fn get_parent_class(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let class = match opt(args, 0) {
+        Some(x) => class_of_arg(v, Some(x)),
+        None => v.current_scope(),
+    };
+    Ok(match class.and_then(|c| c.parent.clone()) {
+        Some(p) => Value::Str(p.name.clone()),
+        None => Value::Bool(false),
+    })
+}
+
+fn get_object_vars(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let Some(o) = obj_arg(args, 0) else {
+        return Ok(Value::Null);
+    };
+    let v = vm(host)?;
+    let class = o.class();
+    let mut out = PhpArray::new();
+    let d = o.borrow();
+    for (k, val) in d.props.iter() {
+        if matches!(val, Value::Undef) {
+            continue;
+        }
+        let visible = match &k {
+            ArrayKey::Str(n) => class.prop_decl(n).is_none_or(|decl| v.can_access(&class, decl) || decl.visibility == super::super::ast::Visibility::Public),
+            ArrayKey::Int(_) => true,
+        };
+        if visible {
+            out.insert(k.clone(), val.deref_clone());
+        }
+    }
+    Ok(Value::array(out))
+}
+
+fn method_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let Some(class) = class_of_arg(v, opt(args, 0)) else {
+        return Ok(Value::Bool(false));
+    };
+    let m = str_at(args, 1);
+    Ok(Value::Bool(v.find_method(&class, &m).is_some()))
+}
+
+fn property_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let name = str_at(args, 1);
+    if let Some(Value::Object(o)) = opt(args, 0) {
+        if o.borrow().props.get_str(&name).is_some() {
+            return Ok(Value::Bool(true));
+        }
+    }
+    let Some(class) = class_of_arg(v, opt(args, 0)) else {
+        return Ok(Value::Bool(false));
+    };
+    Ok(Value::Bool(class.prop_decl(&name).is_some() || v.has_static_prop(&class, &name)))
+}
+
+fn class_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    Ok(Value::Bool(
+        vm(host)?
+            .find_class(&name)
+            .is_some_and(|c| !c.is_interface && !c.is_trait && !c.is_enum),
+    ))
+}
+
+fn interface_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| c.is_interface)))
+}
+
+fn enum_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| c.is_enum)))
+}
+
+fn spl_object_id(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Int(obj_arg(args, 0).map_or(0, |o| o.id() as i64)))
+}
+
+fn spl_object_hash(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let id = obj_arg(args, 0).map_or(0, |o| o.id());
+    Ok(Value::str(format!("{id:032x}")))
+}
+
+fn is_a_impl(host: &mut dyn Host, args: &[Value], allow_string_default: bool, strict_sub: bool) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let allow_string = bool_or(args, 2, allow_string_default);
+    let target = str_at(args, 1).to_ascii_lowercase();
+    let target = target.strip_prefix(b"\\").map(<[u8]>::to_vec).unwrap_or(target);
+    let class = match opt(args, 0) {
+        Some(Value::Object(o)) => Some(o.class()),
+        Some(Value::Str(s)) if allow_string => v.find_class(s),
+        _ => None,
+    };
+    Ok(Value::Bool(class.is_some_and(|c| {
+        if strict_sub && c.lc_name.as_bytes() == target.as_slice() {
+            return false;
+        }
+        c.is_subclass_of(&target)
+    })))
+}
+
+fn is_a(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    is_a_impl(host, args, false, false)
+}
+
+fn is_subclass_of(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    is_a_impl(host, args, true, true)
+}
+
+fn iterator_to_array(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let src = opt(args, 0).cloned().unwrap_or(Value::Null);
+    let preserve = bool_or(args, 1, true);
+    let items = vm(host)?.iterate_to_vec(&src)?;
+    let mut out = PhpArray::new();
+    for (k, v) in items {
+        if preserve {
+            out.insert(k, v);
+        } else {
+            out.push(v);
+        }
+    }
+    Ok(Value::array(out))
+}
+
+fn getenv(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    match opt(args, 0) {
+        Some(Value::Str(name)) => Ok(match std::env::var_os(name.to_string_lossy()) {
+            Some(v) => Value::str(v.to_string_lossy().into_owned()),
+            None => Value::Bool(false),
+        }),
+        _ => {
+            let mut out = PhpArray::new();
+            for (k, v) in std::env::vars_os() {
+                out.insert(
+                    ArrayKey::from_bytes(k.to_string_lossy().as_bytes()),
+                    Value::str(v.to_string_lossy().into_owned()),
+                );
+            }
+            Ok(Value::array(out))
+        }
+    }
+}
+
+fn usleep(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let us = int_or(args, 0, 0).max(0) as u64;
+    std::thread::sleep(std::time::Duration::from_micros(us));
+    Ok(Value::Null)
+}
