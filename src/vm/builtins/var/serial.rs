@@ -304,10 +304,12 @@ pub(super) fn unserialize(host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
             }
             Allowed::Only(names)
         }
-        Some(other) => return Err(Fault::type_error(format!(
+        Some(other) => {
+            return Err(Fault::type_error(format!(
             "unserialize(): Option \"allowed_classes\" must be an array or of type bool, {} given",
             other.type_name()
-        ))),
+        )))
+        }
     };
     let max_depth = match options.get_str(b"max_depth").map(Value::deref_clone) {
         None => 4096,
