@@ -405,12 +405,11 @@ pub(super) fn array_fill(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
             count as usize
         ])));
     }
+    // Explicit keys: `array_fill(-5, 3)` is keyed -5, -4, -3 (unlike `$a[] =` after -5).
     let mut out = PhpArray::with_capacity(count as usize);
-    out.insert(ArrayKey::Int(start), value.clone());
-    for _ in 1..count {
-        if !out.push(value.clone()) {
-            return Err(cannot_add_element());
-        }
+    for i in 0..count {
+        let key = start.checked_add(i).ok_or_else(cannot_add_element)?;
+        out.insert(ArrayKey::Int(key), value.clone());
     }
     Ok(Value::array(out))
 }
