@@ -33,6 +33,7 @@ impl ArrayKey {
     }
 
     /// Like `from_bytes` but reuses the string buffer when the key stays a string.
+    #[allow(clippy::should_implement_trait)] // Not `FromStr`: infallible and takes a PhpStr.
     pub fn from_str(s: PhpStr) -> ArrayKey {
         match canonical_int(&s) {
             Some(i) => ArrayKey::Int(i),
@@ -281,7 +282,7 @@ impl PhpArray {
         self.next_free
     }
 
-    fn to_hash(&mut self) -> &mut HashRepr {
+    fn ensure_hash(&mut self) -> &mut HashRepr {
         if let Repr::Packed(values) = &mut self.repr {
             let values = std::mem::take(values);
             let mut h = HashRepr::with_capacity(values.len() + 1);
@@ -371,7 +372,7 @@ impl PhpArray {
             }
         }
         self.bump_next_free(&key);
-        let h = self.to_hash();
+        let h = self.ensure_hash();
         let pos = match h.find(&key) {
             Some(p) => p,
             None => h.append_new(key, Value::Null),
@@ -406,7 +407,7 @@ impl PhpArray {
         let key = self.next_free;
         if let Repr::Packed(v) = &self.repr {
             if v.len() as i64 != key {
-                self.to_hash();
+                self.ensure_hash();
             }
         }
         if key == i64::MAX {
@@ -431,35 +432,22 @@ impl PhpArray {
                 _ => return None,
             }
         }
-        let h = self.to_hash();
+        let h = self.ensure_hash();
         let pos = h.find(key)?;
         h.remove_at(pos)
     }
 
-    /// Removes and returns the last element (`array_pop`), resetting the next free index
-    /// as PHP does.
+    /// Removes and returns the last element (`array_pop`). As in PHP, the next free index
+    /// goes back by one only when the popped key was the last one handed out
+    /// (`[0 => 1, 1 => 2]` with 1 unset, then popped, still appends at 2).
     pub fn pop(&mut self) -> Option<Value> {
         let (key, _) = self.last()?;
         let v = self.remove(&key);
-        self.next_free = match self.max_int_key() {
-            Some(m) => m.saturating_add(1),
-            None => 0,
-        };
+        if key == ArrayKey::Int(self.next_free.wrapping_sub(1)) {
+            self.next_free -= 1;
+        }
         self.internal_pos = 0;
         v
-    }
-
-    fn max_int_key(&self) -> Option<i64> {
-        match &self.repr {
-            Repr::Packed(v) => (v.len() as i64).checked_sub(1),
-            Repr::Hash(_) => self
-                .iter()
-                .filter_map(|(k, _)| match k {
-                    ArrayKey::Int(i) => Some(i),
-                    ArrayKey::Str(_) => None,
-                })
-                .max(),
-        }
     }
 
     /// Iterates `(key, &value)` in order.
@@ -665,6 +653,40 @@ mod tests {
         a.remove(&ArrayKey::Int(2));
         a.push(Value::Int(4));
         assert_eq!(a.keys().collect::<Vec<_>>(), vec![k("0"), k("1"), k("3")]);
+    }
+
+    #[test]
+    fn pop_resets_next_index_like_php() {
+        // php -n -r '$a=[0=>1,1=>2]; unset($a[1]); array_pop($a); $a[]=9;
+        //   var_dump(array_keys($a));' gives [2]; [0=>1,5=>2,1=>3] popped then pushed
+        // gives keys 0, 5, 6; [1,2,3] popped then pushed gives 0, 1, 2.
+        let mut a = PhpArray::from_values(vec![Value::Int(1), Value::Int(2)]);
+        a.remove(&ArrayKey::Int(1));
+        a.pop();
+        a.push(Value::Int(9));
+        assert_eq!(a.keys().collect::<Vec<_>>(), vec![ArrayKey::Int(2)]);
+
+        let mut b = PhpArray::from_entries([
+            (ArrayKey::Int(0), Value::Int(1)),
+            (ArrayKey::Int(5), Value::Int(2)),
+            (ArrayKey::Int(1), Value::Int(3)),
+        ]);
+        b.pop();
+        b.push(Value::Int(4));
+        let keys: Vec<_> = b.keys().collect();
+        assert_eq!(
+            keys,
+            vec![ArrayKey::Int(0), ArrayKey::Int(5), ArrayKey::Int(6)]
+        );
+
+        let mut c = PhpArray::from_values(vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+        c.pop();
+        c.push(Value::Int(4));
+        let keys: Vec<_> = c.keys().collect();
+        assert_eq!(
+            keys,
+            vec![ArrayKey::Int(0), ArrayKey::Int(1), ArrayKey::Int(2)]
+        );
     }
 
     #[test]
