@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use super::super::array::{ArrayKey, PhpArray};
+use super::super::array::PhpArray;
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::host::Host;
 use super::super::value::{PhpStr, Value};
@@ -982,6 +982,7 @@ fn stripslashes(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::array::ArrayKey;
     use crate::vm::host::TestHost;
 
     fn s(x: &str) -> Value {
