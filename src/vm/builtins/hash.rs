@@ -244,7 +244,7 @@ fn hex_val(c: u8) -> Option<u8> {
 
 fn hex2bin(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let s = args::str_at(a, 0);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         h.raise(
             ErrorLevel::Warning,
             "hex2bin(): Hexadecimal input string must have an even length",

@@ -579,7 +579,7 @@ impl<'a> Parser<'a> {
                     b"INF" => f64::INFINITY,
                     b"-INF" => f64::NEG_INFINITY,
                     b"NAN" => f64::NAN,
-                    _ => match std::str::from_utf8(text).ok().and_then(|t| parse_float(t)) {
+                    _ => match std::str::from_utf8(text).ok().and_then(parse_float) {
                         Some(f) => f,
                         None => return Ok(Err(ParseFail(start))),
                     },
@@ -625,10 +625,6 @@ impl<'a> Parser<'a> {
                     Ok(Ok(target))
                 } else {
                     let v = target.borrow().clone();
-                    let v = match v {
-                        Value::Array(a) => Value::Array(a),
-                        other => other,
-                    };
                     Ok(Ok(self.new_var(v)))
                 }
             }
