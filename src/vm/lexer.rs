@@ -422,6 +422,9 @@ impl<'a> Lexer<'a> {
             }
             _ => match self.operator_at() {
                 Some((op, len)) => {
+                    if op == Op::Attribute {
+                        self.nesting.push((b'[', line));
+                    }
                     self.pos += len;
                     self.push(Tok::Op(op), start, line);
                 }
