@@ -712,11 +712,9 @@ impl Parser<'_> {
             Tok::Kw(Kw::Exit) => {
                 self.bump();
                 let mut arg = None;
-                if self.eat_op(Op::LParen) {
-                    if !self.eat_op(Op::RParen) {
-                        arg = Some(Box::new(self.parse_expr()?));
-                        self.expect_op_plain(Op::RParen)?;
-                    }
+                if self.eat_op(Op::LParen) && !self.eat_op(Op::RParen) {
+                    arg = Some(Box::new(self.parse_expr()?));
+                    self.expect_op_plain(Op::RParen)?;
                 }
                 (ExprKind::Exit(arg), Deref::No)
             }
