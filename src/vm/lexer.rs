@@ -773,9 +773,13 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        // PHP returns an unterminated single-quoted string as string content.
+        // PHP returns an unterminated single-quoted string as string content, and reports
+        // it on the line where the string starts.
         self.pos = self.src.len();
         self.push(Tok::EncapsedAndWhitespace(value), start, line);
+        if let Some(last) = self.toks.last_mut() {
+            last.end_line = line;
+        }
     }
 
     fn lex_double_quoted(&mut self, start: usize, line: u32) {

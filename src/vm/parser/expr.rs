@@ -1278,7 +1278,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_op_plain(Op::RBrace)?;
+        self.expect_op(Op::RBrace)?;
         Ok(ExprKind::Match {
             subject: Box::new(subject),
             arms,

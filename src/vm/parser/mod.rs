@@ -1341,6 +1341,18 @@ mod tests {
             ("<?php $a->b(1 2);", "syntax error, unexpected integer \"2\", expecting \")\"", 1),
             ("<?php $a = $b ? 1;", "syntax error, unexpected token \";\"", 1),
             ("<?php function 1() {}", "syntax error, unexpected integer \"1\", expecting \"(\"", 1),
+            ("<?php\n$a = 'abc\n", "syntax error, unexpected string content \"abc\"", 2),
+            ("<?php\nclass A extends {}\n", "syntax error, unexpected token \"{\"", 2),
+            ("<?php\n$a = match($x) { 1 => 2 3 => 4 };\n", "syntax error, unexpected integer \"3\", expecting \"}\"", 2),
+            ("<?php\nfunction f() {\n  return 1\n}\n", "syntax error, unexpected token \"}\", expecting \";\"", 4),
+            ("<?php\nclass A {\n  public function f() {\n    echo 1;\n  \n}\n", "Unclosed '{' on line 2", 7),
+            ("<?php\n$x = function() { };\n$x->\n", "syntax error, unexpected end of file, expecting identifier or variable or \"{\" or \"$\"", 4),
+            ("<?php\nforeach ($a as $k => $v => $w) {}\n", "syntax error, unexpected token \"=>\", expecting \")\"", 2),
+            ("<?php\nnew Foo()->bar();\n", "syntax error, unexpected token \"->\"", 2),
+            ("<?php\nwhile ($a) :\n  echo 1;\nendfor;\n", "syntax error, unexpected token \"endfor\"", 4),
+            ("<?php\necho 1\necho 2;\n", "syntax error, unexpected token \"echo\", expecting \",\" or \";\"", 3),
+            ("<?php\nuse A\\B as;\n", "syntax error, unexpected token \";\", expecting identifier", 2),
+            ("<?php\nfunction f($a $b) {}\n", "syntax error, unexpected variable \"$b\", expecting \")\"", 2),
         ] {
             check_err(src, message, line);
         }

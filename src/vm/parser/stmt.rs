@@ -1030,7 +1030,7 @@ impl Parser<'_> {
             if kind == ClassKind::Interface {
                 interfaces = self.parse_name_list()?;
             } else {
-                parent = Some(self.name().ok_or_else(|| self.expecting("identifier"))?);
+                parent = Some(self.name().ok_or_else(|| self.unexpected())?);
             }
         }
         if kind != ClassKind::Interface && self.eat_kw(Kw::Implements) {
