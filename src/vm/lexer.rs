@@ -422,6 +422,9 @@ impl<'a> Lexer<'a> {
             }
             _ => match self.operator_at() {
                 Some((op, len)) => {
+                    if op == Op::Attribute {
+                        self.nesting.push((b'[', line));
+                    }
                     self.pos += len;
                     self.push(Tok::Op(op), start, line);
                 }
@@ -659,18 +662,15 @@ impl<'a> Lexer<'a> {
         let digits = |mut i: usize, ok: fn(u8) -> bool| -> usize {
             // `[d]+(_[d]+)*`: returns the end.
             while i < src.len() {
-                if ok(src[i]) {
-                    i += 1;
-                } else if src[i] == b'_'
+                let separator = src[i] == b'_'
                     && i + 1 < src.len()
                     && ok(src[i + 1])
                     && i > 0
-                    && ok(src[i - 1])
-                {
-                    i += 1;
-                } else {
+                    && ok(src[i - 1]);
+                if !ok(src[i]) && !separator {
                     break;
                 }
+                i += 1;
             }
             i
         };
@@ -773,9 +773,13 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        // PHP returns an unterminated single-quoted string as string content.
+        // PHP returns an unterminated single-quoted string as string content, and reports
+        // it on the line where the string starts.
         self.pos = self.src.len();
         self.push(Tok::EncapsedAndWhitespace(value), start, line);
+        if let Some(last) = self.toks.last_mut() {
+            last.end_line = line;
+        }
     }
 
     fn lex_double_quoted(&mut self, start: usize, line: u32) {
@@ -1394,5 +1398,120 @@ fn push_utf8(out: &mut Vec<u8>, code: u32) {
         out.push(0x80 | ((code >> 12) & 0x3F) as u8);
         out.push(0x80 | ((code >> 6) & 0x3F) as u8);
         out.push(0x80 | (code & 0x3F) as u8);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PHP's token names (as `token_name()` prints them), or the character for
+    /// single-character tokens, so streams can be compared with `token_get_all`.
+    fn php_name(tok: &Tok) -> String {
+        let name = match tok {
+            Tok::InlineHtml(_) => "T_INLINE_HTML",
+            Tok::Variable(_) => "T_VARIABLE",
+            Tok::Ident(_) => "T_STRING",
+            Tok::NameQualified(_) => "T_NAME_QUALIFIED",
+            Tok::NameFullyQualified(_) => "T_NAME_FULLY_QUALIFIED",
+            Tok::NameRelative(_) => "T_NAME_RELATIVE",
+            Tok::Int(_) => "T_LNUMBER",
+            Tok::Float(_) => "T_DNUMBER",
+            Tok::ConstString(_) => "T_CONSTANT_ENCAPSED_STRING",
+            Tok::EncapsedAndWhitespace(_) => "T_ENCAPSED_AND_WHITESPACE",
+            Tok::StringVarname(_) => "T_STRING_VARNAME",
+            Tok::NumString(_) => "T_NUM_STRING",
+            Tok::DoubleQuote => "\"",
+            Tok::Backtick => "`",
+            Tok::StartHeredoc => "T_START_HEREDOC",
+            Tok::EndHeredoc => "T_END_HEREDOC",
+            Tok::DollarOpenCurly => "T_DOLLAR_OPEN_CURLY_BRACES",
+            Tok::CurlyOpen => "T_CURLY_OPEN",
+            Tok::Error(m) => return format!("ERROR({m})"),
+            Tok::BadChar(_) => "T_BAD_CHARACTER",
+            Tok::Eof => "EOF",
+            Tok::Kw(Kw::IntCast) => "T_INT_CAST",
+            Tok::Kw(Kw::StringCast) => "T_STRING_CAST",
+            Tok::Kw(Kw::YieldFrom) => "T_YIELD_FROM",
+            Tok::Kw(Kw::Enum) => "T_ENUM",
+            Tok::Kw(Kw::Class) => "T_CLASS",
+            Tok::Kw(kw) => return format!("T_{}", kw.text().to_uppercase()),
+            Tok::Op(Op::Arrow) => "T_OBJECT_OPERATOR",
+            Tok::Op(Op::NullsafeArrow) => "T_NULLSAFE_OBJECT_OPERATOR",
+            Tok::Op(Op::DoubleColon) => "T_DOUBLE_COLON",
+            Tok::Op(Op::Attribute) => "T_ATTRIBUTE",
+            Tok::Op(op) => op.text(),
+        };
+        name.to_string()
+    }
+
+    fn stream(src: &str) -> String {
+        tokenize(src.as_bytes())
+            .iter()
+            .map(|t| php_name(&t.kind))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn token_streams_match_php() {
+        // Expected streams from `php tok.php` (token_get_all without whitespace, comments and
+        // the open tag), plus EOF; `?>` is `;` in parser mode.
+        for (src, expected) in [
+            ("<?php $a = (int) $b . ( string )$c . ($d);", "T_VARIABLE = T_INT_CAST T_VARIABLE . T_STRING_CAST T_VARIABLE . ( T_VARIABLE ) ; EOF"),
+            ("<?php \"a $b[1] {$c->d} ${e}\" ?>", "\" T_ENCAPSED_AND_WHITESPACE T_VARIABLE [ T_NUM_STRING ] T_ENCAPSED_AND_WHITESPACE T_CURLY_OPEN T_VARIABLE T_OBJECT_OPERATOR T_STRING } T_ENCAPSED_AND_WHITESPACE T_DOLLAR_OPEN_CURLY_BRACES T_STRING_VARNAME } \" ; EOF"),
+            // PHP also emits an empty T_ENCAPSED_AND_WHITESPACE before T_END_HEREDOC here.
+            ("<?php <<<EOT\n  x $y\n  EOT;\n", "T_START_HEREDOC T_ENCAPSED_AND_WHITESPACE T_VARIABLE T_END_HEREDOC ; EOF"),
+            ("<?php 0x1F 1_0 1.5e3 017 0b1 .5 1..2;", "T_LNUMBER T_LNUMBER T_DNUMBER T_LNUMBER T_LNUMBER T_DNUMBER T_DNUMBER T_DNUMBER ; EOF"),
+            ("<?php $a?->b; #[A] # c\nyield from $x; enum Foo {}", "T_VARIABLE T_NULLSAFE_OBJECT_OPERATOR T_STRING ; T_ATTRIBUTE T_STRING ] T_YIELD_FROM T_VARIABLE ; T_ENUM T_STRING { } EOF"),
+            ("<?php $o->class; A::class; namespace\\F; \\A\\B; A\\B;", "T_VARIABLE T_OBJECT_OPERATOR T_STRING ; T_STRING T_DOUBLE_COLON T_CLASS ; T_NAME_RELATIVE ; T_NAME_FULLY_QUALIFIED ; T_NAME_QUALIFIED ; EOF"),
+            ("a<?= 1 ?>\nb", "T_INLINE_HTML T_ECHO T_LNUMBER ; T_INLINE_HTML EOF"),
+            ("<?php (real)", "ERROR(The (real) cast has been removed, use (float) instead)"),
+            ("<?php (unset) $a; (int2)", "T_(UNSET) T_VARIABLE ; ( T_STRING ) EOF"),
+        ] {
+            assert_eq!(stream(src), expected, "source: {src:?}");
+        }
+    }
+
+    #[test]
+    fn values_and_lines() {
+        let toks = tokenize(b"<?php\n'a\nb' \"x\\ty\" 0x10\n$v");
+        let kinds: Vec<(Tok, u32, u32)> = toks
+            .into_iter()
+            .map(|t| (t.kind, t.line, t.end_line))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Tok::ConstString(b"a\nb".to_vec()), 2, 3),
+                (Tok::ConstString(b"x\ty".to_vec()), 3, 3),
+                (Tok::Int(16), 3, 3),
+                (Tok::Variable(b"v".to_vec()), 4, 4),
+                (Tok::Eof, 4, 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes() {
+        // php -n -r 'var_dump("\400", "\u{1F600}", "\x4", "\xg", "\8", "\u");'
+        for (raw, expected) in [
+            (&b"\\400"[..], &b"\x00"[..]),
+            (b"\\u{1F600}", "\u{1F600}".as_bytes()),
+            (b"\\x4", b"\x04"),
+            (b"\\xg", b"\\xg"),
+            (b"\\8", b"\\8"),
+            (b"\\u", b"\\u"),
+            (b"\\u{D800}", b"\xED\xA0\x80"),
+        ] {
+            assert_eq!(
+                unescape(raw, b'"').as_deref(),
+                Ok(expected),
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+        assert!(unescape(b"\\u{", b'"').is_err());
+        assert!(unescape(b"\\u{}", b'"').is_err());
     }
 }

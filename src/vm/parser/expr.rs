@@ -224,31 +224,7 @@ impl Parser<'_> {
                 if PREC_TERNARY <= min {
                     break;
                 }
-                self.bump();
-                let line = lhs.line;
-                if self.eat_op(Op::Colon) {
-                    let else_ = self.parse_bp(PREC_TERNARY)?;
-                    lhs = Expr {
-                        kind: ExprKind::Ternary {
-                            cond: Box::new(lhs),
-                            then: None,
-                            else_: Box::new(else_),
-                        },
-                        line,
-                    };
-                } else {
-                    let then = self.parse_bp(0)?;
-                    self.expect_op_plain(Op::Colon)?;
-                    let else_ = self.parse_bp(PREC_TERNARY)?;
-                    lhs = Expr {
-                        kind: ExprKind::Ternary {
-                            cond: Box::new(lhs),
-                            then: Some(Box::new(then)),
-                            else_: Box::new(else_),
-                        },
-                        line,
-                    };
-                }
+                lhs = self.parse_ternary(lhs)?;
                 last_non = None;
                 continue;
             }
@@ -256,16 +232,7 @@ impl Parser<'_> {
                 if PREC_INSTANCEOF <= min {
                     break;
                 }
-                self.bump();
-                let class = self.parse_class_ref(false)?;
-                let line = lhs.line;
-                lhs = Expr {
-                    kind: ExprKind::Instanceof {
-                        expr: Box::new(lhs),
-                        class,
-                    },
-                    line,
-                };
+                lhs = self.parse_instanceof(lhs)?;
                 continue;
             }
             let Some((prec, assoc, op)) = binop(tok) else {
@@ -277,30 +244,74 @@ impl Parser<'_> {
             if assoc == Assoc::Non && last_non == Some(prec) {
                 return Err(self.unexpected());
             }
-            self.bump();
-            let rhs = match assoc {
-                Assoc::Right => self.parse_bp(prec - 1)?,
-                _ => self.parse_bp(prec)?,
-            };
+            lhs = self.parse_binary_rhs(lhs, prec, assoc, op)?;
             last_non = if assoc == Assoc::Non {
                 Some(prec)
             } else {
                 None
-            };
-            let line = lhs.line;
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                line,
             };
         }
         self.leave();
         Ok(lhs)
     }
 
+    /// The right operand of a binary operator (the current token) and the node.
+    #[inline(never)]
+    fn parse_binary_rhs(&mut self, lhs: Expr, prec: u8, assoc: Assoc, op: BinOp) -> PResult<Expr> {
+        self.bump();
+        let rhs = match assoc {
+            Assoc::Right => self.parse_bp(prec - 1)?,
+            _ => self.parse_bp(prec)?,
+        };
+        let line = lhs.line;
+        Ok(Expr {
+            kind: ExprKind::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            line,
+        })
+    }
+
+    /// `cond ? a : b` and `cond ?: b` after `cond`.
+    #[inline(never)]
+    fn parse_ternary(&mut self, cond: Expr) -> PResult<Expr> {
+        self.bump();
+        let line = cond.line;
+        let then = if self.eat_op(Op::Colon) {
+            None
+        } else {
+            let then = self.parse_bp(0)?;
+            self.expect_op_plain(Op::Colon)?;
+            Some(Box::new(then))
+        };
+        let else_ = self.parse_bp(PREC_TERNARY)?;
+        Ok(Expr {
+            kind: ExprKind::Ternary {
+                cond: Box::new(cond),
+                then,
+                else_: Box::new(else_),
+            },
+            line,
+        })
+    }
+
+    #[inline(never)]
+    fn parse_instanceof(&mut self, lhs: Expr) -> PResult<Expr> {
+        self.bump();
+        let class = self.parse_class_ref(false)?;
+        let line = lhs.line;
+        Ok(Expr {
+            kind: ExprKind::Instanceof {
+                expr: Box::new(lhs),
+                class,
+            },
+            line,
+        })
+    }
+
+    #[inline(never)]
     fn prefix(&mut self, op: UnaryOp, prec: u8) -> PResult<Expr> {
         let line = self.bump().line;
         let expr = self.parse_bp(prec)?;
@@ -315,7 +326,32 @@ impl Parser<'_> {
 
     /// Prefix operators, keyword expressions, and a primary with its postfix chain and an
     /// optional assignment.
+    ///
+    /// Kept small: it sits on every level of expression recursion, and debug builds give
+    /// each function a frame as large as all its arms together.
     fn parse_unary(&mut self) -> PResult<Expr> {
+        match self.peek() {
+            Tok::Variable(_)
+            | Tok::Ident(_)
+            | Tok::NameQualified(_)
+            | Tok::NameFullyQualified(_)
+            | Tok::NameRelative(_)
+            | Tok::Op(Op::LParen | Op::Dollar)
+            | Tok::Int(_)
+            | Tok::ConstString(_) => {
+                let (base, deref) = self.parse_primary()?;
+                let expr = self.parse_postfix(base, deref)?;
+                self.finish_variable(expr)
+            }
+            Tok::Op(Op::Bang) => self.prefix(UnaryOp::Not, PREC_NOT),
+            Tok::Op(Op::Minus) => self.prefix(UnaryOp::Neg, PREC_UNARY),
+            Tok::Op(Op::LBracket) => self.parse_bracket_expr(),
+            _ => self.parse_unary_other(),
+        }
+    }
+
+    #[inline(never)]
+    fn parse_unary_other(&mut self) -> PResult<Expr> {
         let line = self.line();
         let kind = match self.peek().clone() {
             Tok::Op(Op::Bang) => return self.prefix(UnaryOp::Not, PREC_NOT),
@@ -435,14 +471,6 @@ impl Parser<'_> {
                 }
                 return self.parse_assignment(list);
             }
-            Tok::Op(Op::LBracket) => {
-                let array = self.parse_array_literal(Op::RBracket)?;
-                if self.at_op(Op::Assign) {
-                    return self.parse_assignment(array);
-                }
-                let expr = self.parse_postfix(array, Deref::Full)?;
-                return self.finish_variable(expr);
-            }
             _ => {
                 let (base, deref) = self.parse_primary()?;
                 let expr = self.parse_postfix(base, deref)?;
@@ -450,6 +478,17 @@ impl Parser<'_> {
             }
         };
         Ok(Expr { kind, line })
+    }
+
+    /// `[...]`: an array literal, or a destructuring pattern when `=` follows.
+    #[inline(never)]
+    fn parse_bracket_expr(&mut self) -> PResult<Expr> {
+        let array = self.parse_array_literal(Op::RBracket)?;
+        if self.at_op(Op::Assign) {
+            return self.parse_assignment(array);
+        }
+        let expr = self.parse_postfix(array, Deref::Full)?;
+        self.finish_variable(expr)
     }
 
     /// After a variable: assignment, or postfix `++`/`--`.
@@ -532,6 +571,59 @@ impl Parser<'_> {
 
     /// Literals, variables, names, calls by name, and keyword expressions.
     fn parse_primary(&mut self) -> PResult<(Expr, Deref)> {
+        match self.peek() {
+            Tok::Variable(name) => {
+                let expr = Expr {
+                    kind: ExprKind::Var(name.clone()),
+                    line: self.line(),
+                };
+                self.bump();
+                Ok((expr, Deref::Full))
+            }
+            Tok::Op(Op::LParen) => self.parse_paren(),
+            Tok::Ident(_)
+            | Tok::NameQualified(_)
+            | Tok::NameFullyQualified(_)
+            | Tok::NameRelative(_) => self.parse_name_expr(),
+            _ => self.parse_primary_other(),
+        }
+    }
+
+    /// A name: a function call, a class member access, or a constant.
+    #[inline(never)]
+    fn parse_name_expr(&mut self) -> PResult<(Expr, Deref)> {
+        let line = self.line();
+        let name = self.name().ok_or_else(|| self.unexpected())?;
+        if self.at_op(Op::LParen) {
+            let call = self.parse_call_args(line, |args| ExprKind::Call {
+                func: Callee::Name(name),
+                args,
+            })?;
+            return Ok((call, Deref::Full));
+        }
+        if self.at_op(Op::DoubleColon) {
+            let expr = self.parse_static_member(ClassRef::Name(name), line)?;
+            return Ok((expr, Deref::Full));
+        }
+        Ok((
+            Expr {
+                kind: ExprKind::Const(name),
+                line,
+            },
+            Deref::Const,
+        ))
+    }
+
+    #[inline(never)]
+    fn parse_paren(&mut self) -> PResult<(Expr, Deref)> {
+        self.bump();
+        let inner = self.parse_expr()?;
+        self.expect_op_plain(Op::RParen)?;
+        Ok((inner, Deref::Full))
+    }
+
+    #[inline(never)]
+    fn parse_primary_other(&mut self) -> PResult<(Expr, Deref)> {
         let line = self.line();
         let tok = self.peek().clone();
         let (kind, deref) = match tok {
@@ -567,24 +659,6 @@ impl Parser<'_> {
                 let parts = self.parse_encaps(EncapsEnd::Heredoc)?;
                 (interp(parts), Deref::No)
             }
-            Tok::Ident(_)
-            | Tok::NameQualified(_)
-            | Tok::NameFullyQualified(_)
-            | Tok::NameRelative(_) => {
-                let name = self.name().ok_or_else(|| self.unexpected())?;
-                if self.at_op(Op::LParen) {
-                    let call = self.parse_call_args(line, |args| ExprKind::Call {
-                        func: Callee::Name(name),
-                        args,
-                    })?;
-                    return Ok((call, Deref::Full));
-                }
-                if self.at_op(Op::DoubleColon) {
-                    let expr = self.parse_static_member(ClassRef::Name(name), line)?;
-                    return Ok((expr, Deref::Full));
-                }
-                (ExprKind::Const(name), Deref::Const)
-            }
             Tok::Kw(Kw::Static) => {
                 self.bump();
                 if !self.at_op(Op::DoubleColon) {
@@ -595,12 +669,6 @@ impl Parser<'_> {
                     kind: NameKind::Unqualified,
                 });
                 return Ok((self.parse_static_member(class, line)?, Deref::Full));
-            }
-            Tok::Op(Op::LParen) => {
-                self.bump();
-                let inner = self.parse_expr()?;
-                self.expect_op_plain(Op::RParen)?;
-                return Ok((inner, Deref::Full));
             }
             Tok::Kw(Kw::Array) => {
                 self.bump();
@@ -644,11 +712,9 @@ impl Parser<'_> {
             Tok::Kw(Kw::Exit) => {
                 self.bump();
                 let mut arg = None;
-                if self.eat_op(Op::LParen) {
-                    if !self.eat_op(Op::RParen) {
-                        arg = Some(Box::new(self.parse_expr()?));
-                        self.expect_op_plain(Op::RParen)?;
-                    }
+                if self.eat_op(Op::LParen) && !self.eat_op(Op::RParen) {
+                    arg = Some(Box::new(self.parse_expr()?));
+                    self.expect_op_plain(Op::RParen)?;
                 }
                 (ExprKind::Exit(arg), Deref::No)
             }
@@ -954,6 +1020,11 @@ impl Parser<'_> {
         Ok(Expr { kind, line })
     }
 
+    /// `list( ... )` as a foreach target, where no `=` follows.
+    pub(super) fn parse_list_pattern(&mut self) -> PResult<Expr> {
+        self.parse_list()
+    }
+
     /// `list( ... )`.
     fn parse_list(&mut self) -> PResult<Expr> {
         let line = self.line();
@@ -1207,7 +1278,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_op_plain(Op::RBrace)?;
+        self.expect_op(Op::RBrace)?;
         Ok(ExprKind::Match {
             subject: Box::new(subject),
             arms,

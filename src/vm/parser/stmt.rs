@@ -82,11 +82,26 @@ impl Parser<'_> {
 
     fn parse_statement(&mut self, scope: Scope) -> PResult<Stmt> {
         self.enter()?;
-        let stmt = self.parse_statement_inner(scope)?;
+        // Blocks skip the large dispatcher: they are what nests deepest.
+        let stmt = if self.at_op(Op::LBrace) {
+            self.parse_block_statement()?
+        } else {
+            self.parse_statement_inner(scope)?
+        };
         self.leave();
         Ok(stmt)
     }
 
+    #[inline(never)]
+    fn parse_block_statement(&mut self) -> PResult<Stmt> {
+        let line = self.bump().line;
+        Ok(Stmt {
+            kind: StmtKind::Block(self.parse_block_rest()?),
+            line,
+        })
+    }
+
+    #[inline(never)]
     fn parse_statement_inner(&mut self, scope: Scope) -> PResult<Stmt> {
         let line = self.line();
         let kind = match self.peek().clone() {
@@ -149,12 +164,14 @@ impl Parser<'_> {
                                 line,
                             })
                         }
-                        _ => return Err(ParseError {
-                            message: format!(
+                        _ => {
+                            return Err(ParseError {
+                                message: format!(
                                 "'{word}' operator with non-integer operand is no longer supported"
                             ),
-                            line,
-                        }),
+                                line,
+                            })
+                        }
                     }
                     if !self.at_op(Op::Semi) {
                         return Err(self.expecting("\";\""));
@@ -506,6 +523,9 @@ impl Parser<'_> {
         if self.eat_op(Op::Amp) {
             return Ok((self.parse_expr()?, true));
         }
+        if self.at_kw(Kw::List) {
+            return Ok((self.parse_list_pattern()?, false));
+        }
         Ok((self.parse_expr()?, false))
     }
 
@@ -843,13 +863,15 @@ impl Parser<'_> {
                     mods.visibility = modifier;
                 }
             }
-            let ty = if matches!(self.peek(), Tok::Variable(_))
-                || self.at_op(Op::Amp)
-                || self.at_op(Op::Ellipsis)
-            {
-                None
-            } else {
-                Some(self.parse_type()?)
+            let ty = match self.peek() {
+                Tok::Variable(_) | Tok::Op(Op::Amp | Op::Ellipsis) => None,
+                Tok::Ident(_)
+                | Tok::NameQualified(_)
+                | Tok::NameFullyQualified(_)
+                | Tok::NameRelative(_)
+                | Tok::Kw(Kw::Array | Kw::Callable | Kw::Static)
+                | Tok::Op(Op::Question | Op::LParen) => Some(self.parse_type()?),
+                _ => return Err(self.expecting("variable")),
             };
             let by_ref = self.eat_op(Op::Amp);
             let variadic = self.eat_op(Op::Ellipsis);
@@ -1008,7 +1030,7 @@ impl Parser<'_> {
             if kind == ClassKind::Interface {
                 interfaces = self.parse_name_list()?;
             } else {
-                parent = Some(self.name().ok_or_else(|| self.expecting("identifier"))?);
+                parent = Some(self.name().ok_or_else(|| self.unexpected())?);
             }
         }
         if kind != ClassKind::Interface && self.eat_kw(Kw::Implements) {
