@@ -578,7 +578,7 @@ impl Encoder<'_> {
 /// Bytes the string encoder must look at: quotes, backslash, slash, control characters,
 /// the characters the `HEX_*` options may escape, and every non-ASCII byte.
 fn needs_escape(c: u8) -> bool {
-    c < 0x20 || c >= 0x80 || matches!(c, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&' | b'\'')
+    !(0x20..0x80).contains(&c) || matches!(c, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&' | b'\'')
 }
 
 fn itoa_buf(i: i64) -> Vec<u8> {
@@ -958,7 +958,7 @@ impl Parser<'_, '_> {
             // Fast run of plain ASCII.
             let start = self.pos;
             while let Some(&c) = s.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80 {
+                if c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c) {
                     break;
                 }
                 self.pos += 1;
