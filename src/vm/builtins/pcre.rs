@@ -489,11 +489,7 @@ fn store_ref(args: &[Value], i: usize, v: Value) {
 fn start_offset(offset: i64, len: usize) -> Option<usize> {
     if offset < 0 {
         let back = offset.unsigned_abs();
-        return Some(if back as usize <= len {
-            len - back as usize
-        } else {
-            0
-        });
+        return Some(len.saturating_sub(usize::try_from(back).unwrap_or(usize::MAX)));
     }
     ((offset as u64) <= len as u64).then_some(offset as usize)
 }
