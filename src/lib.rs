@@ -9,4 +9,5 @@
 //! `fcgi` (FastCGI codec), `actors` (server), `jit` (Cranelift) arrive with their issues.
 
 pub mod cli;
+pub mod pcre_ffi;
 pub mod vm;
