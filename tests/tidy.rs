@@ -177,7 +177,9 @@ fn unsafe_only_in_jit_and_light_processes() {
     let mut offenders = Vec::new();
     for path in rust_files(&root.join("src")) {
         let name = rel(&root, &path);
-        if name.starts_with("src/jit/") || name == "src/actors/light.rs" {
+        // src/pcre_ffi.rs is the one FFI boundary to PCRE2 (pcre2-sys): a thin safe wrapper
+        // that owns every PCRE2 allocation, kept out of `vm`, which forbids unsafe code.
+        if name.starts_with("src/jit/") || name == "src/actors/light.rs" || name == "src/pcre_ffi.rs" {
             continue;
         }
         let code = strip_comments_and_strings(&read(&path));
@@ -190,7 +192,7 @@ fn unsafe_only_in_jit_and_light_processes() {
     }
     assert!(
         offenders.is_empty(),
-        "`unsafe` is allowed only under src/jit/ and in src/actors/light.rs (STYLE.md §5): {offenders:?}"
+        "`unsafe` is allowed only under src/jit/, in src/actors/light.rs and the PCRE2 wrapper src/pcre_ffi.rs (STYLE.md §5): {offenders:?}"
     );
 }
 

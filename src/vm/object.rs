@@ -85,6 +85,8 @@ pub struct PropDecl {
     pub is_readonly: bool,
     /// The class that declared it (original case), for `var_dump`'s `:"Foo":private`.
     pub declaring_class: PhpStr,
+    /// The declared type of a typed property (`uninitialized(int)` in `var_dump`).
+    pub ty: Option<super::coerce::TypeSpec>,
 }
 
 /// A class, interface, trait or enum at run time.

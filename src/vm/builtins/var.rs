@@ -8,7 +8,6 @@
 
 mod serial;
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
@@ -163,27 +162,13 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
 /// The constants of this family.
 pub const CONSTANTS: &[(&str, ConstVal)] = &[];
 
-/// Resolves the declared type of a typed property, as PHP prints it in
-/// `uninitialized(int)`. `PropDecl` carries no type (see the module report), so the
-/// interpreter, which owns the class runtime data, registers this hook.
-pub type PropTypeResolver = fn(&Class, &[u8]) -> Option<String>;
-
-thread_local! {
-    static PROP_TYPE_RESOLVER: Cell<Option<PropTypeResolver>> = const { Cell::new(None) };
-}
-
-/// Registers the interpreter's resolver for typed properties' declared types.
-pub fn set_prop_type_resolver(resolver: PropTypeResolver) {
-    PROP_TYPE_RESOLVER.with(|c| c.set(Some(resolver)));
-}
-
 fn prop_type_name(class: &Class, name: &[u8]) -> String {
-    PROP_TYPE_RESOLVER
-        .with(|c| c.get())
-        .and_then(|f| f(class, name))
-        // Without a resolver the declared type is unknown; `mixed` is what PHP would print
-        // for the only kind of property that can be uninitialized without a type.
-        .unwrap_or_else(|| "mixed".to_string())
+    // Only typed properties can be uninitialized, so a declaration without a type means an
+    // unset untyped property, which PHP shows as `mixed`.
+    class
+        .prop_decl(name)
+        .and_then(|d| d.ty.as_ref())
+        .map_or_else(|| "mixed".to_string(), |t| t.display())
 }
 
 /// How a property is shown: its plain name and, for non-public ones, the visibility
@@ -1049,6 +1034,7 @@ pub(crate) mod tests {
                 is_static: false,
                 is_readonly: false,
                 declaring_class: PhpStr::from(name),
+                ty: (*n == "typed").then(|| crate::vm::coerce::TypeSpec::parse("int")),
             })
             .collect();
         let prop_index: HashMap<PhpStr, usize> = props
@@ -1135,10 +1121,6 @@ pub(crate) mod tests {
 
     use super::super::BuiltinFn;
 
-    fn int_prop_type(_c: &Class, name: &[u8]) -> Option<String> {
-        (name == b"typed").then(|| "int".to_string())
-    }
-
     #[test]
     fn var_dump_scalars_and_arrays() {
         // php -n -r 'var_dump([1, "k"=>1.0, -0.0, INF, NAN, "abc", false, null]);'
@@ -1202,7 +1184,6 @@ pub(crate) mod tests {
 
     #[test]
     fn var_dump_objects() {
-        set_prop_type_resolver(int_prop_type);
         assert_eq!(
             out(var_dump, &[Value::Object(foo())]),
             "object(Foo)#1 (4) {\n  [\"pub\"]=>\n  int(1)\n  [\"prot\":protected]=>\n  int(2)\n  [\"priv\":\"Foo\":private]=>\n  int(3)\n  [\"typed\"]=>\n  uninitialized(int)\n  [\"arr\"]=>\n  array(2) {\n    [0]=>\n    int(1)\n    [\"a\"]=>\n    array(2) {\n      [0]=>\n      bool(true)\n      [1]=>\n      NULL\n    }\n  }\n}\n"

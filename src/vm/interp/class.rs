@@ -292,6 +292,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     is_static: false,
                     is_readonly: false,
                     declaring_class: name.clone(),
+                    ty: None,
                 });
             }
             let prop_index = props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
@@ -454,6 +455,7 @@ impl Vm {
                 is_static: false,
                 is_readonly: p.is_readonly,
                 declaring_class: name.clone(),
+                ty: p.ty.clone(),
             };
             match props.iter().position(|d| d.name == p.name) {
                 Some(i) => props[i] = decl,
