@@ -124,6 +124,14 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     .flatten()
 }
 
+/// Clears the per-thread state of builtin families (seeded RNG, last JSON/PCRE errors) so
+/// nothing of one request leaks into the next. The engine calls it when a request starts.
+pub fn reset_request_state() {
+    json::reset_request_state();
+    math::reset_request_state();
+    pcre::reset_request_state();
+}
+
 /// The table of builtins by lower-case name, built on first use.
 pub fn table() -> &'static HashMap<&'static str, Builtin> {
     static TABLE: OnceLock<HashMap<&'static str, Builtin>> = OnceLock::new();

@@ -566,7 +566,11 @@ impl Vm {
                 }))
             }
             CallTarget::User { func, this, scope, static_class, closure } => {
+                let is_generator = func.is_generator;
                 self.push_frame(func, args, call.named, this, scope, static_class, closure, dst, false)?;
+                if is_generator {
+                    return Ok(Called::Done(self.make_generator_from_top_frame()?));
+                }
                 if new_obj.is_some() {
                     if let Some(f) = self.frames.last_mut() {
                         f.discard_result = true;
@@ -845,7 +849,11 @@ impl Vm {
             }
             CallTarget::User { func, this, scope, static_class, closure } => {
                 let depth = self.frames.len();
+                let is_generator = func.is_generator;
                 self.push_frame(func, args, Vec::new(), this, scope, static_class, closure, None, true)?;
+                if is_generator {
+                    return self.make_generator_from_top_frame();
+                }
                 let r = self.run();
                 if r.is_err() {
                     // Drop frames a fault left behind above the caller.

@@ -980,7 +980,11 @@ impl Vm {
             CallTarget::Builtin(b) => self.call_builtin(b, args, named),
             CallTarget::User { func, this, scope, static_class, closure } => {
                 let depth = self.frames.len();
+                let is_generator = func.is_generator;
                 self.push_frame(func, args, named, this, scope, static_class, closure, None, true)?;
+                if is_generator {
+                    return self.make_generator_from_top_frame();
+                }
                 let r = self.run();
                 if r.is_err() {
                     while self.frames.len() > depth {

@@ -14,6 +14,7 @@
 
 mod call;
 mod class;
+mod generator;
 mod host_impl;
 mod intrinsics;
 pub mod output;
@@ -87,6 +88,8 @@ pub(crate) struct Frame {
     pub closure: Option<Obj>,
     /// Pending `finally` actions of this frame.
     pub finally_stack: Vec<FinallyAction>,
+    /// The Generator object this frame belongs to, while it runs.
+    pub generator: Option<Obj>,
 }
 
 /// What to do when a `finally` block ends.
@@ -152,6 +155,8 @@ pub struct Vm {
     pub(crate) magic_name: Option<PhpStr>,
     /// Superglobals of this request (`$_SERVER`, `$_GET`, ...), by name without `$`.
     pub(crate) superglobals: HashMap<PhpStr, PhpRef>,
+    /// Set by `yield`: what the suspended generator frame produced.
+    pub(crate) pending_yield: Option<generator::YieldInfo>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -207,8 +212,10 @@ impl Vm {
             loader,
             magic_name: None,
             superglobals: HashMap::new(),
+            pending_yield: None,
         };
         class::register_builtin_classes(&mut vm);
+        super::builtins::reset_request_state();
         vm
     }
 
@@ -1200,9 +1207,35 @@ impl Vm {
                         self.silence = level as u32;
                     }
                 }
-                Op::Yield { .. } | Op::YieldFrom { .. } => {
+                Op::Yield { dst, key, val } => {
                     sync_pc!();
-                    tryop!(Err(Fault::error("Error", "Generators are not supported yet")));
+                    let k = match key {
+                        Some(k) => Some(tryop!(self.read(&func, base, *k))),
+                        None => None,
+                    };
+                    let v = match val {
+                        Some(v) => tryop!(self.read(&func, base, *v)),
+                        None => Value::Null,
+                    };
+                    self.pending_yield = Some(generator::YieldInfo { key: k, value: v, dst: *dst });
+                    return Ok(Value::Null);
+                }
+                Op::YieldFrom { dst, src } => {
+                    sync_pc!();
+                    let s = tryop!(self.read(&func, base, *src));
+                    match tryop!(self.yield_from_step(s)) {
+                        Some(result) => {
+                            if let Some(d) = dst {
+                                self.stack[base + *d as usize] = result;
+                            }
+                        }
+                        None => {
+                            // Suspend here and run this instruction again on resume.
+                            pc -= 1;
+                            sync_pc!();
+                            return Ok(Value::Null);
+                        }
+                    }
                 }
                 Op::MatchError { val } => {
                     sync_pc!();
@@ -1523,6 +1556,7 @@ impl Frame {
             call_line: 0,
             closure: None,
             finally_stack: Vec::new(),
+            generator: None,
         }
     }
 }
