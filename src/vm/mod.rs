@@ -14,10 +14,12 @@
 
 pub mod array;
 pub mod ast;
-pub mod bytecode;
 pub mod builtins;
+pub mod bytecode;
 pub mod coerce;
+pub mod compiler;
 pub mod convert;
+pub mod disasm;
 pub mod error;
 pub mod host;
 pub mod interp;

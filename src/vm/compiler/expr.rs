@@ -1,0 +1,1596 @@
+//! Expressions: rvalues, lvalue paths, assignments, calls, constant folding.
+
+use std::rc::Rc;
+
+use super::{err, is_superglobal, FnKind, FuncCompiler, R};
+use crate::vm::ast::{
+    Arg, ArrayItem, BinOp, Callee, CastType, ClassRef, Expr, ExprKind, InterpPart, MagicConst,
+    Member, NameKind, UnaryOp,
+};
+use crate::vm::bytecode::{
+    ClassOperand, Intrinsic, Op, Operand, Path, PathAction, PathBase, PathElem, Slot, Special,
+};
+use crate::vm::value::Value;
+
+/// Folds a unary operator on a literal where PHP cannot warn or throw.
+pub(crate) fn fold_unary(op: UnaryOp, v: &Value) -> Option<Value> {
+    match (op, v) {
+        (UnaryOp::Neg, Value::Int(i)) => Some(match i.checked_neg() {
+            Some(n) => Value::Int(n),
+            None => Value::Float(-(*i as f64)),
+        }),
+        (UnaryOp::Neg, Value::Float(f)) => Some(Value::Float(-f)),
+        (UnaryOp::Plus, Value::Int(_) | Value::Float(_)) => Some(v.clone()),
+        (UnaryOp::Not, Value::Bool(b)) => Some(Value::Bool(!b)),
+        (UnaryOp::BitNot, Value::Int(i)) => Some(Value::Int(!i)),
+        _ => None,
+    }
+}
+
+/// Folds a binary operator on literals where PHP cannot warn or throw.
+pub(crate) fn fold_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    use Value::{Float, Int, Str};
+    let num = |v: &Value| match v {
+        Int(i) => Some(*i as f64),
+        Float(f) => Some(*f),
+        _ => None,
+    };
+    match (op, a, b) {
+        (BinOp::Add, Int(x), Int(y)) => {
+            Some(x.checked_add(*y).map_or(Float(*x as f64 + *y as f64), Int))
+        }
+        (BinOp::Sub, Int(x), Int(y)) => {
+            Some(x.checked_sub(*y).map_or(Float(*x as f64 - *y as f64), Int))
+        }
+        (BinOp::Mul, Int(x), Int(y)) => {
+            Some(x.checked_mul(*y).map_or(Float(*x as f64 * *y as f64), Int))
+        }
+        (BinOp::Div, Int(x), Int(y)) if *y != 0 => {
+            if x % y == 0 && !(*x == i64::MIN && *y == -1) {
+                Some(Int(x / y))
+            } else {
+                Some(Float(*x as f64 / *y as f64))
+            }
+        }
+        (BinOp::Add | BinOp::Sub | BinOp::Mul, Int(_) | Float(_), Int(_) | Float(_)) => {
+            let (x, y) = (num(a)?, num(b)?);
+            Some(Float(match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                _ => x * y,
+            }))
+        }
+        (BinOp::Div, Int(_) | Float(_), Int(_) | Float(_)) => {
+            let (x, y) = (num(a)?, num(b)?);
+            (y != 0.0).then(|| Float(x / y))
+        }
+        (BinOp::BitAnd, Int(x), Int(y)) => Some(Int(x & y)),
+        (BinOp::BitOr, Int(x), Int(y)) => Some(Int(x | y)),
+        (BinOp::BitXor, Int(x), Int(y)) => Some(Int(x ^ y)),
+        (BinOp::Shl, Int(x), Int(y)) if (0..64).contains(y) => Some(Int(x.wrapping_shl(*y as u32))),
+        (BinOp::Shr, Int(x), Int(y)) if (0..64).contains(y) => Some(Int(x >> y)),
+        (BinOp::Concat, Str(x), Str(y)) => {
+            let mut v = x.to_vec();
+            v.extend_from_slice(y);
+            Some(Value::str(v))
+        }
+        (BinOp::Concat, Str(x), Int(y)) => {
+            let mut v = x.to_vec();
+            v.extend_from_slice(y.to_string().as_bytes());
+            Some(Value::str(v))
+        }
+        (BinOp::Concat, Int(x), Str(y)) => {
+            let mut v = x.to_string().into_bytes();
+            v.extend_from_slice(y);
+            Some(Value::str(v))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an expression names a storage location (variable, element, property).
+pub(crate) fn is_lvalue(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::VarVar(_) | ExprKind::StaticProp { .. } => true,
+        ExprKind::Index { .. } | ExprKind::Prop { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether a chain can be read with one `PathOp`: its root is a variable or static property
+/// and no step is nullsafe.
+fn path_readable(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::VarVar(_) | ExprKind::StaticProp { .. } => true,
+        ExprKind::Index { base, index } => index.is_some() && path_readable(base),
+        ExprKind::Prop { obj, nullsafe, .. } => !nullsafe && path_readable(obj),
+        _ => false,
+    }
+}
+
+fn has_nullsafe(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Prop { nullsafe: true, .. } => true,
+        ExprKind::Prop { obj, .. } => has_nullsafe(obj),
+        ExprKind::Index { base, .. } => has_nullsafe(base),
+        ExprKind::MethodCall { nullsafe: true, .. } => true,
+        ExprKind::MethodCall { obj, .. } => has_nullsafe(obj),
+        _ => false,
+    }
+}
+
+impl FuncCompiler<'_> {
+    /// Whether `o` is a temporary register of this function.
+    pub fn is_temp(&self, o: Operand) -> bool {
+        !o.is_const() && o.index() as usize >= self.locals.len()
+    }
+
+    /// Compiles `e` for its value.
+    pub fn expr(&mut self, e: &Expr) -> R<Operand> {
+        self.expr_w(e, true)
+    }
+
+    /// Compiles `e` for its side effects only.
+    pub fn expr_discard(&mut self, e: &Expr) -> R<()> {
+        self.expr_w(e, false).map(|_| ())
+    }
+
+    /// Compiles `e` into register `dst`.
+    pub fn expr_into(&mut self, e: &Expr, dst: Slot) -> R<()> {
+        let v = self.expr(e)?;
+        if v != Operand::slot(dst) {
+            self.emit(Op::Move { dst, src: v });
+        }
+        Ok(())
+    }
+
+    /// Compiles `e` into a fresh temporary (never a local's slot: the value is snapshotted).
+    pub fn expr_temp(&mut self, e: &Expr) -> R<Slot> {
+        let v = self.expr(e)?;
+        if self.is_temp(v) {
+            return Ok(v.index());
+        }
+        let t = self.temp();
+        self.emit(Op::Move { dst: t, src: v });
+        Ok(t)
+    }
+
+    fn null(&mut self) -> Operand {
+        self.constant(Value::Null)
+    }
+
+    fn expr_w(&mut self, e: &Expr, want: bool) -> R<Operand> {
+        let saved = self.line;
+        self.line = e.line;
+        let r = self.expr_inner(e, want);
+        self.line = saved;
+        r
+    }
+
+    fn expr_inner(&mut self, e: &Expr, want: bool) -> R<Operand> {
+        if let Some(v) = self.literal_value(e) {
+            return Ok(self.constant(v));
+        }
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {
+                unreachable!("literals fold")
+            }
+            ExprKind::Interp(parts) => self.interp(parts),
+            ExprKind::ShellExec(parts) => {
+                let name = self.str_const(b"shell_exec");
+                self.emit(Op::InitFCall {
+                    name,
+                    fallback: None,
+                    n_args: 1,
+                });
+                let s = self.interp(parts)?;
+                self.emit(Op::SendVal { val: s });
+                let t = self.temp();
+                self.emit(Op::DoCall { dst: Some(t) });
+                Ok(Operand::slot(t))
+            }
+            ExprKind::Var(n) if n == b"this" => {
+                let t = self.temp();
+                self.emit(Op::LoadSpecial {
+                    dst: t,
+                    what: Special::This,
+                });
+                Ok(Operand::slot(t))
+            }
+            ExprKind::Var(n) if !is_superglobal(n) => Ok(Operand::slot(self.local(n))),
+            ExprKind::VarVar(inner) => {
+                let name = self.expr(inner)?;
+                let t = self.temp();
+                self.emit(Op::FetchVarVar {
+                    dst: t,
+                    name,
+                    quiet: false,
+                });
+                Ok(Operand::slot(t))
+            }
+            ExprKind::Var(_)
+            | ExprKind::Index { .. }
+            | ExprKind::Prop { .. }
+            | ExprKind::StaticProp { .. } => self.read_chain(e),
+            ExprKind::Array(items) => self.array_literal(items),
+            ExprKind::List(_) => err("Cannot use list() as standalone expression", e.line),
+            ExprKind::ClassConst { class, name } => self.class_const(class, name),
+            ExprKind::Const(q) => {
+                let (name, fallback) = self.unit.resolve_const(q);
+                let name = self.str_const(&name);
+                let fallback = fallback.map(|f| self.str_const(&f));
+                let t = self.temp();
+                self.emit(Op::FetchConst {
+                    dst: t,
+                    name,
+                    fallback,
+                });
+                Ok(Operand::slot(t))
+            }
+            ExprKind::Call { .. }
+            | ExprKind::New { .. }
+            | ExprKind::MethodCall { .. }
+            | ExprKind::StaticCall { .. } => {
+                let dst = if want || matches!(e.kind, ExprKind::New { .. }) {
+                    Some(self.temp())
+                } else {
+                    None
+                };
+                self.call(e, dst, false)?;
+                Ok(match dst {
+                    Some(d) => Operand::slot(d),
+                    None => self.null(),
+                })
+            }
+            ExprKind::CallableConvert(inner) => {
+                let t = self.temp();
+                self.call(inner, Some(t), true)?;
+                Ok(Operand::slot(t))
+            }
+            ExprKind::Unary { op, expr } => {
+                let a = self.expr(expr)?;
+                if let Some(v) = self.const_value(a).and_then(|v| fold_unary(*op, v)) {
+                    return Ok(self.constant(v));
+                }
+                let dst = self.temp();
+                self.emit(match op {
+                    UnaryOp::Neg => Op::Neg { dst, a },
+                    UnaryOp::Plus => Op::Plus { dst, a },
+                    UnaryOp::Not => Op::Not { dst, a },
+                    UnaryOp::BitNot => Op::BitNot { dst, a },
+                });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
+            ExprKind::Assign { target, value } => self.assign(target, value, want),
+            ExprKind::AssignRef { target, value } => self.assign_ref(target, value),
+            ExprKind::AssignOp { op, target, value } => self.assign_op(*op, target, value, want),
+            ExprKind::IncDec {
+                prefix,
+                inc,
+                target,
+            } => {
+                let kind = match (prefix, inc) {
+                    (true, true) => PathAction::PreInc,
+                    (true, false) => PathAction::PreDec,
+                    (false, true) => PathAction::PostInc,
+                    (false, false) => PathAction::PostDec,
+                };
+                let result = want.then(|| self.temp());
+                match &target.kind {
+                    ExprKind::Var(n) if n == b"this" => {
+                        return err("Cannot re-assign $this", target.line)
+                    }
+                    ExprKind::Var(n) if !is_superglobal(n) => {
+                        let slot = self.local(n);
+                        self.emit(Op::IncDecLocal { slot, kind, result });
+                    }
+                    _ => {
+                        let path = self.write_path(target)?;
+                        self.emit(Op::PathOp {
+                            path,
+                            action: kind,
+                            val: None,
+                            dst: result,
+                        });
+                    }
+                }
+                Ok(match result {
+                    Some(r) => Operand::slot(r),
+                    None => self.null(),
+                })
+            }
+            ExprKind::Ternary { cond, then, else_ } => {
+                let dst = self.temp();
+                match then {
+                    Some(then) => {
+                        let jf = self.cond_jump_false(cond)?;
+                        self.expr_into(then, dst)?;
+                        let jend = self.emit_jump(Op::Jmp { target: 0 });
+                        for j in jf {
+                            self.patch_here(j);
+                        }
+                        self.expr_into(else_, dst)?;
+                        self.patch_here(jend);
+                    }
+                    None => {
+                        self.expr_into(cond, dst)?;
+                        let j = self.emit_jump(Op::JmpIf {
+                            cond: Operand::slot(dst),
+                            target: 0,
+                        });
+                        self.expr_into(else_, dst)?;
+                        self.patch_here(j);
+                    }
+                }
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Isset(items) => {
+                let dst = self.temp();
+                let mut jumps = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    self.isset_into(it, dst)?;
+                    if i + 1 < items.len() {
+                        jumps.push(self.emit_jump(Op::JmpIfNot {
+                            cond: Operand::slot(dst),
+                            target: 0,
+                        }));
+                    }
+                }
+                for j in jumps {
+                    self.patch_here(j);
+                }
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Empty(inner) => {
+                let dst = self.temp();
+                if is_lvalue(inner) && !matches!(&inner.kind, ExprKind::Var(n) if n == b"this") {
+                    let path = self.read_path(inner)?;
+                    self.emit(Op::PathOp {
+                        path,
+                        action: PathAction::Empty,
+                        val: None,
+                        dst: Some(dst),
+                    });
+                } else {
+                    let v = self.expr(inner)?;
+                    self.emit(Op::ToBool { dst, a: v });
+                    self.emit(Op::Not {
+                        dst,
+                        a: Operand::slot(dst),
+                    });
+                }
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Cast { ty, expr } => {
+                let a = self.expr(expr)?;
+                let dst = self.temp();
+                if *ty == CastType::Bool {
+                    self.emit(Op::ToBool { dst, a });
+                } else {
+                    self.emit(Op::Cast { dst, a, ty: *ty });
+                }
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Silence(inner) => {
+                let slot = self.temp();
+                self.emit(Op::BeginSilence { slot });
+                let dst = self.temp();
+                self.expr_into(inner, dst)?;
+                self.emit(Op::EndSilence { slot });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Closure(decl) | ExprKind::ArrowFn(decl) => {
+                let kind = if matches!(e.kind, ExprKind::Closure(_)) {
+                    FnKind::Closure
+                } else {
+                    FnKind::Arrow
+                };
+                let class = self.class.clone();
+                let f = self.compile_function(decl, kind, class)?;
+                self.children.push(Rc::new(f));
+                let func = (self.children.len() - 1) as u32;
+                let dst = self.temp();
+                self.line = e.line;
+                self.emit(Op::MakeClosure { dst, func });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Match { subject, arms } => self.match_expr(subject, arms),
+            ExprKind::Exit(v) => {
+                let val = match v {
+                    Some(v) => Some(self.expr(v)?),
+                    None => None,
+                };
+                self.emit(Op::Exit { val });
+                Ok(self.null())
+            }
+            ExprKind::Print(v) => {
+                let a = self.expr(v)?;
+                self.emit(Op::Echo { a });
+                Ok(self.constant(Value::Int(1)))
+            }
+            ExprKind::Include { kind, path } => {
+                self.dynamic_vars = true;
+                let p = self.expr(path)?;
+                let dst = self.temp();
+                self.emit(Op::Include {
+                    dst,
+                    path: p,
+                    kind: *kind,
+                });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Eval(code) => {
+                self.dynamic_vars = true;
+                let c = self.expr(code)?;
+                let dst = self.temp();
+                self.emit(Op::Eval { dst, code: c });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Clone(v) => {
+                let val = self.expr(v)?;
+                let dst = self.temp();
+                self.emit(Op::Clone { dst, val });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Instanceof { expr, class } => {
+                let val = self.expr(expr)?;
+                let class = self.class_operand(class)?;
+                let dst = self.temp();
+                self.emit(Op::InstanceOf { dst, val, class });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Throw(v) => {
+                let val = self.expr(v)?;
+                self.emit(Op::Throw { val });
+                Ok(self.null())
+            }
+            ExprKind::Yield { key, value } => {
+                self.is_generator = true;
+                let key = match key {
+                    Some(k) => Some(self.expr(k)?),
+                    None => None,
+                };
+                let val = match value {
+                    Some(v) => Some(self.expr(v)?),
+                    None => None,
+                };
+                let dst = want.then(|| self.temp());
+                self.emit(Op::Yield { dst, key, val });
+                Ok(match dst {
+                    Some(d) => Operand::slot(d),
+                    None => self.null(),
+                })
+            }
+            ExprKind::YieldFrom(src) => {
+                self.is_generator = true;
+                let src = self.expr(src)?;
+                let dst = want.then(|| self.temp());
+                self.emit(Op::YieldFrom { dst, src });
+                Ok(match dst {
+                    Some(d) => Operand::slot(d),
+                    None => self.null(),
+                })
+            }
+            ExprKind::MagicConst(m) => self.magic(*m),
+        }
+    }
+
+    fn magic(&mut self, m: MagicConst) -> R<Operand> {
+        let class_name = self.class.as_ref().map(|c| c.name.clone());
+        let v: Vec<u8> = match m {
+            MagicConst::File => self.unit.file.clone(),
+            MagicConst::Dir => {
+                let f = &self.unit.file;
+                match f.iter().rposition(|&c| c == b'/') {
+                    Some(0) => b"/".to_vec(),
+                    Some(i) => f[..i].to_vec(),
+                    None => b".".to_vec(),
+                }
+            }
+            MagicConst::Function => self.func_name.clone(),
+            MagicConst::Namespace => self.unit.ns.clone(),
+            MagicConst::Class => match &self.class {
+                Some(c) if c.is_trait => {
+                    let dst = self.temp();
+                    self.emit(Op::ClassName {
+                        dst,
+                        class: ClassOperand::SelfClass,
+                    });
+                    return Ok(Operand::slot(dst));
+                }
+                Some(c) => c.name.clone(),
+                None => Vec::new(),
+            },
+            MagicConst::Trait => match &self.class {
+                Some(c) if c.is_trait => c.name.clone(),
+                _ => Vec::new(),
+            },
+            MagicConst::Method => match class_name {
+                Some(c) if self.func_name != b"{closure}" && !self.func_name.is_empty() => {
+                    let mut v = c;
+                    v.extend_from_slice(b"::");
+                    v.extend_from_slice(&self.func_name);
+                    v
+                }
+                _ => self.func_name.clone(),
+            },
+        };
+        Ok(self.str_const(&v))
+    }
+
+    fn interp(&mut self, parts: &[InterpPart]) -> R<Operand> {
+        let dst = self.temp();
+        let mut first = true;
+        for p in parts {
+            match p {
+                InterpPart::Lit(s) => {
+                    let c = self.str_const(s);
+                    if first {
+                        self.emit(Op::Move { dst, src: c });
+                    } else {
+                        self.emit(Op::ConcatTo { dst, a: c });
+                    }
+                }
+                InterpPart::Expr(e) => {
+                    if first {
+                        let c = self.str_const(b"");
+                        self.emit(Op::Move { dst, src: c });
+                    }
+                    let mark = self.temp_mark();
+                    let a = self.expr(e)?;
+                    self.emit(Op::ConcatTo { dst, a });
+                    self.reset_temps(mark);
+                }
+            }
+            first = false;
+        }
+        if first {
+            return Ok(self.str_const(b""));
+        }
+        Ok(Operand::slot(dst))
+    }
+
+    fn array_literal(&mut self, items: &[ArrayItem]) -> R<Operand> {
+        let arr = self.temp();
+        self.emit(Op::NewArray {
+            dst: arr,
+            cap: items.len() as u32,
+        });
+        for it in items {
+            if it.unpack {
+                let src = self.expr(&it.value)?;
+                self.emit(Op::ArraySpread { arr, src });
+            } else if it.by_ref {
+                let key = match &it.key {
+                    Some(k) => Some(self.expr(k)?),
+                    None => None,
+                };
+                let val = self.get_ref(&it.value)?;
+                self.emit(Op::ArraySetRef {
+                    arr,
+                    key,
+                    val: Operand::slot(val),
+                });
+            } else if let Some(k) = &it.key {
+                let key = self.expr(k)?;
+                let val = self.expr(&it.value)?;
+                self.emit(Op::ArraySet { arr, key, val });
+            } else {
+                let val = self.expr(&it.value)?;
+                self.emit(Op::ArrayPush { arr, val });
+            }
+        }
+        Ok(Operand::slot(arr))
+    }
+
+    /// `PathOp GetRef` on a referenceable expression into a temp.
+    pub fn get_ref(&mut self, e: &Expr) -> R<Slot> {
+        let path = self.write_path(e)?;
+        let t = self.temp();
+        self.emit(Op::PathOp {
+            path,
+            action: PathAction::GetRef,
+            val: None,
+            dst: Some(t),
+        });
+        Ok(t)
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> R<Operand> {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let dst = self.temp();
+                let a = self.expr(lhs)?;
+                self.emit(Op::ToBool { dst, a });
+                let j = if op == BinOp::And {
+                    self.emit_jump(Op::JmpIfNot {
+                        cond: Operand::slot(dst),
+                        target: 0,
+                    })
+                } else {
+                    self.emit_jump(Op::JmpIf {
+                        cond: Operand::slot(dst),
+                        target: 0,
+                    })
+                };
+                let b = self.expr(rhs)?;
+                self.emit(Op::ToBool { dst, a: b });
+                self.patch_here(j);
+                Ok(Operand::slot(dst))
+            }
+            BinOp::Xor => {
+                let a = self.expr(lhs)?;
+                let b = self.expr(rhs)?;
+                let (ta, tb) = (self.temp(), self.temp());
+                self.emit(Op::ToBool { dst: ta, a });
+                self.emit(Op::ToBool { dst: tb, a: b });
+                self.emit(Op::Binary {
+                    op: BinOp::NotIdentical,
+                    dst: ta,
+                    a: Operand::slot(ta),
+                    b: Operand::slot(tb),
+                });
+                Ok(Operand::slot(ta))
+            }
+            BinOp::Coalesce => {
+                let dst = self.temp();
+                self.quiet_into(lhs, dst)?;
+                let j = self.emit_jump(Op::JmpNotNull {
+                    a: Operand::slot(dst),
+                    target: 0,
+                });
+                self.expr_into(rhs, dst)?;
+                self.patch_here(j);
+                Ok(Operand::slot(dst))
+            }
+            BinOp::Concat
+                if matches!(
+                    lhs.kind,
+                    ExprKind::Binary {
+                        op: BinOp::Concat,
+                        ..
+                    }
+                ) =>
+            {
+                let mut parts = vec![rhs];
+                let mut cur = lhs;
+                while let ExprKind::Binary {
+                    op: BinOp::Concat,
+                    lhs: l,
+                    rhs: r,
+                } = &cur.kind
+                {
+                    parts.push(r);
+                    cur = l;
+                }
+                parts.push(cur);
+                parts.reverse();
+                let dst = self.temp();
+                let empty = self.str_const(b"");
+                self.emit(Op::Move { dst, src: empty });
+                for p in parts {
+                    let mark = self.temp_mark();
+                    let a = self.expr(p)?;
+                    self.emit(Op::ConcatTo { dst, a });
+                    self.reset_temps(mark);
+                }
+                Ok(Operand::slot(dst))
+            }
+            _ => {
+                let a = self.expr(lhs)?;
+                let b = self.expr(rhs)?;
+                if let (Some(x), Some(y)) = (self.const_value(a), self.const_value(b)) {
+                    if let Some(v) = fold_binary(op, x, y) {
+                        return Ok(self.constant(v));
+                    }
+                }
+                let dst = self.temp();
+                // PHP evaluates `a > b` as `b < a` (and `>=` likewise).
+                let (op, a, b) = match op {
+                    BinOp::Gt => (BinOp::Lt, b, a),
+                    BinOp::Ge => (BinOp::Le, b, a),
+                    _ => (op, a, b),
+                };
+                self.emit(Op::Binary { op, dst, a, b });
+                Ok(Operand::slot(dst))
+            }
+        }
+    }
+
+    /// Quiet read for `??`: the value or null into `dst`, without warnings.
+    fn quiet_into(&mut self, e: &Expr, dst: Slot) -> R<()> {
+        match &e.kind {
+            ExprKind::Var(n) if n == b"this" => self.expr_into(e, dst),
+            _ if is_lvalue(e) && !has_nullsafe(e) => {
+                let path = self.read_path(e)?;
+                self.emit(Op::PathOp {
+                    path,
+                    action: PathAction::FetchQuiet,
+                    val: None,
+                    dst: Some(dst),
+                });
+                Ok(())
+            }
+            _ => self.expr_into(e, dst),
+        }
+    }
+
+    fn isset_into(&mut self, e: &Expr, dst: Slot) -> R<()> {
+        match &e.kind {
+            ExprKind::Var(n) if n == b"this" => {
+                // `$this` can only exist in code compiled inside a class (methods and their
+                // closures); elsewhere isset($this) is false.
+                if self.class.is_some() && !self.is_static {
+                    let t = self.temp();
+                    self.emit(Op::LoadSpecial { dst: t, what: Special::This });
+                    let n = self.null();
+                    self.emit(Op::Binary { op: BinOp::NotIdentical, dst, a: Operand::slot(t), b: n });
+                } else {
+                    let f = self.constant(Value::Bool(false));
+                    self.emit(Op::Move { dst, src: f });
+                }
+                Ok(())
+            }
+            ExprKind::Var(n) if !is_superglobal(n) => {
+                let slot = self.local(n);
+                self.emit(Op::IssetLocal { dst, slot });
+                Ok(())
+            }
+            _ if is_lvalue(e) => {
+                let path = self.read_path(e)?;
+                self.emit(Op::PathOp { path, action: PathAction::Isset, val: None, dst: Some(dst) });
+                Ok(())
+            }
+            _ => err(
+                "Cannot use isset() on the result of an expression (you can use \"null !== expression\" instead)",
+                e.line,
+            ),
+        }
+    }
+
+    /// Emits a conditional jump taken when `cond` is false; returns the jumps to patch.
+    pub fn cond_jump_false(&mut self, cond: &Expr) -> R<Vec<usize>> {
+        let saved = self.line;
+        self.line = cond.line;
+        let r = self.cond_jump_false_inner(cond);
+        self.line = saved;
+        r
+    }
+
+    fn cond_jump_false_inner(&mut self, cond: &Expr) -> R<Vec<usize>> {
+        if let Some(v) = self.literal_value(cond) {
+            let truthy = match v {
+                Value::Bool(b) => Some(b),
+                Value::Null => Some(false),
+                Value::Int(i) => Some(i != 0),
+                _ => None,
+            };
+            match truthy {
+                Some(true) => return Ok(Vec::new()),
+                Some(false) => return Ok(vec![self.emit_jump(Op::Jmp { target: 0 })]),
+                None => {}
+            }
+        }
+        if let ExprKind::Binary { op, lhs, rhs } = &cond.kind {
+            match op {
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                    let a = self.expr(lhs)?;
+                    let b = self.expr(rhs)?;
+                    let op = match op {
+                        BinOp::Lt => Op::JmpNotLt { a, b, target: 0 },
+                        BinOp::Le => Op::JmpNotLe { a, b, target: 0 },
+                        BinOp::Gt => Op::JmpNotLt {
+                            a: b,
+                            b: a,
+                            target: 0,
+                        },
+                        _ => Op::JmpNotLe {
+                            a: b,
+                            b: a,
+                            target: 0,
+                        },
+                    };
+                    return Ok(vec![self.emit_jump(op)]);
+                }
+                BinOp::And => {
+                    let mut j = self.cond_jump_false(lhs)?;
+                    j.extend(self.cond_jump_false(rhs)?);
+                    return Ok(j);
+                }
+                _ => {}
+            }
+        }
+        if let ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } = &cond.kind
+        {
+            let v = self.expr(expr)?;
+            return Ok(vec![self.emit_jump(Op::JmpIf { cond: v, target: 0 })]);
+        }
+        let v = self.expr(cond)?;
+        Ok(vec![self.emit_jump(Op::JmpIfNot { cond: v, target: 0 })])
+    }
+
+    fn match_expr(&mut self, subject: &Expr, arms: &[crate::vm::ast::MatchArm]) -> R<Operand> {
+        let subj = self.expr(subject)?;
+        let subj = if subj.is_const() || self.is_temp(subj) {
+            subj
+        } else {
+            let t = self.temp();
+            self.emit(Op::Move { dst: t, src: subj });
+            Operand::slot(t)
+        };
+        let dst = self.temp();
+        let mut arm_jumps: Vec<Vec<usize>> = Vec::new();
+        let mut default = None;
+        for (i, arm) in arms.iter().enumerate() {
+            let mut js = Vec::new();
+            match &arm.conds {
+                Some(conds) => {
+                    for c in conds {
+                        self.line = c.line;
+                        let mark = self.temp_mark();
+                        let v = self.expr(c)?;
+                        let t = self.temp();
+                        self.emit(Op::Binary {
+                            op: BinOp::Identical,
+                            dst: t,
+                            a: subj,
+                            b: v,
+                        });
+                        js.push(self.emit_jump(Op::JmpIf {
+                            cond: Operand::slot(t),
+                            target: 0,
+                        }));
+                        self.reset_temps(mark);
+                    }
+                }
+                None => default = Some(i),
+            }
+            arm_jumps.push(js);
+        }
+        let no_match = match default {
+            Some(_) => Some(self.emit_jump(Op::Jmp { target: 0 })),
+            None => {
+                self.emit(Op::MatchError { val: subj });
+                None
+            }
+        };
+        let mut ends = Vec::new();
+        for (i, arm) in arms.iter().enumerate() {
+            for j in std::mem::take(&mut arm_jumps[i]) {
+                self.patch_here(j);
+            }
+            if default == Some(i) {
+                if let Some(j) = no_match {
+                    self.patch_here(j);
+                }
+            }
+            self.line = arm.line;
+            let mark = self.temp_mark();
+            self.expr_into(&arm.body, dst)?;
+            self.reset_temps(mark);
+            ends.push(self.emit_jump(Op::Jmp { target: 0 }));
+        }
+        for j in ends {
+            self.patch_here(j);
+        }
+        Ok(Operand::slot(dst))
+    }
+
+    // ----- class references and constants -----
+
+    pub fn class_operand(&mut self, c: &ClassRef) -> R<ClassOperand> {
+        Ok(match c {
+            ClassRef::Name(q) => {
+                if q.kind == NameKind::Unqualified {
+                    let lc = q.name.to_ascii_lowercase();
+                    match lc.as_slice() {
+                        b"self" => return Ok(ClassOperand::SelfClass),
+                        b"parent" => return Ok(ClassOperand::Parent),
+                        b"static" => return Ok(ClassOperand::Static),
+                        _ => {}
+                    }
+                }
+                let n = self.unit.resolve_class(q);
+                ClassOperand::Named(self.str_const(&n))
+            }
+            ClassRef::Expr(e) => ClassOperand::Dynamic(self.expr(e)?),
+            ClassRef::Anon(decl) => {
+                let (idx, name) = self.anon_class(decl)?;
+                self.emit(Op::DeclareClass { idx });
+                ClassOperand::Named(self.str_const(&name))
+            }
+        })
+    }
+
+    fn class_const(&mut self, class: &ClassRef, name: &[u8]) -> R<Operand> {
+        let c = self.class_operand(class)?;
+        if name.eq_ignore_ascii_case(b"class") {
+            let known = match c {
+                ClassOperand::Named(o) => self.const_value(o).cloned(),
+                ClassOperand::SelfClass => match &self.class {
+                    Some(cc) if !cc.is_trait => Some(Value::str(cc.name.as_slice())),
+                    _ => None,
+                },
+                ClassOperand::Parent => match &self.class {
+                    Some(cc) if !cc.is_trait => {
+                        cc.parent.as_ref().map(|p| Value::str(p.as_slice()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(v) = known {
+                return Ok(self.constant(v));
+            }
+            let dst = self.temp();
+            self.emit(Op::ClassName { dst, class: c });
+            return Ok(Operand::slot(dst));
+        }
+        let name = self.str_const(name);
+        let dst = self.temp();
+        self.emit(Op::FetchClassConst {
+            dst,
+            class: c,
+            name,
+        });
+        Ok(Operand::slot(dst))
+    }
+
+    fn member(&mut self, m: &Member) -> R<Operand> {
+        match m {
+            Member::Name(n) => Ok(self.str_const(n)),
+            Member::Expr(e) => self.expr(e),
+        }
+    }
+
+    // ----- lvalue paths -----
+
+    /// A path for reading (`Fetch`, `Isset`, `Empty`, `FetchQuiet`).
+    pub fn read_path(&mut self, e: &Expr) -> R<u32> {
+        self.path(e, false)
+    }
+
+    /// A path for writing (assignment, reference, unset, by-ref argument).
+    pub fn write_path(&mut self, e: &Expr) -> R<u32> {
+        self.path(e, true)
+    }
+
+    fn path(&mut self, e: &Expr, write: bool) -> R<u32> {
+        let line = e.line;
+        let (base, elems) = self.path_parts(e, write)?;
+        Ok(self.add_path(Path { base, elems, line }))
+    }
+
+    fn path_parts(&mut self, e: &Expr, write: bool) -> R<(PathBase, Vec<PathElem>)> {
+        match &e.kind {
+            ExprKind::Var(n) if n == b"this" => {
+                if write {
+                    return err("Cannot re-assign $this", e.line);
+                }
+                let t = self.temp();
+                self.emit(Op::LoadSpecial {
+                    dst: t,
+                    what: Special::This,
+                });
+                Ok((PathBase::Temp(Operand::slot(t)), Vec::new()))
+            }
+            ExprKind::Var(n) if is_superglobal(n) => {
+                Ok((PathBase::Superglobal(self.str_const(n)), Vec::new()))
+            }
+            ExprKind::Var(n) => Ok((PathBase::Local(self.local(n)), Vec::new())),
+            ExprKind::VarVar(inner) => {
+                self.dynamic_vars = true;
+                Ok((PathBase::VarVar(self.expr(inner)?), Vec::new()))
+            }
+            ExprKind::StaticProp { class, name } => {
+                let c = self.class_operand(class)?;
+                let n = self.member(name)?;
+                Ok((PathBase::StaticProp(c, n), Vec::new()))
+            }
+            ExprKind::Index { base, index } => {
+                let (b, mut elems) = self.path_prefix(base, write, false)?;
+                match index {
+                    Some(i) => elems.push(PathElem::Dim(self.expr(i)?)),
+                    None if write => elems.push(PathElem::Append),
+                    None => return err("Cannot use [] for reading", e.line),
+                }
+                Ok((b, elems))
+            }
+            ExprKind::Prop {
+                obj,
+                name,
+                nullsafe,
+            } => {
+                if *nullsafe && write {
+                    return err("Can't use nullsafe operator in write context", e.line);
+                }
+                let (b, mut elems) = self.path_prefix(obj, write, true)?;
+                elems.push(PathElem::Prop(self.member(name)?));
+                Ok((b, elems))
+            }
+            ExprKind::Call { .. } | ExprKind::StaticCall { .. } if write => {
+                err("Can't use function return value in write context", e.line)
+            }
+            ExprKind::MethodCall { .. } if write => {
+                err("Can't use method return value in write context", e.line)
+            }
+            _ => {
+                let v = self.expr(e)?;
+                Ok((PathBase::Temp(v), Vec::new()))
+            }
+        }
+    }
+
+    /// The path of the container of a dim/prop step.
+    fn path_prefix(
+        &mut self,
+        e: &Expr,
+        write: bool,
+        for_prop: bool,
+    ) -> R<(PathBase, Vec<PathElem>)> {
+        match &e.kind {
+            ExprKind::Var(n) if n == b"this" => {
+                let t = self.temp();
+                self.emit(Op::LoadSpecial {
+                    dst: t,
+                    what: Special::This,
+                });
+                Ok((PathBase::Object(Operand::slot(t)), Vec::new()))
+            }
+            _ if is_lvalue(e) => self.path_parts(e, write),
+            _ => {
+                let v = self.expr(e)?;
+                Ok((
+                    if for_prop {
+                        PathBase::Object(v)
+                    } else {
+                        PathBase::Temp(v)
+                    },
+                    Vec::new(),
+                ))
+            }
+        }
+    }
+
+    /// Rvalue read of a variable/dim/prop chain.
+    fn read_chain(&mut self, e: &Expr) -> R<Operand> {
+        if path_readable(e) {
+            let path = self.read_path(e)?;
+            let dst = self.temp();
+            self.emit(Op::PathOp {
+                path,
+                action: PathAction::Fetch,
+                val: None,
+                dst: Some(dst),
+            });
+            return Ok(Operand::slot(dst));
+        }
+        match &e.kind {
+            ExprKind::Index { base, index } => {
+                let b = self.expr(base)?;
+                let Some(index) = index else {
+                    return err("Cannot use [] for reading", e.line);
+                };
+                let key = self.expr(index)?;
+                let dst = self.temp();
+                self.emit(Op::FetchDim { dst, base: b, key });
+                Ok(Operand::slot(dst))
+            }
+            ExprKind::Prop {
+                obj,
+                name,
+                nullsafe,
+            } => {
+                let o = self.expr(obj)?;
+                let n = self.member(name)?;
+                let dst = self.temp();
+                self.emit(Op::FetchProp {
+                    dst,
+                    obj: o,
+                    name: n,
+                    nullsafe: *nullsafe,
+                });
+                Ok(Operand::slot(dst))
+            }
+            _ => {
+                let path = self.read_path(e)?;
+                let dst = self.temp();
+                self.emit(Op::PathOp {
+                    path,
+                    action: PathAction::Fetch,
+                    val: None,
+                    dst: Some(dst),
+                });
+                Ok(Operand::slot(dst))
+            }
+        }
+    }
+
+    // ----- assignment -----
+
+    /// The value of an assignment expression, snapshotted so later writes to the local do
+    /// not change it.
+    fn assigned_value(&mut self, v: Operand, want: bool) -> Operand {
+        if !want || v.is_const() || self.is_temp(v) {
+            return v;
+        }
+        let t = self.temp();
+        self.emit(Op::Move { dst: t, src: v });
+        Operand::slot(t)
+    }
+
+    fn assign(&mut self, target: &Expr, value: &Expr, want: bool) -> R<Operand> {
+        match &target.kind {
+            ExprKind::Var(n) if n == b"this" => err("Cannot re-assign $this", target.line),
+            ExprKind::Var(n) if !is_superglobal(n) => {
+                let slot = self.local(n);
+                let v = self.expr(value)?;
+                let r = self.assigned_value(v, want);
+                self.line = target.line;
+                self.emit(Op::AssignLocal { dst: slot, src: v });
+                Ok(r)
+            }
+            ExprKind::Array(_) | ExprKind::List(_) => {
+                let src = self.expr_temp(value)?;
+                self.destructure(target, Operand::slot(src), Some(value))?;
+                Ok(Operand::slot(src))
+            }
+            _ if is_lvalue(target) => {
+                let path = self.write_path(target)?;
+                let v = self.expr(value)?;
+                let dst = want.then(|| self.temp());
+                self.emit(Op::PathOp {
+                    path,
+                    action: PathAction::Assign,
+                    val: Some(v),
+                    dst,
+                });
+                Ok(match dst {
+                    Some(d) => Operand::slot(d),
+                    None => v,
+                })
+            }
+            ExprKind::Call { .. } | ExprKind::StaticCall { .. } => err(
+                "Can't use function return value in write context",
+                target.line,
+            ),
+            ExprKind::MethodCall { .. } => err(
+                "Can't use method return value in write context",
+                target.line,
+            ),
+            _ => err("Cannot assign to this expression", target.line),
+        }
+    }
+
+    /// Assigns the value in `v` to `target` (a variable, dim, prop or nested pattern).
+    pub fn assign_from(&mut self, target: &Expr, v: Operand) -> R<()> {
+        match &target.kind {
+            ExprKind::Var(n) if n == b"this" => err("Cannot re-assign $this", target.line),
+            ExprKind::Var(n) if !is_superglobal(n) => {
+                let slot = self.local(n);
+                self.emit(Op::AssignLocal { dst: slot, src: v });
+                Ok(())
+            }
+            ExprKind::Array(_) | ExprKind::List(_) => self.destructure(target, v, None),
+            _ if is_lvalue(target) => {
+                let path = self.write_path(target)?;
+                self.emit(Op::PathOp {
+                    path,
+                    action: PathAction::Assign,
+                    val: Some(v),
+                    dst: None,
+                });
+                Ok(())
+            }
+            _ => err("Cannot assign to this expression", target.line),
+        }
+    }
+
+    /// `[a, 'k' => b, [c]] = src`. `src_expr` is the source expression when it is a
+    /// variable (needed for by-reference items).
+    pub fn destructure(&mut self, pattern: &Expr, src: Operand, src_expr: Option<&Expr>) -> R<()> {
+        let items: Vec<Option<&ArrayItem>> = match &pattern.kind {
+            ExprKind::Array(items) => items.iter().map(Some).collect(),
+            ExprKind::List(items) => items.iter().map(|i| i.as_ref()).collect(),
+            _ => return self.assign_from(pattern, src),
+        };
+        if items.iter().all(|i| i.is_none()) {
+            return err("Cannot use empty list", pattern.line);
+        }
+        let has_keys = items.iter().flatten().any(|i| i.key.is_some());
+        let mut pos = 0i64;
+        for it in items {
+            let Some(it) = it else {
+                pos += 1;
+                continue;
+            };
+            if it.unpack {
+                return err(
+                    "Spread operator is not supported in assignments",
+                    it.value.line,
+                );
+            }
+            let mark = self.temp_mark();
+            let key = match &it.key {
+                Some(k) => self.expr(k)?,
+                None => {
+                    if has_keys {
+                        return err(
+                            "Cannot mix keyed and unkeyed array entries in assignments",
+                            it.value.line,
+                        );
+                    }
+                    pos += 1;
+                    self.constant(Value::Int(pos - 1))
+                }
+            };
+            if it.by_ref {
+                let Some(se) = src_expr.filter(|s| is_lvalue(s)) else {
+                    return err(
+                        "Cannot assign reference to non referenceable value",
+                        it.value.line,
+                    );
+                };
+                let (base, mut elems) = self.path_parts(se, true)?;
+                elems.push(PathElem::Dim(key));
+                let line = it.value.line;
+                let p = self.add_path(Path { base, elems, line });
+                let r = self.temp();
+                self.emit(Op::PathOp {
+                    path: p,
+                    action: PathAction::GetRef,
+                    val: None,
+                    dst: Some(r),
+                });
+                self.bind_ref(&it.value, Operand::slot(r))?;
+            } else {
+                let t = self.temp();
+                self.emit(Op::FetchDim {
+                    dst: t,
+                    base: src,
+                    key,
+                });
+                self.destructure(&it.value, Operand::slot(t), None)?;
+            }
+            self.reset_temps(mark);
+        }
+        Ok(())
+    }
+
+    /// Binds `target` to the reference in `r` (`PathOp AssignRef`).
+    pub fn bind_ref(&mut self, target: &Expr, r: Operand) -> R<()> {
+        if matches!(&target.kind, ExprKind::Var(n) if n == b"this") {
+            return err("Cannot re-assign $this", target.line);
+        }
+        if !is_lvalue(target) {
+            return err(
+                "Cannot assign reference to non referenceable value",
+                target.line,
+            );
+        }
+        let path = self.write_path(target)?;
+        self.emit(Op::PathOp {
+            path,
+            action: PathAction::AssignRef,
+            val: Some(r),
+            dst: None,
+        });
+        Ok(())
+    }
+
+    fn assign_ref(&mut self, target: &Expr, value: &Expr) -> R<Operand> {
+        let r = if is_lvalue(value) && !matches!(&value.kind, ExprKind::Var(n) if n == b"this") {
+            if has_nullsafe(value) {
+                return err("Cannot take reference of a nullsafe chain", value.line);
+            }
+            self.get_ref(value)?
+        } else if matches!(
+            value.kind,
+            ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::StaticCall { .. }
+        ) {
+            // A by-ref returning call yields a `Value::Ref`; otherwise the interpreter binds
+            // to a fresh reference holding the value (PHP's "Only variables should be
+            // assigned by reference" notice).
+            self.expr_temp(value)?
+        } else {
+            return err(
+                "Cannot assign reference to non referenceable value",
+                value.line,
+            );
+        };
+        self.bind_ref(target, Operand::slot(r))?;
+        Ok(Operand::slot(r))
+    }
+
+    fn assign_op(&mut self, op: BinOp, target: &Expr, value: &Expr, want: bool) -> R<Operand> {
+        if matches!(&target.kind, ExprKind::Var(n) if n == b"this") {
+            return err("Cannot re-assign $this", target.line);
+        }
+        if !is_lvalue(target) {
+            return err("Cannot assign to this expression", target.line);
+        }
+        if op == BinOp::Coalesce {
+            let dst = self.temp();
+            let local = match &target.kind {
+                ExprKind::Var(n) if !is_superglobal(n) => Some(self.local(n)),
+                _ => None,
+            };
+            match local {
+                Some(slot) => {
+                    let path = self.add_path(Path {
+                        base: PathBase::Local(slot),
+                        elems: Vec::new(),
+                        line: target.line,
+                    });
+                    self.emit(Op::PathOp {
+                        path,
+                        action: PathAction::FetchQuiet,
+                        val: None,
+                        dst: Some(dst),
+                    });
+                    let j = self.emit_jump(Op::JmpNotNull {
+                        a: Operand::slot(dst),
+                        target: 0,
+                    });
+                    self.expr_into(value, dst)?;
+                    self.emit(Op::AssignLocal {
+                        dst: slot,
+                        src: Operand::slot(dst),
+                    });
+                    self.patch_here(j);
+                }
+                None => {
+                    let path = self.write_path(target)?;
+                    self.emit(Op::PathOp {
+                        path,
+                        action: PathAction::FetchQuiet,
+                        val: None,
+                        dst: Some(dst),
+                    });
+                    let j = self.emit_jump(Op::JmpNotNull {
+                        a: Operand::slot(dst),
+                        target: 0,
+                    });
+                    self.expr_into(value, dst)?;
+                    self.emit(Op::PathOp {
+                        path,
+                        action: PathAction::Assign,
+                        val: Some(Operand::slot(dst)),
+                        dst: None,
+                    });
+                    self.patch_here(j);
+                }
+            }
+            return Ok(Operand::slot(dst));
+        }
+        let result = want.then(|| self.temp());
+        match &target.kind {
+            ExprKind::Var(n) if !is_superglobal(n) => {
+                let slot = self.local(n);
+                let v = self.expr(value)?;
+                if op == BinOp::Concat {
+                    self.emit(Op::ConcatAssignLocal {
+                        dst: slot,
+                        a: v,
+                        result,
+                    });
+                } else {
+                    let path = self.add_path(Path {
+                        base: PathBase::Local(slot),
+                        elems: Vec::new(),
+                        line: target.line,
+                    });
+                    self.emit(Op::PathOp {
+                        path,
+                        action: PathAction::AssignOp(op),
+                        val: Some(v),
+                        dst: result,
+                    });
+                }
+            }
+            _ => {
+                let path = self.write_path(target)?;
+                let v = self.expr(value)?;
+                self.emit(Op::PathOp {
+                    path,
+                    action: PathAction::AssignOp(op),
+                    val: Some(v),
+                    dst: result,
+                });
+            }
+        }
+        Ok(match result {
+            Some(r) => Operand::slot(r),
+            None => self.null(),
+        })
+    }
+
+    // ----- calls -----
+
+    fn intrinsic(name: &[u8]) -> Option<Intrinsic> {
+        Some(match name.to_ascii_lowercase().as_slice() {
+            b"compact" => Intrinsic::Compact,
+            b"extract" => Intrinsic::Extract,
+            b"get_defined_vars" => Intrinsic::GetDefinedVars,
+            b"func_get_args" => Intrinsic::FuncGetArgs,
+            b"func_num_args" => Intrinsic::FuncNumArgs,
+            b"func_get_arg" => Intrinsic::FuncGetArg,
+            _ => return None,
+        })
+    }
+
+    /// Compiles a call (`Call`, `New`, `MethodCall`, `StaticCall`) with its result in `dst`;
+    /// `callable` makes it a first-class callable (`CallableFromPending`).
+    fn call(&mut self, e: &Expr, dst: Option<Slot>, callable: bool) -> R<()> {
+        let line = e.line;
+        let args: &[Arg] = match &e.kind {
+            ExprKind::Call { func, args } => {
+                if let Callee::Name(q) = func {
+                    let plain = matches!(q.kind, NameKind::Unqualified | NameKind::FullyQualified)
+                        && !q.name.contains(&b'\\')
+                        && !self
+                            .unit
+                            .use_function
+                            .contains_key(&q.name.to_ascii_lowercase());
+                    let simple_args = args.iter().all(|a| !a.unpack && a.name.is_none());
+                    if plain && simple_args && !callable {
+                        if let Some(which) = Self::intrinsic(&q.name) {
+                            if matches!(
+                                which,
+                                Intrinsic::Compact | Intrinsic::Extract | Intrinsic::GetDefinedVars
+                            ) {
+                                self.dynamic_vars = true;
+                            }
+                            let n = args.len() as u32;
+                            let base = self.temp_mark();
+                            for _ in 0..n {
+                                self.temp();
+                            }
+                            for (i, a) in args.iter().enumerate() {
+                                self.expr_into(&a.value, base + i as u32)?;
+                            }
+                            self.line = line;
+                            self.emit(Op::CallIntrinsic {
+                                dst,
+                                which,
+                                args: base,
+                                n,
+                            });
+                            return Ok(());
+                        }
+                        if q.name.eq_ignore_ascii_case(b"get_called_class") && args.is_empty() {
+                            if let Some(d) = dst {
+                                self.emit(Op::LoadSpecial {
+                                    dst: d,
+                                    what: Special::CalledClass,
+                                });
+                            }
+                            return Ok(());
+                        }
+                    }
+                    let (name, fallback) = self.unit.resolve_function(q);
+                    let name = self.str_const(&name);
+                    let fallback = fallback.map(|f| self.str_const(&f));
+                    self.emit(Op::InitFCall {
+                        name,
+                        fallback,
+                        n_args: args.len() as u32,
+                    });
+                } else if let Callee::Expr(c) = func {
+                    let callee = self.expr(c)?;
+                    self.line = line;
+                    self.emit(Op::InitDynCall {
+                        callee,
+                        n_args: args.len() as u32,
+                    });
+                }
+                args
+            }
+            ExprKind::New { class, args } => {
+                let class = self.class_operand(class)?;
+                let d = dst.expect("new always has a destination");
+                self.line = line;
+                self.emit(Op::InitNew {
+                    dst: d,
+                    class,
+                    n_args: args.len() as u32,
+                });
+                self.send_args(args)?;
+                self.line = line;
+                self.emit(Op::DoCall { dst: None });
+                return Ok(());
+            }
+            ExprKind::MethodCall {
+                obj,
+                name,
+                args,
+                nullsafe,
+            } => {
+                let o = self.expr(obj)?;
+                let n = self.member(name)?;
+                self.line = line;
+                self.emit(Op::InitMethodCall {
+                    obj: o,
+                    name: n,
+                    nullsafe: *nullsafe,
+                    n_args: args.len() as u32,
+                });
+                args
+            }
+            ExprKind::StaticCall { class, name, args } => {
+                let c = self.class_operand(class)?;
+                let n = self.member(name)?;
+                self.line = line;
+                self.emit(Op::InitStaticCall {
+                    class: c,
+                    name: n,
+                    n_args: args.len() as u32,
+                });
+                args
+            }
+            _ => return err("Cannot create Closure for new expression", line),
+        };
+        if callable {
+            self.line = line;
+            self.emit(Op::CallableFromPending {
+                dst: dst.expect("callable has a destination"),
+            });
+            return Ok(());
+        }
+        self.send_args(args)?;
+        self.line = line;
+        self.emit(Op::DoCall { dst });
+        Ok(())
+    }
+
+    fn send_args(&mut self, args: &[Arg]) -> R<()> {
+        let mut named_seen = false;
+        for a in args {
+            let mark = self.temp_mark();
+            let referenceable = is_lvalue(&a.value)
+                && !has_nullsafe(&a.value)
+                && !matches!(&a.value.kind, ExprKind::Var(n) if n == b"this");
+            if a.unpack {
+                if named_seen {
+                    return err(
+                        "Cannot use argument unpacking after named arguments",
+                        a.value.line,
+                    );
+                }
+                let val = self.expr(&a.value)?;
+                self.emit(Op::SendUnpack { val });
+            } else if let Some(name) = &a.name {
+                named_seen = true;
+                let n = self.str_const(name);
+                if referenceable {
+                    let path = self.write_path(&a.value)?;
+                    self.emit(Op::SendNamedPath { name: n, path });
+                } else {
+                    let val = self.expr(&a.value)?;
+                    self.emit(Op::SendNamed { name: n, val });
+                }
+            } else {
+                if named_seen {
+                    return err(
+                        "Cannot use positional argument after named argument",
+                        a.value.line,
+                    );
+                }
+                if referenceable {
+                    let path = self.write_path(&a.value)?;
+                    self.emit(Op::SendPath { path });
+                } else {
+                    let val = self.expr(&a.value)?;
+                    self.emit(Op::SendVal { val });
+                }
+            }
+            // Argument temporaries are consumed by the Send op.
+            self.reset_temps(mark);
+        }
+        Ok(())
+    }
+}
