@@ -14,8 +14,8 @@
 
 pub mod array;
 pub mod ast;
-pub mod bytecode;
 pub mod builtins;
+pub mod bytecode;
 pub mod coerce;
 pub mod convert;
 pub mod error;

@@ -79,6 +79,7 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         math::CONSTANTS,
         pcre::CONSTANTS,
         string::CONSTANTS,
+        string::html::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -118,6 +119,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         math::FUNCTIONS,
         pcre::FUNCTIONS,
         string::FUNCTIONS,
+        string::html::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

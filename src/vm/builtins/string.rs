@@ -5,6 +5,11 @@
 //! only, as in PHP 8 (locale-independent since 8.2). Error messages are PHP 8.2's, word
 //! for word.
 
+pub mod html;
+mod html_tables;
+#[cfg(test)]
+mod testutil;
+
 use std::cmp::Ordering;
 
 use super::super::array::PhpArray;

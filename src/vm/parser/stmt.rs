@@ -149,12 +149,14 @@ impl Parser<'_> {
                                 line,
                             })
                         }
-                        _ => return Err(ParseError {
-                            message: format!(
+                        _ => {
+                            return Err(ParseError {
+                                message: format!(
                                 "'{word}' operator with non-integer operand is no longer supported"
                             ),
-                            line,
-                        }),
+                                line,
+                            })
+                        }
                     }
                     if !self.at_op(Op::Semi) {
                         return Err(self.expecting("\";\""));
