@@ -16,6 +16,7 @@
 pub mod args;
 pub mod arrays;
 pub mod core;
+pub mod ctype;
 pub mod format;
 pub mod hash;
 pub mod json;
@@ -72,6 +73,7 @@ impl ConstVal {
 pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [
         core::CONSTANTS,
+        ctype::CONSTANTS,
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
@@ -112,6 +114,7 @@ pub struct Builtin {
 fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     [
         core::FUNCTIONS,
+        ctype::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,
