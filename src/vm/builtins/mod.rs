@@ -82,6 +82,7 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         pcre::CONSTANTS,
         string::CONSTANTS,
         string::html::CONSTANTS,
+        string::transform::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -123,6 +124,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         pcre::FUNCTIONS,
         string::FUNCTIONS,
         string::html::FUNCTIONS,
+        string::transform::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

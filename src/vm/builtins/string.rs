@@ -9,6 +9,7 @@ pub mod html;
 mod html_tables;
 #[cfg(test)]
 mod testutil;
+pub mod transform;
 
 use std::cmp::Ordering;
 
