@@ -83,6 +83,7 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::CONSTANTS,
         string::html::CONSTANTS,
         string::transform::CONSTANTS,
+        string::url::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -125,6 +126,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::FUNCTIONS,
         string::html::FUNCTIONS,
         string::transform::FUNCTIONS,
+        string::url::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

@@ -10,6 +10,7 @@ mod html_tables;
 #[cfg(test)]
 mod testutil;
 pub mod transform;
+pub mod url;
 
 use std::cmp::Ordering;
 

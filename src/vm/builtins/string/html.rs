@@ -481,7 +481,7 @@ fn resolve_entity(name: &[u8], doctype: Doctype, all: bool) -> Option<&'static s
                 tables::ENCODE_HTML401
                     .iter()
                     .filter(|(_, e)| !e.starts_with("&#"))
-                    .map(|(ch, e)| (e[1..e.len() - 1].as_bytes(), *ch))
+                    .map(|(ch, e)| (&e.as_bytes()[1..e.len() - 1], *ch))
                     .collect()
             });
             map.get(name)
@@ -733,7 +733,7 @@ fn unescape(s: &[u8], flags: i64, cs: Charset, all: bool) -> Vec<u8> {
                     })
                 } else {
                     // Other sets need a mapping, and two-character entities have none.
-                    let single = text.map_or(true, |t| t.chars().count() == 1);
+                    let single = text.is_none_or(|t| t.chars().count() == 1);
                     match from_unicode(cs, code) {
                         Some(b) if single => Some(vec![b as u8]),
                         _ => None,
