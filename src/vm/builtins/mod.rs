@@ -84,6 +84,7 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::html::CONSTANTS,
         string::transform::CONSTANTS,
         string::url::CONSTANTS,
+        string::misc::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -127,6 +128,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::html::FUNCTIONS,
         string::transform::FUNCTIONS,
         string::url::FUNCTIONS,
+        string::misc::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

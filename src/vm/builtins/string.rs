@@ -7,6 +7,7 @@
 
 pub mod html;
 mod html_tables;
+pub mod misc;
 #[cfg(test)]
 mod testutil;
 pub mod transform;
