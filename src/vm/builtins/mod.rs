@@ -16,6 +16,7 @@
 pub mod args;
 pub mod arrays;
 pub mod core;
+pub mod ctype;
 pub mod format;
 pub mod hash;
 pub mod json;
@@ -72,6 +73,7 @@ impl ConstVal {
 pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [
         core::CONSTANTS,
+        ctype::CONSTANTS,
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
@@ -79,6 +81,10 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         math::CONSTANTS,
         pcre::CONSTANTS,
         string::CONSTANTS,
+        string::html::CONSTANTS,
+        string::transform::CONSTANTS,
+        string::url::CONSTANTS,
+        string::misc::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -111,6 +117,7 @@ pub struct Builtin {
 fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     [
         core::FUNCTIONS,
+        ctype::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,
@@ -118,6 +125,10 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         math::FUNCTIONS,
         pcre::FUNCTIONS,
         string::FUNCTIONS,
+        string::html::FUNCTIONS,
+        string::transform::FUNCTIONS,
+        string::url::FUNCTIONS,
+        string::misc::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

@@ -5,6 +5,14 @@
 //! only, as in PHP 8 (locale-independent since 8.2). Error messages are PHP 8.2's, word
 //! for word.
 
+pub mod html;
+mod html_tables;
+pub mod misc;
+#[cfg(test)]
+mod testutil;
+pub mod transform;
+pub mod url;
+
 use std::cmp::Ordering;
 
 use super::super::array::PhpArray;
