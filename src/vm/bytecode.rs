@@ -166,182 +166,426 @@ pub enum Op {
     Nop,
     /// `dst = src` (a plain register copy; `dst` is a temporary or a local known not to be a
     /// reference target... in practice the interpreter writes through references).
-    Move { dst: Slot, src: Operand },
+    Move {
+        dst: Slot,
+        src: Operand,
+    },
     /// Local variable assignment `$x = src`: writes through a reference in `dst`; the value
     /// is copied (arrays are copy-on-write).
-    AssignLocal { dst: Slot, src: Operand },
+    AssignLocal {
+        dst: Slot,
+        src: Operand,
+    },
     /// Read a local variable with the "Undefined variable $x" warning: `dst = local`.
     /// (Plain operand reads of locals also warn; this exists for expression results that
     /// must be materialised.)
-    FetchLocal { dst: Slot, src: Slot },
+    FetchLocal {
+        dst: Slot,
+        src: Slot,
+    },
     /// `dst = a <op> b` for arithmetic, bitwise, concat and comparison ops (not the
     /// short-circuit ones, not `??`).
-    Binary { op: BinOp, dst: Slot, a: Operand, b: Operand },
+    Binary {
+        op: BinOp,
+        dst: Slot,
+        a: Operand,
+        b: Operand,
+    },
     /// `dst = !a`
-    Not { dst: Slot, a: Operand },
+    Not {
+        dst: Slot,
+        a: Operand,
+    },
     /// `dst = -a`
-    Neg { dst: Slot, a: Operand },
+    Neg {
+        dst: Slot,
+        a: Operand,
+    },
     /// `dst = +a`
-    Plus { dst: Slot, a: Operand },
+    Plus {
+        dst: Slot,
+        a: Operand,
+    },
     /// `dst = ~a`
-    BitNot { dst: Slot, a: Operand },
+    BitNot {
+        dst: Slot,
+        a: Operand,
+    },
     /// `dst = (bool) a`
-    ToBool { dst: Slot, a: Operand },
+    ToBool {
+        dst: Slot,
+        a: Operand,
+    },
     /// `dst = (ty) a`
-    Cast { dst: Slot, a: Operand, ty: CastType },
+    Cast {
+        dst: Slot,
+        a: Operand,
+        ty: CastType,
+    },
     /// Append `a` (converted to string) to the string in temporary `dst` (string building for
     /// interpolation and concatenation chains).
-    ConcatTo { dst: Slot, a: Operand },
+    ConcatTo {
+        dst: Slot,
+        a: Operand,
+    },
     /// `$local .= a` in place when the local's string is not shared.
-    ConcatAssignLocal { dst: Slot, a: Operand, result: Option<Slot> },
+    ConcatAssignLocal {
+        dst: Slot,
+        a: Operand,
+        result: Option<Slot>,
+    },
     /// `++$local`, `$local++`, ... on a local slot; `result` receives the expression value.
-    IncDecLocal { slot: Slot, kind: PathAction, result: Option<Slot> },
+    IncDecLocal {
+        slot: Slot,
+        kind: PathAction,
+        result: Option<Slot>,
+    },
     /// Unconditional jump.
-    Jmp { target: Label },
+    Jmp {
+        target: Label,
+    },
     /// Jump when `cond` is truthy.
-    JmpIf { cond: Operand, target: Label },
+    JmpIf {
+        cond: Operand,
+        target: Label,
+    },
     /// Jump when `cond` is falsy.
-    JmpIfNot { cond: Operand, target: Label },
+    JmpIfNot {
+        cond: Operand,
+        target: Label,
+    },
     /// Jump when `a` is not null (for `??` after a quiet fetch).
-    JmpNotNull { a: Operand, target: Label },
+    JmpNotNull {
+        a: Operand,
+        target: Label,
+    },
     /// Fused compare-and-branch: jump when `!(a < b)` (loop conditions).
-    JmpNotLt { a: Operand, b: Operand, target: Label },
+    JmpNotLt {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
     /// Fused compare-and-branch: jump when `!(a <= b)`.
-    JmpNotLe { a: Operand, b: Operand, target: Label },
+    JmpNotLe {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
     /// `echo a`
-    Echo { a: Operand },
+    Echo {
+        a: Operand,
+    },
     /// Runs an lvalue path instruction (see `PathAction`); `val` is the right-hand side for
     /// assignments, `dst` receives the result where the action has one.
-    PathOp { path: u32, action: PathAction, val: Option<Operand>, dst: Option<Slot> },
+    PathOp {
+        path: u32,
+        action: PathAction,
+        val: Option<Operand>,
+        dst: Option<Slot>,
+    },
     /// `dst = base[key]` with warnings (rvalue read of a temporary or local).
-    FetchDim { dst: Slot, base: Operand, key: Operand },
+    FetchDim {
+        dst: Slot,
+        base: Operand,
+        key: Operand,
+    },
     /// `dst = obj->name` with warnings.
-    FetchProp { dst: Slot, obj: Operand, name: Operand, nullsafe: bool },
+    FetchProp {
+        dst: Slot,
+        obj: Operand,
+        name: Operand,
+        nullsafe: bool,
+    },
     /// `dst = []` with capacity hint.
-    NewArray { dst: Slot, cap: u32 },
+    NewArray {
+        dst: Slot,
+        cap: u32,
+    },
     /// `arr[] = val` on the temporary array `arr` (array literals).
-    ArrayPush { arr: Slot, val: Operand },
+    ArrayPush {
+        arr: Slot,
+        val: Operand,
+    },
     /// `arr[key] = val` on the temporary array `arr` (array literals).
-    ArraySet { arr: Slot, key: Operand, val: Operand },
+    ArraySet {
+        arr: Slot,
+        key: Operand,
+        val: Operand,
+    },
     /// `arr[] = &ref` / `arr[key] = &ref` where `val` holds a `Value::Ref`.
-    ArraySetRef { arr: Slot, key: Option<Operand>, val: Operand },
+    ArraySetRef {
+        arr: Slot,
+        key: Option<Operand>,
+        val: Operand,
+    },
     /// `...src` spread into the temporary array `arr`.
-    ArraySpread { arr: Slot, src: Operand },
+    ArraySpread {
+        arr: Slot,
+        src: Operand,
+    },
     /// Bind local `slot` to global variable `name` (`global $name`).
-    BindGlobal { slot: Slot, name: Operand },
+    BindGlobal {
+        slot: Slot,
+        name: Operand,
+    },
     /// Bind local `slot` to the function's static variable `idx`, initialising it from
     /// `init` the first time.
-    BindStatic { slot: Slot, idx: u32, init: Option<Operand> },
+    BindStatic {
+        slot: Slot,
+        idx: u32,
+        init: Option<Operand>,
+    },
     /// Static variable initialiser that needs code: jump to `target` when static `idx` is
     /// already initialised, otherwise fall through to compute the initial value.
-    JmpStaticInit { idx: u32, target: Label },
+    JmpStaticInit {
+        idx: u32,
+        target: Label,
+    },
     /// `unset($local)`.
-    UnsetLocal { slot: Slot },
+    UnsetLocal {
+        slot: Slot,
+    },
     /// `isset($local)` into `dst`.
-    IssetLocal { dst: Slot, slot: Slot },
+    IssetLocal {
+        dst: Slot,
+        slot: Slot,
+    },
     /// Special values (`$this`, `func_get_args()`, ...).
-    LoadSpecial { dst: Slot, what: Special },
+    LoadSpecial {
+        dst: Slot,
+        what: Special,
+    },
     /// A constant by name (`FOO`, `\ns\FOO` with fallback name `FOO`).
-    FetchConst { dst: Slot, name: Operand, fallback: Option<Operand> },
+    FetchConst {
+        dst: Slot,
+        name: Operand,
+        fallback: Option<Operand>,
+    },
     /// `Class::NAME`
-    FetchClassConst { dst: Slot, class: ClassOperand, name: Operand },
+    FetchClassConst {
+        dst: Slot,
+        class: ClassOperand,
+        name: Operand,
+    },
     /// `Class::class` / `$obj::class`.
-    ClassName { dst: Slot, class: ClassOperand },
+    ClassName {
+        dst: Slot,
+        class: ClassOperand,
+    },
     /// `define`-like declaration of `const NAME = value` at top level.
-    DeclareConst { name: Operand, val: Operand },
+    DeclareConst {
+        name: Operand,
+        val: Operand,
+    },
     /// Declare the function with index `idx` in the unit (conditional declarations).
-    DeclareFunction { idx: u32 },
+    DeclareFunction {
+        idx: u32,
+    },
     /// Declare the class with index `idx` in the unit.
-    DeclareClass { idx: u32 },
+    DeclareClass {
+        idx: u32,
+    },
     /// Make a closure from `children[func]` of the current function, capturing the
     /// variables its `captures` list names (by value, or by reference: the parent's slot is
     /// turned into a reference), bound to `$this` and the current class unless static.
     /// Arrow functions capture by value every parent variable they use.
-    MakeClosure { dst: Slot, func: u32 },
+    MakeClosure {
+        dst: Slot,
+        func: u32,
+    },
     /// Start a call to a named function (resolved at run time; `fallback` is the global
     /// name for unqualified calls inside a namespace).
-    InitFCall { name: Operand, fallback: Option<Operand>, n_args: u32 },
+    InitFCall {
+        name: Operand,
+        fallback: Option<Operand>,
+        n_args: u32,
+    },
     /// Start a call to a callable value (closure, string, array, invokable).
-    InitDynCall { callee: Operand, n_args: u32 },
+    InitDynCall {
+        callee: Operand,
+        n_args: u32,
+    },
     /// Start a method call `obj->name(...)`.
-    InitMethodCall { obj: Operand, name: Operand, nullsafe: bool, n_args: u32 },
+    InitMethodCall {
+        obj: Operand,
+        name: Operand,
+        nullsafe: bool,
+        n_args: u32,
+    },
     /// Start a static call `Class::name(...)` (also `parent::f()`, which keeps `$this`).
-    InitStaticCall { class: ClassOperand, name: Operand, n_args: u32 },
+    InitStaticCall {
+        class: ClassOperand,
+        name: Operand,
+        n_args: u32,
+    },
     /// Start `new Class(...)`: creates the object into `dst` and calls the constructor if
     /// any (the `DoCall` result is discarded).
-    InitNew { dst: Slot, class: ClassOperand, n_args: u32 },
+    InitNew {
+        dst: Slot,
+        class: ClassOperand,
+        n_args: u32,
+    },
     /// Pass an argument by value.
-    SendVal { val: Operand },
+    SendVal {
+        val: Operand,
+    },
     /// Pass an lvalue: by reference if the callee's parameter is by-reference (creating the
     /// location), else its value (with undefined warnings).
-    SendPath { path: u32 },
+    SendPath {
+        path: u32,
+    },
     /// Pass `...val` (array or Traversable; string keys become named arguments).
-    SendUnpack { val: Operand },
+    SendUnpack {
+        val: Operand,
+    },
     /// Pass a named argument.
-    SendNamed { name: Operand, val: Operand },
+    SendNamed {
+        name: Operand,
+        val: Operand,
+    },
     /// Pass a named argument from an lvalue (by reference if the parameter is).
-    SendNamedPath { name: Operand, path: u32 },
+    SendNamedPath {
+        name: Operand,
+        path: u32,
+    },
     /// Run the pending call; the return value goes to `dst` (if any).
-    DoCall { dst: Option<Slot> },
+    DoCall {
+        dst: Option<Slot>,
+    },
     /// Turn the pending call into a Closure (first-class callable syntax `f(...)`).
-    CallableFromPending { dst: Slot },
+    CallableFromPending {
+        dst: Slot,
+    },
     /// Return `val` (or null) from the current function.
-    Return { val: Option<Operand> },
+    Return {
+        val: Option<Operand>,
+    },
     /// Return a reference: the operand holds a `Value::Ref` produced by `PathOp GetRef`.
-    ReturnRef { val: Operand },
+    ReturnRef {
+        val: Operand,
+    },
     /// Initialise parameter `idx` from its default when the caller did not pass it: jump
     /// to `target` when it was passed.
-    JmpIfArgPassed { idx: u32, target: Label },
+    JmpIfArgPassed {
+        idx: u32,
+        target: Label,
+    },
     /// Check/coerce parameter `idx` against its declared type (after defaults).
-    VerifyParam { idx: u32 },
+    VerifyParam {
+        idx: u32,
+    },
     /// Check/coerce the return value in `val` against the declared return type.
-    VerifyReturn { val: Slot },
+    VerifyReturn {
+        val: Slot,
+    },
     /// Foreach: prepare iteration over `subject` into iterator register `iter`; jump to
     /// `end` when empty. `by_ref` iterates the variable behind `path` in place.
-    IterInit { iter: Slot, subject: Operand, by_ref_path: Option<u32>, end: Label },
+    IterInit {
+        iter: Slot,
+        subject: Operand,
+        by_ref_path: Option<u32>,
+        end: Label,
+    },
     /// Foreach step: jump to `end` when exhausted, else write the current value to `val`
     /// (a local slot; by reference when by_ref) and the key to `key`.
-    IterNext { iter: Slot, val: Option<Slot>, key: Option<Slot>, by_ref: bool, end: Label },
+    IterNext {
+        iter: Slot,
+        val: Option<Slot>,
+        key: Option<Slot>,
+        by_ref: bool,
+        end: Label,
+    },
     /// Foreach cleanup (drops the iterator).
-    IterFree { iter: Slot },
+    IterFree {
+        iter: Slot,
+    },
     /// `throw val`
-    Throw { val: Operand },
+    Throw {
+        val: Operand,
+    },
     /// Enter a `try` region: handlers are in the function's exception table.
     /// (Regions are static; this op is a no-op marker for the disassembler.)
     TryMarker,
     /// At the start of a catch block: `dst` receives the caught exception.
-    Catch { dst: Option<Slot> },
+    Catch {
+        dst: Option<Slot>,
+    },
     /// End of a `finally` block: resume the pending action (rethrow, return, jump).
     EndFinally,
     /// Jump out of try blocks through their finally blocks to `target`.
-    JmpThroughFinally { target: Label },
+    JmpThroughFinally {
+        target: Label,
+    },
     /// `include`/`require` the path in `path`; `dst` gets its result.
-    Include { dst: Slot, path: Operand, kind: IncludeKind },
+    Include {
+        dst: Slot,
+        path: Operand,
+        kind: IncludeKind,
+    },
     /// `eval(code)`.
-    Eval { dst: Slot, code: Operand },
+    Eval {
+        dst: Slot,
+        code: Operand,
+    },
     /// `exit(val)`.
-    Exit { val: Option<Operand> },
+    Exit {
+        val: Option<Operand>,
+    },
     /// `clone val`
-    Clone { dst: Slot, val: Operand },
+    Clone {
+        dst: Slot,
+        val: Operand,
+    },
     /// `dst = val instanceof class`
-    InstanceOf { dst: Slot, val: Operand, class: ClassOperand },
+    InstanceOf {
+        dst: Slot,
+        val: Operand,
+        class: ClassOperand,
+    },
     /// Start/stop `@` error suppression (`BeginSilence` saves the level in `slot`).
-    BeginSilence { slot: Slot },
-    EndSilence { slot: Slot },
+    BeginSilence {
+        slot: Slot,
+    },
+    EndSilence {
+        slot: Slot,
+    },
     /// `yield key => val` (generator); `dst` gets the sent value.
-    Yield { dst: Option<Slot>, key: Option<Operand>, val: Option<Operand> },
+    Yield {
+        dst: Option<Slot>,
+        key: Option<Operand>,
+        val: Option<Operand>,
+    },
     /// `yield from src`; `dst` gets the inner generator's return value.
-    YieldFrom { dst: Option<Slot>, src: Operand },
+    YieldFrom {
+        dst: Option<Slot>,
+        src: Operand,
+    },
     /// `match` found no arm: throws `UnhandledMatchError` for `val`.
-    MatchError { val: Operand },
+    MatchError {
+        val: Operand,
+    },
     /// Switch/match jump table lookup on an int or string subject: jump to the mapped
     /// target or `default`. `strict` for match.
-    Switch { subject: Operand, table: u32, default: Label, strict: bool },
+    Switch {
+        subject: Operand,
+        table: u32,
+        default: Label,
+        strict: bool,
+    },
     /// Variable-variable read `$$name` into `dst`.
-    FetchVarVar { dst: Slot, name: Operand, quiet: bool },
+    FetchVarVar {
+        dst: Slot,
+        name: Operand,
+        quiet: bool,
+    },
     /// Calls a frame-aware builtin (`compact`, `extract`, `get_defined_vars`,
     /// `func_get_args`, ...) with `n` arguments taken from registers `args..args+n`.
-    CallIntrinsic { dst: Option<Slot>, which: Intrinsic, args: Slot, n: u32 },
+    CallIntrinsic {
+        dst: Option<Slot>,
+        which: Intrinsic,
+        args: Slot,
+        n: u32,
+    },
 }
 
 /// Built-in functions that need the caller's frame (compiled specially when called by
@@ -468,8 +712,17 @@ pub struct MethodDef {
 /// A trait method adaptation, resolved names (lower-case trait names).
 #[derive(Debug, Clone)]
 pub enum TraitRule {
-    Insteadof { trait_: PhpStr, method: PhpStr, instead_of: Vec<PhpStr> },
-    Alias { trait_: Option<PhpStr>, method: PhpStr, visibility: Option<Visibility>, alias: Option<PhpStr> },
+    Insteadof {
+        trait_: PhpStr,
+        method: PhpStr,
+        instead_of: Vec<PhpStr>,
+    },
+    Alias {
+        trait_: Option<PhpStr>,
+        method: PhpStr,
+        visibility: Option<Visibility>,
+        alias: Option<PhpStr>,
+    },
 }
 
 /// A compiled class, interface, trait or enum declaration. Linked into a run-time

@@ -29,3 +29,22 @@ pub mod ops;
 pub mod parser;
 pub mod token;
 pub mod value;
+
+use std::rc::Rc;
+
+/// Parses and compiles one file's source into a unit (`path` is what `__FILE__` reports).
+///
+/// # Errors
+///
+/// A parse error or a compile-time fatal error, with PHP's message and line.
+pub fn compile_source(src: &[u8], path: &[u8]) -> Result<Rc<bytecode::Unit>, interp::LoadError> {
+    let program = parser::parse(src).map_err(|e| interp::LoadError::Parse {
+        message: e.message,
+        line: e.line,
+    })?;
+    let unit = compiler::compile(&program, path).map_err(|e| interp::LoadError::Compile {
+        message: e.message,
+        line: e.line,
+    })?;
+    Ok(Rc::new(unit))
+}

@@ -16,59 +16,271 @@ use super::{BuiltinDef, ConstVal};
 
 /// The builtins of this family.
 pub const FUNCTIONS: &[BuiltinDef] = &[
-    BuiltinDef { name: "function_exists", sig: "string $function", func: function_exists },
-    BuiltinDef { name: "is_callable", sig: "mixed $value, bool $syntax_only = false, &$callable_name = null", func: is_callable },
-    BuiltinDef { name: "call_user_func", sig: "callable $callback, mixed ...$args", func: call_user_func },
-    BuiltinDef { name: "call_user_func_array", sig: "callable $callback, array $args", func: call_user_func_array },
-    BuiltinDef { name: "define", sig: "string $constant_name, mixed $value, bool $case_insensitive = false", func: define },
-    BuiltinDef { name: "defined", sig: "string $constant_name", func: defined },
-    BuiltinDef { name: "constant", sig: "string $name", func: constant },
-    BuiltinDef { name: "ob_start", sig: "$callback = null, int $chunk_size = 0, int $flags = PHP_OUTPUT_HANDLER_STDFLAGS", func: ob_start },
-    BuiltinDef { name: "ob_get_clean", sig: "", func: ob_get_clean },
-    BuiltinDef { name: "ob_get_contents", sig: "", func: ob_get_contents },
-    BuiltinDef { name: "ob_get_flush", sig: "", func: ob_get_flush },
-    BuiltinDef { name: "ob_end_clean", sig: "", func: ob_end_clean },
-    BuiltinDef { name: "ob_end_flush", sig: "", func: ob_end_flush },
-    BuiltinDef { name: "ob_clean", sig: "", func: ob_clean },
-    BuiltinDef { name: "ob_flush", sig: "", func: ob_flush },
-    BuiltinDef { name: "ob_get_level", sig: "", func: ob_get_level },
-    BuiltinDef { name: "ob_get_length", sig: "", func: ob_get_length },
-    BuiltinDef { name: "ob_implicit_flush", sig: "bool $enable = true", func: ob_implicit_flush },
-    BuiltinDef { name: "flush", sig: "", func: flush },
-    BuiltinDef { name: "error_reporting", sig: "?int $error_level = null", func: error_reporting },
-    BuiltinDef { name: "ini_get", sig: "string $option", func: ini_get },
-    BuiltinDef { name: "ini_set", sig: "string $option, string|int|float|bool|null $value", func: ini_set },
-    BuiltinDef { name: "set_error_handler", sig: "?callable $callback, int $error_levels = E_ALL", func: set_error_handler },
-    BuiltinDef { name: "restore_error_handler", sig: "", func: restore_error_handler },
-    BuiltinDef { name: "set_exception_handler", sig: "?callable $callback", func: set_exception_handler },
-    BuiltinDef { name: "trigger_error", sig: "string $message, int $error_level = E_USER_NOTICE", func: trigger_error },
-    BuiltinDef { name: "user_error", sig: "string $message, int $error_level = E_USER_NOTICE", func: trigger_error },
-    BuiltinDef { name: "register_shutdown_function", sig: "callable $callback, mixed ...$args", func: register_shutdown_function },
-    BuiltinDef { name: "microtime", sig: "bool $as_float = false", func: microtime },
-    BuiltinDef { name: "time", sig: "", func: time },
-    BuiltinDef { name: "hrtime", sig: "bool $as_number = false", func: hrtime },
-    BuiltinDef { name: "php_sapi_name", sig: "", func: php_sapi_name },
-    BuiltinDef { name: "phpversion", sig: "?string $extension = null", func: phpversion },
-    BuiltinDef { name: "memory_get_usage", sig: "bool $real_usage = false", func: memory_get_usage },
-    BuiltinDef { name: "memory_get_peak_usage", sig: "bool $real_usage = false", func: memory_get_usage },
-    BuiltinDef { name: "gc_collect_cycles", sig: "", func: gc_collect_cycles },
-    BuiltinDef { name: "gc_enable", sig: "", func: gc_noop_void },
-    BuiltinDef { name: "set_time_limit", sig: "int $seconds", func: set_time_limit },
-    BuiltinDef { name: "get_class", sig: "object $object = UNKNOWN", func: get_class },
-    BuiltinDef { name: "get_parent_class", sig: "object|string $object_or_class = UNKNOWN", func: get_parent_class },
-    BuiltinDef { name: "get_object_vars", sig: "object $object", func: get_object_vars },
-    BuiltinDef { name: "method_exists", sig: "$object_or_class, string $method", func: method_exists },
-    BuiltinDef { name: "property_exists", sig: "$object_or_class, string $property", func: property_exists },
-    BuiltinDef { name: "class_exists", sig: "string $class, bool $autoload = true", func: class_exists },
-    BuiltinDef { name: "interface_exists", sig: "string $interface, bool $autoload = true", func: interface_exists },
-    BuiltinDef { name: "enum_exists", sig: "string $enum, bool $autoload = true", func: enum_exists },
-    BuiltinDef { name: "spl_object_id", sig: "object $object", func: spl_object_id },
-    BuiltinDef { name: "spl_object_hash", sig: "object $object", func: spl_object_hash },
-    BuiltinDef { name: "is_a", sig: "mixed $object_or_class, string $class, bool $allow_string = false", func: is_a },
-    BuiltinDef { name: "is_subclass_of", sig: "mixed $object_or_class, string $class, bool $allow_string = true", func: is_subclass_of },
-    BuiltinDef { name: "iterator_to_array", sig: "Traversable|array $iterator, bool $preserve_keys = true", func: iterator_to_array },
-    BuiltinDef { name: "getenv", sig: "?string $name = null, bool $local_only = false", func: getenv },
-    BuiltinDef { name: "usleep", sig: "int $microseconds", func: usleep },
+    BuiltinDef {
+        name: "function_exists",
+        sig: "string $function",
+        func: function_exists,
+    },
+    BuiltinDef {
+        name: "is_callable",
+        sig: "mixed $value, bool $syntax_only = false, &$callable_name = null",
+        func: is_callable,
+    },
+    BuiltinDef {
+        name: "call_user_func",
+        sig: "callable $callback, mixed ...$args",
+        func: call_user_func,
+    },
+    BuiltinDef {
+        name: "call_user_func_array",
+        sig: "callable $callback, array $args",
+        func: call_user_func_array,
+    },
+    BuiltinDef {
+        name: "define",
+        sig: "string $constant_name, mixed $value, bool $case_insensitive = false",
+        func: define,
+    },
+    BuiltinDef {
+        name: "defined",
+        sig: "string $constant_name",
+        func: defined,
+    },
+    BuiltinDef {
+        name: "constant",
+        sig: "string $name",
+        func: constant,
+    },
+    BuiltinDef {
+        name: "ob_start",
+        sig: "$callback = null, int $chunk_size = 0, int $flags = PHP_OUTPUT_HANDLER_STDFLAGS",
+        func: ob_start,
+    },
+    BuiltinDef {
+        name: "ob_get_clean",
+        sig: "",
+        func: ob_get_clean,
+    },
+    BuiltinDef {
+        name: "ob_get_contents",
+        sig: "",
+        func: ob_get_contents,
+    },
+    BuiltinDef {
+        name: "ob_get_flush",
+        sig: "",
+        func: ob_get_flush,
+    },
+    BuiltinDef {
+        name: "ob_end_clean",
+        sig: "",
+        func: ob_end_clean,
+    },
+    BuiltinDef {
+        name: "ob_end_flush",
+        sig: "",
+        func: ob_end_flush,
+    },
+    BuiltinDef {
+        name: "ob_clean",
+        sig: "",
+        func: ob_clean,
+    },
+    BuiltinDef {
+        name: "ob_flush",
+        sig: "",
+        func: ob_flush,
+    },
+    BuiltinDef {
+        name: "ob_get_level",
+        sig: "",
+        func: ob_get_level,
+    },
+    BuiltinDef {
+        name: "ob_get_length",
+        sig: "",
+        func: ob_get_length,
+    },
+    BuiltinDef {
+        name: "ob_implicit_flush",
+        sig: "bool $enable = true",
+        func: ob_implicit_flush,
+    },
+    BuiltinDef {
+        name: "flush",
+        sig: "",
+        func: flush,
+    },
+    BuiltinDef {
+        name: "error_reporting",
+        sig: "?int $error_level = null",
+        func: error_reporting,
+    },
+    BuiltinDef {
+        name: "ini_get",
+        sig: "string $option",
+        func: ini_get,
+    },
+    BuiltinDef {
+        name: "ini_set",
+        sig: "string $option, string|int|float|bool|null $value",
+        func: ini_set,
+    },
+    BuiltinDef {
+        name: "set_error_handler",
+        sig: "?callable $callback, int $error_levels = E_ALL",
+        func: set_error_handler,
+    },
+    BuiltinDef {
+        name: "restore_error_handler",
+        sig: "",
+        func: restore_error_handler,
+    },
+    BuiltinDef {
+        name: "set_exception_handler",
+        sig: "?callable $callback",
+        func: set_exception_handler,
+    },
+    BuiltinDef {
+        name: "trigger_error",
+        sig: "string $message, int $error_level = E_USER_NOTICE",
+        func: trigger_error,
+    },
+    BuiltinDef {
+        name: "user_error",
+        sig: "string $message, int $error_level = E_USER_NOTICE",
+        func: trigger_error,
+    },
+    BuiltinDef {
+        name: "register_shutdown_function",
+        sig: "callable $callback, mixed ...$args",
+        func: register_shutdown_function,
+    },
+    BuiltinDef {
+        name: "microtime",
+        sig: "bool $as_float = false",
+        func: microtime,
+    },
+    BuiltinDef {
+        name: "time",
+        sig: "",
+        func: time,
+    },
+    BuiltinDef {
+        name: "hrtime",
+        sig: "bool $as_number = false",
+        func: hrtime,
+    },
+    BuiltinDef {
+        name: "php_sapi_name",
+        sig: "",
+        func: php_sapi_name,
+    },
+    BuiltinDef {
+        name: "phpversion",
+        sig: "?string $extension = null",
+        func: phpversion,
+    },
+    BuiltinDef {
+        name: "memory_get_usage",
+        sig: "bool $real_usage = false",
+        func: memory_get_usage,
+    },
+    BuiltinDef {
+        name: "memory_get_peak_usage",
+        sig: "bool $real_usage = false",
+        func: memory_get_usage,
+    },
+    BuiltinDef {
+        name: "gc_collect_cycles",
+        sig: "",
+        func: gc_collect_cycles,
+    },
+    BuiltinDef {
+        name: "gc_enable",
+        sig: "",
+        func: gc_noop_void,
+    },
+    BuiltinDef {
+        name: "set_time_limit",
+        sig: "int $seconds",
+        func: set_time_limit,
+    },
+    BuiltinDef {
+        name: "get_class",
+        sig: "object $object = UNKNOWN",
+        func: get_class,
+    },
+    BuiltinDef {
+        name: "get_parent_class",
+        sig: "object|string $object_or_class = UNKNOWN",
+        func: get_parent_class,
+    },
+    BuiltinDef {
+        name: "get_object_vars",
+        sig: "object $object",
+        func: get_object_vars,
+    },
+    BuiltinDef {
+        name: "method_exists",
+        sig: "$object_or_class, string $method",
+        func: method_exists,
+    },
+    BuiltinDef {
+        name: "property_exists",
+        sig: "$object_or_class, string $property",
+        func: property_exists,
+    },
+    BuiltinDef {
+        name: "class_exists",
+        sig: "string $class, bool $autoload = true",
+        func: class_exists,
+    },
+    BuiltinDef {
+        name: "interface_exists",
+        sig: "string $interface, bool $autoload = true",
+        func: interface_exists,
+    },
+    BuiltinDef {
+        name: "enum_exists",
+        sig: "string $enum, bool $autoload = true",
+        func: enum_exists,
+    },
+    BuiltinDef {
+        name: "spl_object_id",
+        sig: "object $object",
+        func: spl_object_id,
+    },
+    BuiltinDef {
+        name: "spl_object_hash",
+        sig: "object $object",
+        func: spl_object_hash,
+    },
+    BuiltinDef {
+        name: "is_a",
+        sig: "mixed $object_or_class, string $class, bool $allow_string = false",
+        func: is_a,
+    },
+    BuiltinDef {
+        name: "is_subclass_of",
+        sig: "mixed $object_or_class, string $class, bool $allow_string = true",
+        func: is_subclass_of,
+    },
+    BuiltinDef {
+        name: "iterator_to_array",
+        sig: "Traversable|array $iterator, bool $preserve_keys = true",
+        func: iterator_to_array,
+    },
+    BuiltinDef {
+        name: "getenv",
+        sig: "?string $name = null, bool $local_only = false",
+        func: getenv,
+    },
+    BuiltinDef {
+        name: "usleep",
+        sig: "int $microseconds",
+        func: usleep,
+    },
 ];
 
 /// The constants of this family.
@@ -160,7 +372,12 @@ fn ob_start(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 }
 
 /// Runs a buffer's callback (if any) over `data` with `mode` flags.
-fn filter_buffer(vm: &mut Vm, callback: &Option<Value>, data: Vec<u8>, mode: i64) -> PhpResult<Vec<u8>> {
+fn filter_buffer(
+    vm: &mut Vm,
+    callback: &Option<Value>,
+    data: Vec<u8>,
+    mode: i64,
+) -> PhpResult<Vec<u8>> {
     match callback {
         Some(cb) => {
             let r = vm.call_value(cb, &[Value::str(data.clone()), Value::Int(mode)])?;
@@ -285,7 +502,8 @@ fn error_reporting(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let old = v.error_reporting;
     if let Some(Value::Int(level)) = opt(args, 0) {
         v.error_reporting = *level;
-        v.ini.insert(b"error_reporting".to_vec(), PhpStr::from(level.to_string()));
+        v.ini
+            .insert(b"error_reporting".to_vec(), PhpStr::from(level.to_string()));
     }
     Ok(Value::Int(old))
 }
@@ -412,7 +630,11 @@ fn memory_get_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     // resident set, which is what "real usage" approximates.
     let rss = std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<i64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<i64>().ok())
+        })
         .map_or(2 * 1024 * 1024, |pages| pages * 4096);
     Ok(Value::Int(rss))
 }
@@ -489,7 +711,10 @@ fn get_object_vars(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             continue;
         }
         let visible = match &k {
-            ArrayKey::Str(n) => class.prop_decl(n).is_none_or(|decl| v.can_access(&class, decl) || decl.visibility == super::super::ast::Visibility::Public),
+            ArrayKey::Str(n) => class.prop_decl(n).is_none_or(|decl| {
+                v.can_access(&class, decl)
+                    || decl.visibility == super::super::ast::Visibility::Public
+            }),
             ArrayKey::Int(_) => true,
         };
         if visible {
@@ -519,26 +744,30 @@ fn property_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let Some(class) = class_of_arg(v, opt(args, 0)) else {
         return Ok(Value::Bool(false));
     };
-    Ok(Value::Bool(class.prop_decl(&name).is_some() || v.has_static_prop(&class, &name)))
+    Ok(Value::Bool(
+        class.prop_decl(&name).is_some() || v.has_static_prop(&class, &name),
+    ))
 }
 
 fn class_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
-    Ok(Value::Bool(
-        vm(host)?
-            .find_class(&name)
-            .is_some_and(|c| !c.is_interface && !c.is_trait && !c.is_enum),
-    ))
+    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| {
+        !c.is_interface && !c.is_trait && !c.is_enum
+    })))
 }
 
 fn interface_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
-    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| c.is_interface)))
+    Ok(Value::Bool(
+        vm(host)?.find_class(&name).is_some_and(|c| c.is_interface),
+    ))
 }
 
 fn enum_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
-    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| c.is_enum)))
+    Ok(Value::Bool(
+        vm(host)?.find_class(&name).is_some_and(|c| c.is_enum),
+    ))
 }
 
 fn spl_object_id(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -550,11 +779,19 @@ fn spl_object_hash(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     Ok(Value::str(format!("{id:032x}")))
 }
 
-fn is_a_impl(host: &mut dyn Host, args: &[Value], allow_string_default: bool, strict_sub: bool) -> PhpResult<Value> {
+fn is_a_impl(
+    host: &mut dyn Host,
+    args: &[Value],
+    allow_string_default: bool,
+    strict_sub: bool,
+) -> PhpResult<Value> {
     let v = vm(host)?;
     let allow_string = bool_or(args, 2, allow_string_default);
     let target = str_at(args, 1).to_ascii_lowercase();
-    let target = target.strip_prefix(b"\\").map(<[u8]>::to_vec).unwrap_or(target);
+    let target = target
+        .strip_prefix(b"\\")
+        .map(<[u8]>::to_vec)
+        .unwrap_or(target);
     let class = match opt(args, 0) {
         Some(Value::Object(o)) => Some(o.class()),
         Some(Value::Str(s)) if allow_string => v.find_class(s),

@@ -93,7 +93,11 @@ impl CallTarget {
             CallTarget::User { func, .. } => func_display_name(func),
             CallTarget::Builtin(b) => b.name.to_string(),
             CallTarget::Native { class, name, .. } => {
-                format!("{}::{}", class.name.to_string_lossy(), name.to_string_lossy())
+                format!(
+                    "{}::{}",
+                    class.name.to_string_lossy(),
+                    name.to_string_lossy()
+                )
             }
             CallTarget::Nothing => String::new(),
         }
@@ -199,16 +203,22 @@ impl Vm {
                 }
                 match self.find_method(&o.class(), b"__invoke") {
                     Some(m) => Ok(self.method_target(m, Some(o.clone()), o.class())),
-                    None => Err(Fault::error("Error", "Object of type ".to_string()
-                        + &o.class_name().to_string_lossy()
-                        + " is not callable")),
+                    None => Err(Fault::error(
+                        "Error",
+                        "Object of type ".to_string()
+                            + &o.class_name().to_string_lossy()
+                            + " is not callable",
+                    )),
                 }
             }
             Value::Array(a) if a.len() == 2 => {
                 let first = a.get_int(0).cloned().unwrap_or(Value::Null).into_deref();
                 let second = a.get_int(1).cloned().unwrap_or(Value::Null).into_deref();
                 let Value::Str(m) = second else {
-                    return Err(Fault::error("Error", "Array callback must have exactly two elements"));
+                    return Err(Fault::error(
+                        "Error",
+                        "Array callback must have exactly two elements",
+                    ));
                 };
                 match first {
                     Value::Object(o) => {
@@ -241,10 +251,16 @@ impl Vm {
                         let class = self.lookup_class(&c)?;
                         self.static_method_target(&class, &m, None)
                     }
-                    _ => Err(Fault::error("Error", "Array callback must have exactly two elements")),
+                    _ => Err(Fault::error(
+                        "Error",
+                        "Array callback must have exactly two elements",
+                    )),
                 }
             }
-            Value::Array(_) => Err(Fault::error("Error", "Array callback must have exactly two elements")),
+            Value::Array(_) => Err(Fault::error(
+                "Error",
+                "Array callback must have exactly two elements",
+            )),
             _ => Err(Fault::error("Error", "Value not callable")),
         }
     }
@@ -487,7 +503,10 @@ impl Vm {
         if call.named.iter().any(|(n, _)| *n == name) {
             return Err(Fault::error(
                 "Error",
-                format!("Named parameter ${} overwrites previous argument", name.to_string_lossy()),
+                format!(
+                    "Named parameter ${} overwrites previous argument",
+                    name.to_string_lossy()
+                ),
             ));
         }
         call.named.push((name, v));
@@ -534,7 +553,9 @@ impl Vm {
             Value::Null | Value::Undef => Err(Fault::type_error(
                 "Only arrays and Traversables can be unpacked",
             )),
-            _ => Err(Fault::type_error("Only arrays and Traversables can be unpacked")),
+            _ => Err(Fault::type_error(
+                "Only arrays and Traversables can be unpacked",
+            )),
         }
     }
 
@@ -557,7 +578,12 @@ impl Vm {
                 let v = self.call_builtin(b, args, call.named)?;
                 Ok(Called::Done(v))
             }
-            CallTarget::Native { method, this, class, .. } => {
+            CallTarget::Native {
+                method,
+                this,
+                class,
+                ..
+            } => {
                 let args: Vec<Value> = args.into_iter().map(Value::into_deref).collect();
                 let v = method(self, this.as_ref(), &class, &args)?;
                 Ok(Called::Done(match new_obj {
@@ -565,9 +591,25 @@ impl Vm {
                     None => v,
                 }))
             }
-            CallTarget::User { func, this, scope, static_class, closure } => {
+            CallTarget::User {
+                func,
+                this,
+                scope,
+                static_class,
+                closure,
+            } => {
                 let is_generator = func.is_generator;
-                self.push_frame(func, args, call.named, this, scope, static_class, closure, dst, false)?;
+                self.push_frame(
+                    func,
+                    args,
+                    call.named,
+                    this,
+                    scope,
+                    static_class,
+                    closure,
+                    dst,
+                    false,
+                )?;
                 if is_generator {
                     return Ok(Called::Done(self.make_generator_from_top_frame()?));
                 }
@@ -589,7 +631,11 @@ impl Vm {
         named: Vec<(PhpStr, Value)>,
     ) -> PhpResult<Value> {
         for (name, v) in named {
-            match b.params.iter().position(|p| p.name.as_bytes() == name.as_bytes()) {
+            match b
+                .params
+                .iter()
+                .position(|p| p.name.as_bytes() == name.as_bytes())
+            {
                 Some(i) if !b.params[i].variadic => {
                     if i < args.len() && !matches!(args[i], Value::Undef) {
                         return Err(Fault::error(
@@ -615,7 +661,8 @@ impl Vm {
         }
         let passed = args.len();
         if passed < b.min_args || passed > b.max_args {
-            let required_missing = (0..b.min_args).find(|&i| i >= passed || matches!(args[i], Value::Undef));
+            let required_missing =
+                (0..b.min_args).find(|&i| i >= passed || matches!(args[i], Value::Undef));
             if passed > b.max_args || required_missing.is_some() {
                 return Err(arity_error(b, passed));
             }
@@ -690,7 +737,8 @@ impl Vm {
         }
         let call_line = self.current_line();
         let base = self.stack.len();
-        self.stack.resize(base + func.n_slots as usize, Value::Undef);
+        self.stack
+            .resize(base + func.n_slots as usize, Value::Undef);
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
@@ -706,7 +754,11 @@ impl Vm {
                 };
                 self.stack[base + i] = v;
             } else if variadic {
-                let v = if func.params[fixed].by_ref { a } else { a.into_deref() };
+                let v = if func.params[fixed].by_ref {
+                    a
+                } else {
+                    a.into_deref()
+                };
                 rest.push(v);
             } else {
                 extra.push(a.into_deref());
@@ -714,7 +766,11 @@ impl Vm {
         }
         let mut n_args = n_passed;
         for (name, v) in named {
-            match func.params.iter().position(|p| p.name == name && !p.variadic) {
+            match func
+                .params
+                .iter()
+                .position(|p| p.name == name && !p.variadic)
+            {
                 Some(i) => {
                     if i < n_passed {
                         self.stack.truncate(base);
@@ -726,7 +782,11 @@ impl Vm {
                             ),
                         ));
                     }
-                    self.stack[base + i] = if func.params[i].by_ref { v } else { v.into_deref() };
+                    self.stack[base + i] = if func.params[i].by_ref {
+                        v
+                    } else {
+                        v.into_deref()
+                    };
                     n_args = n_args.max(i + 1);
                 }
                 None if variadic => {
@@ -748,7 +808,11 @@ impl Vm {
         for i in 0..fixed {
             let p = &func.params[i];
             if !p.optional && matches!(self.stack[base + i], Value::Undef) {
-                let required = func.params.iter().filter(|p| !p.optional && !p.variadic).count();
+                let required = func
+                    .params
+                    .iter()
+                    .filter(|p| !p.optional && !p.variadic)
+                    .count();
                 let exactly = required == n_params;
                 let msg = format!(
                     "Too few arguments to function {}(), {} passed in {} on line {} and {} {} expected",
@@ -766,7 +830,11 @@ impl Vm {
         // Closure captures.
         if let Some(c) = &closure {
             let data = c.borrow();
-            if let Some(cd) = data.internal.as_ref().and_then(|i| i.downcast_ref::<ClosureData>()) {
+            if let Some(cd) = data
+                .internal
+                .as_ref()
+                .and_then(|i| i.downcast_ref::<ClosureData>())
+            {
                 for (i, (slot, _, _)) in func.captures.iter().enumerate() {
                     if let Some(v) = cd.bound.get(i) {
                         self.stack[base + *slot as usize] = v.clone();
@@ -843,14 +911,35 @@ impl Vm {
         match target {
             CallTarget::Nothing => Ok(Value::Null),
             CallTarget::Builtin(b) => self.call_builtin(b, args, Vec::new()),
-            CallTarget::Native { method, this, class, .. } => {
+            CallTarget::Native {
+                method,
+                this,
+                class,
+                ..
+            } => {
                 let args: Vec<Value> = args.into_iter().map(Value::into_deref).collect();
                 method(self, this.as_ref(), &class, &args)
             }
-            CallTarget::User { func, this, scope, static_class, closure } => {
+            CallTarget::User {
+                func,
+                this,
+                scope,
+                static_class,
+                closure,
+            } => {
                 let depth = self.frames.len();
                 let is_generator = func.is_generator;
-                self.push_frame(func, args, Vec::new(), this, scope, static_class, closure, None, true)?;
+                self.push_frame(
+                    func,
+                    args,
+                    Vec::new(),
+                    this,
+                    scope,
+                    static_class,
+                    closure,
+                    None,
+                    true,
+                )?;
                 if is_generator {
                     return self.make_generator_from_top_frame();
                 }

@@ -302,7 +302,8 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     }),
                 );
             }
-            let mut props: Vec<PropDecl> = parent.as_ref().map(|p| p.props.clone()).unwrap_or_default();
+            let mut props: Vec<PropDecl> =
+                parent.as_ref().map(|p| p.props.clone()).unwrap_or_default();
             for (p, vis) in bc.props {
                 props.push(PropDecl {
                     name: PhpStr::from(*p),
@@ -313,7 +314,11 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     ty: None,
                 });
             }
-            let prop_index = props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+            let prop_index = props
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.name.clone(), i))
+                .collect();
             Class {
                 name: name.clone(),
                 lc_name: lc.clone(),
@@ -353,7 +358,9 @@ impl Vm {
     /// Finds a declared class by name (no autoloading yet).
     pub(crate) fn find_class(&self, name: &[u8]) -> Option<Rc<Class>> {
         let name = name.strip_prefix(b"\\").unwrap_or(name);
-        self.classes.get(name.to_ascii_lowercase().as_slice()).cloned()
+        self.classes
+            .get(name.to_ascii_lowercase().as_slice())
+            .cloned()
     }
 
     /// Finds a class or throws `Error: Class "X" not found`.
@@ -399,7 +406,10 @@ impl Vm {
                 )));
             }
         }
-        let mut interfaces: Vec<PhpStr> = parent.as_ref().map(|p| p.interfaces.clone()).unwrap_or_default();
+        let mut interfaces: Vec<PhpStr> = parent
+            .as_ref()
+            .map(|p| p.interfaces.clone())
+            .unwrap_or_default();
         for i in &def.interfaces {
             let ic = match self.find_class(i) {
                 Some(c) => c,
@@ -484,7 +494,11 @@ impl Vm {
                 None => defaults.push((p.name.clone(), p.default.clone(), typed)),
             }
         }
-        let prop_index = props.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        let prop_index = props
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         let mut consts: HashMap<PhpStr, ConstState> = match &parent {
             Some(p) => rt(p).consts.borrow().clone(),
             None => HashMap::new(),
@@ -548,7 +562,11 @@ impl Vm {
     }
 
     /// Evaluates a constant expression initialiser.
-    pub(crate) fn eval_const_init(&mut self, init: &ConstInit, class: Option<&Rc<Class>>) -> PhpResult<Value> {
+    pub(crate) fn eval_const_init(
+        &mut self,
+        init: &ConstInit,
+        class: Option<&Rc<Class>>,
+    ) -> PhpResult<Value> {
         match init {
             ConstInit::Value(v) => Ok(v.clone()),
             ConstInit::Code(func) => {
@@ -566,10 +584,18 @@ impl Vm {
 
     /// Finds a method (case-insensitive), inherited ones included.
     pub(crate) fn find_method(&self, class: &Rc<Class>, name: &[u8]) -> Option<Rc<MethodRt>> {
-        rt(class).methods.get(name.to_ascii_lowercase().as_slice()).cloned()
+        rt(class)
+            .methods
+            .get(name.to_ascii_lowercase().as_slice())
+            .cloned()
     }
 
-    pub(crate) fn check_method_visibility(&mut self, class: &Rc<Class>, m: &MethodRt, _name: &[u8]) -> PhpResult<()> {
+    pub(crate) fn check_method_visibility(
+        &mut self,
+        class: &Rc<Class>,
+        m: &MethodRt,
+        _name: &[u8],
+    ) -> PhpResult<()> {
         if m.visibility == Visibility::Public {
             return Ok(());
         }
@@ -585,7 +611,11 @@ impl Vm {
         if ok {
             return Ok(());
         }
-        let vis = if m.visibility == Visibility::Private { "private" } else { "protected" };
+        let vis = if m.visibility == Visibility::Private {
+            "private"
+        } else {
+            "protected"
+        };
         let scope_text = match &scope {
             Some(s) => format!("scope {}", s.name.to_string_lossy()),
             None => "global scope".to_string(),
@@ -603,33 +633,53 @@ impl Vm {
     }
 
     /// Resolves the class part of a static access.
-    pub(crate) fn resolve_class_operand(&mut self, func: &Func, base: usize, class: ClassOperand) -> PhpResult<Rc<Class>> {
+    pub(crate) fn resolve_class_operand(
+        &mut self,
+        func: &Func,
+        base: usize,
+        class: ClassOperand,
+    ) -> PhpResult<Rc<Class>> {
         match class {
             ClassOperand::Named(op) => {
                 let n = func.consts[op.index() as usize].scalar_to_str();
                 self.lookup_class(&n)
             }
-            ClassOperand::SelfClass => self
-                .frames
-                .last()
-                .and_then(|f| f.scope.clone())
-                .ok_or_else(|| Fault::error("Error", "Cannot use \"self\" when no class scope is active")),
+            ClassOperand::SelfClass => {
+                self.frames
+                    .last()
+                    .and_then(|f| f.scope.clone())
+                    .ok_or_else(|| {
+                        Fault::error("Error", "Cannot use \"self\" when no class scope is active")
+                    })
+            }
             ClassOperand::Parent => {
                 let scope = self
                     .frames
                     .last()
                     .and_then(|f| f.scope.clone())
-                    .ok_or_else(|| Fault::error("Error", "Cannot use \"parent\" when no class scope is active"))?;
-                scope
-                    .parent
-                    .clone()
-                    .ok_or_else(|| Fault::error("Error", "Cannot use \"parent\" when current class scope has no parent"))
+                    .ok_or_else(|| {
+                        Fault::error(
+                            "Error",
+                            "Cannot use \"parent\" when no class scope is active",
+                        )
+                    })?;
+                scope.parent.clone().ok_or_else(|| {
+                    Fault::error(
+                        "Error",
+                        "Cannot use \"parent\" when current class scope has no parent",
+                    )
+                })
             }
             ClassOperand::Static => self
                 .frames
                 .last()
                 .and_then(|f| f.static_class.clone().or_else(|| f.scope.clone()))
-                .ok_or_else(|| Fault::error("Error", "Cannot use \"static\" when no class scope is active")),
+                .ok_or_else(|| {
+                    Fault::error(
+                        "Error",
+                        "Cannot use \"static\" when no class scope is active",
+                    )
+                }),
             ClassOperand::Dynamic(op) => {
                 let v = self.read(func, base, op)?;
                 match v {
@@ -641,7 +691,13 @@ impl Vm {
         }
     }
 
-    pub(crate) fn fetch_class_const(&mut self, func: &Func, base: usize, class: ClassOperand, name: Operand) -> PhpResult<Value> {
+    pub(crate) fn fetch_class_const(
+        &mut self,
+        func: &Func,
+        base: usize,
+        class: ClassOperand,
+        name: Operand,
+    ) -> PhpResult<Value> {
         let cls = self.resolve_class_operand(func, base, class)?;
         let name = func.consts[name.index() as usize].scalar_to_str();
         self.class_constant(&cls, &name)
@@ -662,7 +718,10 @@ impl Vm {
             Some(ConstState::Ready(v)) => Ok(v),
             Some(ConstState::Pending(init)) => {
                 let v = self.eval_const_init(&init, Some(cls))?;
-                rt(cls).consts.borrow_mut().insert(name.clone(), ConstState::Ready(v.clone()));
+                rt(cls)
+                    .consts
+                    .borrow_mut()
+                    .insert(name.clone(), ConstState::Ready(v.clone()));
                 Ok(v)
             }
             None => Err(Fault::error(
@@ -687,19 +746,31 @@ impl Vm {
             return Ok(None);
         };
         let mut props = PhpArray::new();
-        props.insert(ArrayKey::Str(PhpStr::from("name")), Value::Str(name.clone()));
+        props.insert(
+            ArrayKey::Str(PhpStr::from("name")),
+            Value::Str(name.clone()),
+        );
         if let Some(init) = init {
             let v = self.eval_const_init(init, Some(cls))?;
             props.insert(ArrayKey::Str(PhpStr::from("value")), v);
         }
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls.clone(), props, id);
-        rt(cls).enum_cases.borrow_mut().insert(name.clone(), obj.clone());
+        rt(cls)
+            .enum_cases
+            .borrow_mut()
+            .insert(name.clone(), obj.clone());
         Ok(Some(obj))
     }
 
     /// A static property's cell.
-    pub(crate) fn static_prop_ref(&mut self, func: &Func, base: usize, class: ClassOperand, name: Operand) -> PhpResult<PhpRef> {
+    pub(crate) fn static_prop_ref(
+        &mut self,
+        func: &Func,
+        base: usize,
+        class: ClassOperand,
+        name: Operand,
+    ) -> PhpResult<PhpRef> {
         let cls = self.resolve_class_operand(func, base, class)?;
         let n = self.read(func, base, name)?;
         let n = self.to_php_str(&n)?;
@@ -748,7 +819,13 @@ impl Vm {
     }
 
     /// `new Class(...)`: creates the object and pushes the constructor call.
-    pub(crate) fn init_new(&mut self, func: &Func, base: usize, class: ClassOperand, _n_args: u32) -> PhpResult<Obj> {
+    pub(crate) fn init_new(
+        &mut self,
+        func: &Func,
+        base: usize,
+        class: ClassOperand,
+        _n_args: u32,
+    ) -> PhpResult<Obj> {
         let cls = self.resolve_class_operand(func, base, class)?;
         let obj = self.instantiate(&cls)?;
         let target = match self.find_method(&cls, b"__construct") {
@@ -769,13 +846,22 @@ impl Vm {
 
     /// A new `stdClass` with the given properties.
     pub(crate) fn new_std_object(&mut self, props: PhpArray) -> Obj {
-        let cls = self.classes.get(b"stdclass".as_slice()).cloned().expect("stdClass is built in");
+        let cls = self
+            .classes
+            .get(b"stdclass".as_slice())
+            .cloned()
+            .expect("stdClass is built in");
         let id = self.alloc_obj_id();
         Obj::new(cls, props, id)
     }
 
     /// Creates a throwable of a built-in class at the current position.
-    pub(crate) fn create_throwable(&mut self, class: &str, message: &str, code: i64) -> PhpResult<Value> {
+    pub(crate) fn create_throwable(
+        &mut self,
+        class: &str,
+        message: &str,
+        code: i64,
+    ) -> PhpResult<Value> {
         let cls = self.lookup_class(class.as_bytes())?;
         let obj = self.instantiate(&cls)?;
         self.init_throwable(&obj, Value::str(message), Value::Int(code), Value::Null);
@@ -787,13 +873,21 @@ impl Vm {
         let line = self.current_line();
         let trace = self.build_trace();
         let mut d = obj.borrow_mut();
-        d.props.insert(ArrayKey::Str(PhpStr::from("message")), message);
-        d.props.insert(ArrayKey::Str(PhpStr::from("string")), Value::str(""));
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("message")), message);
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("string")), Value::str(""));
         d.props.insert(ArrayKey::Str(PhpStr::from("code")), code);
-        d.props.insert(ArrayKey::Str(PhpStr::from("file")), Value::Str(file));
-        d.props.insert(ArrayKey::Str(PhpStr::from("line")), Value::Int(i64::from(line)));
-        d.props.insert(ArrayKey::Str(PhpStr::from("trace")), Value::array(trace));
-        d.props.insert(ArrayKey::Str(PhpStr::from("previous")), previous);
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("file")), Value::Str(file));
+        d.props.insert(
+            ArrayKey::Str(PhpStr::from("line")),
+            Value::Int(i64::from(line)),
+        );
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("trace")), Value::array(trace));
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     }
 
     /// The current call stack as `getTrace()` returns it.
@@ -803,9 +897,18 @@ impl Vm {
             let f = &self.frames[i];
             let caller = &self.frames[i - 1];
             let mut e = PhpArray::new();
-            e.insert(ArrayKey::Str(PhpStr::from("file")), Value::Str(caller.func.file.clone()));
-            e.insert(ArrayKey::Str(PhpStr::from("line")), Value::Int(i64::from(f.call_line)));
-            e.insert(ArrayKey::Str(PhpStr::from("function")), Value::Str(f.func.name.clone()));
+            e.insert(
+                ArrayKey::Str(PhpStr::from("file")),
+                Value::Str(caller.func.file.clone()),
+            );
+            e.insert(
+                ArrayKey::Str(PhpStr::from("line")),
+                Value::Int(i64::from(f.call_line)),
+            );
+            e.insert(
+                ArrayKey::Str(PhpStr::from("function")),
+                Value::Str(f.func.name.clone()),
+            );
             if let Some(c) = &f.func.class_name {
                 e.insert(ArrayKey::Str(PhpStr::from("class")), Value::Str(c.clone()));
                 e.insert(
@@ -832,10 +935,12 @@ impl Vm {
     fn throwable_string(&mut self, obj: &Obj) -> PhpResult<String> {
         let mut chain = vec![obj.clone()];
         loop {
-            let prev = chain.last().and_then(|o| match o.borrow().props.get_str(b"previous") {
-                Some(Value::Object(p)) => Some(p.clone()),
-                _ => None,
-            });
+            let prev = chain
+                .last()
+                .and_then(|o| match o.borrow().props.get_str(b"previous") {
+                    Some(Value::Object(p)) => Some(p.clone()),
+                    _ => None,
+                });
             match prev {
                 Some(p) if chain.len() < 64 => chain.push(p),
                 _ => break,
@@ -857,13 +962,23 @@ impl Vm {
                 out.push_str(": ");
                 out.push_str(&msg);
             }
-            out.push_str(&format!(" in {}:{}\nStack trace:\n{}", file.to_string_lossy(), line, trace));
+            out.push_str(&format!(
+                " in {}:{}\nStack trace:\n{}",
+                file.to_string_lossy(),
+                line,
+                trace
+            ));
         }
         Ok(out)
     }
 
     /// Property read with visibility checks and warnings (unless quiet). `None` when unset.
-    pub(crate) fn fetch_prop_opt(&mut self, obj: &Value, name: &PhpStr, quiet: bool) -> PhpResult<Option<Value>> {
+    pub(crate) fn fetch_prop_opt(
+        &mut self,
+        obj: &Value,
+        name: &PhpStr,
+        quiet: bool,
+    ) -> PhpResult<Option<Value>> {
         let Value::Object(o) = obj else {
             if !quiet {
                 let msg = format!(
@@ -918,33 +1033,51 @@ impl Vm {
     }
 
     /// `__get`/`__isset` fallback. `Some(result)` when a magic method handled it.
-    fn magic_get(&mut self, o: &Obj, name: &PhpStr, quiet: bool) -> PhpResult<Option<Option<Value>>> {
+    fn magic_get(
+        &mut self,
+        o: &Obj,
+        name: &PhpStr,
+        quiet: bool,
+    ) -> PhpResult<Option<Option<Value>>> {
         let class = o.class();
         if quiet {
             if let Some(m) = self.find_method(&class, b"__isset") {
                 let target = self.method_target(m, Some(o.clone()), class.clone());
-                let set = self.call_target(target, vec![Value::Str(name.clone())])?.to_bool();
+                let set = self
+                    .call_target(target, vec![Value::Str(name.clone())])?
+                    .to_bool();
                 if !set {
                     return Ok(Some(None));
                 }
                 if let Some(g) = self.find_method(&class, b"__get") {
                     let target = self.method_target(g, Some(o.clone()), class);
-                    return Ok(Some(Some(self.call_target(target, vec![Value::Str(name.clone())])?)));
+                    return Ok(Some(Some(
+                        self.call_target(target, vec![Value::Str(name.clone())])?,
+                    )));
                 }
                 return Ok(Some(None));
             }
         }
         if let Some(g) = self.find_method(&class, b"__get") {
             let target = self.method_target(g, Some(o.clone()), class);
-            return Ok(Some(Some(self.call_target(target, vec![Value::Str(name.clone())])?)));
+            return Ok(Some(Some(
+                self.call_target(target, vec![Value::Str(name.clone())])?,
+            )));
         }
         Ok(None)
     }
 
     /// Property read as an rvalue.
-    pub(crate) fn fetch_prop_value(&mut self, obj: &Value, name: &Value, quiet: bool) -> PhpResult<Value> {
+    pub(crate) fn fetch_prop_value(
+        &mut self,
+        obj: &Value,
+        name: &Value,
+        quiet: bool,
+    ) -> PhpResult<Value> {
         let name = self.to_php_str(name)?;
-        Ok(self.fetch_prop_opt(obj, &name, quiet)?.unwrap_or(Value::Null))
+        Ok(self
+            .fetch_prop_opt(obj, &name, quiet)?
+            .unwrap_or(Value::Null))
     }
 
     pub(crate) fn can_access(&self, class: &Rc<Class>, decl: &PropDecl) -> bool {
@@ -960,7 +1093,12 @@ impl Vm {
         }
     }
 
-    pub(crate) fn prop_access_error(&self, class: &Rc<Class>, decl: &PropDecl, name: &PhpStr) -> Fault {
+    pub(crate) fn prop_access_error(
+        &self,
+        class: &Rc<Class>,
+        decl: &PropDecl,
+        name: &PhpStr,
+    ) -> Fault {
         let vis = match decl.visibility {
             Visibility::Private => "private",
             Visibility::Protected => "protected",
@@ -1008,11 +1146,22 @@ fn trace_string(o: &Obj) -> String {
     let mut n = 0;
     for (_, frame) in trace.iter() {
         if let Value::Array(f) = frame {
-            let file = f.get_str(b"file").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
+            let file = f
+                .get_str(b"file")
+                .map(|v| v.scalar_to_str().to_string_lossy())
+                .unwrap_or_default();
             let line = f.get_str(b"line").map(Value::to_int).unwrap_or(0);
-            let func = f.get_str(b"function").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
-            let class = f.get_str(b"class").map(|v| v.scalar_to_str().to_string_lossy());
-            let ty = f.get_str(b"type").map(|v| v.scalar_to_str().to_string_lossy()).unwrap_or_default();
+            let func = f
+                .get_str(b"function")
+                .map(|v| v.scalar_to_str().to_string_lossy())
+                .unwrap_or_default();
+            let class = f
+                .get_str(b"class")
+                .map(|v| v.scalar_to_str().to_string_lossy());
+            let ty = f
+                .get_str(b"type")
+                .map(|v| v.scalar_to_str().to_string_lossy())
+                .unwrap_or_default();
             let callee = match class {
                 Some(c) => format!("{c}{ty}{func}"),
                 None => func,
@@ -1031,7 +1180,12 @@ fn this_obj(this: Option<&Obj>) -> PhpResult<&Obj> {
     this.ok_or_else(|| Fault::error("Error", "Using $this when not in object context"))
 }
 
-fn exc_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn exc_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let o = this_obj(this)?;
     let message = args.first().cloned().unwrap_or(Value::str(""));
     let code = args.get(1).cloned().unwrap_or(Value::Int(0));
@@ -1041,45 +1195,100 @@ fn exc_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]
         other => Value::Str(vm.to_php_str(&other)?),
     };
     let mut d = o.borrow_mut();
-    d.props.insert(ArrayKey::Str(PhpStr::from("message")), message);
-    d.props.insert(ArrayKey::Str(PhpStr::from("code")), Value::Int(code.to_int()));
-    d.props.insert(ArrayKey::Str(PhpStr::from("previous")), previous);
+    d.props
+        .insert(ArrayKey::Str(PhpStr::from("message")), message);
+    d.props.insert(
+        ArrayKey::Str(PhpStr::from("code")),
+        Value::Int(code.to_int()),
+    );
+    d.props
+        .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     Ok(Value::Null)
 }
 
 fn prop_of(this: Option<&Obj>, name: &[u8]) -> PhpResult<Value> {
     let o = this_obj(this)?;
-    let v = o.borrow().props.get_str(name).cloned().unwrap_or(Value::Null);
+    let v = o
+        .borrow()
+        .props
+        .get_str(name)
+        .cloned()
+        .unwrap_or(Value::Null);
     Ok(v.into_deref())
 }
 
-fn exc_get_message(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_message(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"message")
 }
-fn exc_get_code(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_code(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"code")
 }
-fn exc_get_previous(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_previous(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"previous")
 }
-fn exc_get_file(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_file(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"file")
 }
-fn exc_get_line(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_line(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"line")
 }
-fn exc_get_trace(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_trace(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     prop_of(this, b"trace")
 }
-fn exc_get_trace_as_string(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_get_trace_as_string(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     Ok(Value::str(trace_string(this_obj(this)?)))
 }
-fn exc_to_string(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn exc_to_string(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_obj(this)?;
     Ok(Value::str(vm.throwable_string(o)?))
 }
 
-fn closure_invoke(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn closure_invoke(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let o = this_obj(this)?.clone();
     vm.call_value(&Value::Object(o), args)
 }

@@ -32,7 +32,10 @@ pub(crate) enum Delegate {
     /// An inner generator.
     Generator { obj: Obj, started: bool },
     /// Any other Traversable, collected up front.
-    Items { items: Vec<(Value, Value)>, pos: usize },
+    Items {
+        items: Vec<(Value, Value)>,
+        pos: usize,
+    },
 }
 
 /// Native state of a `Generator` object.
@@ -63,7 +66,11 @@ pub(crate) struct YieldInfo {
 
 fn gen_data<R>(obj: &Obj, f: impl FnOnce(&mut GeneratorData) -> R) -> PhpResult<R> {
     let mut d = obj.borrow_mut();
-    match d.internal.as_mut().and_then(|i| i.downcast_mut::<GeneratorData>()) {
+    match d
+        .internal
+        .as_mut()
+        .and_then(|i| i.downcast_mut::<GeneratorData>())
+    {
         Some(g) => Ok(f(g)),
         None => Err(Fault::error("Error", "Not a generator")),
     }
@@ -98,13 +105,20 @@ impl Vm {
     fn gen_resume(&mut self, obj: &Obj, sent: Value, throw: Option<Value>) -> PhpResult<()> {
         let (frame, regs, dst) = gen_data(obj, |g| {
             if g.state == GenState::Running {
-                return Err(Fault::error("Error", "Cannot resume an already running generator"));
+                return Err(Fault::error(
+                    "Error",
+                    "Cannot resume an already running generator",
+                ));
             }
             if g.state == GenState::Finished {
                 return Ok(None);
             }
             g.state = GenState::Running;
-            Ok(Some((g.frame.take(), std::mem::take(&mut g.regs), g.yield_dst.take())))
+            Ok(Some((
+                g.frame.take(),
+                std::mem::take(&mut g.regs),
+                g.yield_dst.take(),
+            )))
         })??
         .unwrap_or((None, Vec::new(), None));
         let Some(mut frame) = frame else {
@@ -199,13 +213,18 @@ impl Vm {
             .frames
             .last()
             .and_then(|f| f.generator.clone())
-            .ok_or_else(|| Fault::error("Error", "Cannot use \"yield from\" outside a generator"))?;
+            .ok_or_else(|| {
+                Fault::error("Error", "Cannot use \"yield from\" outside a generator")
+            })?;
         let has = gen_data(&gen, |g| g.delegate.is_some())?;
         if !has {
             let delegate = match src {
                 Value::Array(arr) => Delegate::Array { arr, pos: 0 },
                 Value::Object(o) if o.class().lc_name.as_bytes() == b"generator" => {
-                    Delegate::Generator { obj: o, started: false }
+                    Delegate::Generator {
+                        obj: o,
+                        started: false,
+                    }
                 }
                 Value::Object(o) if o.instance_of(b"traversable") => {
                     let items = self
@@ -255,7 +274,11 @@ impl Vm {
         match item {
             Some((k, v)) => {
                 gen_data(&gen, |g| g.delegate = Some(delegate))?;
-                self.pending_yield = Some(YieldInfo { key: Some(k), value: v, dst: None });
+                self.pending_yield = Some(YieldInfo {
+                    key: Some(k),
+                    value: v,
+                    dst: None,
+                });
                 Ok(None)
             }
             None => {
@@ -274,19 +297,34 @@ fn this_gen(this: Option<&Obj>) -> PhpResult<Obj> {
         .ok_or_else(|| Fault::error("Error", "Using $this when not in object context"))
 }
 
-pub(crate) fn gen_current(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_current(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     vm.gen_ensure_started(&o)?;
     gen_data(&o, |g| g.value.clone())
 }
 
-pub(crate) fn gen_key(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_key(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     vm.gen_ensure_started(&o)?;
     gen_data(&o, |g| g.key.clone())
 }
 
-pub(crate) fn gen_next(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_next(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     if gen_data(&o, |g| g.state == GenState::NotStarted)? {
         vm.gen_resume(&o, Value::Null, None)?;
@@ -296,13 +334,23 @@ pub(crate) fn gen_next(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Va
     Ok(Value::Null)
 }
 
-pub(crate) fn gen_valid(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_valid(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     vm.gen_ensure_started(&o)?;
     gen_data(&o, |g| Value::Bool(g.state != GenState::Finished))
 }
 
-pub(crate) fn gen_rewind(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_rewind(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     vm.gen_ensure_started(&o)?;
     if gen_data(&o, |g| g.advanced)? {
@@ -314,7 +362,12 @@ pub(crate) fn gen_rewind(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[
     Ok(Value::Null)
 }
 
-pub(crate) fn gen_send(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_send(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     let v = args.first().cloned().unwrap_or(Value::Null);
     vm.gen_ensure_started(&o)?;
@@ -323,7 +376,12 @@ pub(crate) fn gen_send(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[
     gen_data(&o, |g| g.value.clone())
 }
 
-pub(crate) fn gen_throw(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_throw(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
     let e = args.first().cloned().unwrap_or(Value::Null);
     vm.gen_ensure_started(&o)?;
@@ -331,9 +389,16 @@ pub(crate) fn gen_throw(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &
     gen_data(&o, |g| g.value.clone())
 }
 
-pub(crate) fn gen_get_return(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+pub(crate) fn gen_get_return(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let o = this_gen(this)?;
-    let (finished, v) = gen_data(&o, |g| (g.state == GenState::Finished, g.return_value.clone()))?;
+    let (finished, v) = gen_data(&o, |g| {
+        (g.state == GenState::Finished, g.return_value.clone())
+    })?;
     if !finished {
         return Err(Fault::error(
             "Exception",

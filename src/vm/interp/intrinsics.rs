@@ -43,7 +43,13 @@ impl Vm {
     }
 
     /// Reads variable `name` of the current frame (warning when undefined unless quiet).
-    pub(crate) fn fetch_var_by_name(&mut self, func: &Func, base: usize, name: &[u8], quiet: bool) -> PhpResult<Value> {
+    pub(crate) fn fetch_var_by_name(
+        &mut self,
+        func: &Func,
+        base: usize,
+        name: &[u8],
+        quiet: bool,
+    ) -> PhpResult<Value> {
         if name == b"this" {
             if let Some(t) = self.frames.last().and_then(|f| f.this.clone()) {
                 return Ok(Value::Object(t));
@@ -54,7 +60,12 @@ impl Vm {
             if !matches!(v, Value::Undef) {
                 return Ok(v);
             }
-        } else if let Some(r) = self.frames.last().and_then(|f| f.dyn_vars.as_ref()).and_then(|m| m.get(name)) {
+        } else if let Some(r) = self
+            .frames
+            .last()
+            .and_then(|f| f.dyn_vars.as_ref())
+            .and_then(|m| m.get(name))
+        {
             return Ok(r.borrow().clone());
         }
         if !quiet {
@@ -108,12 +119,19 @@ impl Vm {
         Ok(match what {
             Special::This => match &frame.this {
                 Some(t) => Value::Object(t.clone()),
-                None => return Err(Fault::error("Error", "Using $this when not in object context")),
+                None => {
+                    return Err(Fault::error(
+                        "Error",
+                        "Using $this when not in object context",
+                    ))
+                }
             },
-            Special::StaticClassName | Special::CalledClass => match frame.static_class.clone().or_else(|| frame.scope.clone()) {
-                Some(c) => Value::Str(c.name.clone()),
-                None => Value::Bool(false),
-            },
+            Special::StaticClassName | Special::CalledClass => {
+                match frame.static_class.clone().or_else(|| frame.scope.clone()) {
+                    Some(c) => Value::Str(c.name.clone()),
+                    None => Value::Bool(false),
+                }
+            }
             Special::FuncGetArgs => Value::array(self.frame_args()),
             Special::FuncNumArgs => Value::Int(frame.n_args as i64),
         })
@@ -135,13 +153,22 @@ impl Vm {
         PhpArray::from_values(out)
     }
 
-    pub(crate) fn call_intrinsic(&mut self, func: &Func, base: usize, which: Intrinsic, args: Slot, n: u32) -> PhpResult<Value> {
+    pub(crate) fn call_intrinsic(
+        &mut self,
+        func: &Func,
+        base: usize,
+        which: Intrinsic,
+        args: Slot,
+        n: u32,
+    ) -> PhpResult<Value> {
         let argv: Vec<Value> = (0..n)
             .map(|i| self.stack[base + (args + i) as usize].deref_clone())
             .collect();
         match which {
             Intrinsic::FuncGetArgs => Ok(Value::array(self.frame_args())),
-            Intrinsic::FuncNumArgs => Ok(Value::Int(self.frames.last().map_or(0, |f| f.n_args) as i64)),
+            Intrinsic::FuncNumArgs => {
+                Ok(Value::Int(self.frames.last().map_or(0, |f| f.n_args) as i64))
+            }
             Intrinsic::FuncGetArg => {
                 let i = argv.first().map(Value::to_int).unwrap_or(0);
                 let all = self.frame_args();
@@ -170,14 +197,24 @@ impl Vm {
                 }
                 for name in names {
                     let v = self.fetch_var_by_name(func, base, &name, true)?;
-                    let defined = func.local_names.iter().position(|n| n.as_bytes() == name.as_bytes()).map_or_else(
-                        || self.frames.last().and_then(|f| f.dyn_vars.as_ref()).is_some_and(|d| d.contains_key(name.as_bytes())),
-                        |s| !matches!(self.stack[base + s].deref_clone(), Value::Undef),
-                    );
+                    let defined = func
+                        .local_names
+                        .iter()
+                        .position(|n| n.as_bytes() == name.as_bytes())
+                        .map_or_else(
+                            || {
+                                self.frames
+                                    .last()
+                                    .and_then(|f| f.dyn_vars.as_ref())
+                                    .is_some_and(|d| d.contains_key(name.as_bytes()))
+                            },
+                            |s| !matches!(self.stack[base + s].deref_clone(), Value::Undef),
+                        );
                     if defined {
                         arr.insert(ArrayKey::from_str(name), v);
                     } else {
-                        let msg = format!("compact(): Undefined variable ${}", name.to_string_lossy());
+                        let msg =
+                            format!("compact(): Undefined variable ${}", name.to_string_lossy());
                         self.raise(ErrorLevel::Warning, &msg)?;
                     }
                 }
@@ -185,7 +222,9 @@ impl Vm {
             }
             Intrinsic::Extract => {
                 let Some(Value::Array(src)) = argv.first() else {
-                    return Err(Fault::type_error("extract(): Argument #1 ($array) must be of type array"));
+                    return Err(Fault::type_error(
+                        "extract(): Argument #1 ($array) must be of type array",
+                    ));
                 };
                 let mut count = 0;
                 for (k, v) in src.iter() {
@@ -256,7 +295,10 @@ impl Vm {
             Value::Array(arr) => IterState::Array { arr, pos: 0 },
             Value::Object(o) => {
                 if o.instance_of(b"iterator") {
-                    IterState::Iterator { obj: o, started: false }
+                    IterState::Iterator {
+                        obj: o,
+                        started: false,
+                    }
                 } else if o.instance_of(b"iteratoraggregate") {
                     let inner = self.call_method_value(&o, b"getIterator", &[])?;
                     return self.iter_state_for(inner);
@@ -295,7 +337,13 @@ impl Vm {
                 Some(p) => {
                     let (k, v) = arr.entry_at(p).expect("live position");
                     let item = (k.to_value(), v.deref_clone());
-                    (IterState::Array { arr: arr.clone(), pos: p + 1 }, Some(item))
+                    (
+                        IterState::Array {
+                            arr: arr.clone(),
+                            pos: p + 1,
+                        },
+                        Some(item),
+                    )
                 }
                 None => (IterState::Done, None),
             },
@@ -428,14 +476,23 @@ impl Vm {
                     }
                     return Ok(out);
                 }
-                Ok(o.borrow().props.iter().map(|(k, v)| (k, v.deref_clone())).collect())
+                Ok(o.borrow()
+                    .props
+                    .iter()
+                    .map(|(k, v)| (k, v.deref_clone()))
+                    .collect())
             }
             _ => Ok(Vec::new()),
         }
     }
 
     /// Calls a method that must exist.
-    pub(crate) fn call_method_value(&mut self, o: &Obj, name: &[u8], args: &[Value]) -> PhpResult<Value> {
+    pub(crate) fn call_method_value(
+        &mut self,
+        o: &Obj,
+        name: &[u8],
+        args: &[Value],
+    ) -> PhpResult<Value> {
         let class = o.class();
         match self.find_method(&class, name) {
             Some(m) => {
@@ -524,12 +581,20 @@ impl Vm {
         Ok(Value::Object(copy))
     }
 
-    pub(crate) fn instance_of(&mut self, func: &Func, base: usize, v: &Value, class: ClassOperand) -> PhpResult<bool> {
+    pub(crate) fn instance_of(
+        &mut self,
+        func: &Func,
+        base: usize,
+        v: &Value,
+        class: ClassOperand,
+    ) -> PhpResult<bool> {
         let Value::Object(o) = v else {
             return Ok(false);
         };
         let lc = match class {
-            ClassOperand::Named(op) => func.consts[op.index() as usize].scalar_to_str().to_ascii_lowercase(),
+            ClassOperand::Named(op) => func.consts[op.index() as usize]
+                .scalar_to_str()
+                .to_ascii_lowercase(),
             other => match self.resolve_class_operand(func, base, other) {
                 Ok(c) => c.lc_name.to_vec(),
                 Err(_) => return Ok(false),
@@ -565,7 +630,11 @@ impl Vm {
             }
         }
         let frame = self.frames.last().expect("frame");
-        let this = if child.is_static { None } else { frame.this.clone() };
+        let this = if child.is_static {
+            None
+        } else {
+            frame.this.clone()
+        };
         let scope = frame.scope.clone();
         let data = ClosureData {
             func: child,
@@ -578,7 +647,11 @@ impl Vm {
     }
 
     pub(crate) fn new_closure(&mut self, data: ClosureData) -> Obj {
-        let cls = self.classes.get(b"closure".as_slice()).cloned().expect("Closure is built in");
+        let cls = self
+            .classes
+            .get(b"closure".as_slice())
+            .cloned()
+            .expect("Closure is built in");
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls, PhpArray::new(), id);
         obj.borrow_mut().internal = Some(Box::new(data));
@@ -596,7 +669,11 @@ impl Vm {
             func: cd.func.clone(),
             this: cd.this.clone(),
             scope: cd.scope.clone(),
-            static_class: cd.this.as_ref().map(Obj::class).or_else(|| cd.scope.clone()),
+            static_class: cd
+                .this
+                .as_ref()
+                .map(Obj::class)
+                .or_else(|| cd.scope.clone()),
             closure: Some(o.clone()),
         })
     }
@@ -612,7 +689,9 @@ impl Vm {
     /// A Closure wrapping an arbitrary call target (`strlen(...)`).
     pub(crate) fn closure_from_target(&mut self, target: CallTarget) -> PhpResult<Value> {
         let data = match &target {
-            CallTarget::User { func, this, scope, .. } => ClosureData {
+            CallTarget::User {
+                func, this, scope, ..
+            } => ClosureData {
                 func: func.clone(),
                 bound: Vec::new(),
                 this: this.clone(),
@@ -647,7 +726,11 @@ impl Vm {
     pub(crate) fn handle_fault(&mut self, fault: Fault) -> Result<(), Fault> {
         let exc = match fault {
             Fault::Throw(v) => v,
-            Fault::Error { class, message, code } => match self.create_throwable(class, &message, code) {
+            Fault::Error {
+                class,
+                message,
+                code,
+            } => match self.create_throwable(class, &message, code) {
                 Ok(v) => v,
                 Err(f) => return Err(f),
             },
@@ -719,7 +802,9 @@ impl Vm {
             .iter()
             .rev()
             .find(|r| {
-                r.finally.is_some_and(|f| pc >= r.start && pc < f && !(target >= r.start && target < r.after))
+                r.finally.is_some_and(|f| {
+                    pc >= r.start && pc < f && !(target >= r.start && target < r.after)
+                })
             })
             .and_then(|r| r.finally)
     }
@@ -766,11 +851,18 @@ impl Vm {
                 }
                 Ok(())
             }
-            Err(Fault::Error { class, message, code }) => {
+            Err(Fault::Error {
+                class,
+                message,
+                code,
+            }) => {
                 let (file, line) = self.caller_position();
                 Err(Fault::Error {
                     class,
-                    message: format!("{message}, called in {} on line {line}", file.to_string_lossy()),
+                    message: format!(
+                        "{message}, called in {} on line {line}",
+                        file.to_string_lossy()
+                    ),
                     code,
                 })
             }
@@ -880,9 +972,19 @@ impl Vm {
             }
         };
         self.included.insert(resolved, unit.clone());
-        self.declare_hoisted(&unit)?;
-        // The included file runs in the includer's variable scope: bind its named locals
-        // to the includer's variables by reference.
+        self.run_unit_in_scope(func, base, &unit, dst)
+    }
+
+    /// Runs a unit's top-level code in the current frame's variable scope (include, eval):
+    /// its named locals are bound by reference to the caller's variables.
+    pub(crate) fn run_unit_in_scope(
+        &mut self,
+        func: &Func,
+        base: usize,
+        unit: &Rc<super::super::bytecode::Unit>,
+        dst: Slot,
+    ) -> PhpResult<Called> {
+        self.declare_hoisted(unit)?;
         let main = unit.main.clone();
         let mut refs = Vec::with_capacity(main.local_names.len());
         for name in &main.local_names {
@@ -892,22 +994,49 @@ impl Vm {
             let f = self.frames.last().expect("frame");
             (f.this.clone(), f.scope.clone(), f.static_class.clone())
         };
-        let target = CallTarget::User {
-            func: main.clone(),
+        self.push_frame(
+            main,
+            Vec::new(),
+            Vec::new(),
             this,
             scope,
             static_class,
-            closure: None,
-        };
-        let CallTarget::User { func: f, this, scope, static_class, closure } = target else {
-            unreachable!("constructed above")
-        };
-        self.push_frame(f, Vec::new(), Vec::new(), this, scope, static_class, closure, Some(dst), false)?;
+            None,
+            Some(dst),
+            false,
+        )?;
         let new_base = self.frames.last().expect("frame").base;
         for (i, r) in refs.into_iter().enumerate() {
             self.stack[new_base + i] = Value::Ref(r);
         }
         Ok(Called::Pushed)
+    }
+
+    /// `eval($code)`: compiles the code (which starts in PHP mode) and runs it in the
+    /// current scope. A parse error is thrown as `ParseError`.
+    pub(crate) fn eval(
+        &mut self,
+        func: &Func,
+        base: usize,
+        code: Value,
+        dst: Slot,
+    ) -> PhpResult<Called> {
+        let code = self.to_php_str(&code)?;
+        let mut src = b"<?php ".to_vec();
+        src.extend_from_slice(&code);
+        let line = self.current_line();
+        let name = format!("{}({}) : eval()'d code", func.file.to_string_lossy(), line);
+        let unit = match super::super::compile_source(&src, name.as_bytes()) {
+            Ok(u) => u,
+            Err(super::LoadError::Parse { message, .. }) => {
+                return Err(Fault::error("ParseError", message));
+            }
+            Err(super::LoadError::Compile { message, .. }) => {
+                return Err(Fault::Fatal(message));
+            }
+        };
+        self.included.insert(unit.file.clone(), unit.clone());
+        self.run_unit_in_scope(func, base, &unit, dst)
     }
 
     fn resolve_include_path(&self, path: &[u8], current_file: &[u8]) -> Option<PhpStr> {
@@ -978,10 +1107,26 @@ impl Vm {
         }
         match target {
             CallTarget::Builtin(b) => self.call_builtin(b, args, named),
-            CallTarget::User { func, this, scope, static_class, closure } => {
+            CallTarget::User {
+                func,
+                this,
+                scope,
+                static_class,
+                closure,
+            } => {
                 let depth = self.frames.len();
                 let is_generator = func.is_generator;
-                self.push_frame(func, args, named, this, scope, static_class, closure, None, true)?;
+                self.push_frame(
+                    func,
+                    args,
+                    named,
+                    this,
+                    scope,
+                    static_class,
+                    closure,
+                    None,
+                    true,
+                )?;
                 if is_generator {
                     return self.make_generator_from_top_frame();
                 }
@@ -1004,7 +1149,9 @@ fn is_void_like(ty: &TypeSpec) -> bool {
     ty.members.iter().any(|m| {
         matches!(
             m,
-            TypeMember::Simple(SimpleType::Void) | TypeMember::Simple(SimpleType::Never) | TypeMember::Simple(SimpleType::Static)
+            TypeMember::Simple(SimpleType::Void)
+                | TypeMember::Simple(SimpleType::Never)
+                | TypeMember::Simple(SimpleType::Static)
         )
     })
 }

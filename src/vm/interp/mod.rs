@@ -246,7 +246,8 @@ impl Vm {
         self.declare_hoisted(unit)?;
         let func = unit.main.clone();
         let base = self.stack.len();
-        self.stack.resize(base + func.n_slots as usize, Value::Undef);
+        self.stack
+            .resize(base + func.n_slots as usize, Value::Undef);
         // $argv/$argc are globals of the main script.
         self.init_main_globals(&func, base);
         self.frames.push(Frame::new(func, base, true));
@@ -295,12 +296,14 @@ impl Vm {
                 self.print_diagnostic("Fatal error", &msg, &file, line);
                 255
             }
-            Fault::Error { class, message, code } => {
-                match self.create_throwable(class, &message, code) {
-                    Ok(v) => self.report_uncaught(v),
-                    Err(_) => 255,
-                }
-            }
+            Fault::Error {
+                class,
+                message,
+                code,
+            } => match self.create_throwable(class, &message, code) {
+                Ok(v) => self.report_uncaught(v),
+                Err(_) => 255,
+            },
             Fault::Throw(exc) => self.report_uncaught(exc),
         }
     }
@@ -346,7 +349,12 @@ impl Vm {
     /// The line of the instruction running in the innermost frame.
     pub(crate) fn current_line(&self) -> u32 {
         match self.frames.last() {
-            Some(f) => f.func.lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0),
+            Some(f) => f
+                .func
+                .lines
+                .get(f.pc.saturating_sub(1))
+                .copied()
+                .unwrap_or(0),
             None => 0,
         }
     }
@@ -776,8 +784,12 @@ impl Vm {
                 Op::JmpNotLt { a, b, target } | Op::JmpNotLe { a, b, target } => {
                     let le = matches!(op, Op::JmpNotLe { .. });
                     let fast = match (self.peek(&func, base, *a), self.peek(&func, base, *b)) {
-                        (Some(Value::Int(x)), Some(Value::Int(y))) => Some(if le { x <= y } else { x < y }),
-                        (Some(Value::Float(x)), Some(Value::Float(y))) => Some(if le { x <= y } else { x < y }),
+                        (Some(Value::Int(x)), Some(Value::Int(y))) => {
+                            Some(if le { x <= y } else { x < y })
+                        }
+                        (Some(Value::Float(x)), Some(Value::Float(y))) => {
+                            Some(if le { x <= y } else { x < y })
+                        }
                         (Some(Value::Int(x)), Some(Value::Float(y))) => {
                             let x = *x as f64;
                             Some(if le { x <= *y } else { x < *y })
@@ -814,7 +826,12 @@ impl Vm {
                         }
                     }
                 }
-                Op::PathOp { path, action, val, dst } => {
+                Op::PathOp {
+                    path,
+                    action,
+                    val,
+                    dst,
+                } => {
                     sync_pc!();
                     let val = match val {
                         Some(v) if *action == PathAction::AssignRef => {
@@ -836,7 +853,12 @@ impl Vm {
                     let v = tryop!(self.fetch_dim_value(&container, &key, false));
                     self.stack[base + *dst as usize] = v;
                 }
-                Op::FetchProp { dst, obj, name, nullsafe } => {
+                Op::FetchProp {
+                    dst,
+                    obj,
+                    name,
+                    nullsafe,
+                } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
                     let name = tryop!(self.read(&func, base, *name));
@@ -941,7 +963,11 @@ impl Vm {
                     let v = tryop!(self.load_special(*what));
                     self.stack[base + *dst as usize] = v;
                 }
-                Op::FetchConst { dst, name, fallback } => {
+                Op::FetchConst {
+                    dst,
+                    name,
+                    fallback,
+                } => {
                     sync_pc!();
                     let v = tryop!(self.fetch_const(&func, *name, *fallback));
                     self.stack[base + *dst as usize] = v;
@@ -986,7 +1012,11 @@ impl Vm {
                     let v = tryop!(self.make_closure(&func, base, *idx));
                     self.stack[base + *dst as usize] = v;
                 }
-                Op::InitFCall { name, fallback, n_args } => {
+                Op::InitFCall {
+                    name,
+                    fallback,
+                    n_args,
+                } => {
                     sync_pc!();
                     tryop!(self.init_fcall(&func, *name, *fallback, *n_args));
                 }
@@ -995,13 +1025,22 @@ impl Vm {
                     let c = tryop!(self.read(&func, base, *callee));
                     tryop!(self.init_dyncall(&c, *n_args));
                 }
-                Op::InitMethodCall { obj, name, nullsafe, n_args } => {
+                Op::InitMethodCall {
+                    obj,
+                    name,
+                    nullsafe,
+                    n_args,
+                } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
                     let n = tryop!(self.read(&func, base, *name));
                     tryop!(self.init_method_call(o, n, *nullsafe, *n_args));
                 }
-                Op::InitStaticCall { class, name, n_args } => {
+                Op::InitStaticCall {
+                    class,
+                    name,
+                    n_args,
+                } => {
                     sync_pc!();
                     tryop!(self.init_static_call(&func, base, *class, *name, *n_args));
                 }
@@ -1055,6 +1094,9 @@ impl Vm {
                     sync_pc!();
                     let v = match val {
                         Some(v) => tryop!(self.read(&func, base, *v)),
+                        // Falling off the end of a file's top-level code: `include`
+                        // evaluates to 1.
+                        None if func.name.is_empty() && pc == func.code.len() => Value::Int(1),
                         None => Value::Null,
                     };
                     if let Some(target) = self.finally_for_return(&func, pc - 1) {
@@ -1092,14 +1134,25 @@ impl Vm {
                     sync_pc!();
                     tryop!(self.verify_return(&func, base, *val));
                 }
-                Op::IterInit { iter, subject, by_ref_path, end } => {
+                Op::IterInit {
+                    iter,
+                    subject,
+                    by_ref_path,
+                    end,
+                } => {
                     sync_pc!();
                     let empty = tryop!(self.iter_init(&func, base, *iter, *subject, *by_ref_path));
                     if empty {
                         pc = *end as usize;
                     }
                 }
-                Op::IterNext { iter, val, key, by_ref, end } => {
+                Op::IterNext {
+                    iter,
+                    val,
+                    key,
+                    by_ref,
+                    end,
+                } => {
                     sync_pc!();
                     let more = tryop!(self.iter_next(&func, base, *iter, *val, *key, *by_ref));
                     if !more {
@@ -1168,8 +1221,12 @@ impl Vm {
                 Op::Eval { dst, code } => {
                     sync_pc!();
                     let c = tryop!(self.read(&func, base, *code));
-                    let _ = (dst, c);
-                    tryop!(Err(Fault::error("Error", "eval() is not supported yet")));
+                    match tryop!(self.eval(&func, base, c, *dst)) {
+                        call::Called::Done(v) => {
+                            self.stack[base + *dst as usize] = v;
+                        }
+                        call::Called::Pushed => reload!(),
+                    }
                 }
                 Op::Exit { val } => {
                     sync_pc!();
@@ -1217,7 +1274,11 @@ impl Vm {
                         Some(v) => tryop!(self.read(&func, base, *v)),
                         None => Value::Null,
                     };
-                    self.pending_yield = Some(generator::YieldInfo { key: k, value: v, dst: *dst });
+                    self.pending_yield = Some(generator::YieldInfo {
+                        key: k,
+                        value: v,
+                        dst: *dst,
+                    });
                     return Ok(Value::Null);
                 }
                 Op::YieldFrom { dst, src } => {
@@ -1243,7 +1304,12 @@ impl Vm {
                     let desc = self.match_error_text(&v);
                     tryop!(Err(Fault::error("UnhandledMatchError", desc)));
                 }
-                Op::Switch { subject, table, default, strict } => {
+                Op::Switch {
+                    subject,
+                    table,
+                    default,
+                    strict,
+                } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *subject));
                     let mut target = *default;
@@ -1267,7 +1333,12 @@ impl Vm {
                     let v = tryop!(self.fetch_var_by_name(&func, base, &n, *quiet));
                     self.stack[base + *dst as usize] = v;
                 }
-                Op::CallIntrinsic { dst, which, args, n } => {
+                Op::CallIntrinsic {
+                    dst,
+                    which,
+                    args,
+                    n,
+                } => {
                     sync_pc!();
                     let v = tryop!(self.call_intrinsic(&func, base, *which, *args, *n));
                     if let Some(d) = dst {
@@ -1436,12 +1507,15 @@ impl Vm {
             CastType::Object => match v {
                 Value::Object(_) => v,
                 Value::Array(a) => {
-                    let props = PhpArray::from_entries(
-                        a.iter().map(|(k, v)| (ArrayKey::Str(match &k {
-                            ArrayKey::Int(i) => PhpStr::from(i.to_string()),
-                            ArrayKey::Str(s) => s.clone(),
-                        }), v.clone())),
-                    );
+                    let props = PhpArray::from_entries(a.iter().map(|(k, v)| {
+                        (
+                            ArrayKey::Str(match &k {
+                                ArrayKey::Int(i) => PhpStr::from(i.to_string()),
+                                ArrayKey::Str(s) => s.clone(),
+                            }),
+                            v.clone(),
+                        )
+                    }));
                     Value::Object(self.new_std_object(props))
                 }
                 Value::Null | Value::Undef => Value::Object(self.new_std_object(PhpArray::new())),
@@ -1497,7 +1571,12 @@ impl Vm {
         Ok(true)
     }
 
-    fn fetch_const(&mut self, func: &Func, name: Operand, fallback: Option<Operand>) -> PhpResult<Value> {
+    fn fetch_const(
+        &mut self,
+        func: &Func,
+        name: Operand,
+        fallback: Option<Operand>,
+    ) -> PhpResult<Value> {
         let n = func.consts[name.index() as usize].scalar_to_str();
         if let Some(v) = self.lookup_constant(&n) {
             return Ok(v);
@@ -1568,9 +1647,15 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
         (Value::Int(x), Value::Int(y)) => {
             let (x, y) = (*x, *y);
             Some(match op {
-                BinOp::Add => x.checked_add(y).map_or(Value::Float(x as f64 + y as f64), Value::Int),
-                BinOp::Sub => x.checked_sub(y).map_or(Value::Float(x as f64 - y as f64), Value::Int),
-                BinOp::Mul => x.checked_mul(y).map_or(Value::Float(x as f64 * y as f64), Value::Int),
+                BinOp::Add => x
+                    .checked_add(y)
+                    .map_or(Value::Float(x as f64 + y as f64), Value::Int),
+                BinOp::Sub => x
+                    .checked_sub(y)
+                    .map_or(Value::Float(x as f64 - y as f64), Value::Int),
+                BinOp::Mul => x
+                    .checked_mul(y)
+                    .map_or(Value::Float(x as f64 * y as f64), Value::Int),
                 BinOp::Mod if y != 0 && y != -1 => Value::Int(x % y),
                 BinOp::BitAnd => Value::Int(x & y),
                 BinOp::BitOr => Value::Int(x | y),

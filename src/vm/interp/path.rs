@@ -25,7 +25,12 @@ enum Step {
 }
 
 impl Vm {
-    fn resolve_steps(&mut self, func: &Func, base: usize, elems: &[PathElem]) -> PhpResult<Vec<Step>> {
+    fn resolve_steps(
+        &mut self,
+        func: &Func,
+        base: usize,
+        elems: &[PathElem],
+    ) -> PhpResult<Vec<Step>> {
         let mut steps = Vec::with_capacity(elems.len());
         for e in elems {
             steps.push(match e {
@@ -130,7 +135,10 @@ impl Vm {
                     if let (Value::Null, Some(Step::Prop(name))) = (&cur, steps.first()) {
                         return Err(Fault::error(
                             "Error",
-                            format!("Attempt to assign property \"{}\" on null", name.to_string_lossy()),
+                            format!(
+                                "Attempt to assign property \"{}\" on null",
+                                name.to_string_lossy()
+                            ),
                         ));
                     }
                 }
@@ -166,12 +174,10 @@ impl Vm {
                     None => return Ok(None),
                 },
                 Step::Prop(name) => match &v {
-                    Value::Object(_) => {
-                        match self.fetch_prop_opt(&v, name, quiet)? {
-                            Some(x) => x,
-                            None => return Ok(None),
-                        }
-                    }
+                    Value::Object(_) => match self.fetch_prop_opt(&v, name, quiet)? {
+                        Some(x) => x,
+                        None => return Ok(None),
+                    },
                     _ => {
                         if !quiet {
                             let msg = format!(
@@ -194,7 +200,12 @@ impl Vm {
     }
 
     /// `container[key]` for reading, with PHP's warnings unless `quiet`.
-    pub(crate) fn fetch_dim_opt(&mut self, container: &Value, key: &Value, quiet: bool) -> PhpResult<Option<Value>> {
+    pub(crate) fn fetch_dim_opt(
+        &mut self,
+        container: &Value,
+        key: &Value,
+        quiet: bool,
+    ) -> PhpResult<Option<Value>> {
         match container {
             Value::Array(a) => {
                 let k = self.to_array_key(key)?;
@@ -204,7 +215,9 @@ impl Vm {
                         if !quiet {
                             let msg = match &k {
                                 ArrayKey::Int(i) => format!("Undefined array key {i}"),
-                                ArrayKey::Str(s) => format!("Undefined array key \"{}\"", s.to_string_lossy()),
+                                ArrayKey::Str(s) => {
+                                    format!("Undefined array key \"{}\"", s.to_string_lossy())
+                                }
                             };
                             self.raise(ErrorLevel::Warning, &msg)?;
                         }
@@ -223,11 +236,18 @@ impl Vm {
                             return Ok(None);
                         }
                     }
-                    return Ok(Some(self.call_method_value(o, b"offsetGet", &[key.clone()])?));
+                    return Ok(Some(self.call_method_value(
+                        o,
+                        b"offsetGet",
+                        &[key.clone()],
+                    )?));
                 }
                 Err(Fault::error(
                     "Error",
-                    format!("Cannot use object of type {} as array", o.class_name().to_string_lossy()),
+                    format!(
+                        "Cannot use object of type {} as array",
+                        o.class_name().to_string_lossy()
+                    ),
                 ))
             }
             Value::Ref(r) => {
@@ -248,15 +268,24 @@ impl Vm {
     }
 
     /// `container[key]` as an rvalue (null when unset).
-    pub(crate) fn fetch_dim_value(&mut self, container: &Value, key: &Value, quiet: bool) -> PhpResult<Value> {
-        Ok(self.fetch_dim_opt(container, key, quiet)?.unwrap_or(Value::Null))
+    pub(crate) fn fetch_dim_value(
+        &mut self,
+        container: &Value,
+        key: &Value,
+        quiet: bool,
+    ) -> PhpResult<Value> {
+        Ok(self
+            .fetch_dim_opt(container, key, quiet)?
+            .unwrap_or(Value::Null))
     }
 
     fn string_offset(&mut self, s: &PhpStr, key: &Value, quiet: bool) -> PhpResult<Option<Value>> {
         let idx = match key {
             Value::Int(i) => *i,
             Value::Str(k) => match super::super::convert::parse_numeric(k) {
-                super::super::convert::NumericPrefix::Whole(super::super::convert::Numeric::Int(i)) => i,
+                super::super::convert::NumericPrefix::Whole(
+                    super::super::convert::Numeric::Int(i),
+                ) => i,
                 _ => {
                     if quiet {
                         return Ok(None);
@@ -274,7 +303,9 @@ impl Vm {
                 if quiet {
                     return Ok(None);
                 }
-                return Err(Fault::type_error("Cannot access offset of type array on string"));
+                return Err(Fault::type_error(
+                    "Cannot access offset of type array on string",
+                ));
             }
         };
         let len = s.len() as i64;
@@ -287,7 +318,9 @@ impl Vm {
             }
             return Ok(None);
         }
-        Ok(Some(Value::Str(PhpStr::from(&s[real as usize..real as usize + 1]))))
+        Ok(Some(Value::Str(PhpStr::from(
+            &s[real as usize..real as usize + 1],
+        ))))
     }
 
     /// Applies `action` at the end of `steps` starting from the owned value `cur`.
@@ -336,7 +369,10 @@ impl Vm {
                         *cur = Value::empty_array();
                     }
                     Value::Bool(false) => {
-                        self.raise(ErrorLevel::Deprecated, "Automatic conversion of false to array is deprecated")?;
+                        self.raise(
+                            ErrorLevel::Deprecated,
+                            "Automatic conversion of false to array is deprecated",
+                        )?;
                         *cur = Value::empty_array();
                     }
                     _ => {}
@@ -381,7 +417,9 @@ impl Vm {
                             let mut taken = std::mem::take(slot);
                             let msg = match &key {
                                 Some(ArrayKey::Int(i)) => format!("Undefined array key {i}"),
-                                Some(ArrayKey::Str(s)) => format!("Undefined array key \"{}\"", s.to_string_lossy()),
+                                Some(ArrayKey::Str(s)) => {
+                                    format!("Undefined array key \"{}\"", s.to_string_lossy())
+                                }
                                 None => String::new(),
                             };
                             if key.is_some() {
@@ -402,10 +440,16 @@ impl Vm {
                     }
                     Value::Str(s) => {
                         if !rest.is_empty() {
-                            return Err(Fault::error("Error", "Cannot use string offset as an array"));
+                            return Err(Fault::error(
+                                "Error",
+                                "Cannot use string offset as an array",
+                            ));
                         }
                         let Step::Dim(k) = step else {
-                            return Err(Fault::error("Error", "[] operator not supported for strings"));
+                            return Err(Fault::error(
+                                "Error",
+                                "[] operator not supported for strings",
+                            ));
                         };
                         let v = val.unwrap_or(Value::Null);
                         self.assign_string_offset(s, k, &v)
@@ -419,7 +463,10 @@ impl Vm {
                         if !o.instance_of(b"arrayaccess") {
                             return Err(Fault::error(
                                 "Error",
-                                format!("Cannot use object of type {} as array", o.class_name().to_string_lossy()),
+                                format!(
+                                    "Cannot use object of type {} as array",
+                                    o.class_name().to_string_lossy()
+                                ),
                             ));
                         }
                         if rest.is_empty() && action == PathAction::Assign {
@@ -434,7 +481,10 @@ impl Vm {
                         }
                         Ok(out)
                     }
-                    _ => Err(Fault::error("Error", "Cannot use a scalar value as an array")),
+                    _ => Err(Fault::error(
+                        "Error",
+                        "Cannot use a scalar value as an array",
+                    )),
                 }
             }
         }
@@ -506,10 +556,16 @@ impl Vm {
         }
         let piece = self.to_php_str(v)?;
         if piece.is_empty() {
-            return Err(Fault::error("Error", "Cannot assign an empty string to a string offset"));
+            return Err(Fault::error(
+                "Error",
+                "Cannot assign an empty string to a string offset",
+            ));
         }
         if piece.len() > 1 {
-            self.raise(ErrorLevel::Warning, "Only the first byte will be assigned to the string offset")?;
+            self.raise(
+                ErrorLevel::Warning,
+                "Only the first byte will be assigned to the string offset",
+            )?;
         }
         let buf = s.make_mut();
         let real = real as usize;
@@ -531,7 +587,10 @@ impl Vm {
         local: Option<(&Func, u32)>,
     ) -> PhpResult<Value> {
         if let Value::Ref(r) = target {
-            if !matches!(action, PathAction::GetRef | PathAction::AssignRef | PathAction::Unset) {
+            if !matches!(
+                action,
+                PathAction::GetRef | PathAction::AssignRef | PathAction::Unset
+            ) {
                 let r = r.clone();
                 let mut inner = std::mem::take(&mut *r.borrow_mut());
                 let out = self.apply_action(&mut inner, action, val, local);
@@ -624,7 +683,12 @@ impl Vm {
         let items: Vec<(ArrayKey, Value)> = match &src {
             Value::Array(a) => a.iter().map(|(k, v)| (k, v.deref_clone())).collect(),
             Value::Object(_) => self.iterate_to_vec(&src)?,
-            _ => return Err(Fault::error("Error", "Only arrays and Traversables can be unpacked")),
+            _ => {
+                return Err(Fault::error(
+                    "Error",
+                    "Only arrays and Traversables can be unpacked",
+                ))
+            }
         };
         if let Value::Array(a) = &mut self.stack[base + arr as usize] {
             let a = Rc::make_mut(a);
@@ -652,7 +716,12 @@ impl Vm {
         ty: &super::super::coerce::TypeSpec,
         v: Value,
     ) -> PhpResult<Value> {
-        let ctx = super::super::coerce::ArgCtx { func: "", arg_num: 0, param: "", internal: false };
+        let ctx = super::super::coerce::ArgCtx {
+            func: "",
+            arg_num: 0,
+            param: "",
+            internal: false,
+        };
         let strict = self.frames.last().is_some_and(|f| f.func.strict_types);
         match super::super::coerce::coerce_arg(self, v.clone(), ty, strict, &ctx) {
             Ok(nv) => Ok(nv),
@@ -679,8 +748,13 @@ impl Vm {
         let class = o.class();
         let decl = class.prop_decl(name).cloned();
         if let Some(decl) = &decl {
-            if decl.visibility != super::super::ast::Visibility::Public && !self.can_access(&class, decl) {
-                if let (Some(m), true) = (self.find_method(&class, b"__set"), rest.is_empty() && action == PathAction::Assign) {
+            if decl.visibility != super::super::ast::Visibility::Public
+                && !self.can_access(&class, decl)
+            {
+                if let (Some(m), true) = (
+                    self.find_method(&class, b"__set"),
+                    rest.is_empty() && action == PathAction::Assign,
+                ) {
                     let v = val.unwrap_or(Value::Null);
                     let target = self.method_target(m, Some(o.clone()), class.clone());
                     self.call_target(target, vec![Value::Str(name.clone()), v.clone()])?;
@@ -726,7 +800,11 @@ impl Vm {
             }
         }
         // Typed property assignment coerces the value.
-        let val = match (action, rest.is_empty(), super::class::rt(&class).prop_types.get(name)) {
+        let val = match (
+            action,
+            rest.is_empty(),
+            super::class::rt(&class).prop_types.get(name),
+        ) {
             (PathAction::Assign, true, Some(ty)) => {
                 let ty = ty.clone();
                 let v = val.unwrap_or(Value::Null);
