@@ -155,6 +155,8 @@ impl FuncCompiler<'_> {
         Ok(t)
     }
 
+    /// The null constant: the value of expressions whose result is unused or never
+    /// produced (`throw`, `exit`, discarded calls).
     fn null(&mut self) -> Operand {
         self.constant(Value::Null)
     }
@@ -162,8 +164,61 @@ impl FuncCompiler<'_> {
     fn expr_w(&mut self, e: &Expr, want: bool) -> R<Operand> {
         let saved = self.line;
         self.line = e.line;
-        let r = self.expr_inner(e, want);
+        let spine = std::mem::take(&mut self.spine_next);
+        let r = if !spine && has_nullsafe(e) {
+            self.nullsafe_chain(e, want)
+        } else {
+            self.expr_inner(e, want)
+        };
         self.line = saved;
+        r
+    }
+
+    /// The outermost expression of a chain containing `?->`: a null object short-circuits
+    /// the rest of the chain (arguments included) to a null result.
+    fn nullsafe_chain(&mut self, e: &Expr, want: bool) -> R<Operand> {
+        self.nullsafe_jumps.push(Vec::new());
+        let r = self.expr_inner(e, want);
+        let jumps = self.nullsafe_jumps.pop().unwrap_or_default();
+        let r = r?;
+        if jumps.is_empty() {
+            return Ok(r);
+        }
+        let t = if self.is_temp(r) {
+            r.index()
+        } else {
+            let t = self.temp();
+            self.emit(Op::Move { dst: t, src: r });
+            t
+        };
+        let over = self.emit_jump(Op::Jmp { target: 0 });
+        for j in jumps {
+            self.patch_here(j);
+        }
+        let n = self.null();
+        self.emit(Op::Move { dst: t, src: n });
+        self.patch_here(over);
+        Ok(Operand::slot(t))
+    }
+
+    /// After evaluating the object of a `?->` step: leave the chain when it is null.
+    fn nullsafe_check(&mut self, obj: Operand) {
+        if self.nullsafe_jumps.is_empty() {
+            return;
+        }
+        let skip = self.emit_jump(Op::JmpNotNull { a: obj, target: 0 });
+        let out = self.emit_jump(Op::Jmp { target: 0 });
+        self.patch_here(skip);
+        if let Some(js) = self.nullsafe_jumps.last_mut() {
+            js.push(out);
+        }
+    }
+
+    /// Compiles the object/base of a chain step (same nullsafe chain).
+    fn spine(&mut self, e: &Expr) -> R<Operand> {
+        self.spine_next = true;
+        let r = self.expr(e);
+        self.spine_next = false;
         r
     }
 
@@ -1071,7 +1126,7 @@ impl FuncCompiler<'_> {
         }
         match &e.kind {
             ExprKind::Index { base, index } => {
-                let b = self.expr(base)?;
+                let b = self.spine(base)?;
                 let Some(index) = index else {
                     return err("Cannot use [] for reading", e.line);
                 };
@@ -1085,7 +1140,10 @@ impl FuncCompiler<'_> {
                 name,
                 nullsafe,
             } => {
-                let o = self.expr(obj)?;
+                let o = self.spine(obj)?;
+                if *nullsafe {
+                    self.nullsafe_check(o);
+                }
                 let n = self.member(name)?;
                 let dst = self.temp();
                 self.emit(Op::FetchProp {
@@ -1510,7 +1568,10 @@ impl FuncCompiler<'_> {
                 args,
                 nullsafe,
             } => {
-                let o = self.expr(obj)?;
+                let o = self.spine(obj)?;
+                if *nullsafe {
+                    self.nullsafe_check(o);
+                }
                 let n = self.member(name)?;
                 self.line = line;
                 self.emit(Op::InitMethodCall {

@@ -248,6 +248,11 @@ pub(crate) struct FuncCompiler<'u> {
     temp_floor: Slot,
     /// Depth of compound statements around the current one (0: directly at top level).
     pub nested: u32,
+    /// Set right before compiling the object/base of a `->`/`[]`/method-call step: that
+    /// expression belongs to the same nullsafe chain.
+    pub spine_next: bool,
+    /// Per open nullsafe chain: the jumps taken when a `?->` object is null.
+    pub nullsafe_jumps: Vec<Vec<usize>>,
     pub line: u32,
     pub loops: Vec<LoopCtx>,
     pub finally_depth: u32,
@@ -290,6 +295,8 @@ impl<'u> FuncCompiler<'u> {
             max_slots: 0,
             temp_floor: 0,
             nested: 0,
+            spine_next: false,
+            nullsafe_jumps: Vec::new(),
             line: 1,
             loops: Vec::new(),
             finally_depth: 0,
@@ -532,8 +539,6 @@ impl<'u> FuncCompiler<'u> {
             _ => {}
         }
         let parent_slots: Vec<Slot> = capture_names.iter().map(|(n, _)| self.local(n)).collect();
-        let func_name_for_magic = self.func_name.clone();
-        let _ = func_name_for_magic;
         let mut fc = FuncCompiler::blank(&mut *self.unit, class);
         fc.line = decl.line;
         fc.line_start = decl.line;

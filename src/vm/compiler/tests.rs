@@ -236,3 +236,9 @@ fn end_to_end_programs_match_php() {
     let src = "<?php\nfunction add(int $a, $b = 10, &$c = null) { $c = $a + $b; return $c * 2; }\n$x = 0;\necho add(1, 2, $x), ' ', $x, \"\\n\";\nfor ($i = 0; $i < 5; $i++) { if ($i == 3) continue; echo $i; }\n$arr = ['a' => 1, 'b' => 2];\nforeach ($arr as $k => &$v) { $v = $v * 10; }\nunset($v);\nforeach ($arr as $k => $v) echo \"$k=$v,\";\n$m = 3; $f = function ($n) use ($m, &$x) { $x++; return $n * $m; }; $g = fn($n) => $n + $m;\necho $f(2), $g(2), $x;\ntry { throw new Exception('boom'); } catch (Exception $e) { echo $e->getMessage(); } finally { echo '!'; }\n[$q, [$r, $s]] = [1, [2, 3]]; echo $q + $r + $s;\nswitch ($q) { case 0: echo 'zero'; break; case 1: echo 'one'; default: echo '+d'; }\necho match(true) { $q > 5 => 'big', default => 'small' };\n";
     assert_eq!(run(src), "6 3\n0124a=10,b=20,654boom!6one+dsmall");
 }
+
+#[test]
+fn nullsafe_short_circuits_the_whole_chain() {
+    let src = "<?php\nclass B { public $c = 7; function m($x) { echo \"m$x \"; return $this; } }\nclass A { public $b; function __construct() { $this->b = new B; } }\n$o = null; $a = new A;\necho '[', $o?->b->c, ',', $a?->b->c, ',', $o?->m(print('side'))->c, ',', $a?->b?->m(1)->c, ']';\n";
+    assert_eq!(run(src), "[,7,,m1 7]");
+}
