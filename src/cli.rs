@@ -168,6 +168,9 @@ fn run_script(args: RunArgs) -> i32 {
             return 255;
         }
     };
+    if std::env::var_os("RHVM_DISASM").is_some() {
+        eprint!("{}", crate::vm::disasm::disassemble(&unit));
+    }
     let Outcome::Exit(status) = vm.run_main(unit);
     status
 }

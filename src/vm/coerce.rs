@@ -164,6 +164,30 @@ impl TypeSpec {
     pub fn allows_null(&self) -> bool {
         self.has(&SimpleType::Null) || self.has(&SimpleType::Mixed)
     }
+
+    /// Whether `v` is accepted as is, without conversion, in both modes: the fast path
+    /// that lets calls skip `coerce_arg` (and building its error context) for the common
+    /// case of an argument that already has the declared scalar or array type.
+    #[inline]
+    pub fn accepts_exactly(&self, v: &Value) -> bool {
+        self.members.iter().any(|m| match m {
+            TypeMember::Simple(s) => matches!(
+                (s, v),
+                (SimpleType::Mixed, _)
+                    | (SimpleType::Int, Value::Int(_))
+                    | (SimpleType::Float, Value::Float(_))
+                    | (SimpleType::String, Value::Str(_))
+                    | (SimpleType::Bool, Value::Bool(_))
+                    | (SimpleType::True, Value::Bool(true))
+                    | (SimpleType::False, Value::Bool(false))
+                    | (SimpleType::Null, Value::Null)
+                    | (SimpleType::Array, Value::Array(_))
+                    | (SimpleType::Iterable, Value::Array(_))
+                    | (SimpleType::Object, Value::Object(_))
+            ) || matches!((s, v), (SimpleType::Class(c), Value::Object(o)) if o.class().is_subclass_of_ci(c)),
+            TypeMember::Intersection(_) => false,
+        })
+    }
 }
 
 /// Parses one name of a union.

@@ -125,6 +125,18 @@ impl Class {
         self.interfaces.iter().any(|i| i.as_bytes() == lc_name)
     }
 
+    /// `is_subclass_of` with a name in any case.
+    pub fn is_subclass_of_ci(&self, name: &[u8]) -> bool {
+        let mut c = Some(self);
+        while let Some(class) = c {
+            if class.lc_name.eq_ignore_ascii_case(name) {
+                return true;
+            }
+            c = class.parent.as_deref();
+        }
+        self.interfaces.iter().any(|i| i.eq_ignore_ascii_case(name))
+    }
+
     /// The declaration of property `name`, if declared.
     pub fn prop_decl(&self, name: &[u8]) -> Option<&PropDecl> {
         self.prop_index.get(name).map(|&i| &self.props[i])

@@ -131,7 +131,29 @@ impl Vm {
         fallback: Option<Operand>,
         _n_args: u32,
     ) -> PhpResult<()> {
-        let n = func.consts[name.index() as usize].scalar_to_str();
+        // Functions cannot be undeclared, so a resolved name stays resolved for the whole
+        // request: cache it by the address of the name constant (units outlive the request's
+        // frames, so the address is not reused meanwhile).
+        let name_val = &func.consts[name.index() as usize];
+        let cache_key = match name_val {
+            Value::Str(s) => s.as_bytes().as_ptr() as usize,
+            _ => 0,
+        };
+        if let Some(entry) = self.fn_cache.get(&cache_key) {
+            let target = match entry {
+                FnEntry::User(f) => CallTarget::User {
+                    func: f.clone(),
+                    this: None,
+                    scope: None,
+                    static_class: None,
+                    closure: None,
+                },
+                FnEntry::Builtin(b) => CallTarget::Builtin(b),
+            };
+            self.push_call(target, None);
+            return Ok(());
+        }
+        let n = name_val.scalar_to_str();
         let entry = match self.find_function(&n) {
             Some(e) => Some(e),
             None => match fallback {
@@ -142,6 +164,9 @@ impl Vm {
                 None => None,
             },
         };
+        if let (Some(e), true) = (&entry, cache_key != 0) {
+            self.fn_cache.insert(cache_key, e.clone());
+        }
         let target = match entry {
             Some(FnEntry::User(f)) => CallTarget::User {
                 func: f,
@@ -562,13 +587,49 @@ impl Vm {
     /// Runs the newest pending call.
     pub(crate) fn do_call(&mut self, dst: Option<Slot>) -> PhpResult<Called> {
         let call = self.calls.pop().expect("DoCall without a pending call");
-        let mut args: Vec<Value> = self.args.drain(call.args_base..).collect();
         let new_obj = call.new_obj.clone();
         if let Some(name) = self.magic_name.take() {
             // __call($name, $args)
-            let packed = PhpArray::from_values(args.into_iter().map(Value::into_deref).collect());
-            args = vec![Value::Str(name), Value::array(packed)];
+            let packed = PhpArray::from_values(
+                self.args
+                    .drain(call.args_base..)
+                    .map(Value::into_deref)
+                    .collect(),
+            );
+            self.args.push(Value::Str(name));
+            self.args.push(Value::array(packed));
         }
+        if let CallTarget::User {
+            func,
+            this,
+            scope,
+            static_class,
+            closure,
+        } = call.target
+        {
+            let is_generator = func.is_generator;
+            self.push_frame_from(
+                func,
+                call.args_base,
+                call.named,
+                this,
+                scope,
+                static_class,
+                closure,
+                dst,
+                false,
+            )?;
+            if is_generator {
+                return Ok(Called::Done(self.make_generator_from_top_frame()?));
+            }
+            if new_obj.is_some() {
+                if let Some(f) = self.frames.last_mut() {
+                    f.discard_result = true;
+                }
+            }
+            return Ok(Called::Pushed);
+        }
+        let args: Vec<Value> = self.args.drain(call.args_base..).collect();
         match call.target {
             CallTarget::Nothing => Ok(Called::Done(match new_obj {
                 Some(o) => Value::Object(o),
@@ -694,6 +755,11 @@ impl Vm {
                 }
                 continue;
             }
+            if let Some(ty) = &param.ty {
+                if ty.accepts_exactly(arg) {
+                    continue;
+                }
+            }
             let v = std::mem::take(arg).into_deref();
             *arg = match &param.ty {
                 Some(ty) => {
@@ -715,7 +781,7 @@ impl Vm {
         self.frames.last().is_some_and(|f| f.func.strict_types)
     }
 
-    /// Pushes a frame for a user function, binding arguments to parameters.
+    /// Pushes a frame for a user function with arguments given as a vector.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn push_frame(
         &mut self,
@@ -729,7 +795,39 @@ impl Vm {
         ret_dst: Option<Slot>,
         stop: bool,
     ) -> PhpResult<()> {
+        let args_base = self.args.len();
+        self.args.extend(args);
+        self.push_frame_from(
+            func,
+            args_base,
+            named,
+            this,
+            scope,
+            static_class,
+            closure,
+            ret_dst,
+            stop,
+        )
+    }
+
+    /// Pushes a frame for a user function, binding the pending arguments
+    /// `self.args[args_base..]` (which it consumes) to parameters. Moving them straight from
+    /// the argument stack into the frame's registers keeps calls allocation-free.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_frame_from(
+        &mut self,
+        func: Rc<Func>,
+        args_base: usize,
+        named: Vec<(PhpStr, Value)>,
+        this: Option<Obj>,
+        scope: Option<Rc<Class>>,
+        static_class: Option<Rc<Class>>,
+        closure: Option<Obj>,
+        ret_dst: Option<Slot>,
+        stop: bool,
+    ) -> PhpResult<()> {
         if self.frames.len() >= self.limits.max_depth {
+            self.args.truncate(args_base);
             return Err(Fault::Fatal(format!(
                 "Allowed memory size of 134217728 bytes exhausted (tried to allocate {} bytes)",
                 262144
@@ -742,10 +840,19 @@ impl Vm {
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
-        let n_passed = args.len();
+        let n_passed = self.args.len() - args_base;
         let mut extra = Vec::new();
         let mut rest = PhpArray::new();
-        for (i, a) in args.into_iter().enumerate() {
+        if n_passed <= fixed && named.is_empty() {
+            // The common case: positional arguments only, no variadics or extras.
+            for (i, a) in self.args.drain(args_base..).enumerate() {
+                self.stack[base + i] = match a {
+                    Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
+                    a => a,
+                };
+            }
+        }
+        for (i, a) in self.args.drain(args_base..).enumerate() {
             if i < fixed {
                 let v = if func.params[i].by_ref {
                     a
@@ -805,7 +912,7 @@ impl Vm {
             self.stack[base + fixed] = Value::array(rest);
         }
         // Missing required parameters.
-        for i in 0..fixed {
+        for i in n_passed.min(fixed)..fixed {
             let p = &func.params[i];
             if !p.optional && matches!(self.stack[base + i], Value::Undef) {
                 let required = func

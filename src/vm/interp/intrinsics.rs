@@ -820,9 +820,14 @@ impl Vm {
         if p.variadic {
             return Ok(());
         }
+        match &self.stack[slot] {
+            Value::Undef => return Ok(()),
+            v if ty.accepts_exactly(v) => return Ok(()),
+            _ => {}
+        }
         let is_ref = matches!(self.stack[slot], Value::Ref(_));
         let v = self.stack[slot].deref_clone();
-        if matches!(v, Value::Undef) {
+        if matches!(v, Value::Undef) || ty.accepts_exactly(&v) {
             return Ok(());
         }
         let fname = super::call::func_display_name(func);
@@ -882,13 +887,16 @@ impl Vm {
     }
 
     pub(crate) fn verify_return(&mut self, func: &Func, base: usize, val: Slot) -> PhpResult<()> {
-        let Some(ty) = func.return_type.clone() else {
+        let Some(ty) = &func.return_type else {
             return Ok(());
         };
-        if is_void_like(&ty) {
+        if is_void_like(ty) {
             return Ok(());
         }
         let slot = base + val as usize;
+        if ty.accepts_exactly(&self.stack[slot]) {
+            return Ok(());
+        }
         let v = self.stack[slot].deref_clone().undef_to_null();
         let fname = super::call::func_display_name(func);
         let ctx = ArgCtx {
@@ -897,7 +905,7 @@ impl Vm {
             param: "",
             internal: false,
         };
-        match coerce_arg(self, v.clone(), &ty, func.strict_types, &ctx) {
+        match coerce_arg(self, v.clone(), ty, func.strict_types, &ctx) {
             Ok(nv) => {
                 self.stack[slot] = nv;
                 Ok(())

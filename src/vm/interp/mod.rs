@@ -125,6 +125,8 @@ pub struct Vm {
     pub(crate) calls: Vec<call::PendingCall>,
     pub(crate) args: Vec<Value>,
     pub(crate) functions: HashMap<PhpStr, FnEntry>,
+    /// Resolved named calls, keyed by the address of the call site's name constant.
+    pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
     pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
     pub(crate) constants: HashMap<PhpStr, Value>,
     /// Files already included (for `_once`), by resolved path.
@@ -191,6 +193,7 @@ impl Vm {
             calls: Vec::new(),
             args: Vec::new(),
             functions: HashMap::new(),
+            fn_cache: HashMap::default(),
             classes: HashMap::new(),
             constants: HashMap::new(),
             included: HashMap::new(),
