@@ -99,6 +99,9 @@ impl Vm {
         match &path.base {
             PathBase::Local(slot) => {
                 let idx = base + *slot as usize;
+                if steps.is_empty() && binds_location(action) {
+                    return self.apply_action_local(idx, action, val);
+                }
                 if let Value::Ref(r) = &self.stack[idx] {
                     let r = r.clone();
                     let mut cur = std::mem::take(&mut *r.borrow_mut());
@@ -333,11 +336,15 @@ impl Vm {
         local: Option<(&Func, u32)>,
     ) -> PhpResult<Value> {
         if let Value::Ref(r) = cur {
-            let r = r.clone();
-            let mut inner = std::mem::take(&mut *r.borrow_mut());
-            let out = self.write_walk(&mut inner, steps, action, val, local);
-            *r.borrow_mut() = inner;
-            return out;
+            // A reference location itself is what GetRef/AssignRef/Unset act on; only
+            // value actions and deeper steps go through to the referenced value.
+            if !(steps.is_empty() && binds_location(action)) {
+                let r = r.clone();
+                let mut inner = std::mem::take(&mut *r.borrow_mut());
+                let out = self.write_walk(&mut inner, steps, action, val, local);
+                *r.borrow_mut() = inner;
+                return out;
+            }
         }
         let Some((step, rest)) = steps.split_first() else {
             return self.apply_action(cur, action, val, local);
@@ -664,7 +671,7 @@ impl Vm {
                 }
             },
             PathAction::AssignRef => {
-                let v = val.unwrap_or(Value::Null);
+                let v = as_reference(val);
                 *target = v.clone();
                 Ok(v)
             }
@@ -675,6 +682,34 @@ impl Vm {
             PathAction::Fetch | PathAction::FetchQuiet => Ok(target.deref_clone()),
             PathAction::Isset => Ok(Value::Bool(!target.is_null())),
             PathAction::Empty => Ok(Value::Bool(!target.to_bool())),
+        }
+    }
+
+    /// GetRef/AssignRef/Unset directly on a local slot.
+    fn apply_action_local(&mut self, idx: usize, action: PathAction, val: Option<Value>) -> PhpResult<Value> {
+        let slot = &mut self.stack[idx];
+        match action {
+            PathAction::GetRef => match slot {
+                Value::Ref(r) => Ok(Value::Ref(r.clone())),
+                other => {
+                    let v = match std::mem::take(other) {
+                        Value::Undef => Value::Null,
+                        v => v,
+                    };
+                    let r = Value::new_ref(v);
+                    *other = Value::Ref(r.clone());
+                    Ok(Value::Ref(r))
+                }
+            },
+            PathAction::AssignRef => {
+                let v = as_reference(val);
+                *slot = v.clone();
+                Ok(v)
+            }
+            _ => {
+                *slot = Value::Undef;
+                Ok(Value::Null)
+            }
         }
     }
 
@@ -836,6 +871,22 @@ impl Vm {
         }
         out
     }
+}
+
+/// The reference to bind with `=&`: `$a = &f()` where `f` returned a plain value binds
+/// to a fresh reference holding it.
+fn as_reference(val: Option<Value>) -> Value {
+    match val {
+        Some(Value::Ref(r)) => Value::Ref(r),
+        Some(other) => Value::Ref(Value::new_ref(other)),
+        None => Value::Ref(Value::new_ref(Value::Null)),
+    }
+}
+
+/// Actions that act on a location as such (bind or unbind a reference) rather than on
+/// the value stored there.
+fn binds_location(action: PathAction) -> bool {
+    matches!(action, PathAction::GetRef | PathAction::AssignRef | PathAction::Unset)
 }
 
 fn reads_old_value(action: PathAction) -> bool {
