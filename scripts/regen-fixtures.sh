@@ -14,7 +14,7 @@
 #                a stale NAME.status is deleted when the status is 0.
 #
 # Command (the oracle; rhvm's `run` must behave the same):
-#   php -n -d display_errors=1 -d log_errors=0 -d error_reporting=-1 /ABS/tests/fixtures/AREA/NAME.php
+#   php -n -d display_errors=1 -d log_errors=0 /ABS/tests/fixtures/AREA/NAME.php
 #
 # Path convention (the test harness tests/fixtures.rs does exactly the same):
 #   * the working directory is the fixture's own directory;
@@ -67,7 +67,7 @@ for f in "${files[@]}"; do
     esac
     base="${f%.php}"
     status=0
-    (cd "$(dirname "$f")" && "$PHP" -n -d display_errors=1 -d log_errors=0 -d error_reporting=-1 "$f" </dev/null) \
+    (cd "$(dirname "$f")" && "$PHP" -n -d display_errors=1 -d log_errors=0 "$f" </dev/null) \
         >"$base.out.raw" 2>&1 || status=$?
     "$PHP" -n -r "$normalise" "$root/" <"$base.out.raw" >"$base.out"
     rm -f "$base.out.raw"

@@ -208,7 +208,9 @@ enum Repr {
 #[derive(Clone)]
 pub struct PhpArray {
     repr: Repr,
-    /// The key `$a[] = v` uses next (PHP's `nNextFreeElement`).
+    /// The key `$a[] = v` uses next (PHP's `nNextFreeElement`). `i64::MIN` means "no int
+    /// key yet" (a new array, where PHP 8.2 lets a first negative key `-5` make the next
+    /// append `-4`); the shared empty array of `[]` literals starts at 0 instead.
     next_free: i64,
     /// The internal pointer used by `current`/`next`/`reset`/`key`/`end`/`prev`: a position.
     internal_pos: usize,
@@ -225,7 +227,7 @@ impl PhpArray {
     pub fn new() -> Self {
         PhpArray {
             repr: Repr::Packed(Vec::new()),
-            next_free: 0,
+            next_free: i64::MIN,
             internal_pos: 0,
         }
     }
@@ -234,6 +236,16 @@ impl PhpArray {
     pub fn with_capacity(n: usize) -> Self {
         PhpArray {
             repr: Repr::Packed(Vec::with_capacity(n)),
+            next_free: i64::MIN,
+            internal_pos: 0,
+        }
+    }
+
+    /// The empty array of an `[]` literal (PHP's shared immutable empty array), whose next
+    /// append key starts at 0 even after a negative key was written.
+    pub fn empty_literal() -> Self {
+        PhpArray {
+            repr: Repr::Packed(Vec::new()),
             next_free: 0,
             internal_pos: 0,
         }
@@ -279,7 +291,7 @@ impl PhpArray {
 
     /// The next key `push` would use.
     pub fn next_free_index(&self) -> i64 {
-        self.next_free
+        self.next_free.max(0)
     }
 
     fn ensure_hash(&mut self) -> &mut HashRepr {
@@ -359,7 +371,7 @@ impl PhpArray {
     pub fn get_or_insert_null(&mut self, key: ArrayKey) -> &mut Value {
         if let (Repr::Packed(v), ArrayKey::Int(i)) = (&self.repr, &key) {
             let (i, len) = (*i, v.len() as i64);
-            let appends = i == len && self.next_free == len;
+            let appends = i == len && self.next_free.max(0) == len;
             if (i >= 0 && i < len) || appends {
                 let Repr::Packed(v) = &mut self.repr else {
                     unreachable!("checked packed above")
@@ -404,7 +416,7 @@ impl PhpArray {
         if self.next_free == i64::MAX && self.contains_key(&ArrayKey::Int(i64::MAX)) {
             return None;
         }
-        let key = self.next_free;
+        let key = self.next_free.max(0);
         if let Repr::Packed(v) = &self.repr {
             if v.len() as i64 != key {
                 self.ensure_hash();

@@ -18,6 +18,8 @@ pub type Block = Vec<Stmt>;
 #[derive(Debug, Clone)]
 pub struct Program {
     pub stmts: Vec<Stmt>,
+    /// Warnings and deprecations found while parsing (printed before the file runs).
+    pub diagnostics: Vec<super::error::Diagnostic>,
 }
 
 /// A statement with the line it starts on.

@@ -289,6 +289,13 @@ pub enum Op {
         base: Operand,
         key: Operand,
     },
+    /// `dst = base[key]` for `list()`/`[...]` destructuring: arrays warn on a missing key,
+    /// `ArrayAccess` objects are asked, anything else (strings included) gives null silently.
+    FetchListItem {
+        dst: Slot,
+        base: Operand,
+        key: Operand,
+    },
     /// `dst = obj->name` with warnings.
     FetchProp {
         dst: Slot,
@@ -474,6 +481,9 @@ pub enum Op {
     VerifyParam {
         idx: u32,
     },
+    /// Constructor promotion: assign every promoted parameter (after defaults and type
+    /// checks) to the property of the same name on `$this`.
+    PromoteParams,
     /// Check/coerce the return value in `val` against the declared return type.
     VerifyReturn {
         val: Slot,
@@ -767,4 +777,6 @@ pub struct Unit {
     /// runs when their parents/interfaces are available, else when reached).
     pub hoisted_classes: Vec<u32>,
     pub file: PhpStr,
+    /// Compile-time warnings and deprecations, printed when the file is loaded.
+    pub diagnostics: Vec<super::error::Diagnostic>,
 }

@@ -214,6 +214,14 @@ impl Ctx<'_> {
                     self.o(*key)
                 )
             }
+            Op::FetchListItem { dst, base, key } => {
+                format!(
+                    "FetchListItem {}, {}[{}]",
+                    self.r(*dst),
+                    self.o(*base),
+                    self.o(*key)
+                )
+            }
             Op::FetchProp {
                 dst,
                 obj,
@@ -382,6 +390,7 @@ impl Ctx<'_> {
             Op::IterFree { iter } => format!("IterFree {}", self.r(*iter)),
             Op::Throw { val } => format!("Throw {}", self.o(*val)),
             Op::TryMarker => "TryMarker".into(),
+            Op::PromoteParams => "PromoteParams".into(),
             Op::Catch { dst } => format!("Catch {}", self.rr(*dst)),
             Op::EndFinally => "EndFinally".into(),
             Op::JmpThroughFinally { target } => format!("JmpThroughFinally {}", l(*target)),

@@ -26,6 +26,47 @@ pub struct CompileError {
     pub line: u32,
 }
 
+/// A compile-time diagnostic that does not stop compilation (PHP prints these before
+/// running the file), e.g. `Deprecated: Using ${var} in strings is deprecated, ...`.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub level: ErrorLevel,
+    pub message: String,
+    pub line: u32,
+}
+
+thread_local! {
+    static PENDING_DIAGNOSTICS: std::cell::RefCell<Vec<Diagnostic>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records a compile-time diagnostic from the lexer, parser or compiler (collected per
+/// thread and taken by `take_diagnostics` when a file is done). A `line` of 0 means "the
+/// line of the token being scanned", filled in by `fix_diagnostic_lines`.
+pub fn push_diagnostic(level: ErrorLevel, message: String, line: u32) {
+    PENDING_DIAGNOSTICS.with(|d| {
+        d.borrow_mut().push(Diagnostic {
+            level,
+            message,
+            line,
+        })
+    });
+}
+
+/// Gives diagnostics recorded without a line (`line` 0) the line `line`.
+pub fn fix_diagnostic_lines(line: u32) {
+    PENDING_DIAGNOSTICS.with(|d| {
+        for diag in d.borrow_mut().iter_mut().filter(|x| x.line == 0) {
+            diag.line = line;
+        }
+    });
+}
+
+/// Takes every diagnostic recorded since the last call.
+pub fn take_diagnostics() -> Vec<Diagnostic> {
+    PENDING_DIAGNOSTICS.with(|d| std::mem::take(&mut *d.borrow_mut()))
+}
+
 /// PHP's error levels (`E_*` constants), with their numeric values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i64)]

@@ -790,7 +790,9 @@ impl<'a> Lexer<'a> {
             match self.src[i] {
                 b'"' => {
                     let raw = &self.src[self.pos + 1..i];
-                    match unescape(raw, b'"') {
+                    let unescaped = unescape(raw, b'"');
+                    super::error::fix_diagnostic_lines(line);
+                    match unescaped {
                         Ok(value) => {
                             self.pos = i + 1;
                             self.push(Tok::ConstString(value), start, line);
@@ -982,7 +984,9 @@ impl<'a> Lexer<'a> {
             i += if b == b'\\' { 2 } else { 1 };
         }
         let i = i.min(self.src.len());
-        match unescape(&self.src[start..i], quote) {
+        let unescaped = unescape(&self.src[start..i], quote);
+        super::error::fix_diagnostic_lines(line);
+        match unescaped {
             Ok(value) => {
                 self.pos = i;
                 self.push(Tok::EncapsedAndWhitespace(value), start, line);
@@ -1072,7 +1076,9 @@ impl<'a> Lexer<'a> {
                 return false;
             }
         };
-        match unescape(&stripped, 0) {
+        let unescaped = unescape(&stripped, 0);
+        super::error::fix_diagnostic_lines(line);
+        match unescaped {
             Ok(value) => {
                 self.pos = i;
                 self.push(Tok::EncapsedAndWhitespace(value), start, line);
@@ -1338,6 +1344,14 @@ pub fn unescape(raw: &[u8], quote: u8) -> Result<Vec<u8>, String> {
                     n += 1;
                 }
                 // PHP warns "Octal escape sequence overflow" above \377 and keeps the low byte.
+                if value > 0o377 {
+                    let digits = String::from_utf8_lossy(&raw[i - n..i]).into_owned();
+                    super::error::push_diagnostic(
+                        super::error::ErrorLevel::CompileWarning,
+                        format!("Octal escape sequence overflow \\{digits} is greater than \\377"),
+                        0,
+                    );
+                }
                 out.push(value as u8);
             }
             b'x' if i < raw.len() && raw[i].is_ascii_hexdigit() => {

@@ -14,6 +14,31 @@ use super::array::PhpArray;
 use super::ast::Visibility;
 use super::value::PhpStr;
 
+thread_local! {
+    /// Ids of objects freed in this thread, reused last-freed-first as PHP reuses object
+    /// handles (so `spl_object_id` and `var_dump`'s `#N` match PHP's numbering).
+    static FREE_IDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes the most recently freed object id, if any.
+pub fn take_free_id() -> Option<u64> {
+    FREE_IDS.with(|f| f.borrow_mut().pop())
+}
+
+/// Forgets freed ids (a new request numbers objects from 1 again).
+pub fn reset_free_ids() {
+    FREE_IDS.with(|f| f.borrow_mut().clear());
+}
+
+impl Drop for ObjectData {
+    fn drop(&mut self) {
+        let id = self.id;
+        // During thread teardown the list may already be gone; then there is nothing to
+        // reuse anyway.
+        let _ = FREE_IDS.try_with(|f| f.borrow_mut().push(id));
+    }
+}
+
 /// A handle to a PHP object.
 #[derive(Clone)]
 pub struct Obj(pub Rc<RefCell<ObjectData>>);

@@ -1307,12 +1307,33 @@ impl FuncCompiler<'_> {
                 self.bind_ref(&it.value, Operand::slot(r))?;
             } else {
                 let t = self.temp();
-                self.emit(Op::FetchDim {
+                self.emit(Op::FetchListItem {
                     dst: t,
                     base: src,
                     key,
                 });
-                self.destructure(&it.value, Operand::slot(t), None)?;
+                // A nested pattern may bind references into the source element: give it
+                // the element's own lvalue (`$src[key]`).
+                let nested_src = match (src_expr, &it.value.kind) {
+                    (Some(se), ExprKind::Array(_) | ExprKind::List(_)) if is_lvalue(se) => {
+                        let index = match &it.key {
+                            Some(k) => k.clone(),
+                            None => Expr {
+                                kind: ExprKind::Int(pos - 1),
+                                line: it.value.line,
+                            },
+                        };
+                        Some(Expr {
+                            kind: ExprKind::Index {
+                                base: Box::new(se.clone()),
+                                index: Some(Box::new(index)),
+                            },
+                            line: se.line,
+                        })
+                    }
+                    _ => None,
+                };
+                self.destructure(&it.value, Operand::slot(t), nested_src.as_ref())?;
             }
             self.reset_temps(mark);
         }

@@ -75,6 +75,12 @@ pub fn compile(program: &ast::Program, file: &[u8]) -> Result<Unit, CompileError
         hoisted_functions: unit.hoisted_functions,
         hoisted_classes: unit.hoisted_classes,
         file: PhpStr::from(file),
+        diagnostics: program
+            .diagnostics
+            .iter()
+            .cloned()
+            .chain(super::error::take_diagnostics())
+            .collect(),
     })
 }
 
@@ -639,6 +645,10 @@ impl<'u> FuncCompiler<'u> {
                 fc.line = p.line;
                 fc.emit(Op::VerifyParam { idx: i as u32 });
             }
+        }
+        if decl.params.iter().any(|p| p.promote.is_some()) {
+            fc.line = decl.line;
+            fc.emit(Op::PromoteParams);
         }
         fc.line = decl.line;
         if let Some(body) = &decl.body {

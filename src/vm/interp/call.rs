@@ -911,29 +911,6 @@ impl Vm {
         if variadic {
             self.stack[base + fixed] = Value::array(rest);
         }
-        // Missing required parameters.
-        for i in n_passed.min(fixed)..fixed {
-            let p = &func.params[i];
-            if !p.optional && matches!(self.stack[base + i], Value::Undef) {
-                let required = func
-                    .params
-                    .iter()
-                    .filter(|p| !p.optional && !p.variadic)
-                    .count();
-                let exactly = required == n_params;
-                let msg = format!(
-                    "Too few arguments to function {}(), {} passed in {} on line {} and {} {} expected",
-                    func_display_name(&func),
-                    n_passed,
-                    self.current_file().to_string_lossy(),
-                    call_line,
-                    if exactly { "exactly" } else { "at least" },
-                    required
-                );
-                self.stack.truncate(base);
-                return Err(Fault::error("ArgumentCountError", msg));
-            }
-        }
         // Closure captures.
         if let Some(c) = &closure {
             let data = c.borrow();
@@ -959,14 +936,37 @@ impl Vm {
         frame.extra_args = extra;
         frame.call_line = call_line;
         self.frames.push(frame);
-        // Constructor promotion of passed arguments.
-        if func.params.iter().any(|p| p.promote.is_some()) {
-            self.promote_params(&func, base)?;
+        // Missing required parameters: reported from inside the callee, as PHP does (the
+        // error's line is the function's).
+        for i in n_passed.min(fixed)..fixed {
+            let p = &func.params[i];
+            if !p.optional && matches!(self.stack[base + i], Value::Undef) {
+                let required = func
+                    .params
+                    .iter()
+                    .filter(|p| !p.optional && !p.variadic)
+                    .count();
+                let exactly = required == n_params;
+                let caller_file = match self.frames.len().checked_sub(2) {
+                    Some(i) => self.frames[i].func.file.clone(),
+                    None => self.script_path.clone(),
+                };
+                let msg = format!(
+                    "Too few arguments to function {}(), {} passed in {} on line {} and {} {} expected",
+                    func_display_name(&func),
+                    n_passed,
+                    caller_file.to_string_lossy(),
+                    call_line,
+                    if exactly { "exactly" } else { "at least" },
+                    required
+                );
+                return Err(Fault::error("ArgumentCountError", msg));
+            }
         }
         Ok(())
     }
 
-    fn promote_params(&mut self, func: &Func, base: usize) -> PhpResult<()> {
+    pub(crate) fn promote_params(&mut self, func: &Func, base: usize) -> PhpResult<()> {
         let Some(this) = self.frames.last().and_then(|f| f.this.clone()) else {
             return Ok(());
         };

@@ -815,7 +815,12 @@ impl Vm {
             props.insert(ArrayKey::Str(name), v);
         }
         let id = self.alloc_obj_id();
-        Ok(Obj::new(cls.clone(), props, id))
+        let obj = Obj::new(cls.clone(), props, id);
+        if cls.is_subclass_of(b"throwable") {
+            // A throwable records where it was created, whatever its constructor does.
+            self.init_throwable(&obj, Value::str(""), Value::Int(0), Value::Null);
+        }
+        Ok(obj)
     }
 
     /// `new Class(...)`: creates the object and pushes the constructor call.
@@ -868,7 +873,13 @@ impl Vm {
         Ok(Value::Object(obj))
     }
 
-    fn init_throwable(&mut self, obj: &Obj, message: Value, code: Value, previous: Value) {
+    pub(crate) fn init_throwable(
+        &mut self,
+        obj: &Obj,
+        message: Value,
+        code: Value,
+        previous: Value,
+    ) {
         let file = self.current_file();
         let line = self.current_line();
         let trace = self.build_trace();

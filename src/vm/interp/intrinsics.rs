@@ -84,6 +84,19 @@ impl Vm {
         self.var_ref_in_frame(0, &func, base, name)
     }
 
+    /// `unset($GLOBALS['name'])`.
+    pub(crate) fn unset_global(&mut self, name: &[u8]) {
+        let Some(f) = self.frames.first_mut() else {
+            return;
+        };
+        if let Some(slot) = f.func.local_names.iter().position(|n| n.as_bytes() == name) {
+            let idx = f.base + slot;
+            self.stack[idx] = Value::Undef;
+        } else if let Some(d) = f.dyn_vars.as_mut() {
+            d.remove(name);
+        }
+    }
+
     /// A superglobal's current value (`$GLOBALS` is built from the global scope).
     pub(crate) fn superglobal(&mut self, name: &[u8]) -> Value {
         if name == b"GLOBALS" {
@@ -222,24 +235,92 @@ impl Vm {
             }
             Intrinsic::Extract => {
                 let Some(Value::Array(src)) = argv.first() else {
-                    return Err(Fault::type_error(
-                        "extract(): Argument #1 ($array) must be of type array",
+                    return Err(Fault::type_error(format!(
+                        "extract(): Argument #1 ($array) must be of type array, {} given",
+                        super::call::type_for_error(argv.first().unwrap_or(&Value::Null))
+                    )));
+                };
+                let flags = argv.get(1).map_or(0, Value::to_int);
+                let kind = flags & 0xff;
+                if !(0..=6).contains(&kind) {
+                    return Err(Fault::value_error(
+                        "extract(): Argument #2 ($flags) must be a valid extract type",
                     ));
+                }
+                let prefix = argv.get(2).map(Value::scalar_to_str);
+                if (2..=5).contains(&kind) && prefix.is_none() {
+                    return Err(Fault::value_error(
+                        "extract(): Argument #3 ($prefix) is required when using this extract type",
+                    ));
+                }
+                if let Some(p) = &prefix {
+                    if !p.is_empty() && !is_valid_var_name(p) {
+                        return Err(Fault::value_error(
+                            "extract(): Argument #3 ($prefix) must be a valid identifier",
+                        ));
+                    }
+                }
+                let prefixed = |name: &[u8]| -> Vec<u8> {
+                    let mut out = prefix.as_ref().map(|p| p.to_vec()).unwrap_or_default();
+                    out.push(b'_');
+                    out.extend_from_slice(name);
+                    out
                 };
                 let mut count = 0;
                 for (k, v) in src.iter() {
-                    if let ArrayKey::Str(name) = k {
-                        if name.is_empty() || name.as_bytes() == b"this" {
-                            continue;
+                    let key_name: Vec<u8> = match &k {
+                        ArrayKey::Str(name) => name.to_vec(),
+                        ArrayKey::Int(i) => {
+                            // Numeric keys only become variables with a prefix.
+                            if kind == 3 || kind == 4 {
+                                i.to_string().into_bytes()
+                            } else {
+                                continue;
+                            }
                         }
-                        let r = self.var_ref_by_name(func, base, &name);
-                        *r.borrow_mut() = v.deref_clone();
-                        count += 1;
+                    };
+                    let exists = self.var_defined(func, base, &key_name);
+                    let target: Option<Vec<u8>> = match kind {
+                        0 => Some(key_name.clone()),
+                        1 => (!exists).then(|| key_name.clone()),
+                        2 => Some(if exists {
+                            prefixed(&key_name)
+                        } else {
+                            key_name.clone()
+                        }),
+                        3 => Some(prefixed(&key_name)),
+                        4 => Some(
+                            if is_valid_var_name(&key_name) && matches!(k, ArrayKey::Str(_)) {
+                                key_name.clone()
+                            } else {
+                                prefixed(&key_name)
+                            },
+                        ),
+                        5 => exists.then(|| prefixed(&key_name)),
+                        _ => exists.then(|| key_name.clone()),
+                    };
+                    let Some(name) = target else { continue };
+                    if !is_valid_var_name(&name) || name == b"this" {
+                        continue;
                     }
+                    let r = self.var_ref_by_name(func, base, &name);
+                    *r.borrow_mut() = v.deref_clone();
+                    count += 1;
                 }
                 Ok(Value::Int(count))
             }
         }
+    }
+
+    /// Whether variable `name` of the current frame holds a value.
+    fn var_defined(&self, func: &Func, base: usize, name: &[u8]) -> bool {
+        if let Some(slot) = func.local_names.iter().position(|n| n.as_bytes() == name) {
+            return !matches!(self.stack[base + slot].deref_clone(), Value::Undef);
+        }
+        self.frames
+            .last()
+            .and_then(|f| f.dyn_vars.as_ref())
+            .is_some_and(|d| d.contains_key(name))
     }
 
     // ----- foreach -----
@@ -952,10 +1033,13 @@ impl Vm {
                 .map(PhpStr::to_string_lossy)
                 .unwrap_or_default();
             if matches!(kind, IncludeKind::Require | IncludeKind::RequireOnce) {
-                return Err(Fault::Fatal(format!(
-                    "Uncaught Error: Failed opening required '{}' (include_path='{include_path}')",
-                    path.to_string_lossy()
-                )));
+                return Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Failed opening required '{}' (include_path='{include_path}')",
+                        path.to_string_lossy()
+                    ),
+                ));
             }
             let msg = format!(
                 "{fname}(): Failed opening '{}' for inclusion (include_path='{include_path}')",
@@ -992,6 +1076,7 @@ impl Vm {
         unit: &Rc<super::super::bytecode::Unit>,
         dst: Slot,
     ) -> PhpResult<Called> {
+        self.report_compile_diagnostics(unit);
         self.declare_hoisted(unit)?;
         let main = unit.main.clone();
         let mut refs = Vec::with_capacity(main.local_names.len());
@@ -1162,6 +1247,19 @@ fn is_void_like(ty: &TypeSpec) -> bool {
                 | TypeMember::Simple(SimpleType::Static)
         )
     })
+}
+
+/// PHP's variable-name rule: `[a-zA-Z_\x80-\xff][a-zA-Z0-9_\x80-\xff]*`.
+fn is_valid_var_name(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_alphabetic() || *first == b'_' || *first >= 0x80)
+                && rest
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80)
+        }
+        None => false,
+    }
 }
 
 fn collect_names(v: &Value, out: &mut Vec<PhpStr>) {

@@ -219,6 +219,7 @@ impl Vm {
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
+        super::object::reset_free_ids();
         vm
     }
 
@@ -246,7 +247,6 @@ impl Vm {
     }
 
     fn run_unit_as_main(&mut self, unit: &Rc<Unit>) -> PhpResult<Value> {
-        self.declare_hoisted(unit)?;
         let func = unit.main.clone();
         let base = self.stack.len();
         self.stack
@@ -254,7 +254,23 @@ impl Vm {
         // $argv/$argc are globals of the main script.
         self.init_main_globals(&func, base);
         self.frames.push(Frame::new(func, base, true));
+        self.report_compile_diagnostics(unit);
+        self.declare_hoisted(unit)?;
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = 0;
+        }
         self.run()
+    }
+
+    /// Prints a unit's compile-time warnings and deprecations, as PHP does when it
+    /// compiles a file.
+    pub(crate) fn report_compile_diagnostics(&mut self, unit: &Unit) {
+        for d in &unit.diagnostics {
+            if self.error_reporting & d.level.bits() == 0 {
+                continue;
+            }
+            self.print_diagnostic(d.level.label(), &d.message, &unit.file, d.line);
+        }
     }
 
     fn init_main_globals(&mut self, func: &Func, base: usize) {
@@ -407,7 +423,7 @@ impl Vm {
 
     /// Allocates an object id (`spl_object_id` reuses freed ids as PHP does).
     pub(crate) fn alloc_obj_id(&mut self) -> u64 {
-        if let Some(id) = self.free_obj_ids.pop() {
+        if let Some(id) = super::object::take_free_id() {
             return id;
         }
         let id = self.next_obj_id;
@@ -429,6 +445,20 @@ impl Vm {
         }
         for &idx in &unit.hoisted_classes {
             let def = unit.classes[idx as usize].clone();
+            // Errors while declaring report the class's position: point the running frame
+            // at its `DeclareClass`.
+            if let Some(f) = self.frames.last_mut() {
+                if Rc::ptr_eq(&f.func, &unit.main) {
+                    if let Some(pos) = unit
+                        .main
+                        .code
+                        .iter()
+                        .position(|op| matches!(op, Op::DeclareClass { idx: i } if *i == idx))
+                    {
+                        f.pc = pos + 1;
+                    }
+                }
+            }
             // Classes whose parent is not declared yet are declared when reached.
             if self.class_deps_available(&def) {
                 self.declare_class(def, unit)?;
@@ -541,14 +571,14 @@ impl Vm {
                 pc = f.pc;
             }};
         }
+        // Every fallible arm syncs the frame's pc before its first fallible call, so an
+        // error needs no sync here (and must not: a failed call may have pushed the callee's
+        // frame already, whose pc would be overwritten).
         macro_rules! tryop {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(e) => {
-                        sync_pc!();
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 }
             };
         }
@@ -779,6 +809,7 @@ impl Vm {
                     }
                 }
                 Op::JmpNotNull { a, target } => {
+                    sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     if !v.is_null() {
                         pc = *target as usize;
@@ -856,6 +887,18 @@ impl Vm {
                     let v = tryop!(self.fetch_dim_value(&container, &key, false));
                     self.stack[base + *dst as usize] = v;
                 }
+                Op::FetchListItem { dst, base: b, key } => {
+                    sync_pc!();
+                    let container = tryop!(self.read(&func, base, *b));
+                    let v = match &container {
+                        Value::Array(_) | Value::Object(_) => {
+                            let key = tryop!(self.read(&func, base, *key));
+                            tryop!(self.fetch_dim_value(&container, &key, false))
+                        }
+                        _ => Value::Null,
+                    };
+                    self.stack[base + *dst as usize] = v;
+                }
                 Op::FetchProp {
                     dst,
                     obj,
@@ -873,8 +916,12 @@ impl Vm {
                     self.stack[base + *dst as usize] = v;
                 }
                 Op::NewArray { dst, cap } => {
-                    self.stack[base + *dst as usize] =
-                        Value::array(PhpArray::with_capacity(*cap as usize));
+                    let arr = if *cap == 0 {
+                        PhpArray::empty_literal()
+                    } else {
+                        PhpArray::with_capacity(*cap as usize)
+                    };
+                    self.stack[base + *dst as usize] = Value::array(arr);
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
@@ -1132,6 +1179,10 @@ impl Vm {
                 Op::VerifyParam { idx } => {
                     sync_pc!();
                     tryop!(self.verify_param(&func, base, *idx));
+                }
+                Op::PromoteParams => {
+                    sync_pc!();
+                    tryop!(self.promote_params(&func, base));
                 }
                 Op::VerifyReturn { val } => {
                     sync_pc!();

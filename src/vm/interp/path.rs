@@ -159,6 +159,28 @@ impl Vm {
             }
             PathBase::Superglobal(name) => {
                 let n = self.read(func, base, *name)?.scalar_to_str();
+                if n.as_bytes() == b"GLOBALS" {
+                    // `$GLOBALS['x']...` writes go to the global variable `$x` itself.
+                    let Some((Step::Dim(k), rest)) = steps.split_first() else {
+                        return Err(Fault::error(
+                            "Error",
+                            "$GLOBALS can only be modified using the $GLOBALS[$name] = $value syntax",
+                        ));
+                    };
+                    let var = self.to_php_str(k)?;
+                    if rest.is_empty() && action == PathAction::Unset {
+                        self.unset_global(&var);
+                        return Ok(Value::Null);
+                    }
+                    let r = self.global_ref(&var);
+                    if rest.is_empty() && action == PathAction::GetRef {
+                        return Ok(Value::Ref(r));
+                    }
+                    let mut cur = std::mem::take(&mut *r.borrow_mut());
+                    let out = self.write_walk(&mut cur, rest, action, val, None);
+                    *r.borrow_mut() = cur;
+                    return out;
+                }
                 let r = self.superglobal_ref(&n);
                 let mut cur = std::mem::take(&mut *r.borrow_mut());
                 let out = self.write_walk(&mut cur, &steps, action, val, None);
@@ -172,25 +194,31 @@ impl Vm {
     fn read_walk(&mut self, mut v: Value, steps: &[Step], quiet: bool) -> PhpResult<Option<Value>> {
         for step in steps {
             v = match step {
+                // A missing element reads as null and the walk goes on, so each further
+                // step warns as PHP does ("Trying to access array offset on value of type
+                // null"); quiet reads stop at the first gap.
                 Step::Dim(k) => match self.fetch_dim_opt(&v, k, quiet)? {
                     Some(x) => x,
-                    None => return Ok(None),
+                    None if quiet => return Ok(None),
+                    None => Value::Null,
                 },
                 Step::Prop(name) => match &v {
                     Value::Object(_) => match self.fetch_prop_opt(&v, name, quiet)? {
                         Some(x) => x,
-                        None => return Ok(None),
+                        None if quiet => return Ok(None),
+                        None => Value::Null,
                     },
                     _ => {
-                        if !quiet {
-                            let msg = format!(
-                                "Attempt to read property \"{}\" on {}",
-                                name.to_string_lossy(),
-                                super::call::type_for_error(&v)
-                            );
-                            self.raise(ErrorLevel::Warning, &msg)?;
+                        if quiet {
+                            return Ok(None);
                         }
-                        return Ok(None);
+                        let msg = format!(
+                            "Attempt to read property \"{}\" on {}",
+                            name.to_string_lossy(),
+                            super::call::type_for_error(&v)
+                        );
+                        self.raise(ErrorLevel::Warning, &msg)?;
+                        Value::Null
                     }
                 },
                 Step::Append => return Err(Fault::error("Error", "Cannot use [] for reading")),
@@ -283,32 +311,61 @@ impl Vm {
     }
 
     fn string_offset(&mut self, s: &PhpStr, key: &Value, quiet: bool) -> PhpResult<Option<Value>> {
+        use super::super::convert::{parse_numeric, Numeric, NumericPrefix};
         let idx = match key {
             Value::Int(i) => *i,
-            Value::Str(k) => match super::super::convert::parse_numeric(k) {
-                super::super::convert::NumericPrefix::Whole(
-                    super::super::convert::Numeric::Int(i),
-                ) => i,
+            Value::Str(k) => match parse_numeric(k) {
+                NumericPrefix::Whole(Numeric::Int(i))
+                    if !k.first().is_some_and(u8::is_ascii_whitespace) =>
+                {
+                    i
+                }
+                NumericPrefix::Leading(Numeric::Int(i)) if !quiet => {
+                    let msg = format!("Illegal string offset \"{}\"", k.to_string_lossy());
+                    self.raise(ErrorLevel::Warning, &msg)?;
+                    i
+                }
+                _ if quiet => return Ok(None),
                 _ => {
-                    if quiet {
-                        return Ok(None);
-                    }
-                    return Err(Fault::error(
-                        "TypeError",
-                        format!("Cannot access offset of type {} on string", "string"),
-                    ));
+                    return Err(Fault::type_error(
+                        "Cannot access offset of type string on string",
+                    ))
                 }
             },
-            Value::Float(f) => *f as i64,
-            Value::Bool(b) => i64::from(*b),
-            Value::Null | Value::Undef => 0,
-            _ => {
+            Value::Float(f) => {
+                if quiet {
+                    if f.fract() != 0.0 {
+                        let msg = format!(
+                            "Implicit conversion from float {} to int loses precision",
+                            String::from_utf8_lossy(&super::super::convert::float_to_repr(*f))
+                        );
+                        self.raise(ErrorLevel::Deprecated, &msg)?;
+                    }
+                } else {
+                    self.raise(ErrorLevel::Warning, "String offset cast occurred")?;
+                }
+                super::super::convert::float_to_int(*f)
+            }
+            Value::Bool(b) => {
+                if !quiet {
+                    self.raise(ErrorLevel::Warning, "String offset cast occurred")?;
+                }
+                i64::from(*b)
+            }
+            Value::Null | Value::Undef => {
+                if !quiet {
+                    self.raise(ErrorLevel::Warning, "String offset cast occurred")?;
+                }
+                0
+            }
+            other => {
                 if quiet {
                     return Ok(None);
                 }
-                return Err(Fault::type_error(
-                    "Cannot access offset of type array on string",
-                ));
+                return Err(Fault::type_error(format!(
+                    "Cannot access offset of type {} on string",
+                    super::call::type_for_error(other)
+                )));
             }
         };
         let len = s.len() as i64;
@@ -447,6 +504,17 @@ impl Vm {
                     }
                     Value::Str(s) => {
                         if !rest.is_empty() {
+                            // PHP checks the offset's type before refusing nested writes.
+                            if let Step::Dim(Value::Str(k)) = step {
+                                if !matches!(
+                                    super::super::convert::parse_numeric(k),
+                                    super::super::convert::NumericPrefix::Whole(_)
+                                ) {
+                                    return Err(Fault::type_error(
+                                        "Cannot access offset of type string on string",
+                                    ));
+                                }
+                            }
                             return Err(Fault::error(
                                 "Error",
                                 "Cannot use string offset as an array",
@@ -686,7 +754,12 @@ impl Vm {
     }
 
     /// GetRef/AssignRef/Unset directly on a local slot.
-    fn apply_action_local(&mut self, idx: usize, action: PathAction, val: Option<Value>) -> PhpResult<Value> {
+    fn apply_action_local(
+        &mut self,
+        idx: usize,
+        action: PathAction,
+        val: Option<Value>,
+    ) -> PhpResult<Value> {
         let slot = &mut self.stack[idx];
         match action {
             PathAction::GetRef => match slot {
@@ -886,7 +959,10 @@ fn as_reference(val: Option<Value>) -> Value {
 /// Actions that act on a location as such (bind or unbind a reference) rather than on
 /// the value stored there.
 fn binds_location(action: PathAction) -> bool {
-    matches!(action, PathAction::GetRef | PathAction::AssignRef | PathAction::Unset)
+    matches!(
+        action,
+        PathAction::GetRef | PathAction::AssignRef | PathAction::Unset
+    )
 }
 
 fn reads_old_value(action: PathAction) -> bool {

@@ -1417,6 +1417,11 @@ impl Parser<'_> {
                     parts.push(InterpPart::Expr(expr));
                 }
                 Tok::DollarOpenCurly => {
+                    super::super::error::push_diagnostic(
+                        super::super::error::ErrorLevel::Deprecated,
+                        "Using ${var} in strings is deprecated, use {$var} instead".to_string(),
+                        line,
+                    );
                     self.bump();
                     let expr = if let Tok::StringVarname(name) = self.peek().clone() {
                         self.bump();

@@ -45,9 +45,13 @@ fn stack_position() -> usize {
 /// # Errors
 /// The first syntax error, with PHP's message and line.
 pub fn parse(src: &[u8]) -> Result<Program, ParseError> {
+    super::error::take_diagnostics();
     let mut parser = Parser::new(src);
     let stmts = parser.parse_top_statements()?;
-    Ok(Program { stmts })
+    Ok(Program {
+        stmts,
+        diagnostics: super::error::take_diagnostics(),
+    })
 }
 
 /// The token cursor shared by the statement and expression parsers.
