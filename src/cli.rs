@@ -62,8 +62,23 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
         println!("rhvm {} (PHP 8.2.36 compatible)", env!("CARGO_PKG_VERSION"));
         return 0;
     }
-    run_script(parsed)
+    // The engine runs on its own thread with a large stack: PHP-to-PHP calls do not use the
+    // native stack, but parsing deep expressions and builtins walking deep structures do.
+    let worker = std::thread::Builder::new()
+        .name("php".into())
+        .stack_size(ENGINE_STACK_SIZE)
+        .spawn(move || run_script(parsed));
+    match worker {
+        Ok(handle) => handle.join().unwrap_or(255),
+        Err(_) => {
+            eprintln!("rhvm: could not start the engine thread");
+            1
+        }
+    }
 }
+
+/// Native stack of the engine thread.
+const ENGINE_STACK_SIZE: usize = 64 << 20;
 
 fn parse_run_args(rest: Vec<String>) -> Result<RunArgs, String> {
     let mut out = RunArgs::default();

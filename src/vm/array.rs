@@ -291,7 +291,16 @@ impl PhpArray {
 
     /// The next key `push` would use.
     pub fn next_free_index(&self) -> i64 {
-        self.next_free.max(0)
+        self.next_key()
+    }
+
+    /// The key of the next append: `next_free`, or 0 while no int key was ever used.
+    fn next_key(&self) -> i64 {
+        if self.next_free == i64::MIN {
+            0
+        } else {
+            self.next_free
+        }
     }
 
     fn ensure_hash(&mut self) -> &mut HashRepr {
@@ -371,7 +380,7 @@ impl PhpArray {
     pub fn get_or_insert_null(&mut self, key: ArrayKey) -> &mut Value {
         if let (Repr::Packed(v), ArrayKey::Int(i)) = (&self.repr, &key) {
             let (i, len) = (*i, v.len() as i64);
-            let appends = i == len && self.next_free.max(0) == len;
+            let appends = i == len && self.next_key() == len;
             if (i >= 0 && i < len) || appends {
                 let Repr::Packed(v) = &mut self.repr else {
                     unreachable!("checked packed above")
@@ -416,7 +425,7 @@ impl PhpArray {
         if self.next_free == i64::MAX && self.contains_key(&ArrayKey::Int(i64::MAX)) {
             return None;
         }
-        let key = self.next_free.max(0);
+        let key = self.next_key();
         if let Repr::Packed(v) = &self.repr {
             if v.len() as i64 != key {
                 self.ensure_hash();

@@ -15,6 +15,9 @@ pub struct ParseError {
     /// The message exactly as PHP words it, e.g. `syntax error, unexpected token "}"`.
     pub message: String,
     pub line: u32,
+    /// PHP reports this as a compile-time `Fatal error` rather than a `Parse error`
+    /// (e.g. "The (unset) cast is no longer supported").
+    pub fatal: bool,
 }
 
 /// A compile-time error that PHP reports as a fatal error, e.g.

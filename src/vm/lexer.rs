@@ -1223,9 +1223,17 @@ fn radix_value(digits: &[u8], radix: u32) -> Tok {
     if !overflow {
         return Tok::Int(value);
     }
+    // PHP's zend_oct_strtod and zend_bin_strtod evaluate `value * radix + c - '0'` left to
+    // right in doubles, so the intermediate sums round differently from an exact
+    // conversion; zend_hex_strtod adds the digit value. Literals must match PHP's value.
     let mut float = 0.0f64;
     for &d in digits {
-        float = float * radix as f64 + (d as char).to_digit(radix).unwrap_or(0) as f64;
+        if radix == 16 {
+            float = float * 16.0 + f64::from((d as char).to_digit(16).unwrap_or(0));
+        } else {
+            float = float * f64::from(radix) + f64::from(d);
+            float -= 48.0;
+        }
     }
     Tok::Float(float)
 }

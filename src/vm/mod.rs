@@ -38,9 +38,18 @@ use std::rc::Rc;
 ///
 /// A parse error or a compile-time fatal error, with PHP's message and line.
 pub fn compile_source(src: &[u8], path: &[u8]) -> Result<Rc<bytecode::Unit>, interp::LoadError> {
-    let program = parser::parse(src).map_err(|e| interp::LoadError::Parse {
-        message: e.message,
-        line: e.line,
+    let program = parser::parse(src).map_err(|e| {
+        if e.fatal {
+            interp::LoadError::Compile {
+                message: e.message,
+                line: e.line,
+            }
+        } else {
+            interp::LoadError::Parse {
+                message: e.message,
+                line: e.line,
+            }
+        }
     })?;
     let unit = compiler::compile(&program, path).map_err(|e| interp::LoadError::Compile {
         message: e.message,

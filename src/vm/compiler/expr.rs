@@ -869,6 +869,8 @@ impl FuncCompiler<'_> {
     }
 
     fn match_expr(&mut self, subject: &Expr, arms: &[crate::vm::ast::MatchArm]) -> R<Operand> {
+        // UnhandledMatchError reports the line where the match starts.
+        let match_line = self.line;
         let subj = self.expr(subject)?;
         let subj = if subj.is_const() || self.is_temp(subj) {
             subj
@@ -909,6 +911,7 @@ impl FuncCompiler<'_> {
         let no_match = match default {
             Some(_) => Some(self.emit_jump(Op::Jmp { target: 0 })),
             None => {
+                self.line = match_line;
                 self.emit(Op::MatchError { val: subj });
                 None
             }

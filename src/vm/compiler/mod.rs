@@ -975,7 +975,13 @@ impl<'u> FuncCompiler<'u> {
                 expr::fold_binary(*op, &a, &b)
             }
             ExprKind::Array(items) => {
-                let mut arr = PhpArray::new();
+                // `[]` is PHP's shared empty array (next append key 0); a literal with
+                // elements is a fresh array.
+                let mut arr = if items.is_empty() {
+                    PhpArray::empty_literal()
+                } else {
+                    PhpArray::new()
+                };
                 for it in items {
                     if it.by_ref || it.unpack {
                         return None;

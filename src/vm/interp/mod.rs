@@ -1101,7 +1101,13 @@ impl Vm {
                 }
                 Op::SendVal { val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
+                    // A temporary is consumed by the call (PHP's SEND_VAL moves TMPs), so an
+                    // object passed as `f(new X)` dies when the call is done, as in PHP.
+                    let v = if !val.is_const() && val.index() as usize >= func.local_names.len() {
+                        std::mem::take(&mut self.stack[base + val.index() as usize])
+                    } else {
+                        tryop!(self.read(&func, base, *val))
+                    };
                     tryop!(self.send_value(v));
                 }
                 Op::SendPath { path } => {

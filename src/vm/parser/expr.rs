@@ -386,7 +386,7 @@ impl Parser<'_> {
             }
             Tok::Kw(Kw::UnsetCast) => {
                 // PHP reports this as a compile-time fatal error, not a parse error.
-                return Err(self.error_here("The (unset) cast is no longer supported"));
+                return Err(self.fatal_here("The (unset) cast is no longer supported"));
             }
             Tok::Op(op @ (Op::Inc | Op::Dec)) => {
                 self.bump();
@@ -783,6 +783,18 @@ impl Parser<'_> {
         loop {
             let line = expr.line;
             match self.peek() {
+                // `$s{0}`: PHP 8 keeps the rule only to reject it with this fatal error.
+                Tok::Op(Op::LBrace)
+                    if deref != Deref::No
+                        && matches!(
+                            expr.kind,
+                            ExprKind::Var(_) | ExprKind::Index { .. } | ExprKind::Prop { .. }
+                        ) =>
+                {
+                    return Err(self.fatal_here(
+                        "Array and string offset access syntax with curly braces is no longer supported",
+                    ));
+                }
                 Tok::Op(Op::LBracket) if deref != Deref::No => {
                     self.bump();
                     let index = if self.at_op(Op::RBracket) {
@@ -1151,7 +1163,7 @@ impl Parser<'_> {
         let class = self.parse_class_ref(true)?;
         let args = if self.eat_op(Op::LParen) {
             if self.at_op(Op::Ellipsis) && self.peek_at(1).is_op(Op::RParen) {
-                return Err(self.error_here("Cannot create Closure for new expression"));
+                return Err(self.fatal_here("Cannot create Closure for new expression"));
             }
             self.parse_args_after_paren()?
         } else {

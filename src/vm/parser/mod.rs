@@ -28,9 +28,10 @@ pub const MAX_DEPTH: u32 = 5000;
 
 /// Stack the parser may use below its entry point before reporting too deep nesting. Frame
 /// sizes differ a lot between debug and release builds (a nesting level costs about 5-25 KB
-/// unoptimised), so the recursion guard measures the stack itself: 1 MiB leaves room on a
-/// 2 MiB worker thread and allows thousands of levels in release builds.
-pub const STACK_BUDGET: usize = 1 << 20;
+/// unoptimised), so the recursion guard measures the stack itself: 4 MiB leaves room on the
+/// engine threads (the CLI runs the engine on a 64 MiB stack) and allows thousands of levels
+/// in release builds.
+pub const STACK_BUDGET: usize = 4 << 20;
 
 /// The address of a local variable: a stack position, compared to measure stack use.
 /// Converting a reference to an integer is safe and only used for arithmetic.
@@ -154,6 +155,7 @@ impl<'a> Parser<'a> {
             return ParseError {
                 message: message.clone(),
                 line: tok.line,
+                fatal: false,
             };
         }
         let text = &self.src[tok.start as usize..tok.end as usize];
@@ -165,20 +167,32 @@ impl<'a> Parser<'a> {
         ParseError {
             message,
             line: tok.end_line,
+            fatal: false,
         }
     }
 
     /// A non-syntax error PHP raises while parsing, at the current token's line.
+    /// A compile-time error PHP reports as `Fatal error` (not a syntax error).
+    fn fatal_here(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            line: self.line(),
+            fatal: true,
+        }
+    }
+
     fn error_here(&self, message: impl Into<String>) -> ParseError {
         if let Tok::Error(lex_message) = self.peek() {
             return ParseError {
                 message: lex_message.clone(),
                 line: self.line(),
+                fatal: false,
             };
         }
         ParseError {
             message: message.into(),
             line: self.line(),
+            fatal: false,
         }
     }
 
@@ -209,6 +223,7 @@ impl<'a> Parser<'a> {
             return Err(ParseError {
                 message: "maximum nesting level of the parser exceeded".to_string(),
                 line: self.line(),
+                fatal: false,
             });
         }
         Ok(())
@@ -1367,7 +1382,7 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         // Run on a thread with the main thread's usual 8 MB stack.
         let handle = std::thread::Builder::new()
-            .stack_size(8 << 20)
+            .stack_size(16 << 20)
             .spawn(|| {
                 // Unoptimised frames are several times larger: see `STACK_BUDGET`.
                 let fine = if cfg!(debug_assertions) { 60 } else { 1000 };

@@ -162,6 +162,7 @@ impl Parser<'_> {
                                     "'{word}' operator accepts only positive integers"
                                 ),
                                 line,
+                                fatal: true,
                             })
                         }
                         _ => {
@@ -170,6 +171,7 @@ impl Parser<'_> {
                                 "'{word}' operator with non-integer operand is no longer supported"
                             ),
                                 line,
+                                fatal: true,
                             })
                         }
                     }
@@ -647,7 +649,7 @@ impl Parser<'_> {
             }
         }
         if catches.is_empty() && finally.is_none() {
-            return Err(self.error_here("Cannot use try without catch or finally"));
+            return Err(self.fatal_here("Cannot use try without catch or finally"));
         }
         Ok(StmtKind::Try {
             body,
