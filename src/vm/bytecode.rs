@@ -171,7 +171,9 @@ pub enum Op {
         src: Operand,
     },
     /// Local variable assignment `$x = src`: writes through a reference in `dst`; the value
-    /// is copied (arrays are copy-on-write).
+    /// is copied (arrays are copy-on-write). A temporary `src` is consumed (moved out and
+    /// left unset), so an array produced by an expression is not shared with a stale
+    /// register and stays writable in place.
     AssignLocal {
         dst: Slot,
         src: Operand,

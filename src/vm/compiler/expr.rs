@@ -1190,8 +1190,19 @@ impl FuncCompiler<'_> {
             ExprKind::Var(n) if !is_superglobal(n) => {
                 let slot = self.local(n);
                 let v = self.expr(value)?;
-                let r = self.assigned_value(v, want);
                 self.line = target.line;
+                if want && self.is_temp(v) {
+                    // `AssignLocal` consumes a temporary source (as PHP's ASSIGN frees its
+                    // TMP operand), so the expression's value is read back from the local.
+                    self.emit(Op::AssignLocal { dst: slot, src: v });
+                    let t = self.temp();
+                    self.emit(Op::Move {
+                        dst: t,
+                        src: Operand::slot(slot),
+                    });
+                    return Ok(Operand::slot(t));
+                }
+                let r = self.assigned_value(v, want);
                 self.emit(Op::AssignLocal { dst: slot, src: v });
                 Ok(r)
             }

@@ -606,6 +606,8 @@ impl Vm {
                 Op::AssignLocal { dst, src } => {
                     let v = if src.is_const() {
                         func.consts[src.index() as usize].clone()
+                    } else if src.index() as usize >= func.local_names.len() {
+                        std::mem::take(&mut self.stack[base + src.index() as usize])
                     } else {
                         match &self.stack[base + src.index() as usize] {
                             Value::Ref(r) => r.borrow().clone(),

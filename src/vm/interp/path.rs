@@ -55,6 +55,11 @@ impl Vm {
         val: Option<Value>,
     ) -> PhpResult<Value> {
         let path = &func.paths[path_idx as usize];
+        if let [elem] = path.elems.as_slice() {
+            if let Some(done) = self.path_op_single(func, base, &path.base, *elem, action, &val) {
+                return done;
+            }
+        }
         let steps = self.resolve_steps(func, base, &path.elems)?;
         let read_only = matches!(
             action,
@@ -228,6 +233,105 @@ impl Vm {
             return Ok(None);
         }
         Ok(Some(v))
+    }
+
+    /// Fast paths for the commonest one-step paths on a local array (`$a[$k]` read, write,
+    /// compound assignment, `$a[] = v`) and on an object property. `None` means "not this
+    /// shape or not the simple case": the general walk handles it (and every warning).
+    #[inline]
+    fn path_op_single(
+        &mut self,
+        func: &Func,
+        base: usize,
+        path_base: &PathBase,
+        elem: PathElem,
+        action: PathAction,
+        val: &Option<Value>,
+    ) -> Option<PhpResult<Value>> {
+        let PathBase::Local(slot) = path_base else {
+            return None;
+        };
+        let idx = base + *slot as usize;
+        match elem {
+            PathElem::Dim(k) => {
+                let key = match self.peek_key(func, base, k) {
+                    Some(key) => key,
+                    None => return None,
+                };
+                match action {
+                    PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
+                        let Value::Array(a) = &self.stack[idx] else {
+                            return None;
+                        };
+                        let found = match a.get(&key) {
+                            Some(Value::Ref(_)) | None => return None,
+                            Some(v) => v,
+                        };
+                        Some(Ok(match action {
+                            PathAction::Isset => Value::Bool(!found.is_null()),
+                            PathAction::Empty => Value::Bool(!found.to_bool()),
+                            _ => found.clone(),
+                        }))
+                    }
+                    PathAction::Assign => {
+                        let Value::Array(a) = &mut self.stack[idx] else {
+                            return None;
+                        };
+                        let arr = Rc::make_mut(a);
+                        let v = val.clone().unwrap_or(Value::Null);
+                        match arr.get_mut(&key) {
+                            Some(Value::Ref(_)) => return None,
+                            Some(cell) => *cell = v.clone(),
+                            None => arr.insert(key, v.clone()),
+                        }
+                        Some(Ok(v))
+                    }
+                    PathAction::AssignOp(op) if op != BinOp::Coalesce => {
+                        let rhs = val.as_ref()?;
+                        let Value::Array(a) = &mut self.stack[idx] else {
+                            return None;
+                        };
+                        let arr = Rc::make_mut(a);
+                        let cell = match arr.get_mut(&key) {
+                            Some(Value::Ref(_)) | None => return None,
+                            Some(cell) => cell,
+                        };
+                        let new = super::fast_binary(op, cell, rhs)?;
+                        *cell = new.clone();
+                        Some(Ok(new))
+                    }
+                    _ => None,
+                }
+            }
+            PathElem::Append if action == PathAction::Assign => {
+                let Value::Array(a) = &mut self.stack[idx] else {
+                    return None;
+                };
+                let v = val.clone().unwrap_or(Value::Null);
+                if Rc::make_mut(a).push(v.clone()) {
+                    Some(Ok(v))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// An int or (normalised) string array key from an operand, without warnings or
+    /// conversions; `None` for anything needing the general path.
+    #[inline]
+    fn peek_key(&self, func: &Func, base: usize, op: super::super::bytecode::Operand) -> Option<ArrayKey> {
+        let v = if op.is_const() {
+            &func.consts[op.index() as usize]
+        } else {
+            &self.stack[base + op.index() as usize]
+        };
+        match v {
+            Value::Int(i) => Some(ArrayKey::Int(*i)),
+            Value::Str(s) => Some(ArrayKey::from_str(s.clone())),
+            _ => None,
+        }
     }
 
     /// `container[key]` for reading, with PHP's warnings unless `quiet`.
