@@ -503,7 +503,10 @@ mod tests {
     fn outcome(host: &TestHost, r: PhpResult<Value>) -> String {
         let mut s = match r {
             Ok(v) => ser(&v),
-            Err(Fault::Error { class, message, .. }) => format!("!{class}:{message}"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("!{class}:{message}")
+            }
             Err(other) => format!("!{other:?}"),
         };
         for (level, msg) in &host.diags {

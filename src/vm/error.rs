@@ -117,19 +117,16 @@ impl ErrorLevel {
 }
 
 /// A non-local exit from running PHP code.
+///
+/// Kept two words wide (the error details are boxed) so that `PhpResult<Value>`, returned
+/// by almost every engine function, stays small enough to travel in registers.
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// A PHP exception object in flight.
     Throw(Value),
     /// A built-in throwable to be created at the current position, e.g.
     /// `Fault::error("TypeError", "strlen(): Argument #1 ($string) must be of type string, array given")`.
-    /// `class` is the exact class name (`TypeError`, `ValueError`, `ArgumentCountError`,
-    /// `DivisionByZeroError`, `ArithmeticError`, `Error`, `JsonException`, ...).
-    Error {
-        class: &'static str,
-        message: String,
-        code: i64,
-    },
+    Error(Box<ErrorFault>),
     /// An uncatchable fatal error: printed as `PHP Fatal error:  {0}` and the script ends
     /// with status 255 (shutdown functions still run).
     Fatal(String),
@@ -138,14 +135,29 @@ pub enum Fault {
     Exit(i32),
 }
 
+/// The details of `Fault::Error`.
+#[derive(Debug, Clone)]
+pub struct ErrorFault {
+    /// The exact class name (`TypeError`, `ValueError`, `ArgumentCountError`,
+    /// `DivisionByZeroError`, `ArithmeticError`, `Error`, `JsonException`, ...).
+    pub class: &'static str,
+    pub message: String,
+    pub code: i64,
+}
+
 impl Fault {
     /// A built-in throwable of class `class` with `message` and code 0.
     pub fn error(class: &'static str, message: impl Into<String>) -> Fault {
-        Fault::Error {
+        Fault::error_with_code(class, message, 0)
+    }
+
+    /// A built-in throwable of class `class` with `message` and `code`.
+    pub fn error_with_code(class: &'static str, message: impl Into<String>, code: i64) -> Fault {
+        Fault::Error(Box::new(ErrorFault {
             class,
             message: message.into(),
-            code: 0,
-        }
+            code,
+        }))
     }
 
     /// `TypeError` with `message`.

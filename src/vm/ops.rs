@@ -1019,7 +1019,10 @@ mod tests {
     fn outcome(host: &TestHost, r: PhpResult<Value>) -> String {
         let mut s = match r {
             Ok(v) => String::from_utf8_lossy(&ser(&v)).into_owned(),
-            Err(Fault::Error { class, message, .. }) => format!("!{class}:{message}"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("!{class}:{message}")
+            }
             Err(other) => format!("!{other:?}"),
         };
         for (level, msg) in &host.diags {
@@ -1140,7 +1143,10 @@ mod tests {
         let mut h = TestHost::default();
         // new B + 1; 1 - new B; -(new B); new B % 2; ~(new B)
         let err = |r: PhpResult<Value>| match r {
-            Err(Fault::Error { class, message, .. }) => format!("{class}: {message}"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("{class}: {message}")
+            }
             other => format!("{other:?}"),
         };
         assert_eq!(

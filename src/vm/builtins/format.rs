@@ -761,7 +761,10 @@ mod tests {
         let mut out = Vec::new();
         match format_into(&mut h, &mut out, f.as_bytes(), args, 1, "sprintf") {
             Ok(()) => Ok(String::from_utf8_lossy(&out).into_owned()),
-            Err(Fault::Error { class, message, .. }) => Err(format!("{class}: {message}")),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                Err(format!("{class}: {message}"))
+            }
             Err(other) => Err(format!("{other:?}")),
         }
     }
@@ -934,7 +937,7 @@ mod tests {
         let arr = Value::array(crate::vm::array::PhpArray::from_values(vec![i(1)]));
         let e = vsprintf(&mut h, &[s("%s %s"), arr]).unwrap_err();
         assert!(
-            matches!(e, Fault::Error { class: "ValueError", ref message, .. } if message == "The arguments array must contain 2 items, 1 given")
+            matches!(&e, Fault::Error(e) if e.class == "ValueError" && e.message == "The arguments array must contain 2 items, 1 given")
         );
     }
 

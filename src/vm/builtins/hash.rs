@@ -435,7 +435,7 @@ mod tests {
         let mut h = TestHost::default();
         let e = hash(&mut h, &[Value::str("nope"), Value::str("x")]).unwrap_err();
         assert!(
-            matches!(e, Fault::Error { class: "ValueError", ref message, .. } if message == "hash(): Argument #1 ($algo) must be a valid hashing algorithm")
+            matches!(&e, Fault::Error(e) if e.class == "ValueError" && e.message == "hash(): Argument #1 ($algo) must be a valid hashing algorithm")
         );
         let (v, _) = call(str_rot13, &[Value::str("Hello")]);
         assert_eq!(st(v).as_deref(), Some(&b"Uryyb"[..]));

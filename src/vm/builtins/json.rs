@@ -103,11 +103,7 @@ impl JsonError {
     }
 
     fn exception(self) -> Fault {
-        Fault::Error {
-            class: "JsonException",
-            message: self.message().to_string(),
-            code: self as i64,
-        }
+        Fault::error_with_code("JsonException", self.message(), self as i64)
     }
 }
 
@@ -1098,11 +1094,10 @@ mod tests {
         ];
         match json_decode(&mut h, &args) {
             Ok(v) => format!("{} {}", show(&v), LAST_ERROR.with(|c| c.get()) as i64),
-            Err(Fault::Error {
-                class,
-                message,
-                code,
-            }) => format!("{class}: {message} ({code})"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("{}: {} ({})", e.class, e.message, e.code)
+            }
             Err(e) => format!("{e:?}"),
         }
     }
@@ -1222,12 +1217,8 @@ mod tests {
             &[Value::Float(f64::INFINITY), Value::Int(JSON_THROW_ON_ERROR)],
         );
         assert!(matches!(
-            r,
-            Err(Fault::Error {
-                class: "JsonException",
-                code: 7,
-                ..
-            })
+            &r,
+            Err(Fault::Error(e)) if e.class == "JsonException" && e.code == 7
         ));
     }
 

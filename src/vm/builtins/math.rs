@@ -1007,7 +1007,10 @@ mod tests {
     fn call(f: super::super::BuiltinFn, args: &[Value]) -> Result<Value, String> {
         let mut h = TestHost::default();
         f(&mut h, args).map_err(|e| match e {
-            Fault::Error { class, message, .. } => format!("{class}: {message}"),
+            Fault::Error(e) => {
+                let (class, message) = (e.class, &e.message);
+                format!("{class}: {message}")
+            }
             other => format!("{other:?}"),
         })
     }

@@ -1349,12 +1349,10 @@ pub(crate) mod tests {
         );
         let e = settype(&mut h, &[Value::Ref(cell.clone()), s("foo")]).unwrap_err();
         assert!(
-            matches!(e, Fault::Error { class: "ValueError", ref message, .. } if message == "settype(): Argument #2 ($type) must be a valid type")
+            matches!(&e, Fault::Error(e) if e.class == "ValueError" && e.message == "settype(): Argument #2 ($type) must be a valid type")
         );
         let e = settype(&mut h, &[Value::Ref(cell), s("resource")]).unwrap_err();
-        assert!(
-            matches!(e, Fault::Error { ref message, .. } if message == "Cannot convert to resource type")
-        );
+        assert!(matches!(&e, Fault::Error(e) if e.message == "Cannot convert to resource type"));
     }
 
     #[test]

@@ -807,11 +807,7 @@ impl Vm {
     pub(crate) fn handle_fault(&mut self, fault: Fault) -> Result<(), Fault> {
         let exc = match fault {
             Fault::Throw(v) => v,
-            Fault::Error {
-                class,
-                message,
-                code,
-            } => match self.create_throwable(class, &message, code) {
+            Fault::Error(e) => match self.create_throwable(e.class, &e.message, e.code) {
                 Ok(v) => v,
                 Err(f) => return Err(f),
             },
@@ -937,20 +933,14 @@ impl Vm {
                 }
                 Ok(())
             }
-            Err(Fault::Error {
-                class,
-                message,
-                code,
-            }) => {
+            Err(Fault::Error(mut e)) => {
                 let (file, line) = self.caller_position();
-                Err(Fault::Error {
-                    class,
-                    message: format!(
-                        "{message}, called in {} on line {line}",
-                        file.to_string_lossy()
-                    ),
-                    code,
-                })
+                e.message = format!(
+                    "{}, called in {} on line {line}",
+                    e.message,
+                    file.to_string_lossy()
+                );
+                Err(Fault::Error(e))
             }
             Err(e) => Err(e),
         }
@@ -991,7 +981,7 @@ impl Vm {
                 self.stack[slot] = nv;
                 Ok(())
             }
-            Err(Fault::Error { .. }) => Err(Fault::type_error(format!(
+            Err(Fault::Error(_)) => Err(Fault::type_error(format!(
                 "{}(): Return value must be of type {}, {} returned",
                 fname,
                 ty.display(),

@@ -315,11 +315,7 @@ impl Vm {
                 self.print_diagnostic("Fatal error", &msg, &file, line);
                 255
             }
-            Fault::Error {
-                class,
-                message,
-                code,
-            } => match self.create_throwable(class, &message, code) {
+            Fault::Error(e) => match self.create_throwable(e.class, &e.message, e.code) {
                 Ok(v) => self.report_uncaught(v),
                 Err(_) => 255,
             },

@@ -259,7 +259,10 @@ impl Vm {
                     None => return None,
                 };
                 match action {
-                    PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
+                    PathAction::Fetch
+                    | PathAction::FetchQuiet
+                    | PathAction::Isset
+                    | PathAction::Empty => {
                         let Value::Array(a) = &self.stack[idx] else {
                             return None;
                         };
@@ -321,7 +324,12 @@ impl Vm {
     /// An int or (normalised) string array key from an operand, without warnings or
     /// conversions; `None` for anything needing the general path.
     #[inline]
-    fn peek_key(&self, func: &Func, base: usize, op: super::super::bytecode::Operand) -> Option<ArrayKey> {
+    fn peek_key(
+        &self,
+        func: &Func,
+        base: usize,
+        op: super::super::bytecode::Operand,
+    ) -> Option<ArrayKey> {
         let v = if op.is_const() {
             &func.consts[op.index() as usize]
         } else {
@@ -937,7 +945,7 @@ impl Vm {
         let strict = self.frames.last().is_some_and(|f| f.func.strict_types);
         match super::super::coerce::coerce_arg(self, v.clone(), ty, strict, &ctx) {
             Ok(nv) => Ok(nv),
-            Err(Fault::Error { .. }) => Err(Fault::type_error(format!(
+            Err(Fault::Error(_)) => Err(Fault::type_error(format!(
                 "Cannot assign {} to property {}::${} of type {}",
                 super::call::type_for_error(&v),
                 class.name.to_string_lossy(),

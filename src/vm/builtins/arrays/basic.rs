@@ -1356,7 +1356,10 @@ mod tests {
         let mut h = TestHost::default();
         match f(&mut h, args) {
             Ok(v) => show(&v),
-            Err(Fault::Error { class, message, .. }) => format!("{class}: {message}"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("{class}: {message}")
+            }
             Err(e) => format!("{e:?}"),
         }
     }

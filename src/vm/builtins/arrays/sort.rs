@@ -668,7 +668,10 @@ mod tests {
         args.extend_from_slice(extra);
         match f(&mut h, &args) {
             Ok(_) => show(&ref_val(&cell)),
-            Err(Fault::Error { class, message, .. }) => format!("{class}: {message}"),
+            Err(Fault::Error(e)) => {
+                let (class, message) = (e.class, &e.message);
+                format!("{class}: {message}")
+            }
             Err(e) => format!("{e:?}"),
         }
     }
@@ -750,12 +753,10 @@ mod tests {
         assert_eq!(show(&ref_val(&a)), "{0:3,1:3,2:2,3:1}");
         assert_eq!(show(&ref_val(&b)), "{0:\"b\",1:\"c\",2:\"d\",3:\"a\"}");
         let r = array_multisort(&mut h, &[by_ref(ints(&[1])), by_ref(ints(&[1, 2]))]);
-        assert!(
-            matches!(r, Err(Fault::Error { message, .. }) if message == "Array sizes are inconsistent")
-        );
+        assert!(matches!(&r, Err(Fault::Error(e)) if e.message == "Array sizes are inconsistent"));
         let r = array_multisort(&mut h, &[by_ref(Value::Null)]);
         assert!(
-            matches!(r, Err(Fault::Error { message, .. }) if message == "array_multisort(): Argument #1 ($array) must be an array or a sort flag")
+            matches!(&r, Err(Fault::Error(e)) if e.message == "array_multisort(): Argument #1 ($array) must be an array or a sort flag")
         );
         let r = array_multisort(
             &mut h,
@@ -766,11 +767,11 @@ mod tests {
             ],
         );
         assert!(
-            matches!(r, Err(Fault::Error { message, .. }) if message == "array_multisort(): Argument #3 must be an array or a sort flag that has not already been specified")
+            matches!(&r, Err(Fault::Error(e)) if e.message == "array_multisort(): Argument #3 must be an array or a sort flag that has not already been specified")
         );
         let r = array_multisort(&mut h, &[by_ref(ints(&[1])), Value::Int(99)]);
         assert!(
-            matches!(r, Err(Fault::Error { message, .. }) if message == "array_multisort(): Argument #2 must be a valid sort flag")
+            matches!(&r, Err(Fault::Error(e)) if e.message == "array_multisort(): Argument #2 must be a valid sort flag")
         );
     }
 }

@@ -93,7 +93,10 @@ pub(super) fn run(func: BuiltinFn, args: &[Value]) -> String {
                 r
             }
         }
-        Err(Fault::Error { class, message, .. }) => format!("{class}: {message}"),
+        Err(Fault::Error(e)) => {
+            let (class, message) = (e.class, &e.message);
+            format!("{class}: {message}")
+        }
         Err(e) => format!("{e:?}"),
     };
     for (level, msg) in &host.diags {
