@@ -101,6 +101,10 @@ impl Obj {
     }
 }
 
+/// A map keyed by names (properties, methods), hashed with foldhash: these lookups run on
+/// every property access and method call, where SipHash's cost shows.
+pub type NameMap<V> = HashMap<PhpStr, V, foldhash::fast::RandomState>;
+
 /// A declared property.
 #[derive(Debug, Clone)]
 pub struct PropDecl {
@@ -126,7 +130,7 @@ pub struct Class {
     /// Declared properties, parents' first.
     pub props: Vec<PropDecl>,
     /// Property name -> index into `props`.
-    pub prop_index: HashMap<PhpStr, usize>,
+    pub prop_index: NameMap<usize>,
     pub is_interface: bool,
     pub is_abstract: bool,
     pub is_final: bool,

@@ -1037,7 +1037,7 @@ pub(crate) mod tests {
                 ty: (*n == "typed").then(|| crate::vm::coerce::TypeSpec::parse("int")),
             })
             .collect();
-        let prop_index: HashMap<PhpStr, usize> = props
+        let prop_index: crate::vm::object::NameMap<usize> = props
             .iter()
             .enumerate()
             .map(|(i, p)| (p.name.clone(), i))

@@ -12,7 +12,7 @@ use super::super::ast::{ClassKind, Visibility};
 use super::super::bytecode::{ClassDef, ClassOperand, ConstInit, Func, Operand, Unit};
 use super::super::coerce::{coerce_arg, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
-use super::super::object::{Class, Obj, PropDecl};
+use super::super::object::{Class, NameMap, Obj, PropDecl};
 use super::super::value::{PhpRef, PhpStr, Value};
 use super::call::CallTarget;
 use super::Vm;
@@ -50,12 +50,15 @@ enum ConstState {
 /// The engine's data for a class (in `Class::runtime`).
 pub struct ClassRt {
     /// Methods by lower-case name, inherited ones included.
-    pub methods: HashMap<PhpStr, Rc<MethodRt>>,
+    pub methods: NameMap<Rc<MethodRt>>,
     consts: RefCell<HashMap<PhpStr, ConstState>>,
     /// Static properties by name (inherited ones share the parent's cell).
     pub static_props: HashMap<PhpStr, PhpRef>,
     /// Instance property defaults in declaration order (parents first).
     defaults: Vec<(PhpStr, Option<ConstInit>, bool)>,
+    /// The initial property table when every default is a plain value (built on first
+    /// instantiation).
+    template: RefCell<Option<PhpArray>>,
     /// Declared types of typed properties.
     pub prop_types: HashMap<PhpStr, super::super::coerce::TypeSpec>,
     /// The compiled declaration (None for built-in classes).
@@ -284,9 +287,9 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
         let name = PhpStr::from(bc.name);
         let lc = PhpStr::from(bc.name.to_ascii_lowercase());
         let class = Rc::new_cyclic(|weak: &Weak<Class>| {
-            let mut methods: HashMap<PhpStr, Rc<MethodRt>> = match &parent {
+            let mut methods: NameMap<Rc<MethodRt>> = match &parent {
                 Some(p) => rt(p).methods.clone(),
-                None => HashMap::new(),
+                None => NameMap::default(),
             };
             for (m, f) in bc.methods {
                 methods.insert(
@@ -336,6 +339,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     consts: RefCell::new(HashMap::new()),
                     static_props: HashMap::new(),
                     defaults: Vec::new(),
+                    template: RefCell::new(None),
                     prop_types: HashMap::new(),
                     def: None,
                     enum_cases: RefCell::new(HashMap::new()),
@@ -516,9 +520,9 @@ impl Vm {
         let is_enum = def.kind == ClassKind::Enum;
         let def_for_rt = def.clone();
         let class = Rc::new_cyclic(|weak: &Weak<Class>| {
-            let mut methods: HashMap<PhpStr, Rc<MethodRt>> = match &parent {
+            let mut methods: NameMap<Rc<MethodRt>> = match &parent {
                 Some(p) => rt(p).methods.clone(),
-                None => HashMap::new(),
+                None => NameMap::default(),
             };
             for t in &traits {
                 if let Some(tdef) = &rt(t).def {
@@ -547,6 +551,7 @@ impl Vm {
                     consts: RefCell::new(consts),
                     static_props,
                     defaults,
+                    template: RefCell::new(None),
                     prop_types,
                     def: Some(def_for_rt),
                     enum_cases: RefCell::new(HashMap::new()),
@@ -584,10 +589,16 @@ impl Vm {
 
     /// Finds a method (case-insensitive), inherited ones included.
     pub(crate) fn find_method(&self, class: &Rc<Class>, name: &[u8]) -> Option<Rc<MethodRt>> {
-        rt(class)
-            .methods
-            .get(name.to_ascii_lowercase().as_slice())
-            .cloned()
+        let methods = &rt(class).methods;
+        // Lower-case into a stack buffer: method calls must not allocate.
+        let mut buf = [0u8; 64];
+        if name.len() <= buf.len() {
+            let lc = &mut buf[..name.len()];
+            lc.copy_from_slice(name);
+            lc.make_ascii_lowercase();
+            return methods.get(&*lc).cloned();
+        }
+        methods.get(name.to_ascii_lowercase().as_slice()).cloned()
     }
 
     pub(crate) fn check_method_visibility(
@@ -804,16 +815,33 @@ impl Vm {
                 format!("Cannot instantiate {} {}", what, cls.name.to_string_lossy()),
             ));
         }
-        let defaults = rt(cls).defaults.clone();
-        let mut props = PhpArray::with_capacity(defaults.len());
-        for (name, init, typed) in defaults {
-            let v = match init {
-                Some(init) => self.eval_const_init(&init, Some(cls))?,
-                None if typed => Value::Undef,
-                None => Value::Null,
-            };
-            props.insert(ArrayKey::Str(name), v);
-        }
+        let cached = rt(cls).template.borrow().clone();
+        let props = match cached {
+            Some(props) => props,
+            None => {
+                let defaults = rt(cls).defaults.clone();
+                let mut props = PhpArray::with_capacity(defaults.len());
+                let mut constant = true;
+                for (name, init, typed) in defaults {
+                    let v = match init {
+                        Some(ConstInit::Value(v)) => v,
+                        Some(init) => {
+                            constant = false;
+                            self.eval_const_init(&init, Some(cls))?
+                        }
+                        None if typed => Value::Undef,
+                        None => Value::Null,
+                    };
+                    props.insert(ArrayKey::Str(name), v);
+                }
+                // Defaults that are plain values are the same for every instance: keep the
+                // table and clone it next time.
+                if constant {
+                    *rt(cls).template.borrow_mut() = Some(props.clone());
+                }
+                props
+            }
+        };
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls.clone(), props, id);
         if cls.is_subclass_of(b"throwable") {
@@ -1128,7 +1156,7 @@ impl Vm {
 }
 
 fn insert_method(
-    methods: &mut HashMap<PhpStr, Rc<MethodRt>>,
+    methods: &mut NameMap<Rc<MethodRt>>,
     m: &super::super::bytecode::MethodDef,
     weak: &Weak<Class>,
     _class_name: &PhpStr,

@@ -248,10 +248,24 @@ impl Vm {
         action: PathAction,
         val: &Option<Value>,
     ) -> Option<PhpResult<Value>> {
-        let PathBase::Local(slot) = path_base else {
-            return None;
+        let slot = match path_base {
+            PathBase::Local(slot) => *slot,
+            PathBase::Object(obj_op) => {
+                let PathElem::Prop(name_op) = elem else {
+                    return None;
+                };
+                if !name_op.is_const() {
+                    return None;
+                }
+                let Value::Str(name) = &func.consts[name_op.index() as usize] else {
+                    return None;
+                };
+                let name = name.clone();
+                return Some(self.prop_op_single(func, base, *obj_op, &name, action, val));
+            }
+            _ => return None,
         };
-        let idx = base + *slot as usize;
+        let idx = base + slot as usize;
         match elem {
             PathElem::Dim(k) => {
                 let key = match self.peek_key(func, base, k) {
@@ -318,6 +332,59 @@ impl Vm {
                 }
             }
             _ => None,
+        }
+    }
+
+    /// `$obj->name` read or write without building a step list.
+    fn prop_op_single(
+        &mut self,
+        func: &Func,
+        base: usize,
+        obj_op: super::super::bytecode::Operand,
+        name: &PhpStr,
+        action: PathAction,
+        val: &Option<Value>,
+    ) -> PhpResult<Value> {
+        let obj = self.read(func, base, obj_op)?;
+        match action {
+            PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
+                let quiet = action != PathAction::Fetch;
+                let found = match &obj {
+                    Value::Object(_) => self.fetch_prop_opt(&obj, name, quiet)?,
+                    _ => {
+                        if !quiet {
+                            let msg = format!(
+                                "Attempt to read property \"{}\" on {}",
+                                name.to_string_lossy(),
+                                super::call::type_for_error(&obj)
+                            );
+                            self.raise(ErrorLevel::Warning, &msg)?;
+                        }
+                        None
+                    }
+                };
+                Ok(match action {
+                    PathAction::Isset => Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())),
+                    PathAction::Empty => Value::Bool(!found.as_ref().is_some_and(Value::to_bool)),
+                    _ => found.unwrap_or(Value::Null),
+                })
+            }
+            _ => match &obj {
+                Value::Object(o) => {
+                    let o = o.clone();
+                    self.write_prop(&o, name, &[], action, val.clone())
+                }
+                _ => {
+                    let mut cur = obj;
+                    self.write_walk(
+                        &mut cur,
+                        &[Step::Prop(name.clone())],
+                        action,
+                        val.clone(),
+                        None,
+                    )
+                }
+            },
         }
     }
 
@@ -1026,9 +1093,13 @@ impl Vm {
             super::class::rt(&class).prop_types.get(name),
         ) {
             (PathAction::Assign, true, Some(ty)) => {
-                let ty = ty.clone();
                 let v = val.unwrap_or(Value::Null);
-                Some(self.coerce_prop(&class, name, &ty, v)?)
+                if ty.accepts_exactly(&v) {
+                    Some(v)
+                } else {
+                    let ty = ty.clone();
+                    Some(self.coerce_prop(&class, name, &ty, v)?)
+                }
             }
             _ => val,
         };
