@@ -565,6 +565,47 @@ impl PhpArray {
         }
     }
 
+    /// The position of string key `s` (already normalised), for callers that cache it.
+    pub fn find_pos_str(&self, s: &[u8]) -> Option<usize> {
+        match &self.repr {
+            Repr::Packed(_) => None,
+            Repr::Hash(h) => h.find_str(s),
+        }
+    }
+
+    /// The value at `pos` if the entry there still has string key `name` (a cached
+    /// position is only trusted after this check).
+    #[inline]
+    pub fn value_at_named(&self, pos: usize, name: &[u8]) -> Option<&Value> {
+        match &self.repr {
+            Repr::Hash(h) => match h.entries.get(pos) {
+                Some(Some(Bucket {
+                    key: ArrayKey::Str(k),
+                    value,
+                    ..
+                })) if k.as_bytes() == name => Some(value),
+                _ => None,
+            },
+            Repr::Packed(_) => None,
+        }
+    }
+
+    /// Mutable `value_at_named`.
+    #[inline]
+    pub fn value_at_named_mut(&mut self, pos: usize, name: &[u8]) -> Option<&mut Value> {
+        match &mut self.repr {
+            Repr::Hash(h) => match h.entries.get_mut(pos) {
+                Some(Some(Bucket {
+                    key: ArrayKey::Str(k),
+                    value,
+                    ..
+                })) if k.as_bytes() == name => Some(value),
+                _ => None,
+            },
+            Repr::Packed(_) => None,
+        }
+    }
+
     /// The internal pointer's position (may point past the end).
     pub fn internal_pos(&self) -> usize {
         self.internal_pos

@@ -105,6 +105,15 @@ pub(crate) enum FinallyAction {
     Normal,
 }
 
+/// A cached declared-property location (see `Vm::prop_cache`).
+pub(crate) struct PropSlot {
+    /// Position in the object's property table (declared properties keep theirs).
+    pub pos: usize,
+    /// The declared type, checked on the fast assignment path.
+    pub ty: Option<super::coerce::TypeSpec>,
+    pub readonly: bool,
+}
+
 /// Runtime limits checked by the interpreter.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -125,6 +134,9 @@ pub struct Vm {
     pub(crate) calls: Vec<call::PendingCall>,
     pub(crate) args: Vec<Value>,
     pub(crate) functions: HashMap<PhpStr, FnEntry>,
+    /// Property positions for `$obj->name` sites with a constant name, keyed by (class,
+    /// name constant, calling scope) addresses; see `path::prop_op_single`.
+    pub(crate) prop_cache: HashMap<(usize, usize, usize), PropSlot, foldhash::fast::RandomState>,
     /// Resolved named calls, keyed by the address of the call site's name constant.
     pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
     pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
@@ -194,6 +206,7 @@ impl Vm {
             args: Vec::new(),
             functions: HashMap::new(),
             fn_cache: HashMap::default(),
+            prop_cache: HashMap::default(),
             classes: HashMap::new(),
             constants: HashMap::new(),
             included: HashMap::new(),

@@ -346,6 +346,100 @@ impl Vm {
         val: &Option<Value>,
     ) -> PhpResult<Value> {
         let obj = self.read(func, base, obj_op)?;
+        let cache_key = match &obj {
+            Value::Object(o) => {
+                let scope = self
+                    .frames
+                    .last()
+                    .and_then(|f| f.scope.as_ref())
+                    .map_or(0, |c| Rc::as_ptr(c) as usize);
+                let class = Rc::as_ptr(&o.borrow().class) as usize;
+                Some((class, name.as_bytes().as_ptr() as usize, scope))
+            }
+            _ => None,
+        };
+        if let (Some(key), Value::Object(o)) = (cache_key, &obj) {
+            if let Some(slot) = self.prop_cache.get(&key) {
+                match action {
+                    PathAction::Fetch
+                    | PathAction::FetchQuiet
+                    | PathAction::Isset
+                    | PathAction::Empty => {
+                        let d = o.borrow();
+                        match d.props.value_at_named(slot.pos, name) {
+                            Some(Value::Undef) | None => {}
+                            Some(v) => {
+                                let v = v.deref_clone();
+                                return Ok(match action {
+                                    PathAction::Isset => Value::Bool(!v.is_null()),
+                                    PathAction::Empty => Value::Bool(!v.to_bool()),
+                                    _ => v,
+                                });
+                            }
+                        }
+                    }
+                    PathAction::Assign if !slot.readonly => {
+                        let v = val.clone().unwrap_or(Value::Null);
+                        if slot.ty.as_ref().is_none_or(|t| t.accepts_exactly(&v)) {
+                            let mut d = o.borrow_mut();
+                            if let Some(cell) = d.props.value_at_named_mut(slot.pos, name) {
+                                match cell {
+                                    Value::Ref(r) => *r.borrow_mut() = v.clone(),
+                                    cell => *cell = v.clone(),
+                                }
+                                return Ok(v);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let result = self.prop_op_slow(&obj, name, action, val);
+        // Remember where an accessible declared property lives, for the next time.
+        if let (Ok(_), Some(key), Value::Object(o)) = (&result, cache_key, &obj) {
+            if matches!(
+                action,
+                PathAction::Fetch
+                    | PathAction::FetchQuiet
+                    | PathAction::Isset
+                    | PathAction::Empty
+                    | PathAction::Assign
+            ) && !self.prop_cache.contains_key(&key)
+            {
+                let d = o.borrow();
+                if let (Some(decl), Some(pos)) =
+                    (d.class.prop_decl(name), d.props.find_pos_str(name))
+                {
+                    if decl.visibility == super::super::ast::Visibility::Public
+                        || self.can_access(&d.class, decl)
+                    {
+                        let slot = super::PropSlot {
+                            pos,
+                            ty: super::class::rt(&d.class)
+                                .prop_types
+                                .get(name.as_bytes())
+                                .cloned(),
+                            readonly: decl.is_readonly,
+                        };
+                        drop(d);
+                        self.prop_cache.insert(key, slot);
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// `prop_op_single` without the cache.
+    fn prop_op_slow(
+        &mut self,
+        obj: &Value,
+        name: &PhpStr,
+        action: PathAction,
+        val: &Option<Value>,
+    ) -> PhpResult<Value> {
+        let obj = obj.clone();
         match action {
             PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
                 let quiet = action != PathAction::Fetch;
