@@ -652,8 +652,22 @@ impl Vm {
     ) -> PhpResult<Rc<Class>> {
         match class {
             ClassOperand::Named(op) => {
-                let n = func.consts[op.index() as usize].scalar_to_str();
-                self.lookup_class(&n)
+                // Declared classes stay declared for the request: cache by the name
+                // constant's address, as for function calls.
+                let name = &func.consts[op.index() as usize];
+                let key = match name {
+                    Value::Str(s) => s.as_bytes().as_ptr() as usize,
+                    _ => 0,
+                };
+                if let Some(c) = self.class_cache.get(&key) {
+                    return Ok(c.clone());
+                }
+                let n = name.scalar_to_str();
+                let c = self.lookup_class(&n)?;
+                if key != 0 {
+                    self.class_cache.insert(key, c.clone());
+                }
+                Ok(c)
             }
             ClassOperand::SelfClass => {
                 self.frames

@@ -137,6 +137,8 @@ pub struct Vm {
     /// Property positions for `$obj->name` sites with a constant name, keyed by (class,
     /// name constant, calling scope) addresses; see `path::prop_op_single`.
     pub(crate) prop_cache: HashMap<(usize, usize, usize), PropSlot, foldhash::fast::RandomState>,
+    /// Resolved class names, keyed by the address of the name constant.
+    pub(crate) class_cache: HashMap<usize, Rc<Class>, foldhash::fast::RandomState>,
     /// Resolved named calls, keyed by the address of the call site's name constant.
     pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
     pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
@@ -207,6 +209,7 @@ impl Vm {
             functions: HashMap::new(),
             fn_cache: HashMap::default(),
             prop_cache: HashMap::default(),
+            class_cache: HashMap::default(),
             classes: HashMap::new(),
             constants: HashMap::new(),
             included: HashMap::new(),

@@ -249,8 +249,13 @@ impl Vm {
         val: &Option<Value>,
     ) -> Option<PhpResult<Value>> {
         let slot = match path_base {
-            PathBase::Local(slot) => *slot,
-            PathBase::Object(obj_op) => {
+            PathBase::Local(slot) if !matches!(elem, PathElem::Prop(_)) => *slot,
+            PathBase::Local(_) | PathBase::Object(_) => {
+                let obj_op = match path_base {
+                    PathBase::Local(slot) => super::super::bytecode::Operand::slot(*slot),
+                    PathBase::Object(op) => *op,
+                    _ => return None,
+                };
                 let PathElem::Prop(name_op) = elem else {
                     return None;
                 };
@@ -261,7 +266,7 @@ impl Vm {
                     return None;
                 };
                 let name = name.clone();
-                return Some(self.prop_op_single(func, base, *obj_op, &name, action, val));
+                return Some(self.prop_op_single(func, base, obj_op, &name, action, val));
             }
             _ => return None,
         };
