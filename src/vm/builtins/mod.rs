@@ -18,6 +18,7 @@ pub mod arrays;
 pub mod core;
 pub mod ctype;
 pub mod datetime;
+pub mod file;
 pub mod format;
 pub mod hash;
 pub mod json;
@@ -76,6 +77,7 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         core::CONSTANTS,
         ctype::CONSTANTS,
         datetime::CONSTANTS,
+        file::CONSTANTS,
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
@@ -121,6 +123,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         core::FUNCTIONS,
         ctype::FUNCTIONS,
         datetime::FUNCTIONS,
+        file::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,
@@ -142,6 +145,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
 /// nothing of one request leaks into the next. The engine calls it when a request starts.
 pub fn reset_request_state() {
     datetime::reset_request_state();
+    file::reset_request_state();
     json::reset_request_state();
     math::reset_request_state();
     pcre::reset_request_state();

@@ -251,6 +251,16 @@ fn builtin_classes() -> Vec<BuiltinClass> {
         exc!("RangeException", "RuntimeException"),
         exc!("UnderflowException", "RuntimeException"),
         exc!("UnexpectedValueException", "RuntimeException"),
+        // Carries PHP resources (builtins/file/stream.rs); never visible as a class.
+        BuiltinClass {
+            name: "__resource",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+        },
     ]
 }
 
