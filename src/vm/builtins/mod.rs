@@ -123,6 +123,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         core::FUNCTIONS,
         ctype::FUNCTIONS,
         datetime::FUNCTIONS,
+        super::interp::date_classes::FUNCTIONS,
         file::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,

@@ -12,6 +12,7 @@
 //! classes), `output` (ob_* buffers and diagnostics), `host` (the `Host` impl for builtins),
 //! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
 
+pub mod date_classes;
 mod call;
 mod class;
 mod generator;
