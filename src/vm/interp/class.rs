@@ -162,7 +162,10 @@ macro_rules! iface {
 }
 
 /// A `DateTimeInterface` class with native methods (`interp/date_classes.rs`).
-fn date_class(name: &'static str, methods: &'static [(&'static str, NativeMethod)]) -> BuiltinClass {
+fn date_class(
+    name: &'static str,
+    methods: &'static [(&'static str, NativeMethod)],
+) -> BuiltinClass {
     BuiltinClass {
         name,
         parent: None,

@@ -61,10 +61,8 @@ pub(crate) const TIMEZONE_METHODS: &[(&str, NativeMethod)] = &[
     ("getOffset", tz_get_offset),
 ];
 
-pub(crate) const INTERVAL_METHODS: &[(&str, NativeMethod)] = &[
-    ("__construct", di_construct),
-    ("format", di_format),
-];
+pub(crate) const INTERVAL_METHODS: &[(&str, NativeMethod)] =
+    &[("__construct", di_construct), ("format", di_format)];
 
 // ---------------------------------------------------------------------------------------
 // State plumbing
@@ -97,7 +95,11 @@ fn zone_from_props(props: &PhpArray) -> Option<Zone> {
 pub fn state(obj: &Obj) -> Option<DateState> {
     {
         let d = obj.borrow();
-        if let Some(st) = d.internal.as_ref().and_then(|i| i.downcast_ref::<DateState>()) {
+        if let Some(st) = d
+            .internal
+            .as_ref()
+            .and_then(|i| i.downcast_ref::<DateState>())
+        {
             return Some(st.clone());
         }
     }
@@ -145,8 +147,10 @@ fn store_tz(obj: &Obj, z: Zone) {
         ArrayKey::Str(PhpStr::from("timezone_type")),
         Value::Int(z.kind()),
     );
-    d.props
-        .insert(ArrayKey::Str(PhpStr::from("timezone")), Value::str(z.name()));
+    d.props.insert(
+        ArrayKey::Str(PhpStr::from("timezone")),
+        Value::str(z.name()),
+    );
     d.internal = Some(Box::new(z));
 }
 
@@ -231,7 +235,12 @@ fn parse_error(text: &[u8]) -> String {
 // ---------------------------------------------------------------------------------------
 // DateTime and DateTimeImmutable
 
-fn dt_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let obj = this_of(this)?;
     let text = str_arg(vm, args, 0, "now")?;
     let zone = match arg(args, 1) {
@@ -281,15 +290,30 @@ fn dt_modify(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) ->
     Ok(Value::Object(t))
 }
 
-fn dt_get_timestamp(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn dt_get_timestamp(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     Ok(Value::Int(state_or_err(this_of(this)?)?.ts))
 }
 
-fn dt_get_microsecond(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn dt_get_microsecond(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     Ok(Value::Int(state_or_err(this_of(this)?)?.us))
 }
 
-fn dt_set_timestamp(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_set_timestamp(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let obj = this_of(this)?;
     let mut st = state_or_err(obj)?;
     st.ts = int_arg(args, 0, 0);
@@ -318,8 +342,17 @@ fn set_civil(vm: &mut Vm, obj: &Obj, f: impl FnOnce(&mut Civil)) -> PhpResult<Va
     Ok(Value::Object(t))
 }
 
-fn dt_set_date(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
-    let (y, m, d) = (int_arg(args, 0, 0), int_arg(args, 1, 1), int_arg(args, 2, 1));
+fn dt_set_date(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
+    let (y, m, d) = (
+        int_arg(args, 0, 0),
+        int_arg(args, 1, 1),
+        int_arg(args, 2, 1),
+    );
     set_civil(vm, this_of(this)?, |c| {
         c.y = y;
         c.m = m;
@@ -327,7 +360,12 @@ fn dt_set_date(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) 
     })
 }
 
-fn dt_set_time(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_set_time(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let (h, i, s, us) = (
         int_arg(args, 0, 0),
         int_arg(args, 1, 0),
@@ -342,12 +380,22 @@ fn dt_set_time(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) 
     })
 }
 
-fn dt_get_timezone(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn dt_get_timezone(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let st = state_or_err(this_of(this)?)?;
     Ok(Value::Object(new_timezone(vm, st.zone)?))
 }
 
-fn dt_set_timezone(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_set_timezone(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let obj = this_of(this)?;
     let class = if is_immutable(obj) {
         "DateTimeImmutable::setTimezone"
@@ -362,7 +410,12 @@ fn dt_set_timezone(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Valu
     Ok(Value::Object(t))
 }
 
-fn dt_get_offset(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+fn dt_get_offset(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
     let st = state_or_err(this_of(this)?)?;
     Ok(Value::Int(st.zone.offset_at(st.ts)))
 }
@@ -580,7 +633,9 @@ fn parse_with_format(format: &[u8], text: &[u8], zone: &Zone) -> Option<DateStat
                 while p < text.len() && text[p].is_ascii_alphabetic() {
                     p += 1;
                 }
-                let word = std::str::from_utf8(&text[start..p]).ok()?.to_ascii_lowercase();
+                let word = std::str::from_utf8(&text[start..p])
+                    .ok()?
+                    .to_ascii_lowercase();
                 let m = parse::parse(format!("1 {word} 2000").as_bytes())?.m?;
                 f[1] = Some(m);
             }
@@ -613,7 +668,12 @@ fn parse_with_format(format: &[u8], text: &[u8], zone: &Zone) -> Option<DateStat
             }
             b'?' => p += 1,
             b'*' => {
-                while p < text.len() && !matches!(text[p], b' ' | b',' | b';' | b':' | b'/' | b'.' | b'-' | b'(' | b')') {
+                while p < text.len()
+                    && !matches!(
+                        text[p],
+                        b' ' | b',' | b';' | b':' | b'/' | b'.' | b'-' | b'(' | b')'
+                    )
+                {
                     p += 1;
                 }
             }
@@ -639,7 +699,11 @@ fn parse_with_format(format: &[u8], text: &[u8], zone: &Zone) -> Option<DateStat
     }
     let time_given = f[3].is_some() || f[4].is_some() || f[5].is_some() || f[6].is_some();
     let pick = |v: Option<i64>, b: i64| v.unwrap_or(if reset { 0 } else { b });
-    let mut h = if time_given { f[3].unwrap_or(0) } else { pick(f[3], base.h) };
+    let mut h = if time_given {
+        f[3].unwrap_or(0)
+    } else {
+        pick(f[3], base.h)
+    };
     if let Some(pm) = pm {
         h = h % 12 + if pm { 12 } else { 0 };
     }
@@ -648,9 +712,21 @@ fn parse_with_format(format: &[u8], text: &[u8], zone: &Zone) -> Option<DateStat
         m: f[1].unwrap_or(if reset { 1 } else { base.m }),
         d: f[2].unwrap_or(if reset { 1 } else { base.d }),
         h,
-        i: if time_given { f[4].unwrap_or(0) } else { pick(f[4], base.i) },
-        s: if time_given { f[5].unwrap_or(0) } else { pick(f[5], base.s) },
-        us: if time_given { f[6].unwrap_or(0) } else { pick(f[6], base.us) },
+        i: if time_given {
+            f[4].unwrap_or(0)
+        } else {
+            pick(f[4], base.i)
+        },
+        s: if time_given {
+            f[5].unwrap_or(0)
+        } else {
+            pick(f[5], base.s)
+        },
+        us: if time_given {
+            f[6].unwrap_or(0)
+        } else {
+            pick(f[6], base.us)
+        },
     };
     let (local, us) = c.to_secs();
     Some(DateState {
@@ -660,7 +736,12 @@ fn parse_with_format(format: &[u8], text: &[u8], zone: &Zone) -> Option<DateStat
     })
 }
 
-fn dt_create_from_format(vm: &mut Vm, _this: Option<&Obj>, cls: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_create_from_format(
+    vm: &mut Vm,
+    _this: Option<&Obj>,
+    cls: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let format = str_arg(vm, args, 0, "")?;
     let text = str_arg(vm, args, 1, "")?;
     let zone = match arg(args, 2) {
@@ -673,7 +754,12 @@ fn dt_create_from_format(vm: &mut Vm, _this: Option<&Obj>, cls: &Rc<Class>, args
     }
 }
 
-fn dt_create_from_interface(vm: &mut Vm, _this: Option<&Obj>, cls: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn dt_create_from_interface(
+    vm: &mut Vm,
+    _this: Option<&Obj>,
+    cls: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let other = obj_arg(
         args,
         0,
@@ -688,7 +774,12 @@ fn dt_create_from_interface(vm: &mut Vm, _this: Option<&Obj>, cls: &Rc<Class>, a
 // ---------------------------------------------------------------------------------------
 // DateTimeZone
 
-fn tz_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn tz_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let obj = this_of(this)?;
     let name = str_arg(vm, args, 0, "")?.to_string_lossy();
     match Zone::parse(&name) {
@@ -708,9 +799,20 @@ fn tz_get_name(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -
     Ok(Value::str(z.name()))
 }
 
-fn tz_get_offset(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn tz_get_offset(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let z = tz_state(this_of(this)?).unwrap_or_else(Zone::utc);
-    let d = obj_arg(args, 0, "DateTimeZone::getOffset", "datetime", "DateTimeInterface")?;
+    let d = obj_arg(
+        args,
+        0,
+        "DateTimeZone::getOffset",
+        "datetime",
+        "DateTimeInterface",
+    )?;
     let st = state_or_err(&d)?;
     Ok(Value::Int(z.offset_at(st.ts)))
 }
@@ -728,7 +830,13 @@ fn parse_duration(spec: &[u8]) -> Option<[i64; 6]> {
     for &c in rest {
         match c {
             b'T' if !in_time && n.is_none() => in_time = true,
-            b'0'..=b'9' => n = Some(n.unwrap_or(0).checked_mul(10)?.checked_add(i64::from(c - b'0'))?),
+            b'0'..=b'9' => {
+                n = Some(
+                    n.unwrap_or(0)
+                        .checked_mul(10)?
+                        .checked_add(i64::from(c - b'0'))?,
+                )
+            }
             _ => {
                 let v = n.take()?;
                 let idx = match (c, in_time) {
@@ -756,16 +864,18 @@ fn parse_duration(spec: &[u8]) -> Option<[i64; 6]> {
     Some(f)
 }
 
-fn di_construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+fn di_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
     let obj = this_of(this)?;
     let spec = str_arg(vm, args, 0, "")?;
     let Some(f) = parse_duration(&spec) else {
         return Err(Fault::error(
             "Exception",
-            format!(
-                "Unknown or bad format ({})",
-                spec.to_string_lossy()
-            ),
+            format!("Unknown or bad format ({})", spec.to_string_lossy()),
         ));
     };
     let mut d = obj.borrow_mut();
@@ -859,7 +969,11 @@ fn create(host: &mut dyn Host, args: &[Value], class: &[u8]) -> PhpResult<Value>
     };
     let (now, now_us) = dt::now();
     let (ts, us, zone) = parse::resolve(&p, now, now_us, &zone, parse::Fill::Create);
-    Ok(Value::Object(new_date(vm, class, DateState { ts, us, zone })?))
+    Ok(Value::Object(new_date(
+        vm,
+        class,
+        DateState { ts, us, zone },
+    )?))
 }
 
 fn date_create(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -904,7 +1018,9 @@ fn date_timezone_set(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 
 fn date_create_from_format(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let Some(vm) = host.engine() else {
-        return Err(Fault::Fatal("date_create_from_format needs the engine".into()));
+        return Err(Fault::Fatal(
+            "date_create_from_format needs the engine".into(),
+        ));
     };
     let cls = vm.lookup_class(b"DateTime")?;
     dt_create_from_format(vm, None, &cls, args)
@@ -987,6 +1103,9 @@ mod tests {
 
     #[test]
     fn days_in_month_is_shared() {
-        assert_eq!(super::super::super::builtins::datetime::calendar::days_in_month(2024, 2), 29);
+        assert_eq!(
+            super::super::super::builtins::datetime::calendar::days_in_month(2024, 2),
+            29
+        );
     }
 }

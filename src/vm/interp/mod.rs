@@ -12,9 +12,9 @@
 //! classes), `output` (ob_* buffers and diagnostics), `host` (the `Host` impl for builtins),
 //! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
 
-pub mod date_classes;
 mod call;
 mod class;
+pub mod date_classes;
 mod generator;
 mod host_impl;
 mod intrinsics;
@@ -1553,7 +1553,9 @@ impl Vm {
             },
             CastType::Float => match &v {
                 Value::Object(_) if super::builtins::file::stream::resource_info(&v).is_some() => {
-                    Value::Float(super::builtins::file::stream::resource_info(&v).map_or(0, |r| r.0) as f64)
+                    Value::Float(
+                        super::builtins::file::stream::resource_info(&v).map_or(0, |r| r.0) as f64,
+                    )
                 }
                 Value::Object(o) => {
                     let msg = format!(

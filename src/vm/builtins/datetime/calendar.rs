@@ -122,7 +122,11 @@ pub enum Zone {
     /// A fixed offset in seconds east of UTC (`+02:00`).
     Offset(i32),
     /// An abbreviation with its offset and DST flag (`EST`, `CEST`).
-    Abbr { abbr: String, offset: i32, dst: bool },
+    Abbr {
+        abbr: String,
+        offset: i32,
+        dst: bool,
+    },
 }
 
 /// What a zone says about one instant.
@@ -245,10 +249,9 @@ impl Zone {
     pub fn info(&self, ts: i64) -> ZoneInfo {
         match self {
             Zone::Id { tz, .. } => {
-                let t = Timestamp::from_second(ts.clamp(
-                    Timestamp::MIN.as_second(),
-                    Timestamp::MAX.as_second(),
-                ))
+                let t = Timestamp::from_second(
+                    ts.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second()),
+                )
                 .unwrap_or(Timestamp::UNIX_EPOCH);
                 let info = tz.to_offset_info(t);
                 ZoneInfo {

@@ -16,7 +16,7 @@ use super::super::host::Host;
 use super::super::value::{PhpStr, Value};
 use super::args::{bool_or, opt, str_at};
 use super::{BuiltinDef, ConstVal};
-use calendar::{days_in_month, iso_week, is_leap, offset_string, Civil, Zone};
+use calendar::{days_in_month, is_leap, iso_week, offset_string, Civil, Zone};
 
 thread_local! {
     /// The zone set by `date_default_timezone_set` in this request (name as given, zone).
@@ -328,7 +328,12 @@ fn ts_arg(args: &[Value], i: usize) -> i64 {
 
 fn date(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let zone = default_zone(host);
-    Ok(Value::str(format_date(&str_at(args, 0), ts_arg(args, 1), 0, &zone)))
+    Ok(Value::str(format_date(
+        &str_at(args, 0),
+        ts_arg(args, 1),
+        0,
+        &zone,
+    )))
 }
 
 fn gmdate(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -546,10 +551,13 @@ fn format_strftime(fmt: &[u8], ts: i64, zone: &Zone) -> Vec<u8> {
             b'A' => d("l"),
             b'd' => d("d"),
             b'e' => format!("{:>2}", String::from_utf8_lossy(&d("j"))).into_bytes(),
-            b'j' => format!("{:03}", zone.civil(ts, 0).days() - {
-                let c = zone.civil(ts, 0);
-                calendar::days_from_civil(c.y, 1, 1)
-            } + 1)
+            b'j' => format!(
+                "{:03}",
+                zone.civil(ts, 0).days() - {
+                    let c = zone.civil(ts, 0);
+                    calendar::days_from_civil(c.y, 1, 1)
+                } + 1
+            )
             .into_bytes(),
             b'u' => d("N"),
             b'w' => d("w"),
@@ -619,7 +627,10 @@ fn strftime(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 }
 
 fn gmstrftime(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    host.raise(ErrorLevel::Deprecated, "Function gmstrftime() is deprecated")?;
+    host.raise(
+        ErrorLevel::Deprecated,
+        "Function gmstrftime() is deprecated",
+    )?;
     Ok(Value::str(format_strftime(
         &str_at(args, 0),
         ts_arg(args, 1),
@@ -656,7 +667,10 @@ fn date_parse(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     put(&mut a, "warnings", Value::empty_array());
     let errors = if parsed.is_none() {
         let mut e = PhpArray::new();
-        e.insert(ArrayKey::Int(0), Value::str("The timezone could not be found in the database"));
+        e.insert(
+            ArrayKey::Int(0),
+            Value::str("The timezone could not be found in the database"),
+        );
         e
     } else {
         PhpArray::new()

@@ -76,13 +76,23 @@ const DAYS: &[&str] = &[
 fn month_of(word: &str) -> Option<i64> {
     MONTHS
         .iter()
-        .position(|m| *m == word || (word.len() == 3 && m.starts_with(word)) || word == "sept" && *m == "september")
+        .position(|m| {
+            *m == word
+                || (word.len() == 3 && m.starts_with(word))
+                || word == "sept" && *m == "september"
+        })
         .map(|i| i as i64 + 1)
 }
 
 fn weekday_of(word: &str) -> Option<i64> {
     DAYS.iter()
-        .position(|d| *d == word || (word.len() == 3 && d.starts_with(word)) || (word.len() > 3 && d.starts_with(word) && (word == "tues" || word == "wednes" || word == "thur" || word == "thurs")))
+        .position(|d| {
+            *d == word
+                || (word.len() == 3 && d.starts_with(word))
+                || (word.len() > 3
+                    && d.starts_with(word)
+                    && (word == "tues" || word == "wednes" || word == "thur" || word == "thurs"))
+        })
         .map(|i| i as i64)
 }
 
@@ -153,9 +163,9 @@ impl Scanner<'_> {
     }
 
     fn number(&self, from: usize, len: usize) -> i64 {
-        self.s[from..from + len]
-            .iter()
-            .fold(0i64, |n, &c| n.saturating_mul(10).saturating_add(i64::from(c - b'0')))
+        self.s[from..from + len].iter().fold(0i64, |n, &c| {
+            n.saturating_mul(10).saturating_add(i64::from(c - b'0'))
+        })
     }
 
     /// A word of letters (and `_`/`/` when `zone_chars`) at `from`.
@@ -720,7 +730,13 @@ pub enum Fill {
 
 /// Applies a parsed string to `base` (local civil time in `zone`): returns the
 /// timestamp, microseconds and the zone the result is in.
-pub fn resolve(p: &Parsed, base_ts: i64, base_us: i64, zone: &Zone, fill: Fill) -> (i64, i64, Zone) {
+pub fn resolve(
+    p: &Parsed,
+    base_ts: i64,
+    base_us: i64,
+    zone: &Zone,
+    fill: Fill,
+) -> (i64, i64, Zone) {
     // The base fills the unset fields as local time in the base's zone, even when the
     // string names another zone (timelib's fill_holes).
     let base = zone.civil(base_ts, base_us);

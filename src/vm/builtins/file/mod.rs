@@ -202,9 +202,7 @@ fn open_stream(
         } else {
             host.raise(
                 ErrorLevel::Warning,
-                &format!(
-                    "{func}(): Invalid php:// URL specified"
-                ),
+                &format!("{func}(): Invalid php:// URL specified"),
             )?;
             host.raise(
                 ErrorLevel::Warning,
@@ -253,9 +251,7 @@ fn open_stream(
         }
     }
     if name.is_empty() {
-        return Err(Fault::value_error(format!(
-            "Path cannot be empty"
-        )));
+        return Err(Fault::value_error(format!("Path cannot be empty")));
     }
     match opts.open(path_of(name)) {
         Ok(f) => {
@@ -508,9 +504,7 @@ fn stream_get_meta_data(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value
     let r = with_stream("stream_get_meta_data", &args[0], |s| {
         let (wrapper, stype) = match &s.backend {
             Backend::File(_) => ("plainfile", "STDIO"),
-            Backend::Memory(_) if s.uri.eq_ignore_ascii_case(b"php://memory") => {
-                ("PHP", "MEMORY")
-            }
+            Backend::Memory(_) if s.uri.eq_ignore_ascii_case(b"php://memory") => ("PHP", "MEMORY"),
             Backend::Memory(_) => ("PHP", "TEMP"),
             Backend::Dir(..) => ("plainfile", "dir"),
             _ => ("PHP", "STDIO"),
@@ -524,7 +518,10 @@ fn stream_get_meta_data(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value
         put("stream_type", Value::str(stype));
         put("mode", Value::Str(s.mode.clone()));
         put("unread_bytes", Value::Int(0));
-        put("seekable", Value::Bool(matches!(s.backend, Backend::File(_) | Backend::Memory(_))));
+        put(
+            "seekable",
+            Value::Bool(matches!(s.backend, Backend::File(_) | Backend::Memory(_))),
+        );
         put("uri", Value::Str(s.uri.clone()));
         a
     })?;
@@ -560,7 +557,10 @@ fn parse_csv(
         // Leading spaces before an enclosure are skipped.
         let mut field = Vec::new();
         let mut j = i;
-        while j < line.len() && (line[j] == b' ' || line[j] == b'\t') && Some(line[j]) != enc.filter(|_| false) {
+        while j < line.len()
+            && (line[j] == b' ' || line[j] == b'\t')
+            && Some(line[j]) != enc.filter(|_| false)
+        {
             j += 1;
         }
         if enc.is_some() && j < line.len() && Some(line[j]) == enc {
@@ -619,7 +619,14 @@ fn parse_csv(
     fields
 }
 
-fn csv_char(host: &mut dyn Host, func: &str, n: usize, name: &str, s: &[u8], allow_empty: bool) -> PhpResult<Option<u8>> {
+fn csv_char(
+    host: &mut dyn Host,
+    func: &str,
+    n: usize,
+    name: &str,
+    s: &[u8],
+    allow_empty: bool,
+) -> PhpResult<Option<u8>> {
     match s.len() {
         0 if allow_empty => Ok(None),
         0 => Err(Fault::value_error(format!(
@@ -637,7 +644,9 @@ fn csv_char(host: &mut dyn Host, func: &str, n: usize, name: &str, s: &[u8], all
 
 fn fgetcsv(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let sep = match opt(args, 2) {
-        Some(v) => csv_char(host, "fgetcsv", 3, "separator", &v.scalar_to_str(), false)?.unwrap_or(b','),
+        Some(v) => {
+            csv_char(host, "fgetcsv", 3, "separator", &v.scalar_to_str(), false)?.unwrap_or(b',')
+        }
         None => b',',
     };
     let enc = match opt(args, 3) {
@@ -691,7 +700,13 @@ fn fputcsv(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         }
         let s = host.to_str(&v.deref_clone())?;
         let needs = s.iter().any(|&c| {
-            c == sep || c == enc || c == b'\n' || c == b'\r' || c == b'\t' || c == b' ' || Some(c) == esc
+            c == sep
+                || c == enc
+                || c == b'\n'
+                || c == b'\r'
+                || c == b'\t'
+                || c == b' '
+                || Some(c) == esc
         });
         if needs {
             out.push(enc);
@@ -1138,7 +1153,11 @@ fn unlink(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     }
     match fs::remove_file(p) {
         Ok(()) => Ok(Value::Bool(true)),
-        Err(e) => fs_warning(host, &format!("unlink({})", String::from_utf8_lossy(&name)), &e),
+        Err(e) => fs_warning(
+            host,
+            &format!("unlink({})", String::from_utf8_lossy(&name)),
+            &e,
+        ),
     }
 }
 
@@ -1162,7 +1181,11 @@ fn rmdir(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
     match fs::remove_dir(path_of(&name)) {
         Ok(()) => Ok(Value::Bool(true)),
-        Err(e) => fs_warning(host, &format!("rmdir({})", String::from_utf8_lossy(&name)), &e),
+        Err(e) => fs_warning(
+            host,
+            &format!("rmdir({})", String::from_utf8_lossy(&name)),
+            &e,
+        ),
     }
 }
 
@@ -1325,7 +1348,11 @@ fn chdir(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         Err(e) => {
             host.raise(
                 ErrorLevel::Warning,
-                &format!("chdir(): {} (errno {})", os_message(&e), e.raw_os_error().unwrap_or(0)),
+                &format!(
+                    "chdir(): {} (errno {})",
+                    os_message(&e),
+                    e.raw_os_error().unwrap_or(0)
+                ),
             )?;
             Ok(Value::Bool(false))
         }
@@ -1369,7 +1396,10 @@ fn scandir(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
                 ErrorLevel::Warning,
                 &format!("scandir({n}): Failed to open directory: {}", os_message(&e)),
             )?;
-            host.raise(ErrorLevel::Warning, "scandir(): (errno 2): No such file or directory")?;
+            host.raise(
+                ErrorLevel::Warning,
+                "scandir(): (errno 2): No such file or directory",
+            )?;
             Ok(Value::Bool(false))
         }
     }

@@ -409,11 +409,7 @@ pub fn is_resource_obj(o: &Obj) -> bool {
 
 /// Runs `f` on the open stream of argument `v`, with PHP's errors for non-resources and
 /// closed resources (`func` names the builtin in messages).
-pub fn with_stream<R>(
-    func: &str,
-    v: &Value,
-    f: impl FnOnce(&mut Stream) -> R,
-) -> PhpResult<R> {
+pub fn with_stream<R>(func: &str, v: &Value, f: impl FnOnce(&mut Stream) -> R) -> PhpResult<R> {
     let v = v.deref_clone();
     let Value::Object(o) = &v else {
         return Err(Fault::type_error(format!(
