@@ -30,9 +30,16 @@ pub fn reset_free_ids() {
     FREE_IDS.with(|f| f.borrow_mut().clear());
 }
 
+/// Set in the id of the hidden objects that carry PHP resources (`builtins::file`), so
+/// they neither take nor recycle the ids of real objects.
+pub const RESOURCE_ID_BIT: u64 = 1 << 62;
+
 impl Drop for ObjectData {
     fn drop(&mut self) {
         let id = self.id;
+        if id & RESOURCE_ID_BIT != 0 {
+            return;
+        }
         // During thread teardown the list may already be gone; then there is nothing to
         // reuse anyway.
         let _ = FREE_IDS.try_with(|f| f.borrow_mut().push(id));

@@ -859,6 +859,9 @@ pub fn compare(host: &mut dyn Host, a: &Value, b: &Value) -> PhpResult<Ordering>
         (V::Object(x), V::Object(y)) => {
             if x.ptr_eq(y) {
                 Ordering::Equal
+            } else if let Some(o) = super::interp::date_classes::compare_dates(x, y) {
+                // DateTimeInterface objects compare by instant.
+                o
             } else if !Rc::ptr_eq(&x.class(), &y.class()) {
                 Ordering::Greater
             } else {

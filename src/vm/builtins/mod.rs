@@ -17,6 +17,8 @@ pub mod args;
 pub mod arrays;
 pub mod core;
 pub mod ctype;
+pub mod datetime;
+pub mod file;
 pub mod format;
 pub mod hash;
 pub mod json;
@@ -74,6 +76,8 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [
         core::CONSTANTS,
         ctype::CONSTANTS,
+        datetime::CONSTANTS,
+        file::CONSTANTS,
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
@@ -118,6 +122,9 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     [
         core::FUNCTIONS,
         ctype::FUNCTIONS,
+        datetime::FUNCTIONS,
+        super::interp::date_classes::FUNCTIONS,
+        file::FUNCTIONS,
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,
@@ -138,6 +145,8 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
 /// Clears the per-thread state of builtin families (seeded RNG, last JSON/PCRE errors) so
 /// nothing of one request leaks into the next. The engine calls it when a request starts.
 pub fn reset_request_state() {
+    datetime::reset_request_state();
+    file::reset_request_state();
     json::reset_request_state();
     math::reset_request_state();
     pcre::reset_request_state();

@@ -8,6 +8,7 @@
 
 mod serial;
 
+use super::file::stream::resource_info;
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
@@ -356,6 +357,11 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
             }
             buf.extend_from_slice(b"}\n");
         }
+        Value::Object(_) if resource_info(&value).is_some() => {
+            let (id, ty) = resource_info(&value).unwrap_or((0, "Unknown"));
+            buf.extend_from_slice(amp);
+            buf.extend_from_slice(format!("resource({id}) of type ({ty})\n").as_bytes());
+        }
         Value::Object(o) => {
             if is_enum(o) {
                 buf.extend_from_slice(amp);
@@ -466,6 +472,11 @@ fn print_r_value(
             let r = print_hash(host, buf, entries, indent, guard);
             guard.arrays.pop();
             r
+        }
+        Value::Object(_) if resource_info(v).is_some() => {
+            let (id, _) = resource_info(v).unwrap_or((0, ""));
+            buf.extend_from_slice(format!("Resource id #{id}").as_bytes());
+            Ok(())
         }
         Value::Object(o) => {
             buf.extend_from_slice(&o.class_name());
@@ -598,6 +609,8 @@ fn export_value(
             let inner = r.borrow().clone();
             export_value(host, buf, &inner, level, guard)?;
         }
+        // PHP exports resources as NULL.
+        Value::Object(_) if resource_info(v).is_some() => buf.extend_from_slice(b"NULL"),
         Value::Undef | Value::Null => buf.extend_from_slice(b"NULL"),
         Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Int(i) => {
@@ -720,6 +733,13 @@ fn arg0(args: &[Value]) -> Value {
 }
 
 fn gettype(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    if let Some((_, ty)) = resource_info(&arg0(args)) {
+        return Ok(Value::str(if ty == "Unknown" {
+            "resource (closed)"
+        } else {
+            "resource"
+        }));
+    }
     let name = match arg0(args) {
         Value::Undef | Value::Null => "NULL",
         Value::Bool(_) => "boolean",
@@ -734,6 +754,13 @@ fn gettype(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 }
 
 fn get_debug_type(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    if let Some((_, ty)) = resource_info(&arg0(args)) {
+        return Ok(Value::str(if ty == "Unknown" {
+            "resource (closed)".to_string()
+        } else {
+            format!("resource ({ty})")
+        }));
+    }
     Ok(match arg0(args) {
         Value::Object(o) => {
             let name = o.class_name();
@@ -968,7 +995,10 @@ fn is_array(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::Bool(matches!(arg0(a), Value::Array(_))))
 }
 fn is_object(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
-    Ok(Value::Bool(matches!(arg0(a), Value::Object(_))))
+    let v = arg0(a);
+    Ok(Value::Bool(
+        matches!(v, Value::Object(_)) && resource_info(&v).is_none(),
+    ))
 }
 fn is_null(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::Bool(arg0(a).is_null()))

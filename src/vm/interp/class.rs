@@ -164,6 +164,22 @@ macro_rules! iface {
     };
 }
 
+/// A `DateTimeInterface` class with native methods (`interp/date_classes.rs`).
+fn date_class(
+    name: &'static str,
+    methods: &'static [(&'static str, NativeMethod)],
+) -> BuiltinClass {
+    BuiltinClass {
+        name,
+        parent: None,
+        interfaces: &["DateTimeInterface"],
+        is_interface: false,
+        is_abstract: false,
+        methods,
+        props: &[],
+    }
+}
+
 fn builtin_classes() -> Vec<BuiltinClass> {
     vec![
         iface!("Traversable", &[]),
@@ -254,6 +270,37 @@ fn builtin_classes() -> Vec<BuiltinClass> {
         exc!("RangeException", "RuntimeException"),
         exc!("UnderflowException", "RuntimeException"),
         exc!("UnexpectedValueException", "RuntimeException"),
+        iface!("DateTimeInterface", &[]),
+        date_class("DateTime", super::date_classes::DATETIME_METHODS),
+        date_class("DateTimeImmutable", super::date_classes::DATETIME_METHODS),
+        BuiltinClass {
+            name: "DateTimeZone",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::date_classes::TIMEZONE_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "DateInterval",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::date_classes::INTERVAL_METHODS,
+            props: &[],
+        },
+        // Carries PHP resources (builtins/file/stream.rs); never visible as a class.
+        BuiltinClass {
+            name: "__resource",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+        },
     ]
 }
 
@@ -292,13 +339,18 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 None => NameMap::default(),
             };
             for (m, f) in bc.methods {
+                // A name written "static foo" declares a static method.
+                let (m, is_static) = match m.strip_prefix("static ") {
+                    Some(rest) => (rest, true),
+                    None => (*m, false),
+                };
                 methods.insert(
                     PhpStr::from(m.to_ascii_lowercase()),
                     Rc::new(MethodRt {
-                        name: PhpStr::from(*m),
+                        name: PhpStr::from(m),
                         imp: MethodImpl::Native(*f),
                         visibility: Visibility::Public,
-                        is_static: false,
+                        is_static,
                         is_abstract: false,
                         is_final: false,
                         scope: weak.clone(),

@@ -593,6 +593,11 @@ impl Vm {
 
     /// `(string)$obj`.
     pub(crate) fn object_to_string(&mut self, o: &Obj) -> PhpResult<PhpStr> {
+        if let Some((id, _)) =
+            super::super::builtins::file::stream::resource_info(&Value::Object(o.clone()))
+        {
+            return Ok(PhpStr::from(format!("Resource id #{id}")));
+        }
         let class = o.class();
         if self.find_method(&class, b"__tostring").is_some() {
             let v = self.call_method_value(o, b"__toString", &[])?;

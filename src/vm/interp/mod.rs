@@ -14,6 +14,7 @@
 
 mod call;
 mod class;
+pub mod date_classes;
 mod generator;
 mod host_impl;
 mod intrinsics;
@@ -236,6 +237,7 @@ impl Vm {
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
+        super::builtins::file::define_std_streams(&mut vm);
         vm
     }
 
@@ -1549,6 +1551,10 @@ impl Vm {
         use super::ast::CastType;
         Ok(match ty {
             CastType::Int => match &v {
+                // A resource casts to its number (builtins/file/stream.rs).
+                Value::Object(_) if super::builtins::file::stream::resource_info(&v).is_some() => {
+                    Value::Int(super::builtins::file::stream::resource_info(&v).map_or(0, |r| r.0))
+                }
                 Value::Object(o) => {
                     let msg = format!(
                         "Object of class {} could not be converted to int",
@@ -1560,6 +1566,11 @@ impl Vm {
                 _ => Value::Int(v.to_int()),
             },
             CastType::Float => match &v {
+                Value::Object(_) if super::builtins::file::stream::resource_info(&v).is_some() => {
+                    Value::Float(
+                        super::builtins::file::stream::resource_info(&v).map_or(0, |r| r.0) as f64,
+                    )
+                }
                 Value::Object(o) => {
                     let msg = format!(
                         "Object of class {} could not be converted to float",
