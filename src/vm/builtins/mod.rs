@@ -85,6 +85,8 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::transform::CONSTANTS,
         string::url::CONSTANTS,
         string::misc::CONSTANTS,
+        string::locale::CONSTANTS,
+        string::tags::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -129,6 +131,8 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::transform::FUNCTIONS,
         string::url::FUNCTIONS,
         string::misc::FUNCTIONS,
+        string::locale::FUNCTIONS,
+        string::tags::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()
@@ -141,6 +145,7 @@ pub fn reset_request_state() {
     json::reset_request_state();
     math::reset_request_state();
     pcre::reset_request_state();
+    string::locale::reset_request_state();
 }
 
 /// The table of builtins by lower-case name, built on first use.

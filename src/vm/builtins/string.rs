@@ -7,9 +7,11 @@
 
 pub mod html;
 mod html_tables;
+pub mod locale;
 pub mod misc;
 #[cfg(test)]
 mod testutil;
+pub mod tags;
 pub mod transform;
 pub mod url;
 
