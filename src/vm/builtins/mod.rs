@@ -87,6 +87,8 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::misc::CONSTANTS,
         string::locale::CONSTANTS,
         string::tags::CONSTANTS,
+        string::pack::CONSTANTS,
+        string::scan::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -133,6 +135,8 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::misc::FUNCTIONS,
         string::locale::FUNCTIONS,
         string::tags::FUNCTIONS,
+        string::pack::FUNCTIONS,
+        string::scan::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

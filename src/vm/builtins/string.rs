@@ -9,6 +9,8 @@ pub mod html;
 mod html_tables;
 pub mod locale;
 pub mod misc;
+pub mod pack;
+pub mod scan;
 #[cfg(test)]
 mod testutil;
 pub mod tags;

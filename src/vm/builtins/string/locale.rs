@@ -131,7 +131,10 @@ fn query(names: &[PhpStr; 13], category: usize) -> PhpStr {
 /// One attempt of `try_setlocale_str`: `None` when the locale is unavailable.
 fn try_set(host: &mut dyn Host, category: usize, locale: &[u8]) -> PhpResult<Option<PhpStr>> {
     if locale != b"0" && locale.len() >= 255 {
-        host.raise(ErrorLevel::Warning, "setlocale(): Specified locale name is too long")?;
+        host.raise(
+            ErrorLevel::Warning,
+            "setlocale(): Specified locale name is too long",
+        )?;
         return Ok(None);
     }
     Ok(LOCALES.with(|cell| {

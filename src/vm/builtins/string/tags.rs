@@ -180,8 +180,7 @@ pub(crate) fn strip(buf: &[u8], allow: Option<&[u8]>, allow_tag_spaces: bool) ->
                 b'>' => {
                     if depth != 0 {
                         depth -= 1;
-                    } else if in_q == 0 && br == 0 && p >= 1 && lc != b'"' && buf[p - 1] == b'?'
-                    {
+                    } else if in_q == 0 && br == 0 && p >= 1 && lc != b'"' && buf[p - 1] == b'?' {
                         in_q = 0;
                         state = 0;
                         tag.clear();
@@ -258,10 +257,26 @@ mod tests {
     fn strips_as_php_does() {
         // Expectations from `php -n -r 'var_dump(strip_tags(...));'` (PHP 8.2).
         let cases: &[(&[u8], Option<&[u8]>, &[u8])] = &[
-            (b"<p>Test paragraph.</p><!-- Comment --> <a href=\"#fragment\">Other text</a>", None, b"Test paragraph. Other text"),
-            (b"<p>Test paragraph.</p><!-- Comment --> <a href=\"#fragment\">Other text</a>", Some(b"<p><a>"), b"<p>Test paragraph.</p> <a href=\"#fragment\">Other text</a>"),
-            (b"<br>Each<br/>New<br />Line", Some(b"<br>"), b"<br>Each<br/>New<br />Line"),
-            (b"<br>Each<br/>New<br />Line", Some(b"<br/>"), b"EachNewLine"),
+            (
+                b"<p>Test paragraph.</p><!-- Comment --> <a href=\"#fragment\">Other text</a>",
+                None,
+                b"Test paragraph. Other text",
+            ),
+            (
+                b"<p>Test paragraph.</p><!-- Comment --> <a href=\"#fragment\">Other text</a>",
+                Some(b"<p><a>"),
+                b"<p>Test paragraph.</p> <a href=\"#fragment\">Other text</a>",
+            ),
+            (
+                b"<br>Each<br/>New<br />Line",
+                Some(b"<br>"),
+                b"<br>Each<br/>New<br />Line",
+            ),
+            (
+                b"<br>Each<br/>New<br />Line",
+                Some(b"<br/>"),
+                b"EachNewLine",
+            ),
             (b"a < b > c", None, b"a < b > c"),
             (b"<?php echo \"?>\"; ?>x", None, b"x"),
             (b"<<html>>hi", None, b"hi"),
