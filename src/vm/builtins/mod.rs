@@ -89,6 +89,8 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::tags::CONSTANTS,
         string::pack::CONSTANTS,
         string::scan::CONSTANTS,
+        string::codec::CONSTANTS,
+        string::compare::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -137,6 +139,8 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::tags::FUNCTIONS,
         string::pack::FUNCTIONS,
         string::scan::FUNCTIONS,
+        string::codec::FUNCTIONS,
+        string::compare::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()

@@ -5,15 +5,17 @@
 //! only, as in PHP 8 (locale-independent since 8.2). Error messages are PHP 8.2's, word
 //! for word.
 
+pub mod codec;
+pub mod compare;
 pub mod html;
 mod html_tables;
 pub mod locale;
 pub mod misc;
 pub mod pack;
 pub mod scan;
+pub mod tags;
 #[cfg(test)]
 mod testutil;
-pub mod tags;
 pub mod transform;
 pub mod url;
 
@@ -486,7 +488,7 @@ fn ucwords(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 
 /// `php_charmask`: the set of bytes in a character list with `a..z` ranges, warning about
 /// malformed ranges exactly as PHP does.
-fn char_mask(host: &mut dyn Host, list: &[u8], func: &str) -> PhpResult<[bool; 256]> {
+pub(super) fn char_mask(host: &mut dyn Host, list: &[u8], func: &str) -> PhpResult<[bool; 256]> {
     let mut mask = [false; 256];
     let len = list.len();
     let mut i = 0;
