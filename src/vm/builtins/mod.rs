@@ -91,6 +91,8 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::scan::CONSTANTS,
         string::codec::CONSTANTS,
         string::compare::CONSTANTS,
+        string::csv::CONSTANTS,
+        string::stateful::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -141,6 +143,8 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::scan::FUNCTIONS,
         string::codec::FUNCTIONS,
         string::compare::FUNCTIONS,
+        string::csv::FUNCTIONS,
+        string::stateful::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()
@@ -154,6 +158,7 @@ pub fn reset_request_state() {
     math::reset_request_state();
     pcre::reset_request_state();
     string::locale::reset_request_state();
+    string::stateful::reset_request_state();
 }
 
 /// The table of builtins by lower-case name, built on first use.

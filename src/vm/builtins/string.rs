@@ -7,12 +7,14 @@
 
 pub mod codec;
 pub mod compare;
+pub mod csv;
 pub mod html;
 mod html_tables;
 pub mod locale;
 pub mod misc;
 pub mod pack;
 pub mod scan;
+pub mod stateful;
 pub mod tags;
 #[cfg(test)]
 mod testutil;

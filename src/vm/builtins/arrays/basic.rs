@@ -1069,44 +1069,10 @@ pub(super) fn array_change_key_case(_host: &mut dyn Host, args: &[Value]) -> Php
 // ---------------------------------------------------------------------------------------
 // randomness
 
-thread_local! {
-    /// The generator behind `shuffle` and `array_rand`: xorshift64*, seeded per thread from
-    /// the clock and the thread's stack address. PHP uses its Mt19937 state (shared with
-    /// `mt_srand`); see the module report on why that is not shared yet.
-    static RNG: std::cell::Cell<u64> = std::cell::Cell::new(seed());
-}
-
-fn seed() -> u64 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0x9E37_79B9_7F4A_7C15);
-    let local = 0u8;
-    let addr = std::ptr::addr_of!(local) as u64;
-    (t ^ addr.rotate_left(32)) | 1
-}
-
-/// A uniform integer in `0..=max`.
-fn rand_upto(max: u64) -> u64 {
-    RNG.with(|cell| {
-        let bound = max.wrapping_add(1);
-        loop {
-            let mut x = cell.get();
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            cell.set(x);
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            if bound == 0 {
-                return r;
-            }
-            // Rejection sampling removes the modulo bias.
-            let zone = u64::MAX - (u64::MAX % bound);
-            if r < zone {
-                return r % bound;
-            }
-        }
-    })
+/// A uniform integer in `min..=max` from PHP's Mt19937 state (`php_mt_rand_range`), so a
+/// `mt_srand` seed makes `shuffle` and `array_rand` repeat PHP's choices.
+fn rand_range(min: i64, max: i64) -> PhpResult<i64> {
+    super::super::math::mt_rand_range(min, max)
 }
 
 pub(super) fn shuffle(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -1116,7 +1082,7 @@ pub(super) fn shuffle(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> 
     // Fisher-Yates from the end, as `php_array_data_shuffle` does.
     let n = values.len();
     for i in (1..n).rev() {
-        let j = rand_upto(i as u64) as usize;
+        let j = rand_range(0, i as i64)? as usize;
         values.swap(i, j);
     }
     *cell.borrow_mut() = Value::array(PhpArray::from_values(values));
@@ -1132,33 +1098,41 @@ pub(super) fn array_rand(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
             "array_rand(): Argument #1 ($array) cannot be empty",
         ));
     }
-    if num <= 0 || num > n {
-        return Err(Fault::value_error(
-            "array_rand(): Argument #2 ($num) must be between 1 and the number of elements in argument #1 ($array)",
-        ));
-    }
     if num == 1 {
-        let i = rand_upto(n as u64 - 1) as usize;
+        // php-src samples buckets; without holes that is one draw over the elements.
+        let i = rand_range(0, n - 1)? as usize;
         return Ok(a
             .iter()
             .nth(i)
             .map(|(k, _)| k.to_value())
             .unwrap_or(Value::Null));
     }
-    // Selection sampling keeps the chosen keys in array order, as PHP returns them.
-    let mut needed = num as u64;
-    let mut left = n as u64;
-    let mut out = Vec::with_capacity(num as usize);
-    for k in a.keys() {
-        if rand_upto(left - 1) < needed {
-            out.push(k.to_value());
-            needed -= 1;
-        }
-        left -= 1;
-        if needed == 0 {
-            break;
+    if num <= 0 || num > n {
+        return Err(Fault::value_error(
+            "array_rand(): Argument #2 ($num) must be between 1 and the number of elements in argument #1 ($array)",
+        ));
+    }
+    // php-src draws positions into a bitset (the complement when more than half are
+    // wanted) and returns the chosen keys in array order.
+    let (negative, mut wanted) = if num > n >> 1 {
+        (true, n - num)
+    } else {
+        (false, num)
+    };
+    let mut chosen = vec![false; n as usize];
+    while wanted > 0 {
+        let r = rand_range(0, n - 1)? as usize;
+        if !chosen[r] {
+            chosen[r] = true;
+            wanted -= 1;
         }
     }
+    let out: Vec<Value> = a
+        .keys()
+        .zip(chosen)
+        .filter(|(_, c)| *c != negative)
+        .map(|(k, _)| k.to_value())
+        .collect();
     Ok(Value::array(PhpArray::from_values(out)))
 }
 

@@ -294,6 +294,9 @@ fn convert_uuencode(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 
 /// `php_uudecode`: `None` for malformed input.
 fn uudecode(src: &[u8]) -> Option<Vec<u8>> {
+    if src.is_empty() {
+        return None;
+    }
     let at = |i: usize| src.get(i).copied().unwrap_or(0);
     let e = src.len();
     let mut out = Vec::with_capacity(src.len() * 3 / 4 + 3);
@@ -343,9 +346,6 @@ fn uudecode(src: &[u8]) -> Option<Vec<u8>> {
 
 fn convert_uudecode(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let src = args::str_at(a, 0);
-    if src.is_empty() {
-        return Ok(Value::Bool(false));
-    }
     match uudecode(&src) {
         Some(out) => Ok(Value::str(out)),
         None => {
