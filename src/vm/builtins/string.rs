@@ -790,16 +790,11 @@ fn replace_impl(host: &mut dyn Host, a: &[Value], ci: bool) -> PhpResult<Value> 
         Some(Value::Array(subjects)) => {
             let mut out = PhpArray::with_capacity(subjects.len());
             for (k, v) in subjects.iter() {
-                let v = v.deref_clone();
-                let nv = match &v {
-                    Value::Array(_) | Value::Object(_) => v.clone(),
-                    other => {
-                        let s = host.to_str(other)?;
-                        Value::Str(replace_in_string(
-                            host, &s, &search, &replace, ci, &mut count,
-                        )?)
-                    }
-                };
+                // PHP 8 converts every element, arrays included ("Array" with a warning).
+                let s = host.to_str(&v.deref_clone())?;
+                let nv = Value::Str(replace_in_string(
+                    host, &s, &search, &replace, ci, &mut count,
+                )?);
                 out.insert(k, nv);
             }
             Value::array(out)
