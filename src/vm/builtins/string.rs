@@ -155,7 +155,7 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
     BuiltinDef {
         name: "join",
         sig: "array|string $separator, ?array $array = null",
-        func: implode,
+        func: join,
     },
     BuiltinDef {
         name: "str_pad",
@@ -606,24 +606,33 @@ fn explode(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 }
 
 fn implode(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    implode_named(host, a, "implode")
+}
+
+/// `join`: `implode` under its alias's name, which its errors report.
+fn join(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    implode_named(host, a, "join")
+}
+
+fn implode_named(host: &mut dyn Host, a: &[Value], fname: &str) -> PhpResult<Value> {
     let (sep, arr) = match (args::opt(a, 0), args::opt(a, 1)) {
         (Some(Value::Array(arr)), None | Some(Value::Null)) => (PhpStr::new(), arr.clone()),
         (Some(Value::Str(_)), None | Some(Value::Null)) => {
             return Err(Fault::type_error(format!(
-                "implode(): Argument #1 ($array) must be of type array, {} given",
+                "{fname}(): Argument #1 ($array) must be of type array, {} given",
                 "string"
             )))
         }
         (Some(Value::Array(arr)), Some(Value::Str(sep))) => (sep.clone(), arr.clone()),
         (Some(Value::Str(sep)), Some(Value::Array(arr))) => (sep.clone(), arr.clone()),
         (Some(Value::Array(_)), Some(Value::Array(_))) => {
-            return Err(Fault::type_error(
-                "implode(): Argument #1 ($separator) must be of type string, array given",
-            ))
+            return Err(Fault::type_error(format!(
+                "{fname}(): Argument #1 ($separator) must be of type string, array given"
+            )))
         }
         (_, Some(other)) => {
             return Err(Fault::type_error(format!(
-                "implode(): Argument #2 ($array) must be of type ?array, {} given",
+                "{fname}(): Argument #2 ($array) must be of type ?array, {} given",
                 other.type_name()
             )))
         }
