@@ -209,6 +209,11 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: strcasecmp,
     },
     BuiltinDef {
+        name: "strcoll",
+        sig: "string $string1, string $string2",
+        func: strcoll,
+    },
+    BuiltinDef {
         name: "strncmp",
         sig: "string $string1, string $string2, int $length",
         func: strncmp,
@@ -893,22 +898,49 @@ fn ord_to_int(o: Ordering) -> i64 {
     }
 }
 
+/// `zend_binary_strncmp` (and `strcmp` with `length` = `usize::MAX`), optionally
+/// ASCII-case-folded: the difference of the first differing bytes, as C's `memcmp` gives it
+/// on glibc, or -1/0/1 from the lengths when one string is a prefix of the other.
+pub(super) fn binary_strncmp(x: &[u8], y: &[u8], length: usize, fold: bool) -> i64 {
+    let n = length.min(x.len()).min(y.len());
+    let key = |c: u8| if fold { c.to_ascii_lowercase() } else { c };
+    for (&a, &b) in x[..n].iter().zip(&y[..n]) {
+        let (a, b) = (key(a), key(b));
+        if a != b {
+            return i64::from(a) - i64::from(b);
+        }
+    }
+    ord_to_int(length.min(x.len()).cmp(&length.min(y.len())))
+}
+
 fn strcmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
-    Ok(Value::Int(ord_to_int(
-        s0(a).as_bytes().cmp(s1(a).as_bytes()),
+    Ok(Value::Int(binary_strncmp(
+        &s0(a),
+        &s1(a),
+        usize::MAX,
+        false,
     )))
 }
 
-fn casecmp(x: &[u8], y: &[u8]) -> i64 {
-    ord_to_int(
-        x.iter()
-            .map(u8::to_ascii_lowercase)
-            .cmp(y.iter().map(u8::to_ascii_lowercase)),
-    )
+fn strcasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), usize::MAX, true)))
 }
 
-fn strcasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
-    Ok(Value::Int(casecmp(&s0(a), &s1(a))))
+/// `strcoll` in the C collation (the only one rhvm's locales have): C's `strcmp`, which
+/// stops at a NUL byte.
+fn strcoll(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    let c_str = |s: &PhpStr| {
+        let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
+        s[..end].to_vec()
+    };
+    let (x, y) = (c_str(&s0(a)), c_str(&s1(a)));
+    let diff = x
+        .iter()
+        .chain(std::iter::once(&0))
+        .zip(y.iter().chain(std::iter::once(&0)))
+        .find(|(p, q)| p != q)
+        .map_or(0, |(&p, &q)| i64::from(p) - i64::from(q));
+    Ok(Value::Int(diff))
 }
 
 fn n_arg(a: &[Value], func: &str) -> PhpResult<usize> {
@@ -923,19 +955,12 @@ fn n_arg(a: &[Value], func: &str) -> PhpResult<usize> {
 
 fn strncmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let n = n_arg(a, "strncmp")?;
-    let (x, y) = (s0(a), s1(a));
-    Ok(Value::Int(ord_to_int(
-        x[..n.min(x.len())].cmp(&y[..n.min(y.len())]),
-    )))
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), n, false)))
 }
 
 fn strncasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let n = n_arg(a, "strncasecmp")?;
-    let (x, y) = (s0(a), s1(a));
-    Ok(Value::Int(casecmp(
-        &x[..n.min(x.len())],
-        &y[..n.min(y.len())],
-    )))
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), n, true)))
 }
 
 fn nl2br(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {

@@ -162,19 +162,6 @@ fn soundex(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::str(out))
 }
 
-/// `zend_binary_strncmp` / `zend_binary_strncasecmp`, normalised to -1/0/1 as PHP 8.2
-/// returns them.
-fn binary_strncmp(s1: &[u8], s2: &[u8], length: usize, fold: bool) -> i64 {
-    let n = length.min(s1.len()).min(s2.len());
-    let key = |c: &u8| if fold { c.to_ascii_lowercase() } else { *c };
-    let ord = s1[..n]
-        .iter()
-        .map(key)
-        .cmp(s2[..n].iter().map(key))
-        .then(length.min(s1.len()).cmp(&length.min(s2.len())));
-    ord as i64
-}
-
 fn substr_compare(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let (haystack, needle) = (args::str_at(a, 0), args::str_at(a, 1));
     let mut offset = args::int_or(a, 2, 0);
@@ -205,7 +192,9 @@ fn substr_compare(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         Some(n) => n as usize,
         None => needle.len().max(rest.len()),
     };
-    Ok(Value::Int(binary_strncmp(rest, &needle, cmp_len, fold)))
+    Ok(Value::Int(super::binary_strncmp(
+        rest, &needle, cmp_len, fold,
+    )))
 }
 
 fn str_word_count(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use super::super::super::error::{ErrorLevel, PhpResult};
+use super::super::super::error::PhpResult;
 use super::super::super::host::Host;
 use super::super::super::value::{PhpStr, Value};
 use super::super::args;
@@ -49,7 +49,7 @@ pub fn reset_request_state() {
     STRTOK.with(|t| *t.borrow_mut() = None);
 }
 
-fn strtok(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+fn strtok(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let first = args::str_at(a, 0);
     // With one argument, that argument is the token list.
     let token = match args::opt(a, 1) {
@@ -64,20 +64,13 @@ fn strtok(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         }
         _ => first,
     };
-    let started = STRTOK.with(|t| t.borrow().is_some());
-    if !started {
-        host.raise(
-            ErrorLevel::Warning,
-            "strtok(): Both arguments must be provided when starting tokenization",
-        )?;
-        return Ok(Value::Bool(false));
-    }
     let mut delimiters = [false; 256];
     for &c in token.iter() {
         delimiters[usize::from(c)] = true;
     }
     Ok(STRTOK.with(|cell| {
         let mut cell = cell.borrow_mut();
+        // Without a string to tokenise PHP 8.2 quietly returns false (8.3 warns).
         let Some(state) = cell.as_mut() else {
             return Value::Bool(false);
         };
