@@ -997,14 +997,33 @@ fn public_prop(o: &Obj, name: &ArrayKey) -> Option<Value> {
             return None;
         }
     }
-    data.props.get(name).map(deref)
+    // Dynamic properties named by digits (`$o->{0}`) are stored under string keys.
+    data.props
+        .get(name)
+        .or_else(|| data.props.get(&ArrayKey::Str(PhpStr::from(bytes))))
+        .map(deref)
 }
 
-fn column_fetch(row: &Value, key: &ArrayKey) -> Option<Value> {
+/// `array_column_fetch_prop`: an element of an array row, or a property of an object row
+/// (a visible one, or one the object's `__isset` admits, read through `__get`).
+fn column_fetch(host: &mut dyn Host, row: &Value, key: &ArrayKey) -> PhpResult<Option<Value>> {
     match row {
-        Value::Array(a) => a.get(key).map(deref),
-        Value::Object(o) => public_prop(o, key),
-        _ => None,
+        Value::Array(a) => Ok(a.get(key).map(deref)),
+        Value::Object(o) => {
+            if let Some(v) = public_prop(o, key) {
+                return Ok(Some(v));
+            }
+            let name = Value::Str(match key {
+                ArrayKey::Int(i) => PhpStr::from(i.to_string()),
+                ArrayKey::Str(s) => s.clone(),
+            });
+            let isset = host.call_method(o, b"__isset", std::slice::from_ref(&name))?;
+            if !isset.is_some_and(|v| v.to_bool()) {
+                return Ok(None);
+            }
+            host.call_method(o, b"__get", std::slice::from_ref(&name))
+        }
+        _ => Ok(None),
     }
 }
 
@@ -1022,13 +1041,13 @@ pub(super) fn array_column(host: &mut dyn Host, args: &[Value]) -> PhpResult<Val
         let row = deref(row);
         let value = match &column {
             None => row.clone(),
-            Some(c) => match column_fetch(&row, c) {
+            Some(c) => match column_fetch(host, &row, c)? {
                 Some(v) => v,
                 None => continue,
             },
         };
         let key = match &index {
-            Some(i) => column_fetch(&row, i),
+            Some(i) => column_fetch(host, &row, i)?,
             None => None,
         };
         match key {
