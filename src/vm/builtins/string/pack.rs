@@ -50,8 +50,9 @@ fn read_repeat(format: &[u8], i: &mut usize) -> Repeat {
                 n = n.saturating_mul(10).saturating_add(i64::from(d - b'0'));
                 *i += 1;
             }
-            // atoi's result is a C int.
-            Repeat::Count(i64::from(n.min(i64::from(i32::MAX)) as i32))
+            // atoi is strtol (saturating at the C long range) cast to a C int, which
+            // wraps: "2147483648" becomes a negative count.
+            Repeat::Count(i64::from(n as i32))
         }
         _ => Repeat::Count(1),
     }
@@ -346,6 +347,13 @@ fn unpack(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
                 }
             },
         };
+        if size != 0 && size != -1 && size < 0 {
+            host.raise(
+                ErrorLevel::Warning,
+                &format!("unpack(): Type {}: integer overflow", code as char),
+            )?;
+            return Ok(Value::Bool(false));
+        }
         let mut n: i64 = 0;
         while n != arg {
             let key = if arg != 1 || name.is_empty() {
