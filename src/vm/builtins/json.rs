@@ -817,6 +817,10 @@ impl Parser<'_, '_> {
             self.depth -= 1;
             return Ok(Ok(Value::array(out)));
         }
+        // A closing brace where a bracket could close: PHP's parser reports the mismatch.
+        if self.s.get(self.pos) == Some(&b'}') {
+            return Ok(Err(JsonError::StateMismatch));
+        }
         loop {
             let v = match self.value()? {
                 Ok(v) => v,
@@ -830,6 +834,7 @@ impl Parser<'_, '_> {
                     self.pos += 1;
                     break;
                 }
+                Some(b'}') => return Ok(Err(JsonError::StateMismatch)),
                 _ => return Ok(Err(self.unexpected())),
             }
         }
@@ -847,6 +852,8 @@ impl Parser<'_, '_> {
         self.skip_ws();
         if self.s.get(self.pos) == Some(&b'}') {
             self.pos += 1;
+        } else if self.s.get(self.pos) == Some(&b']') {
+            return Ok(Err(JsonError::StateMismatch));
         } else {
             loop {
                 self.skip_ws();
@@ -877,6 +884,7 @@ impl Parser<'_, '_> {
                         self.pos += 1;
                         break;
                     }
+                    Some(b']') => return Ok(Err(JsonError::StateMismatch)),
                     _ => return Ok(Err(self.unexpected())),
                 }
             }

@@ -871,6 +871,13 @@ fn with_mt<T>(f: impl FnOnce(&mut Mt) -> T) -> PhpResult<T> {
     }))
 }
 
+/// A uniform integer in `min..=max` from the request's Mt19937 state, seeding it first if
+/// needed: PHP's `php_mt_rand_range`, which `shuffle`, `array_rand` and `str_shuffle` share
+/// with `mt_rand` (so `mt_srand` makes them all repeatable).
+pub(crate) fn mt_rand_range(min: i64, max: i64) -> PhpResult<i64> {
+    with_mt(|mt| mt.range(min, max))
+}
+
 fn mt_srand(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let seed = match args::opt(a, 0) {
         Some(v) => v.to_int() as u32,

@@ -89,6 +89,14 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         string::transform::CONSTANTS,
         string::url::CONSTANTS,
         string::misc::CONSTANTS,
+        string::locale::CONSTANTS,
+        string::tags::CONSTANTS,
+        string::pack::CONSTANTS,
+        string::scan::CONSTANTS,
+        string::codec::CONSTANTS,
+        string::compare::CONSTANTS,
+        string::csv::CONSTANTS,
+        string::stateful::CONSTANTS,
         var::CONSTANTS,
     ]
     .into_iter()
@@ -136,6 +144,14 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::transform::FUNCTIONS,
         string::url::FUNCTIONS,
         string::misc::FUNCTIONS,
+        string::locale::FUNCTIONS,
+        string::tags::FUNCTIONS,
+        string::pack::FUNCTIONS,
+        string::scan::FUNCTIONS,
+        string::codec::FUNCTIONS,
+        string::compare::FUNCTIONS,
+        string::csv::FUNCTIONS,
+        string::stateful::FUNCTIONS,
         var::FUNCTIONS,
     ]
     .into_iter()
@@ -150,6 +166,8 @@ pub fn reset_request_state() {
     json::reset_request_state();
     math::reset_request_state();
     pcre::reset_request_state();
+    string::locale::reset_request_state();
+    string::stateful::reset_request_state();
 }
 
 /// The table of builtins by lower-case name, built on first use.

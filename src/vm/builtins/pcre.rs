@@ -28,6 +28,7 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
     BuiltinDef { name: "preg_match", sig: "string $pattern, string $subject, &$matches = null, int $flags = 0, int $offset = 0", func: preg_match },
     BuiltinDef { name: "preg_match_all", sig: "string $pattern, string $subject, &$matches = null, int $flags = 0, int $offset = 0", func: preg_match_all },
     BuiltinDef { name: "preg_replace", sig: "array|string $pattern, array|string $replacement, array|string $subject, int $limit = -1, &$count = null", func: preg_replace },
+    BuiltinDef { name: "preg_filter", sig: "array|string $pattern, array|string $replacement, array|string $subject, int $limit = -1, &$count = null", func: preg_filter },
     BuiltinDef { name: "preg_replace_callback", sig: "array|string $pattern, callable $callback, array|string $subject, int $limit = -1, &$count = null, int $flags = 0", func: preg_replace_callback },
     BuiltinDef { name: "preg_replace_callback_array", sig: "array $pattern, array|string $subject, int $limit = -1, &$count = null, int $flags = 0", func: preg_replace_callback_array },
     BuiltinDef { name: "preg_split", sig: "string $pattern, string $subject, int $limit = -1, int $flags = 0", func: preg_split },
@@ -766,6 +767,7 @@ fn replace_driver(
     subject: &Value,
     limit: i64,
     count_arg: usize,
+    filter: bool,
 ) -> PhpResult<Value> {
     set_error(NO_ERROR);
     let mut count = 0i64;
@@ -774,8 +776,12 @@ fn replace_driver(
             let mut out = PhpArray::new();
             for (k, v) in subjects.iter() {
                 let s = host.to_str(&v.deref_clone())?;
+                let before = count;
                 if let Some(r) = replace_all_patterns(host, fname, &pairs, s, limit, &mut count)? {
-                    out.insert(k, Value::Str(r));
+                    // `preg_filter` keeps only the subjects something matched in.
+                    if !filter || count > before {
+                        out.insert(k, Value::Str(r));
+                    }
                 }
             }
             Value::array(out)
@@ -783,8 +789,8 @@ fn replace_driver(
         other => {
             let s = host.to_str(other)?;
             match replace_all_patterns(host, fname, &pairs, s, limit, &mut count)? {
-                Some(r) => Value::Str(r),
-                None => Value::Null,
+                Some(r) if !filter || count > 0 => Value::Str(r),
+                _ => Value::Null,
             }
         }
     };
@@ -800,6 +806,20 @@ fn to_strings(host: &mut dyn Host, v: &Value) -> PhpResult<Vec<PhpStr>> {
 }
 
 fn preg_replace(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    replace_or_filter(host, args, "preg_replace", false)
+}
+
+fn preg_filter(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    replace_or_filter(host, args, "preg_filter", true)
+}
+
+/// `preg_replace` and `preg_filter` (which drops the subjects nothing matched in).
+fn replace_or_filter(
+    host: &mut dyn Host,
+    args: &[Value],
+    fname: &str,
+    filter: bool,
+) -> PhpResult<Value> {
     let pattern = args.first().map(|v| v.deref_clone()).unwrap_or(Value::Null);
     let replacement = args.get(1).map(|v| v.deref_clone()).unwrap_or(Value::Null);
     let subject = args.get(2).map(|v| v.deref_clone()).unwrap_or(Value::Null);
@@ -820,13 +840,13 @@ fn preg_replace(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
                 .collect()
         }
         (_, Value::Array(_)) => {
-            return Err(Fault::type_error(
-                "preg_replace(): Argument #1 ($pattern) must be of type array when argument #2 ($replacement) is an array, string given",
-            ))
+            return Err(Fault::type_error(format!(
+                "{fname}(): Argument #1 ($pattern) must be of type array when argument #2 ($replacement) is an array, string given"
+            )))
         }
         _ => vec![(host.to_str(&pattern)?, ReplacementOwned::Template(host.to_str(&replacement)?))],
     };
-    replace_driver(host, args, "preg_replace", pairs, &subject, limit, 4)
+    replace_driver(host, args, fname, pairs, &subject, limit, 4, filter)
 }
 
 fn preg_replace_callback(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -847,6 +867,7 @@ fn preg_replace_callback(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value
         &subject,
         limit,
         4,
+        false,
     )
 }
 
@@ -877,6 +898,7 @@ fn preg_replace_callback_array(host: &mut dyn Host, args: &[Value]) -> PhpResult
         &subject,
         limit,
         3,
+        false,
     )
 }
 

@@ -5,9 +5,17 @@
 //! only, as in PHP 8 (locale-independent since 8.2). Error messages are PHP 8.2's, word
 //! for word.
 
+pub mod codec;
+pub mod compare;
+pub mod csv;
 pub mod html;
 mod html_tables;
+pub mod locale;
 pub mod misc;
+pub mod pack;
+pub mod scan;
+pub mod stateful;
+pub mod tags;
 #[cfg(test)]
 mod testutil;
 pub mod transform;
@@ -147,7 +155,7 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
     BuiltinDef {
         name: "join",
         sig: "array|string $separator, ?array $array = null",
-        func: implode,
+        func: join,
     },
     BuiltinDef {
         name: "str_pad",
@@ -199,6 +207,11 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         name: "strcasecmp",
         sig: "string $string1, string $string2",
         func: strcasecmp,
+    },
+    BuiltinDef {
+        name: "strcoll",
+        sig: "string $string1, string $string2",
+        func: strcoll,
     },
     BuiltinDef {
         name: "strncmp",
@@ -482,7 +495,7 @@ fn ucwords(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 
 /// `php_charmask`: the set of bytes in a character list with `a..z` ranges, warning about
 /// malformed ranges exactly as PHP does.
-fn char_mask(host: &mut dyn Host, list: &[u8], func: &str) -> PhpResult<[bool; 256]> {
+pub(super) fn char_mask(host: &mut dyn Host, list: &[u8], func: &str) -> PhpResult<[bool; 256]> {
     let mut mask = [false; 256];
     let len = list.len();
     let mut i = 0;
@@ -598,24 +611,33 @@ fn explode(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 }
 
 fn implode(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    implode_named(host, a, "implode")
+}
+
+/// `join`: `implode` under its alias's name, which its errors report.
+fn join(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    implode_named(host, a, "join")
+}
+
+fn implode_named(host: &mut dyn Host, a: &[Value], fname: &str) -> PhpResult<Value> {
     let (sep, arr) = match (args::opt(a, 0), args::opt(a, 1)) {
         (Some(Value::Array(arr)), None | Some(Value::Null)) => (PhpStr::new(), arr.clone()),
         (Some(Value::Str(_)), None | Some(Value::Null)) => {
             return Err(Fault::type_error(format!(
-                "implode(): Argument #1 ($array) must be of type array, {} given",
+                "{fname}(): Argument #1 ($array) must be of type array, {} given",
                 "string"
             )))
         }
         (Some(Value::Array(arr)), Some(Value::Str(sep))) => (sep.clone(), arr.clone()),
         (Some(Value::Str(sep)), Some(Value::Array(arr))) => (sep.clone(), arr.clone()),
         (Some(Value::Array(_)), Some(Value::Array(_))) => {
-            return Err(Fault::type_error(
-                "implode(): Argument #1 ($separator) must be of type string, array given",
-            ))
+            return Err(Fault::type_error(format!(
+                "{fname}(): Argument #1 ($separator) must be of type string, array given"
+            )))
         }
         (_, Some(other)) => {
             return Err(Fault::type_error(format!(
-                "implode(): Argument #2 ($array) must be of type ?array, {} given",
+                "{fname}(): Argument #2 ($array) must be of type ?array, {} given",
                 other.type_name()
             )))
         }
@@ -782,16 +804,11 @@ fn replace_impl(host: &mut dyn Host, a: &[Value], ci: bool) -> PhpResult<Value> 
         Some(Value::Array(subjects)) => {
             let mut out = PhpArray::with_capacity(subjects.len());
             for (k, v) in subjects.iter() {
-                let v = v.deref_clone();
-                let nv = match &v {
-                    Value::Array(_) | Value::Object(_) => v.clone(),
-                    other => {
-                        let s = host.to_str(other)?;
-                        Value::Str(replace_in_string(
-                            host, &s, &search, &replace, ci, &mut count,
-                        )?)
-                    }
-                };
+                // PHP 8 converts every element, arrays included ("Array" with a warning).
+                let s = host.to_str(&v.deref_clone())?;
+                let nv = Value::Str(replace_in_string(
+                    host, &s, &search, &replace, ci, &mut count,
+                )?);
                 out.insert(k, nv);
             }
             Value::array(out)
@@ -881,22 +898,49 @@ fn ord_to_int(o: Ordering) -> i64 {
     }
 }
 
+/// `zend_binary_strncmp` (and `strcmp` with `length` = `usize::MAX`), optionally
+/// ASCII-case-folded: the difference of the first differing bytes, as C's `memcmp` gives it
+/// on glibc, or -1/0/1 from the lengths when one string is a prefix of the other.
+pub(super) fn binary_strncmp(x: &[u8], y: &[u8], length: usize, fold: bool) -> i64 {
+    let n = length.min(x.len()).min(y.len());
+    let key = |c: u8| if fold { c.to_ascii_lowercase() } else { c };
+    for (&a, &b) in x[..n].iter().zip(&y[..n]) {
+        let (a, b) = (key(a), key(b));
+        if a != b {
+            return i64::from(a) - i64::from(b);
+        }
+    }
+    ord_to_int(length.min(x.len()).cmp(&length.min(y.len())))
+}
+
 fn strcmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
-    Ok(Value::Int(ord_to_int(
-        s0(a).as_bytes().cmp(s1(a).as_bytes()),
+    Ok(Value::Int(binary_strncmp(
+        &s0(a),
+        &s1(a),
+        usize::MAX,
+        false,
     )))
 }
 
-fn casecmp(x: &[u8], y: &[u8]) -> i64 {
-    ord_to_int(
-        x.iter()
-            .map(u8::to_ascii_lowercase)
-            .cmp(y.iter().map(u8::to_ascii_lowercase)),
-    )
+fn strcasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), usize::MAX, true)))
 }
 
-fn strcasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
-    Ok(Value::Int(casecmp(&s0(a), &s1(a))))
+/// `strcoll` in the C collation (the only one rhvm's locales have): C's `strcmp`, which
+/// stops at a NUL byte.
+fn strcoll(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    let c_str = |s: &PhpStr| {
+        let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
+        s[..end].to_vec()
+    };
+    let (x, y) = (c_str(&s0(a)), c_str(&s1(a)));
+    let diff = x
+        .iter()
+        .chain(std::iter::once(&0))
+        .zip(y.iter().chain(std::iter::once(&0)))
+        .find(|(p, q)| p != q)
+        .map_or(0, |(&p, &q)| i64::from(p) - i64::from(q));
+    Ok(Value::Int(diff))
 }
 
 fn n_arg(a: &[Value], func: &str) -> PhpResult<usize> {
@@ -911,19 +955,12 @@ fn n_arg(a: &[Value], func: &str) -> PhpResult<usize> {
 
 fn strncmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let n = n_arg(a, "strncmp")?;
-    let (x, y) = (s0(a), s1(a));
-    Ok(Value::Int(ord_to_int(
-        x[..n.min(x.len())].cmp(&y[..n.min(y.len())]),
-    )))
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), n, false)))
 }
 
 fn strncasecmp(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let n = n_arg(a, "strncasecmp")?;
-    let (x, y) = (s0(a), s1(a));
-    Ok(Value::Int(casecmp(
-        &x[..n.min(x.len())],
-        &y[..n.min(y.len())],
-    )))
+    Ok(Value::Int(binary_strncmp(&s0(a), &s1(a), n, true)))
 }
 
 fn nl2br(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {

@@ -642,16 +642,8 @@ fn export_value(
                 pad(buf, level + 1);
                 match k {
                     ArrayKey::Int(i) => push_int(buf, i),
-                    ArrayKey::Str(s) => {
-                        buf.push(b'\'');
-                        for &c in s.iter() {
-                            if c == b'\'' || c == b'\\' {
-                                buf.push(b'\\');
-                            }
-                            buf.push(c);
-                        }
-                        buf.push(b'\'');
-                    }
+                    // Keys are escaped like values, NUL bytes included.
+                    ArrayKey::Str(s) => export_string(buf, &s),
                 }
                 buf.extend_from_slice(b" => ");
                 let r = export_value(host, buf, item, level + 2, guard);

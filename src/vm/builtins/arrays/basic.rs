@@ -997,14 +997,33 @@ fn public_prop(o: &Obj, name: &ArrayKey) -> Option<Value> {
             return None;
         }
     }
-    data.props.get(name).map(deref)
+    // Dynamic properties named by digits (`$o->{0}`) are stored under string keys.
+    data.props
+        .get(name)
+        .or_else(|| data.props.get(&ArrayKey::Str(PhpStr::from(bytes))))
+        .map(deref)
 }
 
-fn column_fetch(row: &Value, key: &ArrayKey) -> Option<Value> {
+/// `array_column_fetch_prop`: an element of an array row, or a property of an object row
+/// (a visible one, or one the object's `__isset` admits, read through `__get`).
+fn column_fetch(host: &mut dyn Host, row: &Value, key: &ArrayKey) -> PhpResult<Option<Value>> {
     match row {
-        Value::Array(a) => a.get(key).map(deref),
-        Value::Object(o) => public_prop(o, key),
-        _ => None,
+        Value::Array(a) => Ok(a.get(key).map(deref)),
+        Value::Object(o) => {
+            if let Some(v) = public_prop(o, key) {
+                return Ok(Some(v));
+            }
+            let name = Value::Str(match key {
+                ArrayKey::Int(i) => PhpStr::from(i.to_string()),
+                ArrayKey::Str(s) => s.clone(),
+            });
+            let isset = host.call_method(o, b"__isset", std::slice::from_ref(&name))?;
+            if !isset.is_some_and(|v| v.to_bool()) {
+                return Ok(None);
+            }
+            host.call_method(o, b"__get", std::slice::from_ref(&name))
+        }
+        _ => Ok(None),
     }
 }
 
@@ -1022,13 +1041,13 @@ pub(super) fn array_column(host: &mut dyn Host, args: &[Value]) -> PhpResult<Val
         let row = deref(row);
         let value = match &column {
             None => row.clone(),
-            Some(c) => match column_fetch(&row, c) {
+            Some(c) => match column_fetch(host, &row, c)? {
                 Some(v) => v,
                 None => continue,
             },
         };
         let key = match &index {
-            Some(i) => column_fetch(&row, i),
+            Some(i) => column_fetch(host, &row, i)?,
             None => None,
         };
         match key {
@@ -1069,44 +1088,10 @@ pub(super) fn array_change_key_case(_host: &mut dyn Host, args: &[Value]) -> Php
 // ---------------------------------------------------------------------------------------
 // randomness
 
-thread_local! {
-    /// The generator behind `shuffle` and `array_rand`: xorshift64*, seeded per thread from
-    /// the clock and the thread's stack address. PHP uses its Mt19937 state (shared with
-    /// `mt_srand`); see the module report on why that is not shared yet.
-    static RNG: std::cell::Cell<u64> = std::cell::Cell::new(seed());
-}
-
-fn seed() -> u64 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0x9E37_79B9_7F4A_7C15);
-    let local = 0u8;
-    let addr = std::ptr::addr_of!(local) as u64;
-    (t ^ addr.rotate_left(32)) | 1
-}
-
-/// A uniform integer in `0..=max`.
-fn rand_upto(max: u64) -> u64 {
-    RNG.with(|cell| {
-        let bound = max.wrapping_add(1);
-        loop {
-            let mut x = cell.get();
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            cell.set(x);
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            if bound == 0 {
-                return r;
-            }
-            // Rejection sampling removes the modulo bias.
-            let zone = u64::MAX - (u64::MAX % bound);
-            if r < zone {
-                return r % bound;
-            }
-        }
-    })
+/// A uniform integer in `min..=max` from PHP's Mt19937 state (`php_mt_rand_range`), so a
+/// `mt_srand` seed makes `shuffle` and `array_rand` repeat PHP's choices.
+fn rand_range(min: i64, max: i64) -> PhpResult<i64> {
+    super::super::math::mt_rand_range(min, max)
 }
 
 pub(super) fn shuffle(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -1116,7 +1101,7 @@ pub(super) fn shuffle(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> 
     // Fisher-Yates from the end, as `php_array_data_shuffle` does.
     let n = values.len();
     for i in (1..n).rev() {
-        let j = rand_upto(i as u64) as usize;
+        let j = rand_range(0, i as i64)? as usize;
         values.swap(i, j);
     }
     *cell.borrow_mut() = Value::array(PhpArray::from_values(values));
@@ -1132,33 +1117,41 @@ pub(super) fn array_rand(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
             "array_rand(): Argument #1 ($array) cannot be empty",
         ));
     }
-    if num <= 0 || num > n {
-        return Err(Fault::value_error(
-            "array_rand(): Argument #2 ($num) must be between 1 and the number of elements in argument #1 ($array)",
-        ));
-    }
     if num == 1 {
-        let i = rand_upto(n as u64 - 1) as usize;
+        // php-src samples buckets; without holes that is one draw over the elements.
+        let i = rand_range(0, n - 1)? as usize;
         return Ok(a
             .iter()
             .nth(i)
             .map(|(k, _)| k.to_value())
             .unwrap_or(Value::Null));
     }
-    // Selection sampling keeps the chosen keys in array order, as PHP returns them.
-    let mut needed = num as u64;
-    let mut left = n as u64;
-    let mut out = Vec::with_capacity(num as usize);
-    for k in a.keys() {
-        if rand_upto(left - 1) < needed {
-            out.push(k.to_value());
-            needed -= 1;
-        }
-        left -= 1;
-        if needed == 0 {
-            break;
+    if num <= 0 || num > n {
+        return Err(Fault::value_error(
+            "array_rand(): Argument #2 ($num) must be between 1 and the number of elements in argument #1 ($array)",
+        ));
+    }
+    // php-src draws positions into a bitset (the complement when more than half are
+    // wanted) and returns the chosen keys in array order.
+    let (negative, mut wanted) = if num > n >> 1 {
+        (true, n - num)
+    } else {
+        (false, num)
+    };
+    let mut chosen = vec![false; n as usize];
+    while wanted > 0 {
+        let r = rand_range(0, n - 1)? as usize;
+        if !chosen[r] {
+            chosen[r] = true;
+            wanted -= 1;
         }
     }
+    let out: Vec<Value> = a
+        .keys()
+        .zip(chosen)
+        .filter(|(_, c)| *c != negative)
+        .map(|(k, _)| k.to_value())
+        .collect();
     Ok(Value::array(PhpArray::from_values(out)))
 }
 

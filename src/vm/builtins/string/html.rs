@@ -328,6 +328,15 @@ fn next_char(cs: Charset, s: &[u8], pos: usize) -> Next {
 
 /// Whether a single-byte set is PHP's MacRoman, whose table leaves the ASCII control
 /// characters unmapped.
+/// `php_next_utf8_char`: the code point at `s[pos..]` and the bytes it spans, or `None`
+/// and the length of the invalid sequence (PHP's rule, shared with `htmlspecialchars`).
+pub(super) fn next_utf8(s: &[u8], pos: usize) -> (Option<u32>, usize) {
+    match next_char(Charset::Utf8, s, pos) {
+        Next::Char(cp, len) => (Some(cp), len),
+        Next::Invalid(len) => (None, len),
+    }
+}
+
 fn is_mac_roman(cs: Charset) -> bool {
     matches!(cs, Charset::Single(t) if std::ptr::eq(t, &tables::MAC_ROMAN))
 }
