@@ -319,6 +319,14 @@ impl<'a> Lexer<'a> {
         if let Some(count) = self.halt_countdown.as_mut() {
             *count -= 1;
         }
+        // `b"..."`, `b'...'` and `b<<<` are binary string literals: the prefix is ignored.
+        if (b == b'b' || b == b'B')
+            && !after_arrow
+            && (matches!(self.at(1), b'\'' | b'"') || self.src[self.pos + 1..].starts_with(b"<<<"))
+        {
+            self.pos += 1;
+            return self.lex_scripting();
+        }
         if is_label_start(b) {
             self.lex_label(start, line, after_arrow);
             return true;

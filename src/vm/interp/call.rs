@@ -1036,7 +1036,7 @@ impl Vm {
             } => {
                 let depth = self.frames.len();
                 let is_generator = func.is_generator;
-                self.push_frame(
+                if let Err(e) = self.push_frame(
                     func,
                     args,
                     Vec::new(),
@@ -1046,7 +1046,12 @@ impl Vm {
                     closure,
                     None,
                     true,
-                )?;
+                ) {
+                    // A callee that rejected its arguments leaves no frame behind for the
+                    // native caller.
+                    self.drop_frames_above(depth);
+                    return Err(e);
+                }
                 if is_generator {
                     return self.make_generator_from_top_frame();
                 }

@@ -1204,7 +1204,7 @@ impl Vm {
             } => {
                 let depth = self.frames.len();
                 let is_generator = func.is_generator;
-                self.push_frame(
+                if let Err(e) = self.push_frame(
                     func,
                     args,
                     named,
@@ -1214,7 +1214,12 @@ impl Vm {
                     closure,
                     None,
                     true,
-                )?;
+                ) {
+                    // A callee that rejected its arguments leaves no frame behind for the
+                    // native caller.
+                    self.drop_frames_above(depth);
+                    return Err(e);
+                }
                 if is_generator {
                     return self.make_generator_from_top_frame();
                 }

@@ -244,7 +244,7 @@ impl Vm {
     /// Sets an ini value from the command line or config (`-d key=value`).
     pub fn set_ini(&mut self, key: &[u8], value: &[u8]) {
         if key == b"error_reporting" {
-            self.error_reporting = super::convert::str_to_int(value);
+            self.error_reporting = ini_int_expression(value);
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
     }
@@ -356,6 +356,15 @@ impl Vm {
         let (file, line) = class::throwable_location(obj);
         self.print_diagnostic("Fatal error", &text, &file, line);
         255
+    }
+
+    /// Pops frames (and their registers) until `depth` remain.
+    pub(crate) fn drop_frames_above(&mut self, depth: usize) {
+        while self.frames.len() > depth {
+            if let Some(f) = self.frames.pop() {
+                self.stack.truncate(f.base);
+            }
+        }
     }
 
     /// Drops every frame (after a fault has ended the script).
@@ -1875,6 +1884,97 @@ fn core_constant(name: &[u8]) -> Option<Value> {
     })
 }
 
+/// Evaluates an ini integer expression as php.ini does for `error_reporting`:
+/// numbers and `E_*` constants combined with `~`, `&`, `|`, `^`, `!` and parentheses.
+pub(crate) fn ini_int_expression(text: &[u8]) -> i64 {
+    struct P<'a> {
+        s: &'a [u8],
+        i: usize,
+    }
+    impl P<'_> {
+        fn ws(&mut self) {
+            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+        fn or(&mut self) -> i64 {
+            let mut v = self.xor();
+            loop {
+                self.ws();
+                if self.s.get(self.i) == Some(&b'|') {
+                    self.i += 1;
+                    v |= self.xor();
+                } else {
+                    return v;
+                }
+            }
+        }
+        fn xor(&mut self) -> i64 {
+            let mut v = self.and();
+            loop {
+                self.ws();
+                if self.s.get(self.i) == Some(&b'^') {
+                    self.i += 1;
+                    v ^= self.and();
+                } else {
+                    return v;
+                }
+            }
+        }
+        fn and(&mut self) -> i64 {
+            let mut v = self.unary();
+            loop {
+                self.ws();
+                if self.s.get(self.i) == Some(&b'&') {
+                    self.i += 1;
+                    v &= self.unary();
+                } else {
+                    return v;
+                }
+            }
+        }
+        fn unary(&mut self) -> i64 {
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b'~') => {
+                    self.i += 1;
+                    !self.unary()
+                }
+                Some(b'!') => {
+                    self.i += 1;
+                    i64::from(self.unary() == 0)
+                }
+                Some(b'(') => {
+                    self.i += 1;
+                    let v = self.or();
+                    self.ws();
+                    if self.s.get(self.i) == Some(&b')') {
+                        self.i += 1;
+                    }
+                    v
+                }
+                _ => {
+                    let start = self.i;
+                    while self.i < self.s.len()
+                        && (self.s[self.i].is_ascii_alphanumeric()
+                            || self.s[self.i] == b'_'
+                            || self.s[self.i] == b'-')
+                    {
+                        self.i += 1;
+                    }
+                    let word = &self.s[start..self.i];
+                    match core_constant(word) {
+                        Some(Value::Int(i)) => i,
+                        _ => super::convert::str_to_int(word),
+                    }
+                }
+            }
+        }
+    }
+    let mut p = P { s: text, i: 0 };
+    p.or()
+}
+
 fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
     let mut m = HashMap::new();
     for (k, v) in [
@@ -1891,6 +1991,8 @@ fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
         ("date.timezone", "UTC"),
         ("default_charset", "UTF-8"),
         ("output_buffering", "0"),
+        ("arg_separator.output", "&"),
+        ("arg_separator.input", "&"),
         ("implicit_flush", "1"),
     ] {
         m.insert(k.as_bytes().to_vec(), PhpStr::from(v));
