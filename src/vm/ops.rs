@@ -859,7 +859,8 @@ pub fn compare(host: &mut dyn Host, a: &Value, b: &Value) -> PhpResult<Ordering>
         (V::Object(x), V::Object(y)) => {
             if x.ptr_eq(y) {
                 Ordering::Equal
-            } else if !Rc::ptr_eq(&x.class(), &y.class()) {
+            } else if !Rc::ptr_eq(&x.class(), &y.class()) || x.class().is_enum {
+                // Different classes and enum cases are uncomparable (PHP's 1).
                 Ordering::Greater
             } else {
                 let (p, q) = (x.borrow().props.clone(), y.borrow().props.clone());

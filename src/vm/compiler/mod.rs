@@ -716,19 +716,19 @@ impl<'u> FuncCompiler<'u> {
                 b"self" => self
                     .class
                     .as_ref()
-                    .map(|c| SimpleType::Class(c.name.to_ascii_lowercase())),
+                    .map(|c| SimpleType::Class(c.name.to_vec())),
                 b"parent" => self
                     .class
                     .as_ref()
                     .and_then(|c| c.parent.as_ref())
-                    .map(|p| SimpleType::Class(p.to_ascii_lowercase())),
+                    .map(|p| SimpleType::Class(p.to_vec())),
                 _ => None,
             };
             if let Some(s) = s {
                 return s;
             }
         }
-        SimpleType::Class(self.unit.resolve_class(q).to_ascii_lowercase())
+        SimpleType::Class(self.unit.resolve_class(q))
     }
 
     /// Declares a function statement: hoisted when `top`, else `DeclareFunction`.

@@ -691,6 +691,19 @@ impl Vm {
         mut args: Vec<Value>,
         named: Vec<(PhpStr, Value)>,
     ) -> PhpResult<Value> {
+        match self.call_builtin_inner(b, &mut args, named) {
+            // Throwables raised by the builtin itself show its frame in their trace.
+            Err(fault @ Fault::Error { .. }) => Err(self.builtin_fault(b.name, &args, fault)),
+            r => r,
+        }
+    }
+
+    fn call_builtin_inner(
+        &mut self,
+        b: &'static Builtin,
+        args: &mut Vec<Value>,
+        named: Vec<(PhpStr, Value)>,
+    ) -> PhpResult<Value> {
         for (name, v) in named {
             match b
                 .params
@@ -774,7 +787,7 @@ impl Vm {
                 None => v,
             };
         }
-        (b.func)(self, &args)
+        (b.func)(self, args)
     }
 
     fn caller_strict(&self) -> bool {

@@ -62,6 +62,9 @@ pub struct ClassRt {
     def: Option<Rc<ClassDef>>,
     /// Enum case objects, created on first access.
     enum_cases: RefCell<HashMap<PhpStr, Obj>>,
+    /// Lower-case method names in PHP's function-table order (own methods, then inherited
+    /// ones, then trait methods), for `get_class_methods`.
+    pub method_order: Vec<PhpStr>,
 }
 
 /// Native state of a `Closure` object.
@@ -80,6 +83,11 @@ pub(crate) fn rt(class: &Class) -> &ClassRt {
         .runtime
         .downcast_ref::<ClassRt>()
         .expect("every class carries a ClassRt")
+}
+
+/// Whether a class was declared `readonly class`.
+pub(crate) fn is_readonly_class(class: &Class) -> bool {
+    rt(class).def.as_ref().is_some_and(|d| d.is_readonly)
 }
 
 /// Whether a declared class was linked from this definition.
@@ -339,6 +347,21 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     prop_types: HashMap::new(),
                     def: None,
                     enum_cases: RefCell::new(HashMap::new()),
+                    method_order: {
+                        let mut order: Vec<PhpStr> = bc
+                            .methods
+                            .iter()
+                            .map(|(m, _)| PhpStr::from(m.to_ascii_lowercase()))
+                            .collect();
+                        if let Some(p) = &parent {
+                            for m in &rt(p).method_order {
+                                if !order.contains(m) {
+                                    order.push(m.clone());
+                                }
+                            }
+                        }
+                        order
+                    },
                 }),
             }
         });
@@ -355,7 +378,12 @@ impl Vm {
             && def.traits.iter().all(known)
     }
 
-    /// Finds a declared class by name (no autoloading yet).
+    /// Whether a class was declared by PHP code (not built in).
+    pub(crate) fn is_user_class(&self, class: &Class) -> bool {
+        rt(class).def.is_some()
+    }
+
+    /// Finds a declared class by name (no autoloading).
     pub(crate) fn find_class(&self, name: &[u8]) -> Option<Rc<Class>> {
         let name = name.strip_prefix(b"\\").unwrap_or(name);
         self.classes
@@ -363,9 +391,150 @@ impl Vm {
             .cloned()
     }
 
+    /// Finds a class, running the `spl_autoload_register` autoloaders when it is not
+    /// declared yet.
+    pub(crate) fn find_class_autoload(&mut self, name: &[u8]) -> PhpResult<Option<Rc<Class>>> {
+        if let Some(c) = self.find_class(name) {
+            return Ok(Some(c));
+        }
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
+        let valid = !name.is_empty()
+            && name
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'\\' || c >= 0x80);
+        if self.autoloaders.is_empty() || !valid {
+            return Ok(None);
+        }
+        let lc = PhpStr::from(name.to_ascii_lowercase());
+        if self.autoloading.contains(&lc) {
+            return Ok(None);
+        }
+        self.autoloading.push(lc.clone());
+        let loaders = self.autoloaders.clone();
+        let mut result = Ok(None);
+        for l in loaders {
+            if let Err(e) = self.call_value(&l, &[Value::str(name)]) {
+                result = Err(e);
+                break;
+            }
+            if let Some(c) = self.classes.get(&lc) {
+                result = Ok(Some(c.clone()));
+                break;
+            }
+        }
+        self.autoloading.retain(|x| *x != lc);
+        result
+    }
+
+    /// `get_class_methods`: names of the methods visible from the calling scope, in PHP's
+    /// order.
+    pub(crate) fn class_method_names(&self, class: &Rc<Class>) -> PhpArray {
+        let scope = self.frames.last().and_then(|f| f.scope.clone());
+        let mut out = PhpArray::new();
+        for lc in &rt(class).method_order {
+            let Some(m) = rt(class).methods.get(lc) else {
+                continue;
+            };
+            let visible = match m.visibility {
+                Visibility::Public => true,
+                Visibility::Protected => scope.as_ref().is_some_and(|s| {
+                    m.scope.upgrade().is_some_and(|ms| {
+                        s.is_subclass_of(&ms.lc_name) || ms.is_subclass_of(&s.lc_name)
+                    })
+                }),
+                Visibility::Private => scope
+                    .as_ref()
+                    .is_some_and(|s| m.scope.upgrade().is_some_and(|ms| Rc::ptr_eq(s, &ms))),
+            };
+            if visible {
+                out.push(Value::Str(m.name.clone()));
+            }
+        }
+        out
+    }
+
+    /// `get_class_vars`: default values of the properties visible from the calling scope
+    /// (instance ones, then static ones with their current values).
+    pub(crate) fn class_default_vars(&mut self, class: &Rc<Class>) -> PhpResult<PhpArray> {
+        let mut out = PhpArray::new();
+        let mut chain = Vec::new();
+        let mut c = Some(class.clone());
+        while let Some(k) = c {
+            c = k.parent.clone();
+            chain.push(k);
+        }
+        let defaults = rt(class).defaults.clone();
+        // Own declarations first, then inherited ones, as PHP's property table lists them.
+        let mut names: Vec<PhpStr> = Vec::new();
+        let mut statics: Vec<PhpStr> = Vec::new();
+        for k in &chain {
+            let Some(def) = &rt(k).def else { continue };
+            let mut own: Vec<PhpStr> = Vec::new();
+            for p in def.props.iter() {
+                own.push(p.name.clone());
+            }
+            for t in &def.traits {
+                if let Some(tc) = self.find_class(t) {
+                    if let Some(td) = &rt(&tc).def {
+                        own.extend(td.props.iter().map(|p| p.name.clone()));
+                    }
+                }
+            }
+            for n in own {
+                let is_static =
+                    rt(class).static_props.contains_key(&n) && class.prop_decl(&n).is_none();
+                let list = if is_static { &mut statics } else { &mut names };
+                if !list.contains(&n) {
+                    list.push(n);
+                }
+            }
+        }
+        for n in names {
+            let Some(decl) = class.prop_decl(&n).cloned() else {
+                continue;
+            };
+            if decl.visibility != Visibility::Public && !self.can_access(class, &decl) {
+                continue;
+            }
+            let v = match defaults.iter().find(|(d, _, _)| *d == n) {
+                Some((_, Some(init), _)) => self.eval_const_init(init, Some(class))?,
+                _ => Value::Null,
+            };
+            out.insert(ArrayKey::Str(n), v);
+        }
+        for n in statics {
+            let vis = chain
+                .iter()
+                .filter_map(|k| rt(k).def.as_ref())
+                .flat_map(|d| d.props.iter())
+                .find(|p| p.name == n)
+                .map(|p| (p.visibility, p.is_static));
+            let decl = PropDecl {
+                name: n.clone(),
+                visibility: vis.map_or(Visibility::Public, |v| v.0),
+                is_static: true,
+                is_readonly: false,
+                declaring_class: class.name.clone(),
+                ty: None,
+            };
+            if decl.visibility == Visibility::Private {
+                let scope = self.frames.last().and_then(|f| f.scope.clone());
+                if !scope.is_some_and(|s| Rc::ptr_eq(&s, class)) {
+                    continue;
+                }
+            } else if decl.visibility != Visibility::Public && !self.can_access(class, &decl) {
+                continue;
+            }
+            if let Some(r) = rt(class).static_props.get(&n) {
+                out.insert(ArrayKey::Str(n), r.borrow().deref_clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Finds a class or throws `Error: Class "X" not found`.
     pub(crate) fn lookup_class(&mut self, name: &[u8]) -> PhpResult<Rc<Class>> {
-        match self.find_class(name) {
+        match self.find_class_autoload(name)? {
             Some(c) => Ok(c),
             None => {
                 let shown = name.strip_prefix(b"\\").unwrap_or(name);
@@ -411,7 +580,7 @@ impl Vm {
             .map(|p| p.interfaces.clone())
             .unwrap_or_default();
         for i in &def.interfaces {
-            let ic = match self.find_class(i) {
+            let ic = match self.find_class_autoload(i)? {
                 Some(c) => c,
                 None => {
                     return Err(Fault::Fatal(format!(
@@ -481,7 +650,7 @@ impl Vm {
                 name: p.name.clone(),
                 visibility: p.visibility,
                 is_static: false,
-                is_readonly: p.is_readonly,
+                is_readonly: p.is_readonly || def.is_readonly,
                 declaring_class: name.clone(),
                 ty: p.ty.clone(),
             };
@@ -515,6 +684,29 @@ impl Vm {
         }
         let is_enum = def.kind == ClassKind::Enum;
         let def_for_rt = def.clone();
+        let mut method_order: Vec<PhpStr> = Vec::new();
+        let own = def.methods.iter().map(|m| &m.func.name);
+        let inherited = parent.iter().flat_map(|p| rt(p).method_order.iter());
+        let from_traits = traits
+            .iter()
+            .filter_map(|t| rt(t).def.as_ref())
+            .flat_map(|d| d.methods.iter().map(|m| &m.func.name));
+        let enum_natives: &[&str] = match (def.kind == ClassKind::Enum, &def.enum_backing) {
+            (false, _) => &[],
+            (true, None) => &["cases"],
+            (true, Some(_)) => &["cases", "from", "tryFrom"],
+        };
+        let enum_natives: Vec<PhpStr> = enum_natives.iter().map(|n| PhpStr::from(*n)).collect();
+        for m in own
+            .chain(enum_natives.iter())
+            .chain(inherited)
+            .chain(from_traits)
+        {
+            let lc = PhpStr::from(m.to_ascii_lowercase());
+            if !method_order.contains(&lc) {
+                method_order.push(lc);
+            }
+        }
         let class = Rc::new_cyclic(|weak: &Weak<Class>| {
             let mut methods: HashMap<PhpStr, Rc<MethodRt>> = match &parent {
                 Some(p) => rt(p).methods.clone(),
@@ -529,6 +721,27 @@ impl Vm {
             }
             for m in &def.methods {
                 insert_method(&mut methods, m, weak, &name);
+            }
+            if def.kind == ClassKind::Enum {
+                let mut natives: Vec<(&str, NativeMethod)> = vec![("cases", enum_cases)];
+                if def.enum_backing.is_some() {
+                    natives.push(("from", enum_from));
+                    natives.push(("tryFrom", enum_try_from));
+                }
+                for (m, f) in natives {
+                    methods.insert(
+                        PhpStr::from(m.to_ascii_lowercase()),
+                        Rc::new(MethodRt {
+                            name: PhpStr::from(m),
+                            imp: MethodImpl::Native(f),
+                            visibility: Visibility::Public,
+                            is_static: true,
+                            is_abstract: false,
+                            is_final: false,
+                            scope: weak.clone(),
+                        }),
+                    );
+                }
             }
             Class {
                 name: name.clone(),
@@ -550,6 +763,7 @@ impl Vm {
                     prop_types,
                     def: Some(def_for_rt),
                     enum_cases: RefCell::new(HashMap::new()),
+                    method_order,
                 }),
             }
         });
@@ -735,7 +949,7 @@ impl Vm {
         }
     }
 
-    fn enum_case(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Option<Obj>> {
+    pub(crate) fn enum_case(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Option<Obj>> {
         if let Some(o) = rt(cls).enum_cases.borrow().get(name) {
             return Ok(Some(o.clone()));
         }
@@ -882,7 +1096,18 @@ impl Vm {
     ) {
         let file = self.current_file();
         let line = self.current_line();
-        let trace = self.build_trace();
+        let mut trace = self.build_trace(false);
+        let ignore_args = self
+            .ini
+            .get(b"zend.exception_ignore_args".as_slice())
+            .is_some_and(|v| super::super::convert::str_to_int(v) != 0);
+        if ignore_args {
+            for f in trace.values_mut() {
+                if let Value::Array(a) = f {
+                    Rc::make_mut(a).remove(&ArrayKey::Str(PhpStr::from("args")));
+                }
+            }
+        }
         let mut d = obj.borrow_mut();
         d.props
             .insert(ArrayKey::Str(PhpStr::from("message")), message);
@@ -901,8 +1126,9 @@ impl Vm {
             .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     }
 
-    /// The current call stack as `getTrace()` returns it.
-    fn build_trace(&self) -> PhpArray {
+    /// The current call stack as `getTrace()` returns it (`debug_backtrace` adds the
+    /// `object` of method frames).
+    pub(crate) fn build_trace(&self, with_object: bool) -> PhpArray {
         let mut trace = PhpArray::new();
         for i in (1..self.frames.len()).rev() {
             let f = &self.frames[i];
@@ -922,15 +1148,72 @@ impl Vm {
             );
             if let Some(c) = &f.func.class_name {
                 e.insert(ArrayKey::Str(PhpStr::from("class")), Value::Str(c.clone()));
+                if let (true, Some(o)) = (with_object, &f.this) {
+                    e.insert(
+                        ArrayKey::Str(PhpStr::from("object")),
+                        Value::Object(o.clone()),
+                    );
+                }
                 e.insert(
                     ArrayKey::Str(PhpStr::from("type")),
                     Value::str(if f.this.is_some() { "->" } else { "::" }),
                 );
             }
-            e.insert(ArrayKey::Str(PhpStr::from("args")), Value::empty_array());
+            e.insert(
+                ArrayKey::Str(PhpStr::from("args")),
+                Value::array(self.frame_args_at(i)),
+            );
             trace.push(Value::array(e));
         }
         trace
+    }
+
+    /// Turns a `Fault::Error` raised inside builtin `name` into a thrown object whose trace
+    /// starts with the builtin's own frame, as PHP's traces show internal functions.
+    pub(crate) fn builtin_fault(&mut self, name: &str, args: &[Value], fault: Fault) -> Fault {
+        let Fault::Error {
+            class,
+            message,
+            code,
+        } = fault
+        else {
+            return fault;
+        };
+        let exc = match self.create_throwable(class, &message, code) {
+            Ok(v) => v,
+            Err(f) => return f,
+        };
+        if let Value::Object(o) = &exc {
+            let mut frame = PhpArray::new();
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("file")),
+                Value::Str(self.current_file()),
+            );
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("line")),
+                Value::Int(i64::from(self.current_line())),
+            );
+            frame.insert(ArrayKey::Str(PhpStr::from("function")), Value::str(name));
+            let shown: Vec<Value> = args
+                .iter()
+                .filter(|a| !matches!(a, Value::Undef))
+                .map(Value::deref_clone)
+                .collect();
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("args")),
+                Value::array(PhpArray::from_values(shown)),
+            );
+            let mut d = o.borrow_mut();
+            let mut trace = vec![Value::array(frame)];
+            if let Some(Value::Array(old)) = d.props.get_str(b"trace") {
+                trace.extend(old.values().cloned());
+            }
+            d.props.insert(
+                ArrayKey::Str(PhpStr::from("trace")),
+                Value::array(PhpArray::from_values(trace)),
+            );
+        }
+        Fault::Throw(exc)
     }
 
     /// The text after "Fatal error: " for an uncaught throwable.
@@ -1153,6 +1436,13 @@ fn trace_string(o: &Obj) -> String {
         Some(Value::Array(a)) => a.clone(),
         _ => Rc::new(PhpArray::new()),
     };
+    let mut out = trace_frames_string(&trace);
+    out.push_str(&format!("#{} {{main}}", trace.len()));
+    out
+}
+
+/// The `#N file(line): func(args)` lines of a trace array, each ending in a newline.
+pub(crate) fn trace_frames_string(trace: &PhpArray) -> String {
     let mut out = String::new();
     let mut n = 0;
     for (_, frame) in trace.iter() {
@@ -1177,15 +1467,149 @@ fn trace_string(o: &Obj) -> String {
                 Some(c) => format!("{c}{ty}{func}"),
                 None => func,
             };
-            out.push_str(&format!("#{n} {file}({line}): {callee}()\n"));
+            let mut args = Vec::new();
+            if let Some(Value::Array(a)) = f.get_str(b"args") {
+                for (i, (k, v)) in a.iter().enumerate() {
+                    if i > 0 {
+                        args.extend_from_slice(b", ");
+                    }
+                    if let ArrayKey::Str(name) = k {
+                        args.extend_from_slice(&name);
+                        args.extend_from_slice(b": ");
+                    }
+                    trace_arg(&mut args, v);
+                }
+            }
+            let args = String::from_utf8_lossy(&args);
+            if file.is_empty() {
+                out.push_str(&format!("#{n} [internal function]: {callee}({args})\n"));
+            } else {
+                out.push_str(&format!("#{n} {file}({line}): {callee}({args})\n"));
+            }
             n += 1;
         }
     }
-    out.push_str(&format!("#{n} {{main}}"));
     out
 }
 
+/// One argument as stack traces print it (`'str...'`, `Array`, `Object(Foo)`).
+fn trace_arg(out: &mut Vec<u8>, v: &Value) {
+    match v.deref_clone() {
+        Value::Undef | Value::Null => out.extend_from_slice(b"NULL"),
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Float(f) => super::super::builtins::var::append_double(out, f, true),
+        Value::Str(s) => {
+            out.push(b'\'');
+            if s.len() > 15 {
+                out.extend_from_slice(&s[..15]);
+                out.extend_from_slice(b"...'");
+            } else {
+                out.extend_from_slice(&s);
+                out.push(b'\'');
+            }
+        }
+        Value::Array(_) => out.extend_from_slice(b"Array"),
+        Value::Object(o) => {
+            out.extend_from_slice(b"Object(");
+            out.extend_from_slice(&o.class_name());
+            out.push(b')');
+        }
+        Value::Ref(_) => {}
+    }
+}
+
 // ----- native methods of built-in classes -----
+
+/// `UnitEnum::cases()`: the case objects in declaration order.
+fn enum_cases(vm: &mut Vm, _this: Option<&Obj>, c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    let class = enum_class(c);
+    let names: Vec<PhpStr> = rt(&class)
+        .def
+        .as_ref()
+        .map(|d| d.cases.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        if let Some(o) = vm.enum_case(&class, &n)? {
+            out.push(Value::Object(o));
+        }
+    }
+    Ok(Value::array(PhpArray::from_values(out)))
+}
+
+/// The enum a static enum method runs on (the called class may be an alias's target).
+fn enum_class(c: &Rc<Class>) -> Rc<Class> {
+    c.clone()
+}
+
+fn enum_from(vm: &mut Vm, _this: Option<&Obj>, c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+    enum_lookup(vm, c, args, "from")
+}
+
+fn enum_try_from(
+    vm: &mut Vm,
+    _this: Option<&Obj>,
+    c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
+    enum_lookup(vm, c, args, "tryFrom")
+}
+
+/// `BackedEnum::from`/`tryFrom`: the case with backing value `args[0]`.
+fn enum_lookup(vm: &mut Vm, c: &Rc<Class>, args: &[Value], which: &str) -> PhpResult<Value> {
+    let class = enum_class(c);
+    let fname = format!("{}::{}", class.name.to_string_lossy(), which);
+    if args.len() != 1 {
+        return Err(Fault::error(
+            "ArgumentCountError",
+            format!("{fname}() expects exactly 1 argument, {} given", args.len()),
+        ));
+    }
+    let Some(def) = rt(&class).def.clone() else {
+        return Ok(Value::Null);
+    };
+    let Some(backing) = def.enum_backing.clone() else {
+        return Ok(Value::Null);
+    };
+    let is_int = backing.has(&super::super::coerce::SimpleType::Int);
+    let strict = vm.frames.last().is_some_and(|f| f.func.strict_types);
+    let ctx = ArgCtx {
+        func: &fname,
+        arg_num: 1,
+        param: "value",
+        internal: true,
+    };
+    let v = coerce_arg(vm, args[0].clone(), &backing, strict, &ctx)?;
+    for (name, _) in &def.cases {
+        let Some(o) = vm.enum_case(&class, name)? else {
+            continue;
+        };
+        let matches = match (o.borrow().props.get_str(b"value"), &v) {
+            (Some(Value::Int(a)), Value::Int(b)) => a == b,
+            (Some(Value::Str(a)), Value::Str(b)) => a == b,
+            _ => false,
+        };
+        if matches {
+            return Ok(Value::Object(o));
+        }
+    }
+    if which == "tryFrom" {
+        return Ok(Value::Null);
+    }
+    let shown = match &v {
+        Value::Int(i) if is_int => i.to_string(),
+        other => format!("\"{}\"", other.scalar_to_str().to_string_lossy()),
+    };
+    Err(Fault::error(
+        "ValueError",
+        format!(
+            "{} is not a valid backing value for enum {}",
+            shown,
+            class.name.to_string_lossy()
+        ),
+    ))
+}
 
 fn this_obj(this: Option<&Obj>) -> PhpResult<&Obj> {
     this.ok_or_else(|| Fault::error("Error", "Using $this when not in object context"))
@@ -1302,9 +1726,4 @@ fn closure_invoke(
 ) -> PhpResult<Value> {
     let o = this_obj(this)?.clone();
     vm.call_value(&Value::Object(o), args)
-}
-
-#[allow(dead_code)]
-fn _coerce_unused(_: ArgCtx<'_>) {
-    let _ = coerce_arg;
 }

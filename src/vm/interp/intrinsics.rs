@@ -151,7 +151,13 @@ impl Vm {
     }
 
     fn frame_args(&self) -> PhpArray {
-        let frame = self.frames.last().expect("frame");
+        self.frame_args_at(self.frames.len() - 1)
+    }
+
+    /// The arguments of frame `idx` as `func_get_args()` and stack traces see them (the
+    /// parameters' current values, then the extra arguments).
+    pub(crate) fn frame_args_at(&self, idx: usize) -> PhpArray {
+        let frame = &self.frames[idx];
         let mut out = Vec::new();
         let n_params = frame.func.params.iter().filter(|p| !p.variadic).count();
         for i in 0..frame.n_args.min(n_params) {
@@ -654,6 +660,15 @@ impl Vm {
             // References inside properties stay shared, as in PHP.
             (d.class.clone(), d.props.clone())
         };
+        if class.is_enum || class.lc_name.as_bytes() == b"generator" {
+            return Err(Fault::error(
+                "Error",
+                format!(
+                    "Trying to clone an uncloneable object of class {}",
+                    class.name.to_string_lossy()
+                ),
+            ));
+        }
         let id = self.alloc_obj_id();
         let copy = Obj::new(class.clone(), props, id);
         if self.find_method(&class, b"__clone").is_some() {

@@ -33,6 +33,7 @@ use super::ops;
 use super::value::{PhpRef, PhpStr, Value};
 
 pub use call::CallTarget;
+pub(crate) use class::trace_frames_string as trace_text;
 use output::Output;
 
 /// A function visible by name.
@@ -159,6 +160,11 @@ pub struct Vm {
     pub(crate) superglobals: HashMap<PhpStr, PhpRef>,
     /// Set by `yield`: what the suspended generator frame produced.
     pub(crate) pending_yield: Option<generator::YieldInfo>,
+    /// Callables registered with `spl_autoload_register`, in call order.
+    pub(crate) autoloaders: Vec<Value>,
+    /// Lower-case names of classes being autoloaded (an autoloader asking for the same
+    /// class again gets "not found" instead of recursing).
+    pub(crate) autoloading: Vec<PhpStr>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -216,6 +222,8 @@ impl Vm {
             magic_name: None,
             superglobals: HashMap::new(),
             pending_yield: None,
+            autoloaders: Vec::new(),
+            autoloading: Vec::new(),
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -1867,6 +1875,8 @@ fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
         ("default_charset", "UTF-8"),
         ("output_buffering", "0"),
         ("implicit_flush", "1"),
+        ("zend.exception_ignore_args", "0"),
+        ("zend.exception_string_param_max_len", "15"),
     ] {
         m.insert(k.as_bytes().to_vec(), PhpStr::from(v));
     }
