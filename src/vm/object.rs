@@ -20,6 +20,96 @@ thread_local! {
     static FREE_IDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// Objects whose last handle went away while they still owe a `__destruct` call; the
+    /// interpreter runs them at its next safe point (`take_pending_destructs`).
+    static PENDING_DESTRUCTS: RefCell<Vec<Obj>> = const { RefCell::new(Vec::new()) };
+    /// Whether anything is in `PENDING_DESTRUCTS` (a cheap check for the hot paths).
+    static HAS_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Every object created with a pending destructor, for the destructor pass at the end
+    /// of the request (PHP calls the remaining ones in creation-handle order).
+    static WITH_DESTRUCTOR: RefCell<Vec<std::rc::Weak<RefCell<ObjectData>>>> =
+        const { RefCell::new(Vec::new()) };
+    /// Set once the request's destructors have run: objects freed afterwards (engine
+    /// teardown) are not queued any more.
+    static DESTRUCTORS_DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether destructors are waiting to run.
+#[inline]
+pub fn destructs_pending() -> bool {
+    HAS_PENDING.with(std::cell::Cell::get)
+}
+
+/// Takes the objects whose destructors are due, in the order they became unreachable.
+pub fn take_pending_destructs() -> Vec<Obj> {
+    HAS_PENDING.with(|h| h.set(false));
+    PENDING_DESTRUCTS.with(|p| std::mem::take(&mut *p.borrow_mut()))
+}
+
+/// Records a new object that has a `__destruct` method.
+pub fn register_destructible(obj: &Obj) {
+    obj.0.borrow_mut().needs_destruct = true;
+    WITH_DESTRUCTOR.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.len() >= 1024 && w.len().is_power_of_two() {
+            w.retain(|x| x.strong_count() > 0);
+        }
+        w.push(Rc::downgrade(&obj.0));
+    });
+}
+
+/// The live objects that still owe a destructor call, by object id (PHP's handle order),
+/// for the end of the request.
+pub fn remaining_destructibles() -> Vec<Obj> {
+    let mut live: Vec<Obj> = WITH_DESTRUCTOR.with(|w| {
+        w.borrow()
+            .iter()
+            .filter_map(std::rc::Weak::upgrade)
+            .map(Obj)
+            .filter(|o| o.0.try_borrow().is_ok_and(|d| d.needs_destruct))
+            .collect()
+    });
+    live.sort_by_key(Obj::id);
+    live
+}
+
+/// Stops queueing destructors (the request is over), or re-arms for a new request.
+pub fn set_destructors_done(done: bool) {
+    DESTRUCTORS_DONE.with(|d| d.set(done));
+    if !done {
+        WITH_DESTRUCTOR.with(|w| w.borrow_mut().clear());
+        PENDING_DESTRUCTS.with(|p| p.borrow_mut().clear());
+        HAS_PENDING.with(|h| h.set(false));
+    }
+}
+
+impl Drop for Obj {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) != 1 {
+            return;
+        }
+        let due = match self.0.try_borrow_mut() {
+            Ok(mut d) if d.needs_destruct => {
+                d.needs_destruct = false;
+                true
+            }
+            _ => false,
+        };
+        if !due
+            || DESTRUCTORS_DONE
+                .try_with(std::cell::Cell::get)
+                .unwrap_or(true)
+        {
+            return;
+        }
+        // Resurrect the object for its destructor: the queue holds it until it has run.
+        let again = Obj(self.0.clone());
+        let _ = PENDING_DESTRUCTS.try_with(|p| p.borrow_mut().push(again));
+        let _ = HAS_PENDING.try_with(|h| h.set(true));
+    }
+}
+
 /// Takes the most recently freed object id, if any.
 pub fn take_free_id() -> Option<u64> {
     FREE_IDS.with(|f| f.borrow_mut().pop())
@@ -53,6 +143,8 @@ pub struct ObjectData {
     /// Native state of built-in classes (a closure's function and bound variables, a
     /// generator's frame, ...), downcast by the code that owns that class.
     pub internal: Option<Box<dyn Any>>,
+    /// The class has `__destruct` and it has not been called yet.
+    pub needs_destruct: bool,
 }
 
 impl Obj {
@@ -63,6 +155,7 @@ impl Obj {
             props,
             id,
             internal: None,
+            needs_destruct: false,
         })))
     }
 

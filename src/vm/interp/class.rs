@@ -1030,6 +1030,9 @@ impl Vm {
         }
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls.clone(), props, id);
+        if rt(cls).methods.contains_key(b"__destruct".as_slice()) {
+            super::super::object::register_destructible(&obj);
+        }
         if cls.is_subclass_of(b"throwable") {
             // A throwable records where it was created, whatever its constructor does.
             self.init_throwable(&obj, Value::str(""), Value::Int(0), Value::Null);
@@ -1130,18 +1133,27 @@ impl Vm {
     /// `object` of method frames).
     pub(crate) fn build_trace(&self, with_object: bool) -> PhpArray {
         let mut trace = PhpArray::new();
-        for i in (1..self.frames.len()).rev() {
+        for i in (0..self.frames.len()).rev() {
             let f = &self.frames[i];
-            let caller = &self.frames[i - 1];
+            let native_caller = f.stop && !f.func.name.is_empty();
+            if i == 0 && !native_caller {
+                // The main script's frame is `{main}`.
+                continue;
+            }
+            let caller = &self.frames[i.saturating_sub(1)];
             let mut e = PhpArray::new();
-            e.insert(
-                ArrayKey::Str(PhpStr::from("file")),
-                Value::Str(caller.func.file.clone()),
-            );
-            e.insert(
-                ArrayKey::Str(PhpStr::from("line")),
-                Value::Int(i64::from(f.call_line)),
-            );
+            // A function called back from native code (a destructor, a callback of a
+            // builtin) shows as `[internal function]`: no file and line.
+            if !native_caller {
+                e.insert(
+                    ArrayKey::Str(PhpStr::from("file")),
+                    Value::Str(caller.func.file.clone()),
+                );
+                e.insert(
+                    ArrayKey::Str(PhpStr::from("line")),
+                    Value::Int(i64::from(f.call_line)),
+                );
+            }
             e.insert(
                 ArrayKey::Str(PhpStr::from("function")),
                 Value::Str(f.func.name.clone()),

@@ -14,6 +14,7 @@
 
 mod call;
 mod class;
+mod destruct;
 mod generator;
 mod host_impl;
 mod intrinsics;
@@ -165,6 +166,9 @@ pub struct Vm {
     /// Lower-case names of classes being autoloaded (an autoloader asking for the same
     /// class again gets "not found" instead of recursing).
     pub(crate) autoloading: Vec<PhpStr>,
+    /// The main script's global variables, kept after its frame returns so that the end of
+    /// the request can destroy them in PHP's order (`destruct.rs`).
+    pub(crate) saved_globals: Vec<Value>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -224,10 +228,12 @@ impl Vm {
             pending_yield: None,
             autoloaders: Vec::new(),
             autoloading: Vec::new(),
+            saved_globals: Vec::new(),
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
+        super::object::set_destructors_done(false);
         vm
     }
 
@@ -308,6 +314,10 @@ impl Vm {
                 status = self.report_fault(fault);
             }
         }
+        self.unwind_all();
+        if let Some(s) = self.call_end_destructors() {
+            status = s;
+        }
         self.flush_all_buffers();
         self.out.flush();
         status
@@ -354,6 +364,7 @@ impl Vm {
 
     /// Drops every frame (after a fault has ended the script).
     fn unwind_all(&mut self) {
+        self.save_globals();
         self.frames.clear();
         self.calls.clear();
         self.args.clear();
@@ -858,6 +869,9 @@ impl Vm {
                 }
                 Op::Echo { a } => {
                     sync_pc!();
+                    if super::object::destructs_pending() {
+                        tryop!(self.run_pending_destructors());
+                    }
                     let v = tryop!(self.read(&func, base, *a));
                     match &v {
                         Value::Str(s) => self.out.write(s),
@@ -1140,6 +1154,9 @@ impl Vm {
                 }
                 Op::DoCall { dst } => {
                     sync_pc!();
+                    if super::object::destructs_pending() {
+                        tryop!(self.run_pending_destructors());
+                    }
                     match tryop!(self.do_call(*dst)) {
                         call::Called::Done(v) => {
                             if let Some(d) = dst {
@@ -1169,9 +1186,17 @@ impl Vm {
                         pc = target as usize;
                         continue;
                     }
+                    if self.frames.len() == 1 {
+                        self.save_globals();
+                    }
                     match self.return_from_frame(v) {
                         Some(v) => return Ok(v),
-                        None => reload!(),
+                        None => {
+                            reload!();
+                            if super::object::destructs_pending() {
+                                tryop!(self.run_pending_destructors());
+                            }
+                        }
                     }
                 }
                 Op::ReturnRef { val } => {
