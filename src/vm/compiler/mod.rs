@@ -10,6 +10,7 @@
 //! - hoisted classes also get a `DeclareClass` at their statement position (a no-op when
 //!   the hoisting already declared them).
 
+mod checks;
 mod expr;
 mod stmt;
 
@@ -789,6 +790,7 @@ impl<'u> FuncCompiler<'u> {
     }
 
     fn compile_class(&mut self, decl: &ast::ClassDecl, name: Vec<u8>) -> R<u32> {
+        checks::check_class(decl, &name)?;
         let parent = decl.parent.as_ref().map(|p| self.unit.resolve_class(p));
         let ctx = ClassCtx {
             name: name.clone(),
