@@ -566,19 +566,56 @@ impl Vm {
             Some(p) => Some(self.lookup_class(p)?),
             None => None,
         };
+        let kind_uc = match def.kind {
+            ClassKind::Interface => "Interface",
+            ClassKind::Trait => "Trait",
+            ClassKind::Enum => "Enum",
+            ClassKind::Class => "Class",
+        };
+        let dname = def.name.to_string_lossy();
+        let dname = dname.split('\0').next().unwrap_or_default().to_string();
         if let Some(p) = &parent {
+            let pname = p.name.to_string_lossy();
+            if p.is_trait {
+                return Err(Fault::Fatal(format!(
+                    "Class {dname} cannot extend trait {pname}"
+                )));
+            }
+            if p.is_interface {
+                return Err(Fault::Fatal(format!(
+                    "Class {dname} cannot extend interface {pname}"
+                )));
+            }
             if p.is_final {
                 return Err(Fault::Fatal(format!(
-                    "Class {} cannot extend final class {}",
-                    def.name.to_string_lossy(),
-                    p.name.to_string_lossy()
+                    "Class {dname} cannot extend final class {pname}"
                 )));
+            }
+            match (def.is_readonly, is_readonly_class(p)) {
+                (false, true) => {
+                    return Err(Fault::Fatal(format!(
+                        "Non-readonly class {dname} cannot extend readonly class {pname}"
+                    )))
+                }
+                (true, false) => {
+                    return Err(Fault::Fatal(format!(
+                        "Readonly class {dname} cannot extend non-readonly class {pname}"
+                    )))
+                }
+                _ => {}
             }
         }
         let mut interfaces: Vec<PhpStr> = parent
             .as_ref()
             .map(|p| p.interfaces.clone())
             .unwrap_or_default();
+        let n_parent_ifaces = interfaces.len();
+        if def.kind == ClassKind::Enum {
+            interfaces.push(PhpStr::from("unitenum"));
+            if def.enum_backing.is_some() {
+                interfaces.push(PhpStr::from("backedenum"));
+            }
+        }
         for i in &def.interfaces {
             let ic = match self.find_class_autoload(i)? {
                 Some(c) => c,
@@ -589,6 +626,23 @@ impl Vm {
                     )))
                 }
             };
+            if !ic.is_interface {
+                return Err(Fault::Fatal(format!(
+                    "{} cannot implement {} - it is not an interface",
+                    dname,
+                    ic.name.to_string_lossy()
+                )));
+            }
+            if let Some(pos) = interfaces.iter().position(|x| *x == ic.lc_name) {
+                if pos >= n_parent_ifaces {
+                    return Err(Fault::Fatal(format!(
+                        "{} {} cannot implement previously implemented interface {}",
+                        kind_uc,
+                        dname,
+                        ic.name.to_string_lossy()
+                    )));
+                }
+            }
             for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
                 if !interfaces.contains(x) {
                     interfaces.push(x.clone());
@@ -612,6 +666,18 @@ impl Vm {
             .iter()
             .map(|t| self.lookup_class(t))
             .collect::<PhpResult<_>>()?;
+        for t in &traits {
+            if !t.is_trait {
+                return Err(Fault::Fatal(format!(
+                    "{} cannot use {} - it is not a trait",
+                    dname,
+                    t.name.to_string_lossy()
+                )));
+            }
+        }
+        if let Some(p) = &parent {
+            check_overrides(&def, p, &dname)?;
+        }
         let name = def.name.clone();
         let mut static_props: HashMap<PhpStr, PhpRef> = match &parent {
             Some(p) => rt(p).static_props.clone(),
@@ -715,6 +781,11 @@ impl Vm {
             for t in &traits {
                 if let Some(tdef) = &rt(t).def {
                     for m in &tdef.methods {
+                        // An abstract trait method does not replace an inherited one.
+                        let lc = m.func.name.to_ascii_lowercase();
+                        if m.is_abstract && methods.contains_key(lc.as_slice()) {
+                            continue;
+                        }
                         insert_method(&mut methods, m, weak, &name);
                     }
                 }
@@ -767,6 +838,7 @@ impl Vm {
                 }),
             }
         });
+        self.check_abstract_implemented(&class, &def, kind_uc, &dname)?;
         self.classes.insert(lc, class.clone());
         for (r, init) in static_inits {
             let v = self.eval_const_init(&init, Some(&class))?;
@@ -1419,6 +1491,145 @@ impl Vm {
                 name.to_string_lossy()
             ),
         )
+    }
+}
+
+/// PHP's inheritance checks of the methods `def` declares against its parent's
+/// (`do_inheritance_check_on_method`): static-ness, final, visibility.
+fn check_overrides(def: &ClassDef, parent: &Rc<Class>, dname: &str) -> PhpResult<()> {
+    for m in &def.methods {
+        let lc = m.func.name.to_ascii_lowercase();
+        let Some(pm) = rt(parent).methods.get(lc.as_slice()) else {
+            continue;
+        };
+        if pm.visibility == Visibility::Private {
+            continue;
+        }
+        let pscope = pm
+            .scope
+            .upgrade()
+            .map(|c| c.name.to_string_lossy())
+            .unwrap_or_default();
+        let mname = m.func.name.to_string_lossy();
+        let pname = pm.name.to_string_lossy();
+        if pm.is_static && !m.is_static {
+            return Err(Fault::Fatal(format!(
+                "Cannot make static method {pscope}::{pname}() non static in class {dname}"
+            )));
+        }
+        if !pm.is_static && m.is_static {
+            return Err(Fault::Fatal(format!(
+                "Cannot make non static method {pscope}::{pname}() static in class {dname}"
+            )));
+        }
+        if m.is_abstract && !pm.is_abstract {
+            return Err(Fault::Fatal(format!(
+                "Cannot make non abstract method {pscope}::{pname}() abstract in class {dname}"
+            )));
+        }
+        if pm.is_final {
+            return Err(Fault::Fatal(format!(
+                "Cannot override final method {pscope}::{pname}()"
+            )));
+        }
+        let rank = |v: Visibility| match v {
+            Visibility::Public => 0,
+            Visibility::Protected => 1,
+            Visibility::Private => 2,
+        };
+        if rank(m.visibility) > rank(pm.visibility) {
+            let msg = if pm.visibility == Visibility::Public {
+                format!("Access level to {dname}::{mname}() must be public (as in class {pscope})")
+            } else {
+                format!(
+                    "Access level to {dname}::{mname}() must be protected (as in class {pscope}) or weaker"
+                )
+            };
+            return Err(Fault::Fatal(msg));
+        }
+    }
+    Ok(())
+}
+
+impl Vm {
+    /// A concrete class (or enum) must implement every abstract and interface method
+    /// (`zend_verify_abstract_class`); interface methods it implements must be public.
+    fn check_abstract_implemented(
+        &self,
+        class: &Rc<Class>,
+        def: &ClassDef,
+        kind_uc: &str,
+        dname: &str,
+    ) -> PhpResult<()> {
+        if matches!(def.kind, ClassKind::Interface | ClassKind::Trait) {
+            return Ok(());
+        }
+        let mut missing: Vec<String> = Vec::new();
+        let mut seen: Vec<PhpStr> = Vec::new();
+        for lc in &rt(class).method_order {
+            if let Some(m) = rt(class).methods.get(lc) {
+                seen.push(lc.clone());
+                if m.is_abstract {
+                    let scope = m
+                        .scope
+                        .upgrade()
+                        .map(|c| c.name.to_string_lossy())
+                        .unwrap_or_default();
+                    missing.push(format!("{}::{}", scope, m.name.to_string_lossy()));
+                }
+            }
+        }
+        for i in &class.interfaces {
+            let Some(ic) = self.classes.get(i) else {
+                continue;
+            };
+            for lc in &rt(ic).method_order {
+                let Some(im) = rt(ic).methods.get(lc) else {
+                    continue;
+                };
+                match rt(class).methods.get(lc) {
+                    Some(m) => {
+                        if m.visibility != Visibility::Public
+                            && !matches!(m.imp, MethodImpl::Native(_))
+                        {
+                            return Err(Fault::Fatal(format!(
+                                "Access level to {}::{}() must be public (as in class {})",
+                                dname,
+                                m.name.to_string_lossy(),
+                                ic.name.to_string_lossy()
+                            )));
+                        }
+                    }
+                    None => {
+                        if !seen.contains(lc) {
+                            seen.push(lc.clone());
+                            missing.push(format!(
+                                "{}::{}",
+                                ic.name.to_string_lossy(),
+                                im.name.to_string_lossy()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if def.is_abstract || missing.is_empty() {
+            return Ok(());
+        }
+        let n = missing.len();
+        let mut list = missing
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if n > 3 {
+            list.push_str(", ...");
+        }
+        Err(Fault::Fatal(format!(
+            "{kind_uc} {dname} contains {n} abstract method{} and must therefore be declared abstract or implement the remaining methods ({list})",
+            if n > 1 { "s" } else { "" }
+        )))
     }
 }
 

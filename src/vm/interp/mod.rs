@@ -478,8 +478,13 @@ impl Vm {
                     }
                 }
             }
-            // Classes whose parent is not declared yet are declared when reached.
-            if self.class_deps_available(&def) {
+            // Classes whose parent is not declared yet are declared when reached; so are
+            // classes that implement interfaces or use traits (enums implement `UnitEnum`),
+            // which PHP never binds early.
+            let early = def.interfaces.is_empty()
+                && def.traits.is_empty()
+                && def.kind != super::ast::ClassKind::Enum;
+            if early && self.class_deps_available(&def) {
                 self.declare_class(def, unit)?;
             }
         }
