@@ -184,14 +184,41 @@ impl Vm {
             .map(|i| self.stack[base + (args + i) as usize].deref_clone())
             .collect();
         match which {
+            Intrinsic::FuncGetArgs | Intrinsic::FuncNumArgs | Intrinsic::FuncGetArg
+                if self.frames.last().is_some_and(|f| f.func.name.is_empty()) =>
+            {
+                let name = match which {
+                    Intrinsic::FuncGetArgs => "func_get_args",
+                    Intrinsic::FuncNumArgs => "func_num_args",
+                    _ => "func_get_arg",
+                };
+                let msg = if matches!(which, Intrinsic::FuncNumArgs) {
+                    format!("{name}() must be called from a function context")
+                } else {
+                    format!("{name}() cannot be called from the global scope")
+                };
+                Err(Fault::error("Error", msg))
+            }
             Intrinsic::FuncGetArgs => Ok(Value::array(self.frame_args())),
             Intrinsic::FuncNumArgs => {
                 Ok(Value::Int(self.frames.last().map_or(0, |f| f.n_args) as i64))
             }
             Intrinsic::FuncGetArg => {
                 let i = argv.first().map(Value::to_int).unwrap_or(0);
+                if i < 0 {
+                    return Err(Fault::error(
+                        "ValueError",
+                        "func_get_arg(): Argument #1 ($position) must be greater than or equal to 0",
+                    ));
+                }
                 let all = self.frame_args();
-                Ok(all.get_int(i).cloned().unwrap_or(Value::Null))
+                match all.get_int(i) {
+                    Some(v) => Ok(v.clone()),
+                    None => Err(Fault::error(
+                        "ValueError",
+                        "func_get_arg(): Argument #1 ($position) must be less than the number of the arguments passed to the currently executed function",
+                    )),
+                }
             }
             Intrinsic::GetDefinedVars => {
                 let mut arr = PhpArray::new();
@@ -388,6 +415,15 @@ impl Vm {
                     }
                 } else if o.instance_of(b"iteratoraggregate") {
                     let inner = self.call_method_value(&o, b"getIterator", &[])?;
+                    if !matches!(&inner, Value::Object(i) if i.instance_of(b"traversable")) {
+                        return Err(Fault::error(
+                            "Exception",
+                            format!(
+                                "Objects returned by {}::getIterator() must be traversable or implement interface Iterator",
+                                o.class_name().to_string_lossy()
+                            ),
+                        ));
+                    }
                     return self.iter_state_for(inner);
                 } else {
                     IterState::Props { obj: o, pos: 0 }

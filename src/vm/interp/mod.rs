@@ -356,6 +356,16 @@ impl Vm {
         let Value::Object(obj) = &exc else {
             return 255;
         };
+        // An uncaught ParseError (from eval or include) prints as a plain parse error.
+        if obj.class().lc_name.as_bytes() == b"parseerror" {
+            let msg = match obj.borrow().props.get_str(b"message") {
+                Some(v) => v.scalar_to_str().to_string_lossy(),
+                None => String::new(),
+            };
+            let (file, line) = class::throwable_location(obj);
+            self.print_diagnostic("Parse error", &msg, &file, line);
+            return 255;
+        }
         let text = self.uncaught_text(obj);
         let (file, line) = class::throwable_location(obj);
         self.print_diagnostic("Fatal error", &text, &file, line);
