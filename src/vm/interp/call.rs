@@ -224,6 +224,9 @@ impl Vm {
             }
             Value::Object(o) => {
                 if let Some(target) = self.closure_target(o) {
+                    if let Some(name) = self.closure_magic_name(o) {
+                        self.magic_name = Some(name);
+                    }
                     return Ok(target);
                 }
                 match self.find_method(&o.class(), b"__invoke") {

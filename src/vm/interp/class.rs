@@ -76,6 +76,9 @@ pub struct ClosureData {
     pub scope: Option<Rc<Class>>,
     /// For closures made from builtins/native targets (`strlen(...)`).
     pub target: Option<CallTarget>,
+    /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
+    /// magic method receives.
+    pub magic_name: Option<PhpStr>,
 }
 
 pub(crate) fn rt(class: &Class) -> &ClassRt {
@@ -196,7 +199,13 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             interfaces: &[],
             is_interface: false,
             is_abstract: false,
-            methods: &[("__invoke", closure_invoke)],
+            methods: &[
+                ("__invoke", closure_invoke),
+                ("bind", super::closure::closure_bind),
+                ("bindTo", super::closure::closure_bind_to),
+                ("call", super::closure::closure_call),
+                ("fromCallable", super::closure::closure_from_callable),
+            ],
             props: &[],
         },
         BuiltinClass {
@@ -303,7 +312,10 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                         name: PhpStr::from(*m),
                         imp: MethodImpl::Native(*f),
                         visibility: Visibility::Public,
-                        is_static: false,
+                        is_static: matches!(
+                            (bc.name, *m),
+                            ("Closure", "bind") | ("Closure", "fromCallable")
+                        ),
                         is_abstract: false,
                         is_final: false,
                         scope: weak.clone(),

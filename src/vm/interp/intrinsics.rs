@@ -774,6 +774,7 @@ impl Vm {
             this,
             scope,
             target: None,
+            magic_name: None,
         };
         Ok(Value::Object(self.new_closure(data)))
     }
@@ -810,6 +811,32 @@ impl Vm {
         })
     }
 
+    /// A closure over a `__call`/`__callStatic` target that passes `name` on.
+    pub(crate) fn trampoline_closure(&mut self, target: CallTarget, name: PhpStr) -> Obj {
+        let Ok(Value::Object(o)) = self.closure_from_target(target) else {
+            unreachable!("closure_from_target always makes a closure")
+        };
+        if let Some(cd) = o
+            .borrow_mut()
+            .internal
+            .as_mut()
+            .and_then(|i| i.downcast_mut::<ClosureData>())
+        {
+            cd.magic_name = Some(name);
+        }
+        o
+    }
+
+    /// The method name a trampoline closure passes to `__call`, if it is one.
+    pub(crate) fn closure_magic_name(&self, o: &Obj) -> Option<PhpStr> {
+        let d = o.borrow();
+        d.internal
+            .as_ref()?
+            .downcast_ref::<ClosureData>()?
+            .magic_name
+            .clone()
+    }
+
     /// `$closure->__invoke()` and friends.
     pub(crate) fn closure_method_target(&self, o: &Obj, name: &[u8]) -> Option<CallTarget> {
         if name.eq_ignore_ascii_case(b"__invoke") {
@@ -829,6 +856,7 @@ impl Vm {
                 this: this.clone(),
                 scope: scope.clone(),
                 target: Some(target.clone()),
+                magic_name: None,
             },
             _ => {
                 let placeholder = self.frames.last().expect("frame").func.clone();
@@ -838,6 +866,7 @@ impl Vm {
                     this: None,
                     scope: None,
                     target: Some(target),
+                    magic_name: None,
                 }
             }
         };

@@ -14,6 +14,7 @@
 
 mod call;
 mod class;
+mod closure;
 mod destruct;
 mod generator;
 mod host_impl;
