@@ -698,10 +698,16 @@ fn memory_get_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     Ok(Value::Int(rss))
 }
 
-fn gc_collect_cycles(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
-    // Reference counting frees acyclic garbage immediately; cycles are freed with the
-    // request. No cycle collector runs yet, so nothing is collected here.
-    Ok(Value::Int(0))
+fn gc_collect_cycles(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    // Reference counting frees acyclic garbage immediately; this frees object cycles.
+    let v = vm(host)?;
+    let mut err = None;
+    let freed = v.collect_cycles(&mut err)?;
+    v.run_pending_destructors()?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(Value::Int(freed as i64)),
+    }
 }
 
 fn gc_noop_void(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {

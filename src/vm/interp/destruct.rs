@@ -15,6 +15,9 @@ impl Vm {
     /// The first exception a destructor throws is returned after the others have run.
     pub(crate) fn run_pending_destructors(&mut self) -> PhpResult<()> {
         let mut first_err = None;
+        if object::gc_due() {
+            self.collect_cycles(&mut first_err)?;
+        }
         loop {
             let due = object::take_pending_destructs();
             if due.is_empty() {
@@ -33,6 +36,30 @@ impl Vm {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Runs the cycle collector; garbage owing destructors gets them called (and is freed
+    /// by a later collection). Returns how many objects were freed.
+    pub(crate) fn collect_cycles(&mut self, first_err: &mut Option<Fault>) -> PhpResult<usize> {
+        let (mut freed, owing) = object::collect_cycles();
+        let had_owing = !owing.is_empty();
+        for o in owing {
+            let due = std::mem::replace(&mut o.borrow_mut().needs_destruct, false);
+            if due {
+                if let Err(e) = self.call_destructor(&o) {
+                    if matches!(e, Fault::Exit(_) | Fault::Fatal(_)) {
+                        return Err(e);
+                    }
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        if had_owing {
+            // Destructed garbage that was not resurrected is freed now.
+            let (more, _) = object::collect_cycles();
+            freed += more;
+        }
+        Ok(freed)
     }
 
     fn call_destructor(&mut self, o: &Obj) -> PhpResult<()> {
