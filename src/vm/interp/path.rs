@@ -959,6 +959,15 @@ impl Vm {
         direct: bool,
         action: PathAction,
     ) -> PhpResult<()> {
+        // The common cases: a writable declared property, a dynamic one on a plain class.
+        if !class.is_enum
+            && match decl {
+                Some(d) => !d.is_readonly,
+                None => !super::class::is_readonly_class(class),
+            }
+        {
+            return Ok(());
+        }
         let cname = class.name.to_string_lossy();
         let pname = name.to_string_lossy();
         if class.is_enum {
