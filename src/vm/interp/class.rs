@@ -244,7 +244,18 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             methods: THROWABLE_METHODS,
             props: THROWABLE_PROPS,
         },
-        exc!("ErrorException", "Exception"),
+        BuiltinClass {
+            name: "ErrorException",
+            parent: Some("Exception"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[
+                ("__construct", error_exception_construct),
+                ("getSeverity", error_exception_get_severity),
+            ],
+            props: &[("severity", Visibility::Protected)],
+        },
         exc!("TypeError", "Error"),
         exc!("ValueError", "Error"),
         exc!("ArithmeticError", "Error"),
@@ -1857,13 +1868,14 @@ fn exc_construct(
     args: &[Value],
 ) -> PhpResult<Value> {
     let o = this_obj(this)?;
-    let message = args.first().cloned().unwrap_or(Value::str(""));
-    let code = args.get(1).cloned().unwrap_or(Value::Int(0));
-    let previous = args.get(2).cloned().unwrap_or(Value::Null);
-    let message = match message {
-        Value::Str(_) => message,
-        other => Value::Str(vm.to_php_str(&other)?),
+    let fname = if o.instance_of(b"exception") {
+        "Exception::__construct"
+    } else {
+        "Error::__construct"
     };
+    let message = exc_arg(vm, args, 0, "message", "string", fname)?.unwrap_or(Value::str(""));
+    let code = exc_arg(vm, args, 1, "code", "int", fname)?.unwrap_or(Value::Int(0));
+    let previous = exc_arg(vm, args, 2, "previous", "?Throwable", fname)?.unwrap_or(Value::Null);
     let mut d = o.borrow_mut();
     d.props
         .insert(ArrayKey::Str(PhpStr::from("message")), message);
@@ -1874,6 +1886,79 @@ fn exc_construct(
     d.props
         .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     Ok(Value::Null)
+}
+
+/// Argument `i` of a throwable constructor, checked and coerced like an internal
+/// function's parameter of type `ty`.
+fn exc_arg(
+    vm: &mut Vm,
+    args: &[Value],
+    i: usize,
+    param: &str,
+    ty: &str,
+    fname: &str,
+) -> PhpResult<Option<Value>> {
+    let Some(v) = args.get(i) else {
+        return Ok(None);
+    };
+    let strict = vm.frames.last().is_some_and(|f| f.func.strict_types);
+    let ctx = ArgCtx {
+        func: fname,
+        arg_num: i + 1,
+        param,
+        internal: true,
+    };
+    let spec = super::super::coerce::TypeSpec::parse(ty);
+    coerce_arg(vm, v.clone(), &spec, strict, &ctx).map(Some)
+}
+
+/// `ErrorException::__construct($message = "", $code = 0, $severity = E_ERROR,
+/// $filename = null, $line = null, $previous = null)`.
+fn error_exception_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
+    let o = this_obj(this)?;
+    let f = "ErrorException::__construct";
+    let message = exc_arg(vm, args, 0, "message", "string", f)?.unwrap_or(Value::str(""));
+    let code = exc_arg(vm, args, 1, "code", "int", f)?.unwrap_or(Value::Int(0));
+    let severity = exc_arg(vm, args, 2, "severity", "int", f)?.unwrap_or(Value::Int(1));
+    let filename = exc_arg(vm, args, 3, "filename", "?string", f)?.unwrap_or(Value::Null);
+    let line = exc_arg(vm, args, 4, "line", "?int", f)?.unwrap_or(Value::Null);
+    let previous = exc_arg(vm, args, 5, "previous", "?Throwable", f)?.unwrap_or(Value::Null);
+    let mut d = o.borrow_mut();
+    for (k, v) in [
+        ("message", message),
+        ("code", code),
+        ("severity", severity),
+        ("previous", previous),
+    ] {
+        d.props.insert(ArrayKey::Str(PhpStr::from(k)), v);
+    }
+    if !matches!(filename, Value::Null) {
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("file")), filename);
+        // A file without a line means line 0.
+        let line = match line {
+            Value::Null => Value::Int(0),
+            l => l,
+        };
+        d.props.insert(ArrayKey::Str(PhpStr::from("line")), line);
+    } else if !matches!(line, Value::Null) {
+        d.props.insert(ArrayKey::Str(PhpStr::from("line")), line);
+    }
+    Ok(Value::Null)
+}
+
+fn error_exception_get_severity(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
+    prop_of(this, b"severity")
 }
 
 fn prop_of(this: Option<&Obj>, name: &[u8]) -> PhpResult<Value> {
