@@ -20,6 +20,234 @@ thread_local! {
     static FREE_IDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// Objects whose last handle went away while they still owe a `__destruct` call; the
+    /// interpreter runs them at its next safe point (`take_pending_destructs`).
+    static PENDING_DESTRUCTS: RefCell<Vec<Obj>> = const { RefCell::new(Vec::new()) };
+    /// Whether anything is in `PENDING_DESTRUCTS` (a cheap check for the hot paths).
+    static HAS_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Every object created with a pending destructor, for the destructor pass at the end
+    /// of the request (PHP calls the remaining ones in creation-handle order).
+    static WITH_DESTRUCTOR: RefCell<Vec<std::rc::Weak<RefCell<ObjectData>>>> =
+        const { RefCell::new(Vec::new()) };
+    /// Set once the request's destructors have run: objects freed afterwards (engine
+    /// teardown) are not queued any more.
+    static DESTRUCTORS_DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+thread_local! {
+    /// Every object of the request (weakly), for the cycle collector.
+    static ALL_OBJECTS: RefCell<Vec<std::rc::Weak<RefCell<ObjectData>>>> =
+        const { RefCell::new(Vec::new()) };
+    /// Registry size at which the next collection runs.
+    static NEXT_GC: std::cell::Cell<usize> = const { std::cell::Cell::new(GC_MIN) };
+    /// A collection is due at the next safe point.
+    static GC_DUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Objects allocated between collections at least.
+const GC_MIN: usize = 10_000;
+
+/// Whether the cycle collector should run at the next safe point.
+pub fn gc_due() -> bool {
+    GC_DUE.with(std::cell::Cell::get)
+}
+
+/// Finds objects kept alive only by reference cycles among themselves (PHP's
+/// `gc_collect_cycles`): an object whose strong count exceeds the references found inside
+/// other objects is held from outside (a variable, the stack, a shared array or reference,
+/// a closure's captured state) and so is everything reachable from it; the rest is
+/// garbage. Garbage that still owes a destructor is returned instead of freed (its
+/// destructor runs first; a later collection frees it). Returns (freed count, objects
+/// whose destructors must run).
+pub fn collect_cycles() -> (usize, Vec<Obj>) {
+    GC_DUE.with(|d| d.set(false));
+    let objs: Vec<Obj> = ALL_OBJECTS.with(|r| {
+        let mut r = r.borrow_mut();
+        r.retain(|w| w.strong_count() > 0);
+        r.iter()
+            .filter_map(std::rc::Weak::upgrade)
+            .map(Obj)
+            .collect()
+    });
+    let n = objs.len();
+    let index: HashMap<*const RefCell<ObjectData>, usize> = objs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (Rc::as_ptr(&o.0), i))
+        .collect();
+    let mut internal = vec![0usize; n];
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut pinned = vec![false; n];
+    for (i, o) in objs.iter().enumerate() {
+        let Ok(d) = o.0.try_borrow() else {
+            pinned[i] = true;
+            continue;
+        };
+        for v in d.props.values() {
+            scan_value(v, &index, &mut |j| {
+                internal[j] += 1;
+                edges[i].push(j);
+            });
+        }
+    }
+    let mut alive = vec![false; n];
+    let mut stack = Vec::new();
+    for i in 0..n {
+        // `objs` itself holds one strong reference to each object.
+        let external = Rc::strong_count(&objs[i].0).saturating_sub(1 + internal[i]);
+        if pinned[i] || external > 0 {
+            alive[i] = true;
+            stack.push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        for &j in &edges[i] {
+            if !alive[j] {
+                alive[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    let garbage: Vec<usize> = (0..n).filter(|&i| !alive[i]).collect();
+    let owing: Vec<Obj> = garbage
+        .iter()
+        .filter(|&&i| objs[i].0.borrow().needs_destruct)
+        .map(|&i| objs[i].clone())
+        .collect();
+    let mut freed = 0;
+    let mut dropped = Vec::new();
+    if owing.is_empty() {
+        for &i in &garbage {
+            let mut d = objs[i].0.borrow_mut();
+            dropped.push(std::mem::take(&mut d.props));
+            freed += 1;
+        }
+    }
+    let survivors = n - freed;
+    NEXT_GC.with(|g| g.set((survivors * 2).max(survivors + GC_MIN)));
+    drop(dropped);
+    drop(objs);
+    (freed, owing)
+}
+
+fn scan_value(
+    v: &super::value::Value,
+    index: &HashMap<*const RefCell<ObjectData>, usize>,
+    f: &mut dyn FnMut(usize),
+) {
+    use super::value::Value;
+    match v {
+        Value::Object(o) => {
+            if let Some(&j) = index.get(&Rc::as_ptr(&o.0)) {
+                f(j);
+            }
+        }
+        // Shared arrays and references may be held from outside: their contents count
+        // as external (never collected through them).
+        Value::Array(a) if Rc::strong_count(a) == 1 => {
+            for x in a.values() {
+                scan_value(x, index, f);
+            }
+        }
+        Value::Ref(r) if Rc::strong_count(r) == 1 => {
+            if let Ok(b) = r.try_borrow() {
+                scan_value(&b, index, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether destructors are waiting to run.
+#[inline]
+pub fn destructs_pending() -> bool {
+    HAS_PENDING.with(std::cell::Cell::get)
+}
+
+fn register_object(obj: &Obj) {
+    let _ = ALL_OBJECTS.try_with(|a| {
+        let mut a = a.borrow_mut();
+        a.push(Rc::downgrade(&obj.0));
+        if a.len() >= NEXT_GC.with(std::cell::Cell::get) {
+            GC_DUE.with(|d| d.set(true));
+            HAS_PENDING.with(|h| h.set(true));
+        }
+    });
+}
+
+/// Takes the objects whose destructors are due, in the order they became unreachable.
+pub fn take_pending_destructs() -> Vec<Obj> {
+    HAS_PENDING.with(|h| h.set(false));
+    PENDING_DESTRUCTS.with(|p| std::mem::take(&mut *p.borrow_mut()))
+}
+
+/// Records a new object that has a `__destruct` method.
+pub fn register_destructible(obj: &Obj) {
+    obj.0.borrow_mut().needs_destruct = true;
+    WITH_DESTRUCTOR.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.len() >= 1024 && w.len().is_power_of_two() {
+            w.retain(|x| x.strong_count() > 0);
+        }
+        w.push(Rc::downgrade(&obj.0));
+    });
+}
+
+/// The live objects that still owe a destructor call, by object id (PHP's handle order),
+/// for the end of the request.
+pub fn remaining_destructibles() -> Vec<Obj> {
+    let mut live: Vec<Obj> = WITH_DESTRUCTOR.with(|w| {
+        w.borrow()
+            .iter()
+            .filter_map(std::rc::Weak::upgrade)
+            .map(Obj)
+            .filter(|o| o.0.try_borrow().is_ok_and(|d| d.needs_destruct))
+            .collect()
+    });
+    live.sort_by_key(Obj::id);
+    live
+}
+
+/// Stops queueing destructors (the request is over), or re-arms for a new request.
+pub fn set_destructors_done(done: bool) {
+    DESTRUCTORS_DONE.with(|d| d.set(done));
+    if !done {
+        ALL_OBJECTS.with(|w| w.borrow_mut().clear());
+        NEXT_GC.with(|g| g.set(GC_MIN));
+        GC_DUE.with(|d| d.set(false));
+        WITH_DESTRUCTOR.with(|w| w.borrow_mut().clear());
+        PENDING_DESTRUCTS.with(|p| p.borrow_mut().clear());
+        HAS_PENDING.with(|h| h.set(false));
+    }
+}
+
+impl Drop for Obj {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) != 1 {
+            return;
+        }
+        let due = match self.0.try_borrow_mut() {
+            Ok(mut d) if d.needs_destruct => {
+                d.needs_destruct = false;
+                true
+            }
+            _ => false,
+        };
+        if !due
+            || DESTRUCTORS_DONE
+                .try_with(std::cell::Cell::get)
+                .unwrap_or(true)
+        {
+            return;
+        }
+        // Resurrect the object for its destructor: the queue holds it until it has run.
+        let again = Obj(self.0.clone());
+        let _ = PENDING_DESTRUCTS.try_with(|p| p.borrow_mut().push(again));
+        let _ = HAS_PENDING.try_with(|h| h.set(true));
+    }
+}
+
 /// Takes the most recently freed object id, if any.
 pub fn take_free_id() -> Option<u64> {
     FREE_IDS.with(|f| f.borrow_mut().pop())
@@ -60,17 +288,22 @@ pub struct ObjectData {
     /// Native state of built-in classes (a closure's function and bound variables, a
     /// generator's frame, ...), downcast by the code that owns that class.
     pub internal: Option<Box<dyn Any>>,
+    /// The class has `__destruct` and it has not been called yet.
+    pub needs_destruct: bool,
 }
 
 impl Obj {
     /// A new object of `class` with the given initial properties.
     pub fn new(class: Rc<Class>, props: PhpArray, id: u64) -> Obj {
-        Obj(Rc::new(RefCell::new(ObjectData {
+        let obj = Obj(Rc::new(RefCell::new(ObjectData {
             class,
             props,
             id,
             internal: None,
-        })))
+            needs_destruct: false,
+        })));
+        register_object(&obj);
+        obj
     }
 
     pub fn borrow(&self) -> Ref<'_, ObjectData> {

@@ -862,7 +862,8 @@ pub fn compare(host: &mut dyn Host, a: &Value, b: &Value) -> PhpResult<Ordering>
             } else if let Some(o) = super::interp::date_classes::compare_dates(x, y) {
                 // DateTimeInterface objects compare by instant.
                 o
-            } else if !Rc::ptr_eq(&x.class(), &y.class()) {
+            } else if !Rc::ptr_eq(&x.class(), &y.class()) || x.class().is_enum {
+                // Different classes and enum cases are uncomparable (PHP's 1).
                 Ordering::Greater
             } else {
                 let (p, q) = (x.borrow().props.clone(), y.borrow().props.clone());

@@ -247,6 +247,56 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: enum_exists,
     },
     BuiltinDef {
+        name: "trait_exists",
+        sig: "string $trait, bool $autoload = true",
+        func: trait_exists,
+    },
+    BuiltinDef {
+        name: "class_alias",
+        sig: "string $class, string $alias, bool $autoload = true",
+        func: class_alias,
+    },
+    BuiltinDef {
+        name: "get_class_methods",
+        sig: "object|string $object_or_class",
+        func: get_class_methods,
+    },
+    BuiltinDef {
+        name: "get_class_vars",
+        sig: "string $class",
+        func: get_class_vars,
+    },
+    BuiltinDef {
+        name: "spl_autoload_register",
+        sig: "?callable $callback = null, bool $throw = true, bool $prepend = false",
+        func: spl_autoload_register,
+    },
+    BuiltinDef {
+        name: "spl_autoload_unregister",
+        sig: "callable $callback",
+        func: spl_autoload_unregister,
+    },
+    BuiltinDef {
+        name: "spl_autoload_functions",
+        sig: "",
+        func: spl_autoload_functions,
+    },
+    BuiltinDef {
+        name: "spl_autoload_call",
+        sig: "string $class",
+        func: spl_autoload_call,
+    },
+    BuiltinDef {
+        name: "debug_backtrace",
+        sig: "int $options = DEBUG_BACKTRACE_PROVIDE_OBJECT, int $limit = 0",
+        func: debug_backtrace,
+    },
+    BuiltinDef {
+        name: "debug_print_backtrace",
+        sig: "int $options = 0, int $limit = 0",
+        func: debug_print_backtrace,
+    },
+    BuiltinDef {
         name: "spl_object_id",
         sig: "object $object",
         func: spl_object_id,
@@ -289,6 +339,15 @@ pub const CONSTANTS: &[(&str, ConstVal)] = &[
     ("PHP_OUTPUT_HANDLER_CLEANABLE", ConstVal::Int(16)),
     ("PHP_OUTPUT_HANDLER_FLUSHABLE", ConstVal::Int(32)),
     ("PHP_OUTPUT_HANDLER_REMOVABLE", ConstVal::Int(64)),
+    ("PHP_OUTPUT_HANDLER_START", ConstVal::Int(1)),
+    ("PHP_OUTPUT_HANDLER_WRITE", ConstVal::Int(0)),
+    ("PHP_OUTPUT_HANDLER_FLUSH", ConstVal::Int(4)),
+    ("PHP_OUTPUT_HANDLER_CLEAN", ConstVal::Int(2)),
+    ("PHP_OUTPUT_HANDLER_FINAL", ConstVal::Int(8)),
+    ("PHP_OUTPUT_HANDLER_CONT", ConstVal::Int(0)),
+    ("PHP_OUTPUT_HANDLER_END", ConstVal::Int(8)),
+    ("DEBUG_BACKTRACE_PROVIDE_OBJECT", ConstVal::Int(1)),
+    ("DEBUG_BACKTRACE_IGNORE_ARGS", ConstVal::Int(2)),
 ];
 
 fn vm(host: &mut dyn Host) -> PhpResult<&mut Vm> {
@@ -639,10 +698,16 @@ fn memory_get_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     Ok(Value::Int(rss))
 }
 
-fn gc_collect_cycles(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
-    // Reference counting frees acyclic garbage immediately; cycles are freed with the
-    // request. No cycle collector runs yet, so nothing is collected here.
-    Ok(Value::Int(0))
+fn gc_collect_cycles(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    // Reference counting frees acyclic garbage immediately; this frees object cycles.
+    let v = vm(host)?;
+    let mut err = None;
+    let freed = v.collect_cycles(&mut err)?;
+    v.run_pending_destructors()?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(Value::Int(freed as i64)),
+    }
 }
 
 fn gc_noop_void(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
@@ -749,25 +814,238 @@ fn property_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     ))
 }
 
-fn class_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+/// The class named by argument 0, autoloaded when argument 1 (`$autoload`) is true.
+fn class_for_exists(
+    host: &mut dyn Host,
+    args: &[Value],
+) -> PhpResult<Option<Rc<super::super::object::Class>>> {
     let name = str_at(args, 0);
-    Ok(Value::Bool(vm(host)?.find_class(&name).is_some_and(|c| {
-        !c.is_interface && !c.is_trait && !c.is_enum
-    })))
+    let v = vm(host)?;
+    if bool_or(args, 1, true) {
+        v.find_class_autoload(&name)
+    } else {
+        Ok(v.find_class(&name))
+    }
+}
+
+fn class_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Bool(class_for_exists(host, args)?.is_some_and(
+        |c| !c.is_interface && !c.is_trait && !c.is_enum,
+    )))
 }
 
 fn interface_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    let name = str_at(args, 0);
     Ok(Value::Bool(
-        vm(host)?.find_class(&name).is_some_and(|c| c.is_interface),
+        class_for_exists(host, args)?.is_some_and(|c| c.is_interface),
     ))
 }
 
 fn enum_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    let name = str_at(args, 0);
     Ok(Value::Bool(
-        vm(host)?.find_class(&name).is_some_and(|c| c.is_enum),
+        class_for_exists(host, args)?.is_some_and(|c| c.is_enum),
     ))
+}
+
+fn trait_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::Bool(
+        class_for_exists(host, args)?.is_some_and(|c| c.is_trait),
+    ))
+}
+
+fn class_alias(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let orig = str_at(args, 0);
+    let alias = str_at(args, 1);
+    let v = vm(host)?;
+    let class = if bool_or(args, 2, true) {
+        v.find_class_autoload(&orig)?
+    } else {
+        v.find_class(&orig)
+    };
+    let Some(class) = class else {
+        let msg = format!("Class \"{}\" not found", orig.to_string_lossy());
+        v.raise(ErrorLevel::Warning, &msg)?;
+        return Ok(Value::Bool(false));
+    };
+    if !v.is_user_class(&class) {
+        return Err(Fault::error(
+            "ValueError",
+            "class_alias(): Argument #1 ($class) must be a user-defined class name, internal class name given",
+        ));
+    }
+    let alias = alias.strip_prefix(b"\\").unwrap_or(&alias);
+    let lc = alias.to_ascii_lowercase();
+    if matches!(
+        lc.as_slice(),
+        b"bool"
+            | b"false"
+            | b"float"
+            | b"int"
+            | b"null"
+            | b"parent"
+            | b"self"
+            | b"static"
+            | b"string"
+            | b"true"
+            | b"void"
+            | b"never"
+            | b"iterable"
+            | b"object"
+            | b"mixed"
+    ) {
+        return Err(Fault::Fatal(format!(
+            "Cannot use '{}' as class name as it is reserved",
+            String::from_utf8_lossy(alias)
+        )));
+    }
+    if v.find_class(alias).is_some() {
+        let msg = format!(
+            "Cannot declare class {}, because the name is already in use",
+            String::from_utf8_lossy(alias)
+        );
+        v.raise(ErrorLevel::Warning, &msg)?;
+        return Ok(Value::Bool(false));
+    }
+    v.classes.insert(PhpStr::from(lc), class);
+    Ok(Value::Bool(true))
+}
+
+fn get_class_methods(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let class = match opt(args, 0) {
+        Some(Value::Object(o)) => Some(o.class()),
+        Some(Value::Str(s)) => v.find_class_autoload(s)?,
+        _ => None,
+    };
+    let Some(class) = class else {
+        let given = match opt(args, 0) {
+            Some(Value::Str(_)) => "string",
+            _ => "value",
+        };
+        return Err(Fault::type_error(format!(
+            "get_class_methods(): Argument #1 ($object_or_class) must be an object or a valid class name, {given} given"
+        )));
+    };
+    Ok(Value::array(v.class_method_names(&class)))
+}
+
+fn get_class_vars(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    let v = vm(host)?;
+    let Some(class) = v.find_class_autoload(&name)? else {
+        return Err(Fault::type_error(format!(
+            "get_class_vars(): Argument #1 ($class) must be a valid class name, {} given",
+            name.to_string_lossy()
+        )));
+    };
+    Ok(Value::array(v.class_default_vars(&class)?))
+}
+
+/// Whether two callables name the same autoloader.
+fn same_callable(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x.eq_ignore_ascii_case(y),
+        (Value::Object(x), Value::Object(y)) => x.ptr_eq(y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len()
+                && x.values()
+                    .zip(y.values())
+                    .all(|(p, q)| same_callable(&p.deref_clone(), &q.deref_clone()))
+        }
+        _ => false,
+    }
+}
+
+fn spl_autoload_register(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let Some(cb) = opt(args, 0).filter(|c| !matches!(c, Value::Null)).cloned() else {
+        // The default autoloader (`spl_autoload`, include path lookups) is not available.
+        return Err(Fault::Fatal(
+            "spl_autoload_register() without a callback (the default spl_autoload) is not supported".into(),
+        ));
+    };
+    if v.autoloaders.iter().any(|l| same_callable(l, &cb)) {
+        return Ok(Value::Bool(true));
+    }
+    if bool_or(args, 2, false) {
+        v.autoloaders.insert(0, cb);
+    } else {
+        v.autoloaders.push(cb);
+    }
+    Ok(Value::Bool(true))
+}
+
+fn spl_autoload_unregister(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    let cb = opt(args, 0).cloned().unwrap_or(Value::Null);
+    let before = v.autoloaders.len();
+    v.autoloaders.retain(|l| !same_callable(l, &cb));
+    Ok(Value::Bool(v.autoloaders.len() != before))
+}
+
+fn spl_autoload_functions(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    Ok(Value::array(PhpArray::from_values(v.autoloaders.clone())))
+}
+
+fn spl_autoload_call(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let name = str_at(args, 0);
+    vm(host)?.find_class_autoload(&name)?;
+    Ok(Value::Null)
+}
+
+/// The backtrace of the caller of a builtin, `limit` frames at most (0: all).
+fn caller_trace(v: &Vm, with_object: bool, limit: i64) -> PhpArray {
+    let full = v.build_trace(with_object);
+    if limit <= 0 {
+        return full;
+    }
+    PhpArray::from_values(full.values().take(limit as usize).cloned().collect())
+}
+
+fn debug_backtrace(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let options = int_or(args, 0, 1);
+    let limit = int_or(args, 1, 0);
+    let v = vm(host)?;
+    let mut trace = caller_trace(v, options & 1 != 0, limit);
+    if options & 2 != 0 {
+        let frames: Vec<Value> = trace
+            .values()
+            .map(|f| match f {
+                Value::Array(a) => {
+                    let mut a = (**a).clone();
+                    a.remove(&ArrayKey::Str(PhpStr::from("args")));
+                    Value::array(a)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        trace = PhpArray::from_values(frames);
+    }
+    Ok(Value::array(trace))
+}
+
+fn debug_print_backtrace(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let options = int_or(args, 0, 0);
+    let limit = int_or(args, 1, 0);
+    let v = vm(host)?;
+    let mut trace = caller_trace(v, false, limit);
+    if options & 2 != 0 {
+        let frames: Vec<Value> = trace
+            .values()
+            .map(|f| match f {
+                Value::Array(a) => {
+                    let mut a = (**a).clone();
+                    a.remove(&ArrayKey::Str(PhpStr::from("args")));
+                    Value::array(a)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        trace = PhpArray::from_values(frames);
+    }
+    let text = super::super::interp::trace_text(&trace);
+    host.echo(text.as_bytes());
+    Ok(Value::Null)
 }
 
 fn spl_object_id(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {

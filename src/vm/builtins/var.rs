@@ -392,6 +392,12 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
             buf.extend_from_slice(b") {\n");
             let class = o.class();
             for p in &props {
+                // An unset untyped property is simply absent.
+                if matches!(p.value, Value::Undef)
+                    && class.prop_decl(&p.name).is_none_or(|d| d.ty.is_none())
+                {
+                    continue;
+                }
                 pad(buf, level + 1);
                 buf.extend_from_slice(b"[\"");
                 buf.extend_from_slice(&p.name);

@@ -1204,6 +1204,15 @@ impl FuncCompiler<'_> {
                 }
                 let r = self.assigned_value(v, want);
                 self.emit(Op::AssignLocal { dst: slot, src: v });
+                // A new object's temporary must not keep it alive after the statement, or
+                // `unset($x)`/`$x = null` would not run its destructor when PHP does.
+                if !want
+                    && !v.is_const()
+                    && self.is_temp(v)
+                    && matches!(value.kind, ExprKind::New { .. })
+                {
+                    self.emit(Op::UnsetLocal { slot: v.index() });
+                }
                 Ok(r)
             }
             ExprKind::Array(_) | ExprKind::List(_) => {

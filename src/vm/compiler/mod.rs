@@ -10,6 +10,7 @@
 //! - hoisted classes also get a `DeclareClass` at their statement position (a no-op when
 //!   the hoisting already declared them).
 
+mod checks;
 mod expr;
 mod stmt;
 
@@ -716,19 +717,19 @@ impl<'u> FuncCompiler<'u> {
                 b"self" => self
                     .class
                     .as_ref()
-                    .map(|c| SimpleType::Class(c.name.to_ascii_lowercase())),
+                    .map(|c| SimpleType::Class(c.name.to_vec())),
                 b"parent" => self
                     .class
                     .as_ref()
                     .and_then(|c| c.parent.as_ref())
-                    .map(|p| SimpleType::Class(p.to_ascii_lowercase())),
+                    .map(|p| SimpleType::Class(p.to_vec())),
                 _ => None,
             };
             if let Some(s) = s {
                 return s;
             }
         }
-        SimpleType::Class(self.unit.resolve_class(q).to_ascii_lowercase())
+        SimpleType::Class(self.unit.resolve_class(q))
     }
 
     /// Declares a function statement: hoisted when `top`, else `DeclareFunction`.
@@ -789,6 +790,7 @@ impl<'u> FuncCompiler<'u> {
     }
 
     fn compile_class(&mut self, decl: &ast::ClassDecl, name: Vec<u8>) -> R<u32> {
+        checks::check_class(decl, &name)?;
         let parent = decl.parent.as_ref().map(|p| self.unit.resolve_class(p));
         let ctx = ClassCtx {
             name: name.clone(),

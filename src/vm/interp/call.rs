@@ -224,6 +224,9 @@ impl Vm {
             }
             Value::Object(o) => {
                 if let Some(target) = self.closure_target(o) {
+                    if let Some(name) = self.closure_magic_name(o) {
+                        self.magic_name = Some(name);
+                    }
                     return Ok(target);
                 }
                 match self.find_method(&o.class(), b"__invoke") {
@@ -691,6 +694,19 @@ impl Vm {
         mut args: Vec<Value>,
         named: Vec<(PhpStr, Value)>,
     ) -> PhpResult<Value> {
+        match self.call_builtin_inner(b, &mut args, named) {
+            // Throwables raised by the builtin itself show its frame in their trace.
+            Err(fault @ Fault::Error(_)) => Err(self.builtin_fault(b.name, &args, fault)),
+            r => r,
+        }
+    }
+
+    fn call_builtin_inner(
+        &mut self,
+        b: &'static Builtin,
+        args: &mut Vec<Value>,
+        named: Vec<(PhpStr, Value)>,
+    ) -> PhpResult<Value> {
         for (name, v) in named {
             match b
                 .params
@@ -774,7 +790,7 @@ impl Vm {
                 None => v,
             };
         }
-        (b.func)(self, &args)
+        (b.func)(self, args)
     }
 
     fn caller_strict(&self) -> bool {

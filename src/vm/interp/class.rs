@@ -65,6 +65,9 @@ pub struct ClassRt {
     def: Option<Rc<ClassDef>>,
     /// Enum case objects, created on first access.
     enum_cases: RefCell<HashMap<PhpStr, Obj>>,
+    /// Lower-case method names in PHP's function-table order (own methods, then inherited
+    /// ones, then trait methods), for `get_class_methods`.
+    pub method_order: Vec<PhpStr>,
 }
 
 /// Native state of a `Closure` object.
@@ -76,6 +79,9 @@ pub struct ClosureData {
     pub scope: Option<Rc<Class>>,
     /// For closures made from builtins/native targets (`strlen(...)`).
     pub target: Option<CallTarget>,
+    /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
+    /// magic method receives.
+    pub magic_name: Option<PhpStr>,
 }
 
 pub(crate) fn rt(class: &Class) -> &ClassRt {
@@ -83,6 +89,11 @@ pub(crate) fn rt(class: &Class) -> &ClassRt {
         .runtime
         .downcast_ref::<ClassRt>()
         .expect("every class carries a ClassRt")
+}
+
+/// Whether a class was declared `readonly class`.
+pub(crate) fn is_readonly_class(class: &Class) -> bool {
+    rt(class).def.as_ref().is_some_and(|d| d.is_readonly)
 }
 
 /// Whether a declared class was linked from this definition.
@@ -207,7 +218,13 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             interfaces: &[],
             is_interface: false,
             is_abstract: false,
-            methods: &[("__invoke", closure_invoke)],
+            methods: &[
+                ("__invoke", closure_invoke),
+                ("bind", super::closure::closure_bind),
+                ("bindTo", super::closure::closure_bind_to),
+                ("call", super::closure::closure_call),
+                ("fromCallable", super::closure::closure_from_callable),
+            ],
             props: &[],
         },
         BuiltinClass {
@@ -246,7 +263,18 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             methods: THROWABLE_METHODS,
             props: THROWABLE_PROPS,
         },
-        exc!("ErrorException", "Exception"),
+        BuiltinClass {
+            name: "ErrorException",
+            parent: Some("Exception"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[
+                ("__construct", error_exception_construct),
+                ("getSeverity", error_exception_get_severity),
+            ],
+            props: &[("severity", Visibility::Protected)],
+        },
         exc!("TypeError", "Error"),
         exc!("ValueError", "Error"),
         exc!("ArithmeticError", "Error"),
@@ -350,7 +378,11 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                         name: PhpStr::from(m),
                         imp: MethodImpl::Native(*f),
                         visibility: Visibility::Public,
-                        is_static,
+                        is_static: is_static
+                            || matches!(
+                                (bc.name, m),
+                                ("Closure", "bind") | ("Closure", "fromCallable")
+                            ),
                         is_abstract: false,
                         is_final: false,
                         scope: weak.clone(),
@@ -395,6 +427,21 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     prop_types: HashMap::new(),
                     def: None,
                     enum_cases: RefCell::new(HashMap::new()),
+                    method_order: {
+                        let mut order: Vec<PhpStr> = bc
+                            .methods
+                            .iter()
+                            .map(|(m, _)| PhpStr::from(m.to_ascii_lowercase()))
+                            .collect();
+                        if let Some(p) = &parent {
+                            for m in &rt(p).method_order {
+                                if !order.contains(m) {
+                                    order.push(m.clone());
+                                }
+                            }
+                        }
+                        order
+                    },
                 }),
             }
         });
@@ -411,7 +458,12 @@ impl Vm {
             && def.traits.iter().all(known)
     }
 
-    /// Finds a declared class by name (no autoloading yet).
+    /// Whether a class was declared by PHP code (not built in).
+    pub(crate) fn is_user_class(&self, class: &Class) -> bool {
+        rt(class).def.is_some()
+    }
+
+    /// Finds a declared class by name (no autoloading).
     pub(crate) fn find_class(&self, name: &[u8]) -> Option<Rc<Class>> {
         let name = name.strip_prefix(b"\\").unwrap_or(name);
         self.classes
@@ -419,9 +471,150 @@ impl Vm {
             .cloned()
     }
 
+    /// Finds a class, running the `spl_autoload_register` autoloaders when it is not
+    /// declared yet.
+    pub(crate) fn find_class_autoload(&mut self, name: &[u8]) -> PhpResult<Option<Rc<Class>>> {
+        if let Some(c) = self.find_class(name) {
+            return Ok(Some(c));
+        }
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
+        let valid = !name.is_empty()
+            && name
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'\\' || c >= 0x80);
+        if self.autoloaders.is_empty() || !valid {
+            return Ok(None);
+        }
+        let lc = PhpStr::from(name.to_ascii_lowercase());
+        if self.autoloading.contains(&lc) {
+            return Ok(None);
+        }
+        self.autoloading.push(lc.clone());
+        let loaders = self.autoloaders.clone();
+        let mut result = Ok(None);
+        for l in loaders {
+            if let Err(e) = self.call_value(&l, &[Value::str(name)]) {
+                result = Err(e);
+                break;
+            }
+            if let Some(c) = self.classes.get(&lc) {
+                result = Ok(Some(c.clone()));
+                break;
+            }
+        }
+        self.autoloading.retain(|x| *x != lc);
+        result
+    }
+
+    /// `get_class_methods`: names of the methods visible from the calling scope, in PHP's
+    /// order.
+    pub(crate) fn class_method_names(&self, class: &Rc<Class>) -> PhpArray {
+        let scope = self.frames.last().and_then(|f| f.scope.clone());
+        let mut out = PhpArray::new();
+        for lc in &rt(class).method_order {
+            let Some(m) = rt(class).methods.get(lc) else {
+                continue;
+            };
+            let visible = match m.visibility {
+                Visibility::Public => true,
+                Visibility::Protected => scope.as_ref().is_some_and(|s| {
+                    m.scope.upgrade().is_some_and(|ms| {
+                        s.is_subclass_of(&ms.lc_name) || ms.is_subclass_of(&s.lc_name)
+                    })
+                }),
+                Visibility::Private => scope
+                    .as_ref()
+                    .is_some_and(|s| m.scope.upgrade().is_some_and(|ms| Rc::ptr_eq(s, &ms))),
+            };
+            if visible {
+                out.push(Value::Str(m.name.clone()));
+            }
+        }
+        out
+    }
+
+    /// `get_class_vars`: default values of the properties visible from the calling scope
+    /// (instance ones, then static ones with their current values).
+    pub(crate) fn class_default_vars(&mut self, class: &Rc<Class>) -> PhpResult<PhpArray> {
+        let mut out = PhpArray::new();
+        let mut chain = Vec::new();
+        let mut c = Some(class.clone());
+        while let Some(k) = c {
+            c = k.parent.clone();
+            chain.push(k);
+        }
+        let defaults = rt(class).defaults.clone();
+        // Own declarations first, then inherited ones, as PHP's property table lists them.
+        let mut names: Vec<PhpStr> = Vec::new();
+        let mut statics: Vec<PhpStr> = Vec::new();
+        for k in &chain {
+            let Some(def) = &rt(k).def else { continue };
+            let mut own: Vec<PhpStr> = Vec::new();
+            for p in def.props.iter() {
+                own.push(p.name.clone());
+            }
+            for t in &def.traits {
+                if let Some(tc) = self.find_class(t) {
+                    if let Some(td) = &rt(&tc).def {
+                        own.extend(td.props.iter().map(|p| p.name.clone()));
+                    }
+                }
+            }
+            for n in own {
+                let is_static =
+                    rt(class).static_props.contains_key(&n) && class.prop_decl(&n).is_none();
+                let list = if is_static { &mut statics } else { &mut names };
+                if !list.contains(&n) {
+                    list.push(n);
+                }
+            }
+        }
+        for n in names {
+            let Some(decl) = class.prop_decl(&n).cloned() else {
+                continue;
+            };
+            if decl.visibility != Visibility::Public && !self.can_access(class, &decl) {
+                continue;
+            }
+            let v = match defaults.iter().find(|(d, _, _)| *d == n) {
+                Some((_, Some(init), _)) => self.eval_const_init(init, Some(class))?,
+                _ => Value::Null,
+            };
+            out.insert(ArrayKey::Str(n), v);
+        }
+        for n in statics {
+            let vis = chain
+                .iter()
+                .filter_map(|k| rt(k).def.as_ref())
+                .flat_map(|d| d.props.iter())
+                .find(|p| p.name == n)
+                .map(|p| (p.visibility, p.is_static));
+            let decl = PropDecl {
+                name: n.clone(),
+                visibility: vis.map_or(Visibility::Public, |v| v.0),
+                is_static: true,
+                is_readonly: false,
+                declaring_class: class.name.clone(),
+                ty: None,
+            };
+            if decl.visibility == Visibility::Private {
+                let scope = self.frames.last().and_then(|f| f.scope.clone());
+                if !scope.is_some_and(|s| Rc::ptr_eq(&s, class)) {
+                    continue;
+                }
+            } else if decl.visibility != Visibility::Public && !self.can_access(class, &decl) {
+                continue;
+            }
+            if let Some(r) = rt(class).static_props.get(&n) {
+                out.insert(ArrayKey::Str(n), r.borrow().deref_clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Finds a class or throws `Error: Class "X" not found`.
     pub(crate) fn lookup_class(&mut self, name: &[u8]) -> PhpResult<Rc<Class>> {
-        match self.find_class(name) {
+        match self.find_class_autoload(name)? {
             Some(c) => Ok(c),
             None => {
                 let shown = name.strip_prefix(b"\\").unwrap_or(name);
@@ -453,21 +646,58 @@ impl Vm {
             Some(p) => Some(self.lookup_class(p)?),
             None => None,
         };
+        let kind_uc = match def.kind {
+            ClassKind::Interface => "Interface",
+            ClassKind::Trait => "Trait",
+            ClassKind::Enum => "Enum",
+            ClassKind::Class => "Class",
+        };
+        let dname = def.name.to_string_lossy();
+        let dname = dname.split('\0').next().unwrap_or_default().to_string();
         if let Some(p) = &parent {
+            let pname = p.name.to_string_lossy();
+            if p.is_trait {
+                return Err(Fault::Fatal(format!(
+                    "Class {dname} cannot extend trait {pname}"
+                )));
+            }
+            if p.is_interface {
+                return Err(Fault::Fatal(format!(
+                    "Class {dname} cannot extend interface {pname}"
+                )));
+            }
             if p.is_final {
                 return Err(Fault::Fatal(format!(
-                    "Class {} cannot extend final class {}",
-                    def.name.to_string_lossy(),
-                    p.name.to_string_lossy()
+                    "Class {dname} cannot extend final class {pname}"
                 )));
+            }
+            match (def.is_readonly, is_readonly_class(p)) {
+                (false, true) => {
+                    return Err(Fault::Fatal(format!(
+                        "Non-readonly class {dname} cannot extend readonly class {pname}"
+                    )))
+                }
+                (true, false) => {
+                    return Err(Fault::Fatal(format!(
+                        "Readonly class {dname} cannot extend non-readonly class {pname}"
+                    )))
+                }
+                _ => {}
             }
         }
         let mut interfaces: Vec<PhpStr> = parent
             .as_ref()
             .map(|p| p.interfaces.clone())
             .unwrap_or_default();
+        let n_parent_ifaces = interfaces.len();
+        if def.kind == ClassKind::Enum {
+            interfaces.push(PhpStr::from("unitenum"));
+            if def.enum_backing.is_some() {
+                interfaces.push(PhpStr::from("backedenum"));
+            }
+        }
         for i in &def.interfaces {
-            let ic = match self.find_class(i) {
+            let ic = match self.find_class_autoload(i)? {
                 Some(c) => c,
                 None => {
                     return Err(Fault::Fatal(format!(
@@ -476,6 +706,23 @@ impl Vm {
                     )))
                 }
             };
+            if !ic.is_interface {
+                return Err(Fault::Fatal(format!(
+                    "{} cannot implement {} - it is not an interface",
+                    dname,
+                    ic.name.to_string_lossy()
+                )));
+            }
+            if let Some(pos) = interfaces.iter().position(|x| *x == ic.lc_name) {
+                if pos >= n_parent_ifaces {
+                    return Err(Fault::Fatal(format!(
+                        "{} {} cannot implement previously implemented interface {}",
+                        kind_uc,
+                        dname,
+                        ic.name.to_string_lossy()
+                    )));
+                }
+            }
             for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
                 if !interfaces.contains(x) {
                     interfaces.push(x.clone());
@@ -499,6 +746,18 @@ impl Vm {
             .iter()
             .map(|t| self.lookup_class(t))
             .collect::<PhpResult<_>>()?;
+        for t in &traits {
+            if !t.is_trait {
+                return Err(Fault::Fatal(format!(
+                    "{} cannot use {} - it is not a trait",
+                    dname,
+                    t.name.to_string_lossy()
+                )));
+            }
+        }
+        if let Some(p) = &parent {
+            check_overrides(&def, p, &dname)?;
+        }
         let name = def.name.clone();
         let mut static_props: HashMap<PhpStr, PhpRef> = match &parent {
             Some(p) => rt(p).static_props.clone(),
@@ -537,7 +796,7 @@ impl Vm {
                 name: p.name.clone(),
                 visibility: p.visibility,
                 is_static: false,
-                is_readonly: p.is_readonly,
+                is_readonly: p.is_readonly || def.is_readonly,
                 declaring_class: name.clone(),
                 ty: p.ty.clone(),
             };
@@ -571,6 +830,29 @@ impl Vm {
         }
         let is_enum = def.kind == ClassKind::Enum;
         let def_for_rt = def.clone();
+        let mut method_order: Vec<PhpStr> = Vec::new();
+        let own = def.methods.iter().map(|m| &m.func.name);
+        let inherited = parent.iter().flat_map(|p| rt(p).method_order.iter());
+        let from_traits = traits
+            .iter()
+            .filter_map(|t| rt(t).def.as_ref())
+            .flat_map(|d| d.methods.iter().map(|m| &m.func.name));
+        let enum_natives: &[&str] = match (def.kind == ClassKind::Enum, &def.enum_backing) {
+            (false, _) => &[],
+            (true, None) => &["cases"],
+            (true, Some(_)) => &["cases", "from", "tryFrom"],
+        };
+        let enum_natives: Vec<PhpStr> = enum_natives.iter().map(|n| PhpStr::from(*n)).collect();
+        for m in own
+            .chain(enum_natives.iter())
+            .chain(inherited)
+            .chain(from_traits)
+        {
+            let lc = PhpStr::from(m.to_ascii_lowercase());
+            if !method_order.contains(&lc) {
+                method_order.push(lc);
+            }
+        }
         let class = Rc::new_cyclic(|weak: &Weak<Class>| {
             let mut methods: NameMap<Rc<MethodRt>> = match &parent {
                 Some(p) => rt(p).methods.clone(),
@@ -579,12 +861,38 @@ impl Vm {
             for t in &traits {
                 if let Some(tdef) = &rt(t).def {
                     for m in &tdef.methods {
+                        // An abstract trait method does not replace an inherited one.
+                        let lc = m.func.name.to_ascii_lowercase();
+                        if m.is_abstract && methods.contains_key(lc.as_slice()) {
+                            continue;
+                        }
                         insert_method(&mut methods, m, weak, &name);
                     }
                 }
             }
             for m in &def.methods {
                 insert_method(&mut methods, m, weak, &name);
+            }
+            if def.kind == ClassKind::Enum {
+                let mut natives: Vec<(&str, NativeMethod)> = vec![("cases", enum_cases)];
+                if def.enum_backing.is_some() {
+                    natives.push(("from", enum_from));
+                    natives.push(("tryFrom", enum_try_from));
+                }
+                for (m, f) in natives {
+                    methods.insert(
+                        PhpStr::from(m.to_ascii_lowercase()),
+                        Rc::new(MethodRt {
+                            name: PhpStr::from(m),
+                            imp: MethodImpl::Native(f),
+                            visibility: Visibility::Public,
+                            is_static: true,
+                            is_abstract: false,
+                            is_final: false,
+                            scope: weak.clone(),
+                        }),
+                    );
+                }
             }
             Class {
                 name: name.clone(),
@@ -607,9 +915,11 @@ impl Vm {
                     prop_types,
                     def: Some(def_for_rt),
                     enum_cases: RefCell::new(HashMap::new()),
+                    method_order,
                 }),
             }
         });
+        self.check_abstract_implemented(&class, &def, kind_uc, &dname)?;
         self.classes.insert(lc, class.clone());
         for (r, init) in static_inits {
             let v = self.eval_const_init(&init, Some(&class))?;
@@ -812,7 +1122,7 @@ impl Vm {
         }
     }
 
-    fn enum_case(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Option<Obj>> {
+    pub(crate) fn enum_case(&mut self, cls: &Rc<Class>, name: &PhpStr) -> PhpResult<Option<Obj>> {
         if let Some(o) = rt(cls).enum_cases.borrow().get(name) {
             return Ok(Some(o.clone()));
         }
@@ -910,6 +1220,9 @@ impl Vm {
         };
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls.clone(), props, id);
+        if rt(cls).methods.contains_key(b"__destruct".as_slice()) {
+            super::super::object::register_destructible(&obj);
+        }
         if cls.is_subclass_of(b"throwable") {
             // A throwable records where it was created, whatever its constructor does.
             self.init_throwable(&obj, Value::str(""), Value::Int(0), Value::Null);
@@ -976,7 +1289,18 @@ impl Vm {
     ) {
         let file = self.current_file();
         let line = self.current_line();
-        let trace = self.build_trace();
+        let mut trace = self.build_trace(false);
+        let ignore_args = self
+            .ini
+            .get(b"zend.exception_ignore_args".as_slice())
+            .is_some_and(|v| super::super::convert::str_to_int(v) != 0);
+        if ignore_args {
+            for f in trace.values_mut() {
+                if let Value::Array(a) = f {
+                    Rc::make_mut(a).remove(&ArrayKey::Str(PhpStr::from("args")));
+                }
+            }
+        }
         let mut d = obj.borrow_mut();
         d.props
             .insert(ArrayKey::Str(PhpStr::from("message")), message);
@@ -995,36 +1319,98 @@ impl Vm {
             .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     }
 
-    /// The current call stack as `getTrace()` returns it.
-    fn build_trace(&self) -> PhpArray {
+    /// The current call stack as `getTrace()` returns it (`debug_backtrace` adds the
+    /// `object` of method frames).
+    pub(crate) fn build_trace(&self, with_object: bool) -> PhpArray {
         let mut trace = PhpArray::new();
-        for i in (1..self.frames.len()).rev() {
+        for i in (0..self.frames.len()).rev() {
             let f = &self.frames[i];
-            let caller = &self.frames[i - 1];
+            let native_caller = f.stop && !f.func.name.is_empty() && f.generator.is_none();
+            if i == 0 && !native_caller {
+                // The main script's frame is `{main}`.
+                continue;
+            }
+            let caller = &self.frames[i.saturating_sub(1)];
             let mut e = PhpArray::new();
-            e.insert(
-                ArrayKey::Str(PhpStr::from("file")),
-                Value::Str(caller.func.file.clone()),
-            );
-            e.insert(
-                ArrayKey::Str(PhpStr::from("line")),
-                Value::Int(i64::from(f.call_line)),
-            );
+            // A function called back from native code (a destructor, a callback of a
+            // builtin) shows as `[internal function]`: no file and line.
+            if !native_caller {
+                e.insert(
+                    ArrayKey::Str(PhpStr::from("file")),
+                    Value::Str(caller.func.file.clone()),
+                );
+                e.insert(
+                    ArrayKey::Str(PhpStr::from("line")),
+                    Value::Int(i64::from(f.call_line)),
+                );
+            }
             e.insert(
                 ArrayKey::Str(PhpStr::from("function")),
                 Value::Str(f.func.name.clone()),
             );
             if let Some(c) = &f.func.class_name {
                 e.insert(ArrayKey::Str(PhpStr::from("class")), Value::Str(c.clone()));
+                if let (true, Some(o)) = (with_object, &f.this) {
+                    e.insert(
+                        ArrayKey::Str(PhpStr::from("object")),
+                        Value::Object(o.clone()),
+                    );
+                }
                 e.insert(
                     ArrayKey::Str(PhpStr::from("type")),
                     Value::str(if f.this.is_some() { "->" } else { "::" }),
                 );
             }
-            e.insert(ArrayKey::Str(PhpStr::from("args")), Value::empty_array());
+            e.insert(
+                ArrayKey::Str(PhpStr::from("args")),
+                Value::array(self.frame_args_at(i)),
+            );
             trace.push(Value::array(e));
         }
         trace
+    }
+
+    /// Turns a `Fault::Error` raised inside builtin `name` into a thrown object whose trace
+    /// starts with the builtin's own frame, as PHP's traces show internal functions.
+    pub(crate) fn builtin_fault(&mut self, name: &str, args: &[Value], fault: Fault) -> Fault {
+        let Fault::Error(e) = fault else {
+            return fault;
+        };
+        let exc = match self.create_throwable(e.class, &e.message, e.code) {
+            Ok(v) => v,
+            Err(f) => return f,
+        };
+        if let Value::Object(o) = &exc {
+            let mut frame = PhpArray::new();
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("file")),
+                Value::Str(self.current_file()),
+            );
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("line")),
+                Value::Int(i64::from(self.current_line())),
+            );
+            frame.insert(ArrayKey::Str(PhpStr::from("function")), Value::str(name));
+            let shown: Vec<Value> = args
+                .iter()
+                .filter(|a| !matches!(a, Value::Undef))
+                .map(Value::deref_clone)
+                .collect();
+            frame.insert(
+                ArrayKey::Str(PhpStr::from("args")),
+                Value::array(PhpArray::from_values(shown)),
+            );
+            let mut d = o.borrow_mut();
+            let mut trace = vec![Value::array(frame)];
+            if let Some(Value::Array(old)) = d.props.get_str(b"trace") {
+                trace.extend(old.values().cloned());
+            }
+            d.props.insert(
+                ArrayKey::Str(PhpStr::from("trace")),
+                Value::array(PhpArray::from_values(trace)),
+            );
+        }
+        Fault::Throw(exc)
     }
 
     /// The text after "Fatal error: " for an uncaught throwable.
@@ -1221,6 +1607,145 @@ impl Vm {
     }
 }
 
+/// PHP's inheritance checks of the methods `def` declares against its parent's
+/// (`do_inheritance_check_on_method`): static-ness, final, visibility.
+fn check_overrides(def: &ClassDef, parent: &Rc<Class>, dname: &str) -> PhpResult<()> {
+    for m in &def.methods {
+        let lc = m.func.name.to_ascii_lowercase();
+        let Some(pm) = rt(parent).methods.get(lc.as_slice()) else {
+            continue;
+        };
+        if pm.visibility == Visibility::Private {
+            continue;
+        }
+        let pscope = pm
+            .scope
+            .upgrade()
+            .map(|c| c.name.to_string_lossy())
+            .unwrap_or_default();
+        let mname = m.func.name.to_string_lossy();
+        let pname = pm.name.to_string_lossy();
+        if pm.is_static && !m.is_static {
+            return Err(Fault::Fatal(format!(
+                "Cannot make static method {pscope}::{pname}() non static in class {dname}"
+            )));
+        }
+        if !pm.is_static && m.is_static {
+            return Err(Fault::Fatal(format!(
+                "Cannot make non static method {pscope}::{pname}() static in class {dname}"
+            )));
+        }
+        if m.is_abstract && !pm.is_abstract {
+            return Err(Fault::Fatal(format!(
+                "Cannot make non abstract method {pscope}::{pname}() abstract in class {dname}"
+            )));
+        }
+        if pm.is_final {
+            return Err(Fault::Fatal(format!(
+                "Cannot override final method {pscope}::{pname}()"
+            )));
+        }
+        let rank = |v: Visibility| match v {
+            Visibility::Public => 0,
+            Visibility::Protected => 1,
+            Visibility::Private => 2,
+        };
+        if rank(m.visibility) > rank(pm.visibility) {
+            let msg = if pm.visibility == Visibility::Public {
+                format!("Access level to {dname}::{mname}() must be public (as in class {pscope})")
+            } else {
+                format!(
+                    "Access level to {dname}::{mname}() must be protected (as in class {pscope}) or weaker"
+                )
+            };
+            return Err(Fault::Fatal(msg));
+        }
+    }
+    Ok(())
+}
+
+impl Vm {
+    /// A concrete class (or enum) must implement every abstract and interface method
+    /// (`zend_verify_abstract_class`); interface methods it implements must be public.
+    fn check_abstract_implemented(
+        &self,
+        class: &Rc<Class>,
+        def: &ClassDef,
+        kind_uc: &str,
+        dname: &str,
+    ) -> PhpResult<()> {
+        if matches!(def.kind, ClassKind::Interface | ClassKind::Trait) {
+            return Ok(());
+        }
+        let mut missing: Vec<String> = Vec::new();
+        let mut seen: Vec<PhpStr> = Vec::new();
+        for lc in &rt(class).method_order {
+            if let Some(m) = rt(class).methods.get(lc) {
+                seen.push(lc.clone());
+                if m.is_abstract {
+                    let scope = m
+                        .scope
+                        .upgrade()
+                        .map(|c| c.name.to_string_lossy())
+                        .unwrap_or_default();
+                    missing.push(format!("{}::{}", scope, m.name.to_string_lossy()));
+                }
+            }
+        }
+        for i in &class.interfaces {
+            let Some(ic) = self.classes.get(i) else {
+                continue;
+            };
+            for lc in &rt(ic).method_order {
+                let Some(im) = rt(ic).methods.get(lc) else {
+                    continue;
+                };
+                match rt(class).methods.get(lc) {
+                    Some(m) => {
+                        if m.visibility != Visibility::Public
+                            && !matches!(m.imp, MethodImpl::Native(_))
+                        {
+                            return Err(Fault::Fatal(format!(
+                                "Access level to {}::{}() must be public (as in class {})",
+                                dname,
+                                m.name.to_string_lossy(),
+                                ic.name.to_string_lossy()
+                            )));
+                        }
+                    }
+                    None => {
+                        if !seen.contains(lc) {
+                            seen.push(lc.clone());
+                            missing.push(format!(
+                                "{}::{}",
+                                ic.name.to_string_lossy(),
+                                im.name.to_string_lossy()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if def.is_abstract || missing.is_empty() {
+            return Ok(());
+        }
+        let n = missing.len();
+        let mut list = missing
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if n > 3 {
+            list.push_str(", ...");
+        }
+        Err(Fault::Fatal(format!(
+            "{kind_uc} {dname} contains {n} abstract method{} and must therefore be declared abstract or implement the remaining methods ({list})",
+            if n > 1 { "s" } else { "" }
+        )))
+    }
+}
+
 fn insert_method(
     methods: &mut NameMap<Rc<MethodRt>>,
     m: &super::super::bytecode::MethodDef,
@@ -1247,6 +1772,13 @@ fn trace_string(o: &Obj) -> String {
         Some(Value::Array(a)) => a.clone(),
         _ => Rc::new(PhpArray::new()),
     };
+    let mut out = trace_frames_string(&trace);
+    out.push_str(&format!("#{} {{main}}", trace.len()));
+    out
+}
+
+/// The `#N file(line): func(args)` lines of a trace array, each ending in a newline.
+pub(crate) fn trace_frames_string(trace: &PhpArray) -> String {
     let mut out = String::new();
     let mut n = 0;
     for (_, frame) in trace.iter() {
@@ -1271,15 +1803,149 @@ fn trace_string(o: &Obj) -> String {
                 Some(c) => format!("{c}{ty}{func}"),
                 None => func,
             };
-            out.push_str(&format!("#{n} {file}({line}): {callee}()\n"));
+            let mut args = Vec::new();
+            if let Some(Value::Array(a)) = f.get_str(b"args") {
+                for (i, (k, v)) in a.iter().enumerate() {
+                    if i > 0 {
+                        args.extend_from_slice(b", ");
+                    }
+                    if let ArrayKey::Str(name) = k {
+                        args.extend_from_slice(&name);
+                        args.extend_from_slice(b": ");
+                    }
+                    trace_arg(&mut args, v);
+                }
+            }
+            let args = String::from_utf8_lossy(&args);
+            if file.is_empty() {
+                out.push_str(&format!("#{n} [internal function]: {callee}({args})\n"));
+            } else {
+                out.push_str(&format!("#{n} {file}({line}): {callee}({args})\n"));
+            }
             n += 1;
         }
     }
-    out.push_str(&format!("#{n} {{main}}"));
     out
 }
 
+/// One argument as stack traces print it (`'str...'`, `Array`, `Object(Foo)`).
+fn trace_arg(out: &mut Vec<u8>, v: &Value) {
+    match v.deref_clone() {
+        Value::Undef | Value::Null => out.extend_from_slice(b"NULL"),
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Float(f) => super::super::builtins::var::append_double(out, f, true),
+        Value::Str(s) => {
+            out.push(b'\'');
+            if s.len() > 15 {
+                out.extend_from_slice(&s[..15]);
+                out.extend_from_slice(b"...'");
+            } else {
+                out.extend_from_slice(&s);
+                out.push(b'\'');
+            }
+        }
+        Value::Array(_) => out.extend_from_slice(b"Array"),
+        Value::Object(o) => {
+            out.extend_from_slice(b"Object(");
+            out.extend_from_slice(&o.class_name());
+            out.push(b')');
+        }
+        Value::Ref(_) => {}
+    }
+}
+
 // ----- native methods of built-in classes -----
+
+/// `UnitEnum::cases()`: the case objects in declaration order.
+fn enum_cases(vm: &mut Vm, _this: Option<&Obj>, c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
+    let class = enum_class(c);
+    let names: Vec<PhpStr> = rt(&class)
+        .def
+        .as_ref()
+        .map(|d| d.cases.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        if let Some(o) = vm.enum_case(&class, &n)? {
+            out.push(Value::Object(o));
+        }
+    }
+    Ok(Value::array(PhpArray::from_values(out)))
+}
+
+/// The enum a static enum method runs on (the called class may be an alias's target).
+fn enum_class(c: &Rc<Class>) -> Rc<Class> {
+    c.clone()
+}
+
+fn enum_from(vm: &mut Vm, _this: Option<&Obj>, c: &Rc<Class>, args: &[Value]) -> PhpResult<Value> {
+    enum_lookup(vm, c, args, "from")
+}
+
+fn enum_try_from(
+    vm: &mut Vm,
+    _this: Option<&Obj>,
+    c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
+    enum_lookup(vm, c, args, "tryFrom")
+}
+
+/// `BackedEnum::from`/`tryFrom`: the case with backing value `args[0]`.
+fn enum_lookup(vm: &mut Vm, c: &Rc<Class>, args: &[Value], which: &str) -> PhpResult<Value> {
+    let class = enum_class(c);
+    let fname = format!("{}::{}", class.name.to_string_lossy(), which);
+    if args.len() != 1 {
+        return Err(Fault::error(
+            "ArgumentCountError",
+            format!("{fname}() expects exactly 1 argument, {} given", args.len()),
+        ));
+    }
+    let Some(def) = rt(&class).def.clone() else {
+        return Ok(Value::Null);
+    };
+    let Some(backing) = def.enum_backing.clone() else {
+        return Ok(Value::Null);
+    };
+    let is_int = backing.has(&super::super::coerce::SimpleType::Int);
+    let strict = vm.frames.last().is_some_and(|f| f.func.strict_types);
+    let ctx = ArgCtx {
+        func: &fname,
+        arg_num: 1,
+        param: "value",
+        internal: true,
+    };
+    let v = coerce_arg(vm, args[0].clone(), &backing, strict, &ctx)?;
+    for (name, _) in &def.cases {
+        let Some(o) = vm.enum_case(&class, name)? else {
+            continue;
+        };
+        let matches = match (o.borrow().props.get_str(b"value"), &v) {
+            (Some(Value::Int(a)), Value::Int(b)) => a == b,
+            (Some(Value::Str(a)), Value::Str(b)) => a == b,
+            _ => false,
+        };
+        if matches {
+            return Ok(Value::Object(o));
+        }
+    }
+    if which == "tryFrom" {
+        return Ok(Value::Null);
+    }
+    let shown = match &v {
+        Value::Int(i) if is_int => i.to_string(),
+        other => format!("\"{}\"", other.scalar_to_str().to_string_lossy()),
+    };
+    Err(Fault::error(
+        "ValueError",
+        format!(
+            "{} is not a valid backing value for enum {}",
+            shown,
+            class.name.to_string_lossy()
+        ),
+    ))
+}
 
 fn this_obj(this: Option<&Obj>) -> PhpResult<&Obj> {
     this.ok_or_else(|| Fault::error("Error", "Using $this when not in object context"))
@@ -1292,13 +1958,14 @@ fn exc_construct(
     args: &[Value],
 ) -> PhpResult<Value> {
     let o = this_obj(this)?;
-    let message = args.first().cloned().unwrap_or(Value::str(""));
-    let code = args.get(1).cloned().unwrap_or(Value::Int(0));
-    let previous = args.get(2).cloned().unwrap_or(Value::Null);
-    let message = match message {
-        Value::Str(_) => message,
-        other => Value::Str(vm.to_php_str(&other)?),
+    let fname = if o.instance_of(b"exception") {
+        "Exception::__construct"
+    } else {
+        "Error::__construct"
     };
+    let message = exc_arg(vm, args, 0, "message", "string", fname)?.unwrap_or(Value::str(""));
+    let code = exc_arg(vm, args, 1, "code", "int", fname)?.unwrap_or(Value::Int(0));
+    let previous = exc_arg(vm, args, 2, "previous", "?Throwable", fname)?.unwrap_or(Value::Null);
     let mut d = o.borrow_mut();
     d.props
         .insert(ArrayKey::Str(PhpStr::from("message")), message);
@@ -1309,6 +1976,79 @@ fn exc_construct(
     d.props
         .insert(ArrayKey::Str(PhpStr::from("previous")), previous);
     Ok(Value::Null)
+}
+
+/// Argument `i` of a throwable constructor, checked and coerced like an internal
+/// function's parameter of type `ty`.
+fn exc_arg(
+    vm: &mut Vm,
+    args: &[Value],
+    i: usize,
+    param: &str,
+    ty: &str,
+    fname: &str,
+) -> PhpResult<Option<Value>> {
+    let Some(v) = args.get(i) else {
+        return Ok(None);
+    };
+    let strict = vm.frames.last().is_some_and(|f| f.func.strict_types);
+    let ctx = ArgCtx {
+        func: fname,
+        arg_num: i + 1,
+        param,
+        internal: true,
+    };
+    let spec = super::super::coerce::TypeSpec::parse(ty);
+    coerce_arg(vm, v.clone(), &spec, strict, &ctx).map(Some)
+}
+
+/// `ErrorException::__construct($message = "", $code = 0, $severity = E_ERROR,
+/// $filename = null, $line = null, $previous = null)`.
+fn error_exception_construct(
+    vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    args: &[Value],
+) -> PhpResult<Value> {
+    let o = this_obj(this)?;
+    let f = "ErrorException::__construct";
+    let message = exc_arg(vm, args, 0, "message", "string", f)?.unwrap_or(Value::str(""));
+    let code = exc_arg(vm, args, 1, "code", "int", f)?.unwrap_or(Value::Int(0));
+    let severity = exc_arg(vm, args, 2, "severity", "int", f)?.unwrap_or(Value::Int(1));
+    let filename = exc_arg(vm, args, 3, "filename", "?string", f)?.unwrap_or(Value::Null);
+    let line = exc_arg(vm, args, 4, "line", "?int", f)?.unwrap_or(Value::Null);
+    let previous = exc_arg(vm, args, 5, "previous", "?Throwable", f)?.unwrap_or(Value::Null);
+    let mut d = o.borrow_mut();
+    for (k, v) in [
+        ("message", message),
+        ("code", code),
+        ("severity", severity),
+        ("previous", previous),
+    ] {
+        d.props.insert(ArrayKey::Str(PhpStr::from(k)), v);
+    }
+    if !matches!(filename, Value::Null) {
+        d.props
+            .insert(ArrayKey::Str(PhpStr::from("file")), filename);
+        // A file without a line means line 0.
+        let line = match line {
+            Value::Null => Value::Int(0),
+            l => l,
+        };
+        d.props.insert(ArrayKey::Str(PhpStr::from("line")), line);
+    } else if !matches!(line, Value::Null) {
+        d.props.insert(ArrayKey::Str(PhpStr::from("line")), line);
+    }
+    Ok(Value::Null)
+}
+
+fn error_exception_get_severity(
+    _vm: &mut Vm,
+    this: Option<&Obj>,
+    _c: &Rc<Class>,
+    _a: &[Value],
+) -> PhpResult<Value> {
+    prop_of(this, b"severity")
 }
 
 fn prop_of(this: Option<&Obj>, name: &[u8]) -> PhpResult<Value> {
@@ -1396,9 +2136,4 @@ fn closure_invoke(
 ) -> PhpResult<Value> {
     let o = this_obj(this)?.clone();
     vm.call_value(&Value::Object(o), args)
-}
-
-#[allow(dead_code)]
-fn _coerce_unused(_: ArgCtx<'_>) {
-    let _ = coerce_arg;
 }

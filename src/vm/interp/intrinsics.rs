@@ -151,7 +151,13 @@ impl Vm {
     }
 
     fn frame_args(&self) -> PhpArray {
-        let frame = self.frames.last().expect("frame");
+        self.frame_args_at(self.frames.len() - 1)
+    }
+
+    /// The arguments of frame `idx` as `func_get_args()` and stack traces see them (the
+    /// parameters' current values, then the extra arguments).
+    pub(crate) fn frame_args_at(&self, idx: usize) -> PhpArray {
+        let frame = &self.frames[idx];
         let mut out = Vec::new();
         let n_params = frame.func.params.iter().filter(|p| !p.variadic).count();
         for i in 0..frame.n_args.min(n_params) {
@@ -178,14 +184,41 @@ impl Vm {
             .map(|i| self.stack[base + (args + i) as usize].deref_clone())
             .collect();
         match which {
+            Intrinsic::FuncGetArgs | Intrinsic::FuncNumArgs | Intrinsic::FuncGetArg
+                if self.frames.last().is_some_and(|f| f.func.name.is_empty()) =>
+            {
+                let name = match which {
+                    Intrinsic::FuncGetArgs => "func_get_args",
+                    Intrinsic::FuncNumArgs => "func_num_args",
+                    _ => "func_get_arg",
+                };
+                let msg = if matches!(which, Intrinsic::FuncNumArgs) {
+                    format!("{name}() must be called from a function context")
+                } else {
+                    format!("{name}() cannot be called from the global scope")
+                };
+                Err(Fault::error("Error", msg))
+            }
             Intrinsic::FuncGetArgs => Ok(Value::array(self.frame_args())),
             Intrinsic::FuncNumArgs => {
                 Ok(Value::Int(self.frames.last().map_or(0, |f| f.n_args) as i64))
             }
             Intrinsic::FuncGetArg => {
                 let i = argv.first().map(Value::to_int).unwrap_or(0);
+                if i < 0 {
+                    return Err(Fault::error(
+                        "ValueError",
+                        "func_get_arg(): Argument #1 ($position) must be greater than or equal to 0",
+                    ));
+                }
                 let all = self.frame_args();
-                Ok(all.get_int(i).cloned().unwrap_or(Value::Null))
+                match all.get_int(i) {
+                    Some(v) => Ok(v.clone()),
+                    None => Err(Fault::error(
+                        "ValueError",
+                        "func_get_arg(): Argument #1 ($position) must be less than the number of the arguments passed to the currently executed function",
+                    )),
+                }
             }
             Intrinsic::GetDefinedVars => {
                 let mut arr = PhpArray::new();
@@ -382,6 +415,15 @@ impl Vm {
                     }
                 } else if o.instance_of(b"iteratoraggregate") {
                     let inner = self.call_method_value(&o, b"getIterator", &[])?;
+                    if !matches!(&inner, Value::Object(i) if i.instance_of(b"traversable")) {
+                        return Err(Fault::error(
+                            "Exception",
+                            format!(
+                                "Objects returned by {}::getIterator() must be traversable or implement interface Iterator",
+                                o.class_name().to_string_lossy()
+                            ),
+                        ));
+                    }
                     return self.iter_state_for(inner);
                 } else {
                     IterState::Props { obj: o, pos: 0 }
@@ -659,6 +701,15 @@ impl Vm {
             // References inside properties stay shared, as in PHP.
             (d.class.clone(), d.props.clone())
         };
+        if class.is_enum || class.lc_name.as_bytes() == b"generator" {
+            return Err(Fault::error(
+                "Error",
+                format!(
+                    "Trying to clone an uncloneable object of class {}",
+                    class.name.to_string_lossy()
+                ),
+            ));
+        }
         let id = self.alloc_obj_id();
         let copy = Obj::new(class.clone(), props, id);
         if self.find_method(&class, b"__clone").is_some() {
@@ -728,6 +779,7 @@ impl Vm {
             this,
             scope,
             target: None,
+            magic_name: None,
         };
         Ok(Value::Object(self.new_closure(data)))
     }
@@ -764,6 +816,32 @@ impl Vm {
         })
     }
 
+    /// A closure over a `__call`/`__callStatic` target that passes `name` on.
+    pub(crate) fn trampoline_closure(&mut self, target: CallTarget, name: PhpStr) -> Obj {
+        let Ok(Value::Object(o)) = self.closure_from_target(target) else {
+            unreachable!("closure_from_target always makes a closure")
+        };
+        if let Some(cd) = o
+            .borrow_mut()
+            .internal
+            .as_mut()
+            .and_then(|i| i.downcast_mut::<ClosureData>())
+        {
+            cd.magic_name = Some(name);
+        }
+        o
+    }
+
+    /// The method name a trampoline closure passes to `__call`, if it is one.
+    pub(crate) fn closure_magic_name(&self, o: &Obj) -> Option<PhpStr> {
+        let d = o.borrow();
+        d.internal
+            .as_ref()?
+            .downcast_ref::<ClosureData>()?
+            .magic_name
+            .clone()
+    }
+
     /// `$closure->__invoke()` and friends.
     pub(crate) fn closure_method_target(&self, o: &Obj, name: &[u8]) -> Option<CallTarget> {
         if name.eq_ignore_ascii_case(b"__invoke") {
@@ -783,6 +861,7 @@ impl Vm {
                 this: this.clone(),
                 scope: scope.clone(),
                 target: Some(target.clone()),
+                magic_name: None,
             },
             _ => {
                 let placeholder = self.frames.last().expect("frame").func.clone();
@@ -792,6 +871,7 @@ impl Vm {
                     this: None,
                     scope: None,
                     target: Some(target),
+                    magic_name: None,
                 }
             }
         };

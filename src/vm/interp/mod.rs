@@ -14,7 +14,9 @@
 
 mod call;
 mod class;
+mod closure;
 pub mod date_classes;
+mod destruct;
 mod generator;
 mod host_impl;
 mod intrinsics;
@@ -34,6 +36,7 @@ use super::ops;
 use super::value::{PhpRef, PhpStr, Value};
 
 pub use call::CallTarget;
+pub(crate) use class::trace_frames_string as trace_text;
 use output::Output;
 
 /// A function visible by name.
@@ -174,6 +177,14 @@ pub struct Vm {
     pub(crate) superglobals: HashMap<PhpStr, PhpRef>,
     /// Set by `yield`: what the suspended generator frame produced.
     pub(crate) pending_yield: Option<generator::YieldInfo>,
+    /// Callables registered with `spl_autoload_register`, in call order.
+    pub(crate) autoloaders: Vec<Value>,
+    /// Lower-case names of classes being autoloaded (an autoloader asking for the same
+    /// class again gets "not found" instead of recursing).
+    pub(crate) autoloading: Vec<PhpStr>,
+    /// The main script's global variables, kept after its frame returns so that the end of
+    /// the request can destroy them in PHP's order (`destruct.rs`).
+    pub(crate) saved_globals: Vec<Value>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -233,10 +244,14 @@ impl Vm {
             magic_name: None,
             superglobals: HashMap::new(),
             pending_yield: None,
+            autoloaders: Vec::new(),
+            autoloading: Vec::new(),
+            saved_globals: Vec::new(),
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
+        super::object::set_destructors_done(false);
         super::builtins::file::define_std_streams(&mut vm);
         vm
     }
@@ -318,6 +333,10 @@ impl Vm {
                 status = self.report_fault(fault);
             }
         }
+        self.unwind_all();
+        if let Some(s) = self.call_end_destructors() {
+            status = s;
+        }
         self.flush_all_buffers();
         self.out.flush();
         status
@@ -352,6 +371,16 @@ impl Vm {
         let Value::Object(obj) = &exc else {
             return 255;
         };
+        // An uncaught ParseError (from eval or include) prints as a plain parse error.
+        if obj.class().lc_name.as_bytes() == b"parseerror" {
+            let msg = match obj.borrow().props.get_str(b"message") {
+                Some(v) => v.scalar_to_str().to_string_lossy(),
+                None => String::new(),
+            };
+            let (file, line) = class::throwable_location(obj);
+            self.print_diagnostic("Parse error", &msg, &file, line);
+            return 255;
+        }
         let text = self.uncaught_text(obj);
         let (file, line) = class::throwable_location(obj);
         self.print_diagnostic("Fatal error", &text, &file, line);
@@ -369,6 +398,7 @@ impl Vm {
 
     /// Drops every frame (after a fault has ended the script).
     fn unwind_all(&mut self) {
+        self.save_globals();
         self.frames.clear();
         self.calls.clear();
         self.args.clear();
@@ -482,8 +512,13 @@ impl Vm {
                     }
                 }
             }
-            // Classes whose parent is not declared yet are declared when reached.
-            if self.class_deps_available(&def) {
+            // Classes whose parent is not declared yet are declared when reached; so are
+            // classes that implement interfaces or use traits (enums implement `UnitEnum`),
+            // which PHP never binds early.
+            let early = def.interfaces.is_empty()
+                && def.traits.is_empty()
+                && def.kind != super::ast::ClassKind::Enum;
+            if early && self.class_deps_available(&def) {
                 self.declare_class(def, unit)?;
             }
         }
@@ -875,6 +910,9 @@ impl Vm {
                 }
                 Op::Echo { a } => {
                     sync_pc!();
+                    if super::object::destructs_pending() {
+                        tryop!(self.run_pending_destructors());
+                    }
                     let v = tryop!(self.read(&func, base, *a));
                     match &v {
                         Value::Str(s) => self.out.write(s),
@@ -1157,6 +1195,9 @@ impl Vm {
                 }
                 Op::DoCall { dst } => {
                     sync_pc!();
+                    if super::object::destructs_pending() {
+                        tryop!(self.run_pending_destructors());
+                    }
                     match tryop!(self.do_call(*dst)) {
                         call::Called::Done(v) => {
                             if let Some(d) = dst {
@@ -1186,9 +1227,17 @@ impl Vm {
                         pc = target as usize;
                         continue;
                     }
+                    if self.frames.len() == 1 {
+                        self.save_globals();
+                    }
                     match self.return_from_frame(v) {
                         Some(v) => return Ok(v),
-                        None => reload!(),
+                        None => {
+                            reload!();
+                            if super::object::destructs_pending() {
+                                tryop!(self.run_pending_destructors());
+                            }
+                        }
                     }
                 }
                 Op::ReturnRef { val } => {
@@ -1994,6 +2043,8 @@ fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
         ("arg_separator.output", "&"),
         ("arg_separator.input", "&"),
         ("implicit_flush", "1"),
+        ("zend.exception_ignore_args", "0"),
+        ("zend.exception_string_param_max_len", "15"),
     ] {
         m.insert(k.as_bytes().to_vec(), PhpStr::from(v));
     }

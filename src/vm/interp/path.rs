@@ -1149,6 +1149,7 @@ impl Vm {
                 return Err(self.prop_access_error(&class, decl, name));
             }
         }
+        self.check_readonly_write(o, &class, decl.as_ref(), name, rest.is_empty(), action)?;
         let exists = o.borrow().props.get_str(name).is_some();
         if action == PathAction::Unset && rest.is_empty() {
             if exists {
@@ -1225,6 +1226,100 @@ impl Vm {
             None => d.props.insert(key, cur),
         }
         out
+    }
+}
+
+impl Vm {
+    /// Enforces `readonly` (and enum properties, which are all readonly, and enums' ban on
+    /// dynamic properties) before a write through property `name`.
+    fn check_readonly_write(
+        &mut self,
+        o: &super::super::object::Obj,
+        class: &std::rc::Rc<super::super::object::Class>,
+        decl: Option<&super::super::object::PropDecl>,
+        name: &PhpStr,
+        direct: bool,
+        action: PathAction,
+    ) -> PhpResult<()> {
+        // The common cases: a writable declared property, a dynamic one on a plain class.
+        if !class.is_enum
+            && match decl {
+                Some(d) => !d.is_readonly,
+                None => !super::class::is_readonly_class(class),
+            }
+        {
+            return Ok(());
+        }
+        let cname = class.name.to_string_lossy();
+        let pname = name.to_string_lossy();
+        if class.is_enum {
+            if name.as_bytes() == b"name" || name.as_bytes() == b"value" {
+                return Err(Fault::error(
+                    "Error",
+                    format!("Cannot modify readonly property {cname}::${pname}"),
+                ));
+            }
+            if o.borrow().props.get_str(name).is_none() {
+                return Err(Fault::error(
+                    "Error",
+                    format!("Cannot create dynamic property {cname}::${pname}"),
+                ));
+            }
+        }
+        let Some(decl) = decl.filter(|d| d.is_readonly) else {
+            if decl.is_none()
+                && super::class::is_readonly_class(class)
+                && o.borrow().props.get_str(name).is_none()
+            {
+                return Err(Fault::error(
+                    "Error",
+                    format!("Cannot create dynamic property {cname}::${pname}"),
+                ));
+            }
+            return Ok(());
+        };
+        let initialized = o
+            .borrow()
+            .props
+            .get_str(name)
+            .is_some_and(|v| !matches!(v, Value::Undef));
+        if initialized {
+            let verb = if action == PathAction::Unset && direct {
+                "unset"
+            } else {
+                "modify"
+            };
+            return Err(Fault::error(
+                "Error",
+                format!("Cannot {verb} readonly property {cname}::${pname}"),
+            ));
+        }
+        let scope = self.frames.last().and_then(|f| f.scope.clone());
+        let in_scope = scope
+            .as_ref()
+            .is_some_and(|s| s.name == decl.declaring_class);
+        if !in_scope {
+            let verb = if action == PathAction::Unset && direct {
+                "unset"
+            } else {
+                "initialize"
+            };
+            let from = match &scope {
+                Some(s) => format!("scope {}", s.name.to_string_lossy()),
+                None => "global scope".to_string(),
+            };
+            return Err(Fault::error(
+                "Error",
+                format!("Cannot {verb} readonly property {cname}::${pname} from {from}"),
+            ));
+        }
+        if !direct && action != PathAction::Unset {
+            return Err(Fault::error(
+                "Error",
+                format!("Cannot modify readonly property {cname}::${pname}"),
+            ));
+        }
+        Ok(())
     }
 }
 
