@@ -247,6 +247,16 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: enum_exists,
     },
     BuiltinDef {
+        name: "error_get_last",
+        sig: "",
+        func: error_get_last,
+    },
+    BuiltinDef {
+        name: "error_clear_last",
+        sig: "",
+        func: error_clear_last,
+    },
+    BuiltinDef {
         name: "trait_exists",
         sig: "string $trait, bool $autoload = true",
         func: trait_exists,
@@ -844,6 +854,35 @@ fn enum_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     Ok(Value::Bool(
         class_for_exists(host, args)?.is_some_and(|c| c.is_enum),
     ))
+}
+
+fn error_get_last(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    let v = vm(host)?;
+    Ok(match &v.last_error {
+        None => Value::Null,
+        Some((ty, msg, file, line)) => {
+            let mut a = PhpArray::new();
+            a.insert(ArrayKey::Str(PhpStr::from("type")), Value::Int(*ty));
+            a.insert(
+                ArrayKey::Str(PhpStr::from("message")),
+                Value::Str(msg.clone()),
+            );
+            a.insert(
+                ArrayKey::Str(PhpStr::from("file")),
+                Value::Str(file.clone()),
+            );
+            a.insert(
+                ArrayKey::Str(PhpStr::from("line")),
+                Value::Int(i64::from(*line)),
+            );
+            Value::array(a)
+        }
+    })
+}
+
+fn error_clear_last(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    vm(host)?.last_error = None;
+    Ok(Value::Null)
 }
 
 fn trait_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {

@@ -646,10 +646,23 @@ impl Vm {
                 method,
                 this,
                 class,
-                ..
+                name,
             } => {
                 let args: Vec<Value> = args.into_iter().map(Value::into_deref).collect();
-                let v = method(self, this.as_ref(), &class, &args)?;
+                let v = match method(self, this.as_ref(), &class, &args) {
+                    Ok(v) => v,
+                    Err(fault @ Fault::Error { .. }) => {
+                        // The native method's own frame shows in the trace.
+                        let declaring = self
+                            .find_method(&class, &name)
+                            .and_then(|m| m.scope.upgrade())
+                            .map_or_else(|| class.name.clone(), |c| c.name.clone());
+                        let shown = (declaring, this.is_some());
+                        let fname = name.to_string_lossy();
+                        return Err(self.native_fault(&fname, Some(shown), &args, fault));
+                    }
+                    Err(e) => return Err(e),
+                };
                 Ok(Called::Done(match new_obj {
                     Some(o) => Value::Object(o),
                     None => v,

@@ -1373,6 +1373,18 @@ impl Vm {
     /// Turns a `Fault::Error` raised inside builtin `name` into a thrown object whose trace
     /// starts with the builtin's own frame, as PHP's traces show internal functions.
     pub(crate) fn builtin_fault(&mut self, name: &str, args: &[Value], fault: Fault) -> Fault {
+        self.native_fault(name, None, args, fault)
+    }
+
+    /// `builtin_fault` for a native method: its frame shows `Class->method` (or
+    /// `Class::method` when static).
+    pub(crate) fn native_fault(
+        &mut self,
+        name: &str,
+        method_of: Option<(PhpStr, bool)>,
+        args: &[Value],
+        fault: Fault,
+    ) -> Fault {
         let Fault::Error(e) = fault else {
             return fault;
         };
@@ -1391,6 +1403,13 @@ impl Vm {
                 Value::Int(i64::from(self.current_line())),
             );
             frame.insert(ArrayKey::Str(PhpStr::from("function")), Value::str(name));
+            if let Some((class, has_this)) = method_of {
+                frame.insert(ArrayKey::Str(PhpStr::from("class")), Value::Str(class));
+                frame.insert(
+                    ArrayKey::Str(PhpStr::from("type")),
+                    Value::str(if has_this { "->" } else { "::" }),
+                );
+            }
             let shown: Vec<Value> = args
                 .iter()
                 .filter(|a| !matches!(a, Value::Undef))

@@ -185,6 +185,8 @@ pub struct Vm {
     /// The main script's global variables, kept after its frame returns so that the end of
     /// the request can destroy them in PHP's order (`destruct.rs`).
     pub(crate) saved_globals: Vec<Value>,
+    /// The last diagnostic for `error_get_last`: (type, message, file, line).
+    pub(crate) last_error: Option<(i64, PhpStr, PhpStr, u32)>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -247,6 +249,7 @@ impl Vm {
             autoloaders: Vec::new(),
             autoloading: Vec::new(),
             saved_globals: Vec::new(),
+            last_error: None,
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -458,6 +461,13 @@ impl Vm {
                 }
             }
         }
+        // `error_get_last` sees every diagnostic no user handler took, silenced or not.
+        self.last_error = Some((
+            level.bits(),
+            PhpStr::from(msg),
+            self.current_file(),
+            self.current_line(),
+        ));
         if self.silence > 0 || self.error_reporting & level.bits() == 0 {
             return Ok(());
         }
