@@ -128,8 +128,8 @@ pub enum Fault {
     /// `Fault::error("TypeError", "strlen(): Argument #1 ($string) must be of type string, array given")`.
     Error(Box<ErrorFault>),
     /// An uncatchable fatal error: printed as `PHP Fatal error:  {0}` and the script ends
-    /// with status 255 (shutdown functions still run).
-    Fatal(String),
+    /// with status 255 (shutdown functions still run). Boxed to keep `Fault` small.
+    Fatal(Box<str>),
     /// `exit`/`die`: the script ends with this status (the message, if any, is already
     /// printed).
     Exit(i32),
@@ -146,6 +146,11 @@ pub struct ErrorFault {
 }
 
 impl Fault {
+    /// An uncatchable fatal error with `message`.
+    pub fn fatal(message: impl Into<String>) -> Fault {
+        Fault::Fatal(message.into().into_boxed_str())
+    }
+
     /// A built-in throwable of class `class` with `message` and code 0.
     pub fn error(class: &'static str, message: impl Into<String>) -> Fault {
         Fault::error_with_code(class, message, 0)

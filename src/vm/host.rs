@@ -81,9 +81,7 @@ impl Host for TestHost {
     }
 
     fn call(&mut self, _callable: &Value, _args: &[Value]) -> PhpResult<Value> {
-        Err(super::error::Fault::Fatal(
-            "TestHost cannot call PHP code".into(),
-        ))
+        Err(super::error::Fault::fatal("TestHost cannot call PHP code"))
     }
 
     fn is_callable(&mut self, _callable: &Value) -> bool {
@@ -114,9 +112,7 @@ impl Host for TestHost {
     }
 
     fn new_object(&mut self, _class_name: &[u8], _props: PhpArray) -> PhpResult<Obj> {
-        Err(super::error::Fault::Fatal(
-            "TestHost cannot create objects".into(),
-        ))
+        Err(super::error::Fault::fatal("TestHost cannot create objects"))
     }
 
     fn ini_get(&self, name: &[u8]) -> Option<PhpStr> {

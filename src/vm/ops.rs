@@ -353,7 +353,7 @@ pub fn binary_op(host: &mut dyn Host, op: BinOp, a: &Value, b: &Value) -> PhpRes
                 (_, false) => x >> y,
             }))
         }
-        _ => Err(Fault::Fatal(format!(
+        _ => Err(Fault::fatal(format!(
             "operator {} is not an arithmetic operator",
             op_symbol(op)
         ))),

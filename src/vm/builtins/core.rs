@@ -362,7 +362,7 @@ pub const CONSTANTS: &[(&str, ConstVal)] = &[
 
 fn vm(host: &mut dyn Host) -> PhpResult<&mut Vm> {
     host.engine()
-        .ok_or_else(|| Fault::Fatal("engine builtin called without an engine".into()))
+        .ok_or_else(|| Fault::fatal("engine builtin called without an engine"))
 }
 
 fn function_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
@@ -931,7 +931,7 @@ fn class_alias(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             | b"object"
             | b"mixed"
     ) {
-        return Err(Fault::Fatal(format!(
+        return Err(Fault::fatal(format!(
             "Cannot use '{}' as class name as it is reserved",
             String::from_utf8_lossy(alias)
         )));
@@ -998,8 +998,8 @@ fn spl_autoload_register(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value
     let v = vm(host)?;
     let Some(cb) = opt(args, 0).filter(|c| !matches!(c, Value::Null)).cloned() else {
         // The default autoloader (`spl_autoload`, include path lookups) is not available.
-        return Err(Fault::Fatal(
-            "spl_autoload_register() without a callback (the default spl_autoload) is not supported".into(),
+        return Err(Fault::fatal(
+            "spl_autoload_register() without a callback (the default spl_autoload) is not supported",
         ));
     };
     if v.autoloaders.iter().any(|l| same_callable(l, &cb)) {

@@ -266,9 +266,10 @@ fn str_repeat(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
             "str_repeat(): Argument #2 ($times) must be greater than or equal to 0",
         ));
     }
-    let total = s.len().checked_mul(times as usize).ok_or_else(|| {
-        Fault::Fatal("Possible integer overflow in memory allocation".to_string())
-    })?;
+    let total = s
+        .len()
+        .checked_mul(times as usize)
+        .ok_or_else(|| Fault::fatal("Possible integer overflow in memory allocation"))?;
     let mut out = Vec::with_capacity(total);
     for _ in 0..times {
         out.extend_from_slice(&s);

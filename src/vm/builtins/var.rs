@@ -818,9 +818,7 @@ pub(crate) fn to_object(host: &mut dyn Host, v: &Value) -> PhpResult<Value> {
 
 fn settype(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let Some(cell) = args::ref_at(args, 0) else {
-        return Err(Fault::Fatal(
-            "settype(): $var must be passed by reference".into(),
-        ));
+        return Err(Fault::fatal("settype(): $var must be passed by reference"));
     };
     let ty = args::str_at(args, 1);
     let current = cell.borrow().clone().undef_to_null();

@@ -857,7 +857,7 @@ impl Vm {
     ) -> PhpResult<()> {
         if self.frames.len() >= self.limits.max_depth {
             self.args.truncate(args_base);
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Allowed memory size of 134217728 bytes exhausted (tried to allocate {} bytes)",
                 262144
             )));

@@ -636,7 +636,7 @@ impl Vm {
                 ClassKind::Enum => "enum",
                 ClassKind::Class => "class",
             };
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot declare {} {}, because the name is already in use",
                 what,
                 def.name.to_string_lossy()
@@ -657,28 +657,28 @@ impl Vm {
         if let Some(p) = &parent {
             let pname = p.name.to_string_lossy();
             if p.is_trait {
-                return Err(Fault::Fatal(format!(
+                return Err(Fault::fatal(format!(
                     "Class {dname} cannot extend trait {pname}"
                 )));
             }
             if p.is_interface {
-                return Err(Fault::Fatal(format!(
+                return Err(Fault::fatal(format!(
                     "Class {dname} cannot extend interface {pname}"
                 )));
             }
             if p.is_final {
-                return Err(Fault::Fatal(format!(
+                return Err(Fault::fatal(format!(
                     "Class {dname} cannot extend final class {pname}"
                 )));
             }
             match (def.is_readonly, is_readonly_class(p)) {
                 (false, true) => {
-                    return Err(Fault::Fatal(format!(
+                    return Err(Fault::fatal(format!(
                         "Non-readonly class {dname} cannot extend readonly class {pname}"
                     )))
                 }
                 (true, false) => {
-                    return Err(Fault::Fatal(format!(
+                    return Err(Fault::fatal(format!(
                         "Readonly class {dname} cannot extend non-readonly class {pname}"
                     )))
                 }
@@ -700,14 +700,14 @@ impl Vm {
             let ic = match self.find_class_autoload(i)? {
                 Some(c) => c,
                 None => {
-                    return Err(Fault::Fatal(format!(
+                    return Err(Fault::fatal(format!(
                         "Interface \"{}\" not found",
                         i.to_string_lossy()
                     )))
                 }
             };
             if !ic.is_interface {
-                return Err(Fault::Fatal(format!(
+                return Err(Fault::fatal(format!(
                     "{} cannot implement {} - it is not an interface",
                     dname,
                     ic.name.to_string_lossy()
@@ -715,7 +715,7 @@ impl Vm {
             }
             if let Some(pos) = interfaces.iter().position(|x| *x == ic.lc_name) {
                 if pos >= n_parent_ifaces {
-                    return Err(Fault::Fatal(format!(
+                    return Err(Fault::fatal(format!(
                         "{} {} cannot implement previously implemented interface {}",
                         kind_uc,
                         dname,
@@ -748,7 +748,7 @@ impl Vm {
             .collect::<PhpResult<_>>()?;
         for t in &traits {
             if !t.is_trait {
-                return Err(Fault::Fatal(format!(
+                return Err(Fault::fatal(format!(
                     "{} cannot use {} - it is not a trait",
                     dname,
                     t.name.to_string_lossy()
@@ -1645,22 +1645,22 @@ fn check_overrides(def: &ClassDef, parent: &Rc<Class>, dname: &str) -> PhpResult
         let mname = m.func.name.to_string_lossy();
         let pname = pm.name.to_string_lossy();
         if pm.is_static && !m.is_static {
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot make static method {pscope}::{pname}() non static in class {dname}"
             )));
         }
         if !pm.is_static && m.is_static {
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot make non static method {pscope}::{pname}() static in class {dname}"
             )));
         }
         if m.is_abstract && !pm.is_abstract {
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot make non abstract method {pscope}::{pname}() abstract in class {dname}"
             )));
         }
         if pm.is_final {
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot override final method {pscope}::{pname}()"
             )));
         }
@@ -1677,7 +1677,7 @@ fn check_overrides(def: &ClassDef, parent: &Rc<Class>, dname: &str) -> PhpResult
                     "Access level to {dname}::{mname}() must be protected (as in class {pscope}) or weaker"
                 )
             };
-            return Err(Fault::Fatal(msg));
+            return Err(Fault::fatal(msg));
         }
     }
     Ok(())
@@ -1724,7 +1724,7 @@ impl Vm {
                         if m.visibility != Visibility::Public
                             && !matches!(m.imp, MethodImpl::Native(_))
                         {
-                            return Err(Fault::Fatal(format!(
+                            return Err(Fault::fatal(format!(
                                 "Access level to {}::{}() must be public (as in class {})",
                                 dname,
                                 m.name.to_string_lossy(),
@@ -1758,7 +1758,7 @@ impl Vm {
         if n > 3 {
             list.push_str(", ...");
         }
-        Err(Fault::Fatal(format!(
+        Err(Fault::fatal(format!(
             "{kind_uc} {dname} contains {n} abstract method{} and must therefore be declared abstract or implement the remaining methods ({list})",
             if n > 1 { "s" } else { "" }
         )))

@@ -164,7 +164,7 @@ fn target(vm: &mut Vm, obj: &Obj) -> PhpResult<Obj> {
         let st = state_or_err(obj)?;
         let copy = match vm.clone_object(Value::Object(obj.clone()))? {
             Value::Object(o) => o,
-            _ => return Err(Fault::Fatal("clone of a date gave a non-object".into())),
+            _ => return Err(Fault::fatal("clone of a date gave a non-object")),
         };
         store(&copy, st);
         Ok(copy)
@@ -957,7 +957,7 @@ fn call_on(host: &mut dyn Host, obj: &Value, method: &[u8], args: &[Value]) -> P
 
 fn create(host: &mut dyn Host, args: &[Value], class: &[u8]) -> PhpResult<Value> {
     let Some(vm) = host.engine() else {
-        return Err(Fault::Fatal("date_create needs the engine".into()));
+        return Err(Fault::fatal("date_create needs the engine"));
     };
     let text = str_arg(vm, args, 0, "now")?;
     let zone = match arg(args, 1) {
@@ -1018,9 +1018,7 @@ fn date_timezone_set(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 
 fn date_create_from_format(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let Some(vm) = host.engine() else {
-        return Err(Fault::Fatal(
-            "date_create_from_format needs the engine".into(),
-        ));
+        return Err(Fault::fatal("date_create_from_format needs the engine"));
     };
     let cls = vm.lookup_class(b"DateTime")?;
     dt_create_from_format(vm, None, &cls, args)
@@ -1029,7 +1027,7 @@ fn date_create_from_format(host: &mut dyn Host, args: &[Value]) -> PhpResult<Val
 fn timezone_open(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = host.to_str(&arg(args, 0))?.to_string_lossy();
     let Some(vm) = host.engine() else {
-        return Err(Fault::Fatal("timezone_open needs the engine".into()));
+        return Err(Fault::fatal("timezone_open needs the engine"));
     };
     match Zone::parse(&name) {
         Some(z) => Ok(Value::Object(new_timezone(vm, z)?)),

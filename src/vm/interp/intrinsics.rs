@@ -370,7 +370,7 @@ impl Vm {
             Some(p) => {
                 let r = self.path_op(func, base, p, PathAction::GetRef, None)?;
                 let Value::Ref(cell) = r else {
-                    return Err(Fault::Fatal("internal error: foreach by reference".into()));
+                    return Err(Fault::fatal("internal error: foreach by reference"));
                 };
                 let is_array = matches!(&*cell.borrow(), Value::Array(_));
                 if is_array {
@@ -1200,7 +1200,7 @@ impl Vm {
                 return Err(Fault::error("ParseError", message));
             }
             Err(super::LoadError::Compile { message, .. }) => {
-                return Err(Fault::Fatal(message));
+                return Err(Fault::fatal(message));
             }
         };
         self.included.insert(unit.file.clone(), unit.clone());

@@ -157,7 +157,6 @@ pub struct Vm {
     /// `@` nesting: diagnostics are suppressed while > 0.
     pub(crate) silence: u32,
     pub(crate) next_obj_id: u64,
-    pub(crate) free_obj_ids: Vec<u64>,
     pub(crate) limits: Limits,
     /// The exception being handled by a `Catch` op.
     pub(crate) caught: Option<Value>,
@@ -233,7 +232,6 @@ impl Vm {
             error_reporting: 32767,
             silence: 0,
             next_obj_id: 1,
-            free_obj_ids: Vec::new(),
             limits: Limits::default(),
             caught: None,
             script_path: PhpStr::new(),
@@ -538,7 +536,7 @@ impl Vm {
     pub(crate) fn declare_function(&mut self, func: Rc<Func>) -> PhpResult<()> {
         let lc = PhpStr::from(func.name.to_ascii_lowercase());
         if self.functions.contains_key(&lc) || super::builtins::lookup(&lc).is_some() {
-            return Err(Fault::Fatal(format!(
+            return Err(Fault::fatal(format!(
                 "Cannot redeclare {}()",
                 func.name.to_string_lossy()
             )));
@@ -594,12 +592,6 @@ impl Vm {
             Value::Ref(r) => *r.borrow_mut() = v,
             _ => *cell = v,
         }
-    }
-
-    /// Writes a temporary register (never a reference).
-    #[inline]
-    pub(crate) fn set_tmp(&mut self, base: usize, slot: Slot, v: Value) {
-        self.stack[base + slot as usize] = v;
     }
 
     /// The main loop: runs frames until the innermost `stop` frame returns.
@@ -1710,7 +1702,7 @@ impl Vm {
         self.included
             .get(&func.file)
             .cloned()
-            .ok_or_else(|| Fault::Fatal("internal error: unit not loaded".into()))
+            .ok_or_else(|| Fault::fatal("internal error: unit not loaded"))
     }
 
     /// Defines a global constant (`define`/`const`).

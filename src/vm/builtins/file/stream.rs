@@ -365,7 +365,7 @@ pub fn make_resource(host: &mut dyn Host, id: u64, stream: Stream) -> PhpResult<
     let class = host
         .engine()
         .and_then(|vm| vm.find_class(RESOURCE_CLASS))
-        .ok_or_else(|| Fault::Fatal("resources need the engine".into()))?;
+        .ok_or_else(|| Fault::fatal("resources need the engine"))?;
     let obj = Obj::new(
         class,
         super::super::super::array::PhpArray::new(),
