@@ -429,6 +429,40 @@ pub enum BinOp {
     Coalesce,
 }
 
+impl BinOp {
+    /// The operator as PHP writes it (in source and in "Unsupported operand types"
+    /// messages); `and`/`or` share `&&`/`||`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Pow => "**",
+            BinOp::Concat => ".",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
+            BinOp::Xor => "xor",
+            BinOp::Eq => "==",
+            BinOp::NotEq => "!=",
+            BinOp::Identical => "===",
+            BinOp::NotIdentical => "!==",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Spaceship => "<=>",
+            BinOp::Coalesce => "??",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CastType {
     Int,

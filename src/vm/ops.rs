@@ -24,43 +24,12 @@ use super::host::Host;
 use super::object::Obj;
 use super::value::{PhpStr, Value};
 
-/// The operator as PHP writes it in "Unsupported operand types" messages.
-fn op_symbol(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::Mod => "%",
-        BinOp::Pow => "**",
-        BinOp::Concat => ".",
-        BinOp::BitAnd => "&",
-        BinOp::BitOr => "|",
-        BinOp::BitXor => "^",
-        BinOp::Shl => "<<",
-        BinOp::Shr => ">>",
-        BinOp::And => "&&",
-        BinOp::Or => "||",
-        BinOp::Xor => "xor",
-        BinOp::Eq => "==",
-        BinOp::NotEq => "!=",
-        BinOp::Identical => "===",
-        BinOp::NotIdentical => "!==",
-        BinOp::Lt => "<",
-        BinOp::Le => "<=",
-        BinOp::Gt => ">",
-        BinOp::Ge => ">=",
-        BinOp::Spaceship => "<=>",
-        BinOp::Coalesce => "??",
-    }
-}
-
 /// `zend_binop_error`: the `TypeError` for operands an operator cannot take.
 fn binop_error(op: BinOp, a: &Value, b: &Value) -> Fault {
     Fault::type_error(format!(
         "Unsupported operand types: {} {} {}",
         a.type_name(),
-        op_symbol(op),
+        op.symbol(),
         b.type_name()
     ))
 }
@@ -355,7 +324,7 @@ pub fn binary_op(host: &mut dyn Host, op: BinOp, a: &Value, b: &Value) -> PhpRes
         }
         _ => Err(Fault::fatal(format!(
             "operator {} is not an arithmetic operator",
-            op_symbol(op)
+            op.symbol()
         ))),
     }
 }

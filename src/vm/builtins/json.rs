@@ -1102,10 +1102,7 @@ mod tests {
         ];
         match json_decode(&mut h, &args) {
             Ok(v) => format!("{} {}", show(&v), LAST_ERROR.with(|c| c.get()) as i64),
-            Err(Fault::Error(e)) => {
-                let (class, message) = (e.class, &e.message);
-                format!("{}: {} ({})", e.class, e.message, e.code)
-            }
+            Err(Fault::Error(e)) => format!("{}: {} ({})", e.class, e.message, e.code),
             Err(e) => format!("{e:?}"),
         }
     }

@@ -1031,7 +1031,6 @@ fn is_countable(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 pub(crate) mod tests {
     use super::*;
     use crate::vm::host::TestHost;
-    use std::collections::HashMap;
 
     pub(crate) fn s(x: &str) -> Value {
         Value::str(x)

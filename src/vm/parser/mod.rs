@@ -317,36 +317,6 @@ mod tests {
         String::from_utf8_lossy(b).into_owned()
     }
 
-    fn binop(op: BinOp) -> &'static str {
-        match op {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Mod => "%",
-            BinOp::Pow => "**",
-            BinOp::Concat => ".",
-            BinOp::BitAnd => "&",
-            BinOp::BitOr => "|",
-            BinOp::BitXor => "^",
-            BinOp::Shl => "<<",
-            BinOp::Shr => ">>",
-            BinOp::And => "&&",
-            BinOp::Or => "||",
-            BinOp::Xor => "xor",
-            BinOp::Eq => "==",
-            BinOp::NotEq => "!=",
-            BinOp::Identical => "===",
-            BinOp::NotIdentical => "!==",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Spaceship => "<=>",
-            BinOp::Coalesce => "??",
-        }
-    }
-
     fn member(m: &Member) -> String {
         match m {
             Member::Name(n) => bytes(n),
@@ -660,14 +630,14 @@ mod tests {
                 format!("({o} {})", ex(expr))
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                format!("({} {} {})", binop(*op), ex(lhs), ex(rhs))
+                format!("({} {} {})", op.symbol(), ex(lhs), ex(rhs))
             }
             ExprKind::Assign { target, value } => format!("(= {} {})", ex(target), ex(value)),
             ExprKind::AssignRef { target, value } => {
                 format!("(=& {} {})", ex(target), ex(value))
             }
             ExprKind::AssignOp { op, target, value } => {
-                format!("({}= {} {})", binop(*op), ex(target), ex(value))
+                format!("({}= {} {})", op.symbol(), ex(target), ex(value))
             }
             ExprKind::IncDec {
                 prefix,
