@@ -668,34 +668,8 @@ impl Vm {
                     None => v,
                 }))
             }
-            CallTarget::User {
-                func,
-                this,
-                scope,
-                static_class,
-                closure,
-            } => {
-                let is_generator = func.is_generator;
-                self.push_frame(
-                    func,
-                    args,
-                    call.named,
-                    this,
-                    scope,
-                    static_class,
-                    closure,
-                    dst,
-                    false,
-                )?;
-                if is_generator {
-                    return Ok(Called::Done(self.make_generator_from_top_frame()?));
-                }
-                if new_obj.is_some() {
-                    if let Some(f) = self.frames.last_mut() {
-                        f.discard_result = true;
-                    }
-                }
-                Ok(Called::Pushed)
+            CallTarget::User { .. } => {
+                unreachable!("user targets are pushed by push_frame_from above")
             }
         }
     }
@@ -1044,9 +1018,20 @@ impl Vm {
 
     /// Runs a resolved target with positional arguments to completion.
     pub(crate) fn call_target(&mut self, target: CallTarget, args: Vec<Value>) -> PhpResult<Value> {
+        self.call_target_named(target, args, Vec::new())
+    }
+
+    /// `call_target` with named arguments too (`call_user_func_array` with string keys).
+    /// Native methods take positional arguments only.
+    pub(crate) fn call_target_named(
+        &mut self,
+        target: CallTarget,
+        args: Vec<Value>,
+        named: Vec<(PhpStr, Value)>,
+    ) -> PhpResult<Value> {
         match target {
             CallTarget::Nothing => Ok(Value::Null),
-            CallTarget::Builtin(b) => self.call_builtin(b, args, Vec::new()),
+            CallTarget::Builtin(b) => self.call_builtin(b, args, named),
             CallTarget::Native {
                 method,
                 this,
@@ -1068,7 +1053,7 @@ impl Vm {
                 if let Err(e) = self.push_frame(
                     func,
                     args,
-                    Vec::new(),
+                    named,
                     this,
                     scope,
                     static_class,
@@ -1087,10 +1072,7 @@ impl Vm {
                 let r = self.run();
                 if r.is_err() {
                     // Drop frames a fault left behind above the caller.
-                    while self.frames.len() > depth {
-                        let f = self.frames.pop().expect("frame");
-                        self.stack.truncate(f.base);
-                    }
+                    self.drop_frames_above(depth);
                 }
                 r
             }

@@ -184,10 +184,7 @@ impl Vm {
                 Ok(())
             }
             Err(f) => {
-                while self.frames.len() > depth {
-                    let fr = self.frames.pop().expect("frame");
-                    self.stack.truncate(fr.base);
-                }
+                self.drop_frames_above(depth);
                 self.pending_yield = None;
                 gen_data(obj, |g| {
                     g.state = GenState::Finished;

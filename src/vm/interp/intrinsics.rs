@@ -1273,47 +1273,7 @@ impl Vm {
             let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
             args = vec![Value::Str(name), Value::array(packed)];
         }
-        match target {
-            CallTarget::Builtin(b) => self.call_builtin(b, args, named),
-            CallTarget::User {
-                func,
-                this,
-                scope,
-                static_class,
-                closure,
-            } => {
-                let depth = self.frames.len();
-                let is_generator = func.is_generator;
-                if let Err(e) = self.push_frame(
-                    func,
-                    args,
-                    named,
-                    this,
-                    scope,
-                    static_class,
-                    closure,
-                    None,
-                    true,
-                ) {
-                    // A callee that rejected its arguments leaves no frame behind for the
-                    // native caller.
-                    self.drop_frames_above(depth);
-                    return Err(e);
-                }
-                if is_generator {
-                    return self.make_generator_from_top_frame();
-                }
-                let r = self.run();
-                if r.is_err() {
-                    while self.frames.len() > depth {
-                        let f = self.frames.pop().expect("frame");
-                        self.stack.truncate(f.base);
-                    }
-                }
-                r
-            }
-            other => self.call_target(other, args),
-        }
+        self.call_target_named(target, args, named)
     }
 }
 
