@@ -29,6 +29,7 @@ pub mod ops;
 pub mod parser;
 pub mod token;
 pub mod value;
+pub mod web;
 
 use std::rc::Rc;
 
