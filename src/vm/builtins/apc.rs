@@ -129,11 +129,51 @@ fn copy_plain(v: &Value) -> ApcValue {
     }
 }
 
-/// A fresh request value from a stored one.
-pub fn from_stored(host: &mut dyn Host, v: &ApcValue) -> PhpResult<Value> {
-    Ok(match v {
-        ApcValue::Serialized(bytes) => super::var::unserialize_bytes(host, bytes)?,
-        plain => build_plain(plain),
+/// A request value from a stored one: objects are unserialised afresh each time;
+/// everything else is built once per thread and then shared copy-on-write (PHP arrays
+/// and strings have value semantics, so a fetched array that the script changes is
+/// separated from the shared copy first).
+pub fn from_stored(host: &mut dyn Host, entry: &Arc<Entry>) -> PhpResult<Value> {
+    match &entry.value {
+        ApcValue::Serialized(bytes) => super::var::unserialize_bytes(host, bytes),
+        ApcValue::Array(_) | ApcValue::Str(_) => Ok(materialized(entry)),
+        plain => Ok(build_plain(plain)),
+    }
+}
+
+/// Per-thread cache of built values, keyed by entry identity (the map holds the `Arc`,
+/// so an address cannot be reused while it is a key). Bounded by entries and bytes.
+struct Materialized {
+    map: std::collections::HashMap<usize, (Arc<Entry>, Value)>,
+    bytes: u64,
+}
+
+const MATERIALIZED_MAX_ENTRIES: usize = 4096;
+const MATERIALIZED_MAX_BYTES: u64 = 32 << 20;
+
+thread_local! {
+    static MATERIALIZED: std::cell::RefCell<Materialized> = std::cell::RefCell::new(Materialized {
+        map: std::collections::HashMap::new(),
+        bytes: 0,
+    });
+}
+
+fn materialized(entry: &Arc<Entry>) -> Value {
+    let id = Arc::as_ptr(entry) as usize;
+    MATERIALIZED.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some((_, v)) = m.map.get(&id) {
+            return v.clone();
+        }
+        let v = build_plain(&entry.value);
+        if m.map.len() >= MATERIALIZED_MAX_ENTRIES || m.bytes + entry.size > MATERIALIZED_MAX_BYTES
+        {
+            m.map.clear();
+            m.bytes = 0;
+        }
+        m.bytes += entry.size;
+        m.map.insert(id, (entry.clone(), v.clone()));
+        v
     })
 }
 
@@ -145,6 +185,15 @@ fn build_plain(v: &ApcValue) -> Value {
         ApcValue::Float(f) => Value::Float(*f),
         ApcValue::Str(s) => Value::str(&s[..]),
         ApcValue::Array(items) => {
+            let is_list = items
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| *k == ApcArrayKey::Int(i as i64));
+            if is_list {
+                return Value::array(PhpArray::from_values(
+                    items.iter().map(|(_, v)| build_plain(v)).collect(),
+                ));
+            }
             let mut a = PhpArray::with_capacity(items.len());
             for (k, v) in items.iter() {
                 let k = match k {
@@ -239,7 +288,7 @@ fn apc_fetch(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
                     continue;
                 };
                 if let Some(e) = store().fetch(key.as_bytes(), now) {
-                    let v = from_stored(host, &e.value)?;
+                    let v = from_stored(host, &e)?;
                     // APCu keeps the key as given: "7" stays a string key.
                     out.insert(ArrayKey::Str(key), v);
                 }
@@ -257,7 +306,7 @@ fn apc_fetch(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             };
             match store().fetch(key.as_bytes(), now) {
                 Some(e) => {
-                    let v = from_stored(host, &e.value)?;
+                    let v = from_stored(host, &e)?;
                     set_success(args, 1, true);
                     Ok(v)
                 }
@@ -396,7 +445,7 @@ fn apc_entry(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     store().with_key_locked(key.as_bytes(), || {
         let now = unix_now();
         if let Some(e) = store().fetch(key.as_bytes(), now) {
-            return from_stored(host, &e.value);
+            return from_stored(host, &e);
         }
         let v = host.call(&callback, &[Value::Str(key.clone())])?;
         let stored = to_stored(host, &v)?;
@@ -553,7 +602,7 @@ pub fn iterator_item(
         put(&mut item, "key", Value::str(key));
     }
     if format & 32 != 0 {
-        let v = from_stored(host, &e.value)?;
+        let v = from_stored(host, &e)?;
         put(&mut item, "value", v);
     }
     let mut fields = PhpArray::new();
