@@ -1,5 +1,5 @@
 //! The FastCGI codec: bytes in, events out; responses in, bytes out. Pure: no sockets,
-//! no threads, no actix, nothing of the PHP engine (`tests/tidy.rs` checks).
+//! no threads, no actor framework, nothing of the PHP engine (`tests/tidy.rs` checks).
 //!
 //! The connection actor owns the socket. It feeds whatever it read into a `ServerConn`,
 //! acts on the `Event`s (start the request, pass STDIN on, write `Event::Reply` bytes back
