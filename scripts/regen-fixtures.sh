@@ -16,6 +16,10 @@
 # Command (the oracle; rhvm's `run` must behave the same):
 #   php -n -d display_errors=1 -d log_errors=0 /ABS/tests/fixtures/AREA/NAME.php
 #
+# An area directory may hold a `fixture.ini` (one `key=value` per line, `;`
+# comments): each line is passed as `-d key=value` to PHP here and to rhvm by
+# the harness (e.g. `extension=apcu` and `apc.enable_cli=1` for tests/fixtures/apc).
+#
 # Path convention (the test harness tests/fixtures.rs does exactly the same):
 #   * the working directory is the fixture's own directory;
 #   * the script is given by its ABSOLUTE path, built from the physical
@@ -67,7 +71,15 @@ for f in "${files[@]}"; do
     esac
     base="${f%.php}"
     status=0
-    (cd "$(dirname "$f")" && "$PHP" -n -d display_errors=1 -d log_errors=0 "$f" </dev/null) \
+    # An area's fixture.ini lists extra settings (`key=value` per line) for PHP and rhvm.
+    extra=()
+    if [[ -f "$(dirname "$f")/fixture.ini" ]]; then
+        while IFS= read -r line; do
+            [[ -z "$line" || "$line" == \;* ]] && continue
+            extra+=(-d "$line")
+        done <"$(dirname "$f")/fixture.ini"
+    fi
+    (cd "$(dirname "$f")" && "$PHP" -n -d display_errors=1 -d log_errors=0 "${extra[@]}" "$f" </dev/null) \
         >"$base.out.raw" 2>&1 || status=$?
     "$PHP" -n -r "$normalise" "$root/" <"$base.out.raw" >"$base.out"
     rm -f "$base.out.raw"

@@ -5,9 +5,12 @@
 //! - `vm`: the PHP engine (lexer, parser, compiler, bytecode, interpreter, values,
 //!   builtins). Knows nothing of servers.
 //! - `cli`: the `rhvm` command line (php-cli compatible `run`).
+//! - `fcgi`: the pure FastCGI codec (records, params, server and client sides). Knows
+//!   nothing of sockets, actors or the engine.
 //!
-//! `fcgi` (FastCGI codec), `actors` (server), `jit` (Cranelift) arrive with their issues.
+//! `actors` (server), `jit` (Cranelift) arrive with their issues.
 
 pub mod cli;
+pub mod fcgi;
 pub mod pcre_ffi;
 pub mod vm;

@@ -154,6 +154,18 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> Option<String> {
     Some("output differs (no line-level difference found)".to_string())
 }
 
+/// The `key=value` settings of an area's `fixture.ini` (one per line, `;` comments),
+/// given as `-d` to both PHP and rhvm, e.g. `extension=apcu` and `apc.enable_cli=1`.
+fn area_ini(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("fixture.ini"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with(';'))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Runs `bin run file` in `cwd` with stdout and stderr on one pipe, killing it after `timeout`.
 ///
 /// # Returns
@@ -171,8 +183,11 @@ fn run_merged(
         .try_clone()
         .map_err(|err| format!("cannot clone pipe: {err}"))?;
     let mut command = Command::new(bin);
+    command.arg("run");
+    for setting in area_ini(cwd) {
+        command.arg("-d").arg(setting);
+    }
     command
-        .arg("run")
         .arg(file)
         .current_dir(cwd)
         .stdin(Stdio::null())

@@ -172,8 +172,14 @@ fn vm_knows_nothing_of_the_layers_above() {
 fn fcgi_is_a_pure_codec() {
     assert_forbidden(
         "src/fcgi",
-        &["actix"],
-        "src/fcgi is a pure codec and must not know actix (STYLE.md §2)",
+        &[
+            "actix",
+            "crate::vm",
+            "std::net",
+            "crate::actors",
+            "crate::jit",
+        ],
+        "src/fcgi is a pure codec: no actix, no sockets (std::net), no engine (STYLE.md §2)",
     );
 }
 

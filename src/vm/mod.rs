@@ -12,6 +12,7 @@
 // A VM that runs untrusted PHP has no business containing unsafe code.
 #![forbid(unsafe_code)]
 
+pub mod apc;
 pub mod array;
 pub mod ast;
 pub mod builtins;

@@ -683,8 +683,8 @@ fn hrtime(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     ])))
 }
 
-fn php_sapi_name(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
-    Ok(Value::str("cli"))
+fn php_sapi_name(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    Ok(Value::str(host.engine().map_or("cli", |vm| vm.sapi)))
 }
 
 fn phpversion(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {

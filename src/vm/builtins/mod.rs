@@ -13,6 +13,7 @@
 //! Functions that need the interpreter's internals (`func_get_args`, `compact`, `extract`,
 //! `ob_*`, `call_user_func`, `define`, ...) are not here: the interpreter implements them.
 
+pub mod apc;
 pub mod args;
 pub mod arrays;
 pub mod core;
@@ -75,6 +76,7 @@ impl ConstVal {
 pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [
         core::CONSTANTS,
+        apc::CONSTANTS,
         ctype::CONSTANTS,
         datetime::CONSTANTS,
         file::CONSTANTS,
@@ -129,6 +131,7 @@ pub struct Builtin {
 fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
     [
         core::FUNCTIONS,
+        apc::FUNCTIONS,
         ctype::FUNCTIONS,
         datetime::FUNCTIONS,
         super::interp::date_classes::FUNCTIONS,

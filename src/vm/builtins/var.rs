@@ -160,6 +160,19 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
     },
 ];
 
+/// `serialize($v)` for engine code (APC stores objects this way).
+pub(crate) fn serialize_value(host: &mut dyn Host, v: &Value) -> PhpResult<Vec<u8>> {
+    match serial::serialize(host, std::slice::from_ref(v))? {
+        Value::Str(s) => Ok(s.into_vec()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// `unserialize($bytes)` for engine code.
+pub(crate) fn unserialize_bytes(host: &mut dyn Host, bytes: &[u8]) -> PhpResult<Value> {
+    serial::unserialize(host, &[Value::str(bytes)])
+}
+
 /// The constants of this family.
 pub const CONSTANTS: &[(&str, ConstVal)] = &[];
 

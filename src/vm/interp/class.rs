@@ -228,6 +228,15 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             props: &[],
         },
         BuiltinClass {
+            name: "APCUIterator",
+            parent: None,
+            interfaces: &["Iterator"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::apc_iterator::METHODS,
+            props: &[],
+        },
+        BuiltinClass {
             name: "Generator",
             parent: None,
             interfaces: &["Iterator"],

@@ -12,6 +12,7 @@
 //! classes), `output` (ob_* buffers and diagnostics), `host` (the `Host` impl for builtins),
 //! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
 
+pub(crate) mod apc_iterator;
 mod call;
 mod class;
 mod closure;
@@ -186,6 +187,8 @@ pub struct Vm {
     pub(crate) saved_globals: Vec<Value>,
     /// The last diagnostic for `error_get_last`: (type, message, file, line).
     pub(crate) last_error: Option<(i64, PhpStr, PhpStr, u32)>,
+    /// The server API name (`php_sapi_name()`, `PHP_SAPI`): "cli", or the server's.
+    pub(crate) sapi: &'static str,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -248,6 +251,7 @@ impl Vm {
             autoloading: Vec::new(),
             saved_globals: Vec::new(),
             last_error: None,
+            sapi: "cli",
         };
         class::register_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -263,6 +267,16 @@ impl Vm {
             self.error_reporting = ini_int_expression(value);
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
+    }
+
+    /// Sets the server API name (`php_sapi_name()`); the CLI's is "cli".
+    pub fn set_sapi(&mut self, sapi: &'static str) {
+        self.sapi = sapi;
+    }
+
+    /// Whether this engine runs the command line (not a server request).
+    pub fn is_cli(&self) -> bool {
+        self.sapi == "cli"
     }
 
     /// Sets `$argv`.
@@ -1752,6 +1766,9 @@ impl Vm {
             b"false" => return Some(Value::Bool(false)),
             b"null" => return Some(Value::Null),
             _ => {}
+        }
+        if name == b"PHP_SAPI" {
+            return Some(Value::str(self.sapi));
         }
         core_constant(name).or_else(|| {
             super::builtins::constants()

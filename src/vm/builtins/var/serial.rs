@@ -145,6 +145,25 @@ impl Serializer {
     fn object(&mut self, host: &mut dyn Host, o: &Obj) -> PhpResult<()> {
         let class = o.class();
         let class_name = class.name.clone();
+        // Objects with engine state that cannot be written out (PHP marks their classes
+        // ZEND_ACC_NOT_SERIALIZABLE), and anonymous classes.
+        let shown: &[u8] = match class_name.as_bytes() {
+            n if n.contains(&0) => &n[..n.iter().position(|&c| c == 0).unwrap_or(n.len())],
+            n => n,
+        };
+        if matches!(
+            class.lc_name.as_bytes(),
+            b"closure" | b"generator" | b"weakreference" | b"weakmap" | b"fiber"
+        ) || shown.ends_with(b"@anonymous")
+        {
+            return Err(Fault::error(
+                "Exception",
+                format!(
+                    "Serialization of '{}' is not allowed",
+                    String::from_utf8_lossy(shown)
+                ),
+            ));
+        }
         if class.is_enum {
             let case = match o.borrow().props.get_str(b"name").map(Value::deref_clone) {
                 Some(Value::Str(s)) => s,
@@ -664,12 +683,35 @@ impl<'a> Parser<'a> {
                     return Ok(Err(ParseFail(start)));
                 };
                 let (class, case) = (&text[..colon], &text[colon + 1..]);
-                // Enum cases are singletons owned by the interpreter; it resolves them when
-                // asked to "create" an object of an enum class with a `name`.
-                let mut props = PhpArray::new();
-                props.insert(ArrayKey::Str(PhpStr::from("name")), Value::str(case));
-                let obj = host.new_object(class, props)?;
-                Ok(Ok(self.new_var(Value::Object(obj))))
+                // Enum cases are singletons owned by the interpreter.
+                let Some(vm) = host.engine() else {
+                    return Ok(Err(ParseFail(start)));
+                };
+                let cls = vm.lookup_class(class)?;
+                if !cls.is_enum {
+                    host.raise(
+                        ErrorLevel::Warning,
+                        &format!(
+                            "unserialize(): Class '{}' is not an enum",
+                            String::from_utf8_lossy(class)
+                        ),
+                    )?;
+                    return Ok(Err(ParseFail(start)));
+                }
+                match vm.enum_case(&cls, &PhpStr::from(case))? {
+                    Some(obj) => Ok(Ok(self.new_var(Value::Object(obj)))),
+                    None => {
+                        host.raise(
+                            ErrorLevel::Warning,
+                            &format!(
+                                "unserialize(): Undefined constant {}::{}",
+                                String::from_utf8_lossy(class),
+                                String::from_utf8_lossy(case)
+                            ),
+                        )?;
+                        Ok(Err(ParseFail(self.pos)))
+                    }
+                }
             }
             _ => Ok(Err(ParseFail(start))),
         }
