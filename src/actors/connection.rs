@@ -126,6 +126,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Connection<S> {
                     // The script is detached: its further output is dropped (stale serial)
                     // and its thread becomes free when it ends.
                     self.end_request();
+                } else {
+                    // Aborted before its params ended: nothing ran, only answer it.
+                    let keep_conn = self.codec.keep_conn().unwrap_or(true);
+                    fcgi::encode_end_request(
+                        request_id,
+                        0,
+                        ProtocolStatus::RequestComplete,
+                        &mut self.out,
+                    );
+                    self.codec.request_done();
+                    if !keep_conn {
+                        self.close_after_flush = true;
+                    }
                 }
             }
         }

@@ -184,10 +184,10 @@ fn worker(jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
                 .rev()
                 .find(|(k, v)| k == name && !v.is_empty())
                 .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-                .unwrap_or_default()
+                .unwrap_or_else(|| "-".to_string())
         };
         let mut client = param(b"REMOTE_ADDR");
-        if client.is_empty() {
+        if client == "-" {
             client = job.peer.clone();
         }
         let (method, uri, protocol) = (

@@ -19,16 +19,17 @@ use crate::fcgi;
 pub struct ConnLimits {
     /// The largest params block accepted.
     pub max_params_bytes: usize,
+    /// Requests that run at once (executor threads), reported as FCGI_MAX_REQS.
+    pub max_reqs: u32,
 }
 
 impl ConnLimits {
     fn codec_limits(&self) -> fcgi::Limits {
         fcgi::Limits {
             max_params_bytes: self.max_params_bytes,
-            // One request at a time per connection, as every front end uses them
-            // (FCGI_MPXS_CONNS=0): answered in FCGI_GET_VALUES.
+            // Answered in FCGI_GET_VALUES; connections are not limited beyond the OS's.
             max_conns: 1024,
-            max_reqs: 1024,
+            max_reqs: self.max_reqs,
         }
     }
 }

@@ -77,6 +77,7 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     let executor = executor.start();
     let limits = ConnLimits {
         max_params_bytes: config.max_params_bytes,
+        max_reqs: u32::try_from(config.thread_count).unwrap_or(u32::MAX),
     };
 
     let mut listeners = Vec::new();

@@ -38,7 +38,11 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
         .with_writer(error_writer)
         .with_ansi(error_ansi)
         .with_target(false)
-        .with_filter(filter_fn(|meta| meta.target() != ACCESS))
+        // actix's own start-up chatter stays out of the log unless it is a problem.
+        .with_filter(filter_fn(|meta| {
+            meta.target() != ACCESS
+                && (!meta.target().starts_with("actix") || *meta.level() <= tracing::Level::WARN)
+        }))
         .with_filter(level);
     let access_layer = tracing_subscriber::fmt::layer()
         .with_writer(access_writer)
