@@ -259,8 +259,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Actor for Connection<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin + 'static>
-    StreamHandler<Result<BytesMut, std::io::Error>> for Connection<S>
+impl<S: AsyncRead + AsyncWrite + Unpin + 'static> StreamHandler<Result<BytesMut, std::io::Error>>
+    for Connection<S>
 {
     fn handle(&mut self, item: Result<BytesMut, std::io::Error>, ctx: &mut Context<Self>) {
         let bytes = match item {

@@ -471,7 +471,10 @@ mod tests {
             ]
         );
         let out = run_one(&executor, b"panic");
-        assert!(matches!(out[0], Output::Head { status: 500, .. }), "{out:?}");
+        assert!(
+            matches!(out[0], Output::Head { status: 500, .. }),
+            "{out:?}"
+        );
         assert_eq!(out.last(), Some(&Output::End));
         // The same single thread, with a fresh engine, serves the next request.
         let out = run_one(&executor, b"again");

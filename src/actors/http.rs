@@ -79,7 +79,9 @@ fn resolve(docroot: &Path, path: &str) -> Target {
     }
     // The first segment ending in `.php`, as nginx's lazy split takes it.
     if let Some(index) = segments.iter().position(|s| s.ends_with(".php")) {
-        let file: PathBuf = segments[..=index].iter().fold(docroot.to_path_buf(), |f, s| f.join(s));
+        let file: PathBuf = segments[..=index]
+            .iter()
+            .fold(docroot.to_path_buf(), |f, s| f.join(s));
         if !file.is_file() {
             return Target::NotFound;
         }
@@ -91,7 +93,9 @@ fn resolve(docroot: &Path, path: &str) -> Target {
             path_info,
         };
     }
-    let file: PathBuf = segments.iter().fold(docroot.to_path_buf(), |f, s| f.join(s));
+    let file: PathBuf = segments
+        .iter()
+        .fold(docroot.to_path_buf(), |f, s| f.join(s));
     if file.is_file() {
         return Target::Static(file);
     }
@@ -171,7 +175,14 @@ async fn handle(
         }
         Target::NotFound => return HttpResponse::NotFound().body("404 Not Found\n"),
     };
-    let params = cgi_params(&req, &state.docroot, &file, &script_name, &path_info, &decoded);
+    let params = cgi_params(
+        &req,
+        &state.docroot,
+        &file,
+        &script_name,
+        &path_info,
+        &decoded,
+    );
 
     let (body_tx, body_rx) = flume::unbounded::<Vec<u8>>();
     actix_web::rt::spawn(async move {
@@ -183,10 +194,7 @@ async fn handle(
         }
     });
     let (out_tx, out_rx) = flume::bounded(OUTPUT_QUEUE);
-    let peer = req
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let peer = req.peer_addr().map(|a| a.to_string()).unwrap_or_default();
     state.executor.do_send(Execute(Job {
         params,
         body: body_rx,
@@ -201,8 +209,9 @@ async fn handle(
     else {
         return HttpResponse::BadGateway().body("502 Bad Gateway\n");
     };
-    let mut response =
-        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
     for line in &headers {
         let line = String::from_utf8_lossy(line);
         let Some((name, value)) = line.split_once(':') else {
@@ -316,15 +325,24 @@ mod tests {
             resolve(&root, "/index.php/a b/c"),
             script("index.php", "/index.php", "/a b/c")
         );
-        assert_eq!(resolve(&root, "/index.php/"), script("index.php", "/index.php", "/"));
+        assert_eq!(
+            resolve(&root, "/index.php/"),
+            script("index.php", "/index.php", "/")
+        );
         assert_eq!(
             resolve(&root, "/sub/page.php"),
             script("sub/page.php", "/sub/page.php", "")
         );
         assert_eq!(resolve(&root, "/sub"), Target::NotFound);
         std::fs::write(root.join("sub/index.php"), "<?php").expect("write");
-        assert_eq!(resolve(&root, "/sub"), script("sub/index.php", "/sub/index.php", ""));
-        assert_eq!(resolve(&root, "/static.txt"), Target::Static(root.join("static.txt")));
+        assert_eq!(
+            resolve(&root, "/sub"),
+            script("sub/index.php", "/sub/index.php", "")
+        );
+        assert_eq!(
+            resolve(&root, "/static.txt"),
+            Target::Static(root.join("static.txt"))
+        );
         assert_eq!(resolve(&root, "/missing.php"), Target::NotFound);
         assert_eq!(resolve(&root, "/missing.php/pi"), Target::NotFound);
         assert_eq!(resolve(&root, "/../etc/passwd"), Target::NotFound);

@@ -47,7 +47,12 @@ fn web_settings(config: &ServerConfig) -> WebSettings {
             .push((key.clone().into_bytes(), value.clone().into_bytes()));
     }
     settings.source_root = config.source_root.clone();
-    if let Some((_, dir)) = config.php_ini.iter().rev().find(|(k, _)| k == "upload_tmp_dir") {
+    if let Some((_, dir)) = config
+        .php_ini
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "upload_tmp_dir")
+    {
         if !dir.is_empty() {
             settings.upload_tmp_dir = Some(dir.into());
         }

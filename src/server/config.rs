@@ -255,7 +255,10 @@ mod tests {
     fn defaults() {
         let (c, w) = config_of("");
         assert!(w.is_empty());
-        assert_eq!((c.ip.as_str(), c.port, c.thread_count), ("127.0.0.1", 9000, 4));
+        assert_eq!(
+            (c.ip.as_str(), c.port, c.thread_count),
+            ("127.0.0.1", 9000, 4)
+        );
         assert!(c.listen_tcp);
     }
 
@@ -270,7 +273,10 @@ mod tests {
         assert_eq!(c.port, 0);
         assert_eq!(c.thread_count, 3);
         assert_eq!(c.file_socket, Some(PathBuf::from("/tmp/s.sock")));
-        assert!(c.listen_tcp, "an explicit port keeps TCP on beside the socket");
+        assert!(
+            c.listen_tcp,
+            "an explicit port keeps TCP on beside the socket"
+        );
         assert_eq!(c.request_timeout, Some(Duration::from_secs(30)));
         assert_eq!(c.error_log, Some(PathBuf::from("/tmp/e.log")));
         assert_eq!(

@@ -277,7 +277,10 @@ mod tests {
     #[test]
     fn defines() {
         let e = parse_define("hhvm.server.port=0", &no_env).expect("ok");
-        assert_eq!((e.key.as_str(), e.value.as_str()), ("hhvm.server.port", "0"));
+        assert_eq!(
+            (e.key.as_str(), e.value.as_str()),
+            ("hhvm.server.port", "0")
+        );
         let e = parse_define("display_errors", &no_env).expect("ok");
         assert_eq!(e.value, "1");
     }

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 
 use config::{ServerConfig, Source};
 
-const USAGE: &str = "usage: rhvm serve [-c server.ini]... [-d key=value]... [--http ADDR --docroot DIR]";
+const USAGE: &str =
+    "usage: rhvm serve [-c server.ini]... [-d key=value]... [--http ADDR --docroot DIR]";
 
 /// What the `serve` command line said, before the files are read.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -74,7 +75,9 @@ fn load_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<String>), String> 
     }
     let mut defines = Vec::new();
     for define in &args.defines {
-        defines.push(ini::parse_define(define, &env).map_err(|e| format!("-d {define}: {}", e.message))?);
+        defines.push(
+            ini::parse_define(define, &env).map_err(|e| format!("-d {define}: {}", e.message))?,
+        );
     }
     sources.push(Source {
         name: "-d",
@@ -89,8 +92,8 @@ fn load_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<String>), String> 
             (None, Some(dir)) => dir.clone(),
             (None, None) => std::env::current_dir().map_err(|e| format!("no docroot: {e}"))?,
         };
-        let root = std::fs::canonicalize(&root)
-            .map_err(|e| format!("docroot {}: {e}", root.display()))?;
+        let root =
+            std::fs::canonicalize(&root).map_err(|e| format!("docroot {}: {e}", root.display()))?;
         config.docroot = Some(root);
     }
     Ok((config, warnings))
@@ -155,7 +158,10 @@ mod tests {
         ]))
         .expect("valid");
         assert_eq!(parsed.config_files, vec!["a.ini"]);
-        assert_eq!(parsed.defines, vec!["hhvm.server.port=0", "memory_limit=1G"]);
+        assert_eq!(
+            parsed.defines,
+            vec!["hhvm.server.port=0", "memory_limit=1G"]
+        );
         assert_eq!(parsed.http.as_deref(), Some("127.0.0.1:8080"));
         assert_eq!(parsed.docroot.as_deref(), Some("/srv"));
         assert!(parse_args(&args(&["-c"])).is_err());
@@ -169,8 +175,13 @@ mod tests {
         let (config, _) = load_config(&parsed).expect("ok");
         assert!(!config.listen_tcp);
         assert_eq!(config.docroot, Some(PathBuf::from("/")));
-        let parsed = parse_args(&args(&["--http", "127.0.0.1:0", "-d", "hhvm.server.port=0"]))
-            .expect("ok");
+        let parsed = parse_args(&args(&[
+            "--http",
+            "127.0.0.1:0",
+            "-d",
+            "hhvm.server.port=0",
+        ]))
+        .expect("ok");
         assert!(load_config(&parsed).expect("ok").0.listen_tcp);
     }
 }
