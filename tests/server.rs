@@ -407,11 +407,23 @@ fn get_and_post_and_keep_conn() {
     // before END_REQUEST, so the next request on the same connection parses cleanly.
     let body = vec![b'z'; 300_000];
     stream
-        .write_all(&request(1, true, &server.params("POST", "/hello.php", body.len()), &body, 8192))
+        .write_all(&request(
+            1,
+            true,
+            &server.params("POST", "/hello.php", body.len()),
+            &body,
+            8192,
+        ))
         .expect("send");
     assert_eq!(read_response(&mut stream, 1).body(), b"Hello world\n");
     stream
-        .write_all(&request(1, true, &server.params("GET", "/hello.php?name=after", 0), b"", 8192))
+        .write_all(&request(
+            1,
+            true,
+            &server.params("GET", "/hello.php?name=after", 0),
+            b"",
+            8192,
+        ))
         .expect("send");
     assert_eq!(read_response(&mut stream, 1).body(), b"Hello after\n");
     stream
