@@ -406,17 +406,80 @@ impl Vm {
         self.stack.clear();
     }
 
-    /// Writes a diagnostic the way `php -d display_errors=1 -d log_errors=0` shows it.
+    /// Reports a diagnostic as PHP's error callback does: logged when `log_errors` is on
+    /// (`PHP Warning:  msg in file on line N`, to the web request's error log or stderr),
+    /// displayed when `display_errors` is on (plain text, or HTML with `html_errors`), and
+    /// for fatal errors of a web request, the 500 status PHP sets when nothing is displayed.
     pub(crate) fn print_diagnostic(&mut self, label: &str, msg: &str, file: &[u8], line: u32) {
-        let mut text = Vec::with_capacity(msg.len() + 64);
-        text.extend_from_slice(b"\n");
-        text.extend_from_slice(label.as_bytes());
-        text.extend_from_slice(b": ");
-        text.extend_from_slice(msg.as_bytes());
-        text.extend_from_slice(b" in ");
-        text.extend_from_slice(file);
-        text.extend_from_slice(format!(" on line {line}\n").as_bytes());
-        self.out.write(&text);
+        let display = self.ini_flag(b"display_errors", true);
+        if self.ini_flag(b"log_errors", false) {
+            let mut entry = Vec::with_capacity(msg.len() + 64);
+            entry.extend_from_slice(b"PHP ");
+            entry.extend_from_slice(label.as_bytes());
+            entry.extend_from_slice(b":  ");
+            entry.extend_from_slice(msg.as_bytes());
+            entry.extend_from_slice(b" in ");
+            entry.extend_from_slice(file);
+            entry.extend_from_slice(format!(" on line {line}").as_bytes());
+            super::web::log_line(entry);
+        }
+        if display {
+            let mut text = Vec::with_capacity(msg.len() + 64);
+            let prepend = self.ini.get(b"error_prepend_string".as_slice()).cloned();
+            let append = self.ini.get(b"error_append_string".as_slice()).cloned();
+            if let Some(p) = &prepend {
+                text.extend_from_slice(p);
+            }
+            if self.ini_flag(b"html_errors", false) {
+                text.extend_from_slice(b"<br />\n<b>");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b"</b>:  ");
+                super::web::escape_html_into(&mut text, msg.as_bytes());
+                text.extend_from_slice(b" in <b>");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!("</b> on line <b>{line}</b><br />\n").as_bytes());
+            } else {
+                text.extend_from_slice(b"\n");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b": ");
+                text.extend_from_slice(msg.as_bytes());
+                text.extend_from_slice(b" in ");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!(" on line {line}\n").as_bytes());
+            }
+            if let Some(a) = &append {
+                text.extend_from_slice(a);
+            }
+            self.out.write(&text);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
+        }
+        if matches!(
+            label,
+            "Fatal error" | "Parse error" | "Recoverable fatal error"
+        ) {
+            super::web::fatal_error(display);
+        }
+    }
+
+    /// An ini setting read as a boolean flag (`On`, `1`, `yes`, `stderr`... are on).
+    pub(crate) fn ini_flag(&self, name: &[u8], default: bool) -> bool {
+        match self.ini.get(name) {
+            Some(v) => !matches!(
+                v.to_ascii_lowercase().as_slice(),
+                b"0" | b"" | b"off" | b"no" | b"false" | b"none"
+            ),
+            None => default,
+        }
+    }
+
+    /// Records where output first reached the sink (see `Output::origin`).
+    pub(crate) fn note_output_origin(&mut self) {
+        self.out.origin_pending = false;
+        let file = self.current_file();
+        let line = self.current_line();
+        self.out.origin = Some((file, line));
     }
 
     /// The line of the instruction running in the innermost frame.
@@ -469,16 +532,9 @@ impl Vm {
         if self.silence > 0 || self.error_reporting & level.bits() == 0 {
             return Ok(());
         }
-        let display = self
-            .ini
-            .get(b"display_errors".as_slice())
-            .map(|v| !matches!(v.as_bytes(), b"0" | b"" | b"off" | b"Off"))
-            .unwrap_or(true);
-        if display {
-            let file = self.current_file();
-            let line = self.current_line();
-            self.print_diagnostic(level.label(), msg, &file, line);
-        }
+        let file = self.current_file();
+        let line = self.current_line();
+        self.print_diagnostic(level.label(), msg, &file, line);
         Ok(())
     }
 
@@ -923,6 +979,9 @@ impl Vm {
                             let s = tryop!(self.to_php_str(other));
                             self.out.write(&s);
                         }
+                    }
+                    if self.out.origin_pending {
+                        self.note_output_origin();
                     }
                 }
                 Op::PathOp {

@@ -17,6 +17,11 @@ pub struct Output {
     sink: Box<dyn Write>,
     /// Bytes written to the sink so far (headers_sent, CLI doesn't care).
     pub written: u64,
+    /// Set when the first byte reaches the sink, until the `Vm` records where that happened
+    /// (`origin`): the "output started at FILE:LINE" of "headers already sent" warnings.
+    pub origin_pending: bool,
+    /// Where output first reached the sink.
+    pub origin: Option<(super::super::value::PhpStr, u32)>,
 }
 
 impl Output {
@@ -26,6 +31,8 @@ impl Output {
             buffers: Vec::new(),
             sink,
             written: 0,
+            origin_pending: false,
+            origin: None,
         }
     }
 
@@ -41,6 +48,9 @@ impl Output {
     pub fn write_sink(&mut self, bytes: &[u8]) {
         // A closed stdout (EPIPE) must not crash the engine: output is simply lost, as PHP
         // does.
+        if self.written == 0 && !bytes.is_empty() {
+            self.origin_pending = true;
+        }
         let _ = self.sink.write_all(bytes);
         self.written += bytes.len() as u64;
     }

@@ -1,0 +1,345 @@
+//! Web fixtures: every `tests/web/NAME.req` (CGI params, ini, body; format in
+//! `scripts/fcgi-request.py`) runs through `WebEngine` with a collecting `ResponseWriter`,
+//! and status, reason, headers, body and error-log lines are compared with what php-fpm
+//! 8.2 answered (`NAME.out`, `NAME.err`, recorded by `scripts/regen-web-fixtures.sh`).
+//!
+//! Normalised on both sides: the fixture directory (`%DIR%`) and upload temp names
+//! (`/tmp/phpXXXXXX`). `RHVM_WEB_FIXTURES=substr` runs only matching fixtures.
+//!
+//! Below the fixtures, behaviour tests for what the oracle cannot show (php-fpm has no
+//! source-root check; streaming happens in several `body` calls).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rhvm::vm::web::{ResponseWriter, WebEngine, WebRequest, WebSettings};
+
+/// Everything a request produced.
+#[derive(Default, Debug)]
+struct Collect {
+    head: Option<(u16, Vec<u8>, Vec<Vec<u8>>)>,
+    body: Vec<u8>,
+    body_calls: usize,
+    finished: bool,
+    log: Vec<Vec<u8>>,
+    /// Calls in order, to check the contract (head once, before body; finish last).
+    calls: Vec<&'static str>,
+}
+
+impl ResponseWriter for Collect {
+    fn head(&mut self, status: u16, reason: &[u8], headers: &[Vec<u8>]) -> io::Result<()> {
+        self.calls.push("head");
+        self.head = Some((status, reason.to_vec(), headers.to_vec()));
+        Ok(())
+    }
+    fn body(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.calls.push("body");
+        self.body.extend_from_slice(bytes);
+        self.body_calls += 1;
+        Ok(())
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.calls.push("finish");
+        self.finished = true;
+        Ok(())
+    }
+    fn aborted(&self) -> bool {
+        false
+    }
+    fn error_log(&mut self, line: &[u8]) {
+        self.log.push(line.to_vec());
+    }
+}
+
+fn fixture_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web");
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+fn unescape(s: &str, dir: &str) -> Vec<u8> {
+    let s = s.replace("%DIR%", dir);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'r' => {
+                    out.push(b'\r');
+                    i += 2;
+                    continue;
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    i += 2;
+                    continue;
+                }
+                b't' => {
+                    out.push(b'\t');
+                    i += 2;
+                    continue;
+                }
+                b'\\' => {
+                    out.push(b'\\');
+                    i += 2;
+                    continue;
+                }
+                b'x' if i + 3 < b.len() => {
+                    if let Ok(v) = u8::from_str_radix(&s[i + 2..i + 4], 16) {
+                        out.push(v);
+                        i += 4;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A parsed `.req`.
+struct Req {
+    params: Vec<(Vec<u8>, Vec<u8>)>,
+    ini: Vec<(Vec<u8>, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+fn parse_req(text: &str, dir: &str) -> Req {
+    let mut req = Req {
+        params: Vec::new(),
+        ini: Vec::new(),
+        body: Vec::new(),
+    };
+    for line in text.lines() {
+        if let Some(p) = line.strip_prefix("param ") {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            req.params.push((unescape(k, dir), unescape(v, dir)));
+        } else if let Some(p) = line.strip_prefix("ini ") {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            req.ini.push((unescape(k, dir), unescape(v, dir)));
+        } else if let Some(b) = line.strip_prefix("body ") {
+            req.body.extend(unescape(b, dir));
+        }
+    }
+    req
+}
+
+fn run(settings: WebSettings, req: &Req) -> Collect {
+    let mut engine = WebEngine::new(settings);
+    let mut out = Collect::default();
+    engine.run(
+        WebRequest {
+            params: req.params.clone(),
+            body: Box::new(io::Cursor::new(req.body.clone())),
+        },
+        &mut out,
+    );
+    out
+}
+
+fn replace_all(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    if from.is_empty() {
+        return hay.to_vec();
+    }
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    while i < hay.len() {
+        if hay[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Replaces the fixture directory and upload temp names.
+fn normalise(bytes: &[u8], dir: &str) -> Vec<u8> {
+    let mut out = replace_all(bytes, dir.as_bytes(), b"%DIR%");
+    let tmp = std::env::temp_dir();
+    let tmp = tmp.to_string_lossy();
+    let marker = format!("{}/php", tmp.trim_end_matches('/'));
+    let mut i = 0;
+    let mut res = Vec::with_capacity(out.len());
+    while i < out.len() {
+        if out[i..].starts_with(marker.as_bytes())
+            && out.len() >= i + marker.len() + 6
+            && out[i + marker.len()..i + marker.len() + 6]
+                .iter()
+                .all(u8::is_ascii_alphanumeric)
+        {
+            res.extend_from_slice(b"%TMP%/phpXXXXXX");
+            i += marker.len() + 6;
+        } else {
+            res.push(out[i]);
+            i += 1;
+        }
+    }
+    std::mem::swap(&mut out, &mut res);
+    out
+}
+
+/// php-fpm's raw response split into status, reason (when a Status line was sent),
+/// headers and body.
+fn parse_fpm(raw: &[u8]) -> (u16, Option<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>) {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| (p, 4))
+        .unwrap_or((raw.len(), 0));
+    let head = &raw[..split.0];
+    let body = raw[(split.0 + split.1).min(raw.len())..].to_vec();
+    let mut status = 200;
+    let mut reason = None;
+    let mut headers = Vec::new();
+    for line in head.split(|&c| c == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if line.len() > 7 && line[..7].eq_ignore_ascii_case(b"status:") {
+            let v = line[7..].trim_ascii();
+            let digits = v.iter().take_while(|c| c.is_ascii_digit()).count();
+            status = std::str::from_utf8(&v[..digits])
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            reason = Some(v[digits..].trim_ascii().to_vec());
+            continue;
+        }
+        headers.push(line.to_vec());
+    }
+    (status, reason, headers, body)
+}
+
+/// php-fpm's FCGI_STDERR as separate log messages.
+fn parse_fpm_log(raw: &[u8]) -> Vec<Vec<u8>> {
+    const PREFIX: &[u8] = b"PHP message: ";
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut i = 0;
+    let mut cur: Option<Vec<u8>> = None;
+    while i < raw.len() {
+        if raw[i..].starts_with(PREFIX) {
+            if let Some(c) = cur.take() {
+                out.push(c);
+            }
+            cur = Some(Vec::new());
+            i += PREFIX.len();
+            continue;
+        }
+        cur.get_or_insert_with(Vec::new).push(raw[i]);
+        i += 1;
+    }
+    if let Some(c) = cur {
+        out.push(c);
+    }
+    out.into_iter()
+        .map(|mut m| {
+            while m.last() == Some(&b'\n') || m.last() == Some(&0) {
+                m.pop();
+            }
+            m
+        })
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+fn show(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn web_fixtures() {
+    let dir = fixture_dir();
+    let dir_s = dir.to_string_lossy().into_owned();
+    let filter = std::env::var("RHVM_WEB_FIXTURES").unwrap_or_default();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/web exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "req"))
+        .filter(|p| p.to_string_lossy().contains(&filter))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty() || !filter.is_empty(), "no web fixtures");
+    let mut failures = Vec::new();
+    for req_path in &names {
+        let name = req_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        let text = std::fs::read_to_string(req_path).expect("read .req");
+        let req = parse_req(&text, &dir_s);
+        let expected_raw = std::fs::read(req_path.with_extension("out")).unwrap_or_default();
+        let expected_err = std::fs::read(req_path.with_extension("err")).unwrap_or_default();
+        let (exp_status, exp_reason, exp_headers, exp_body) = parse_fpm(&expected_raw);
+        let exp_log = parse_fpm_log(&expected_err);
+        let settings = WebSettings {
+            ini: req.ini.clone(),
+            ..WebSettings::default()
+        };
+        let got = run(settings, &req);
+        let mut problems = Vec::new();
+        let Some((status, reason, headers)) = got.head.clone() else {
+            failures.push(format!("{name}: no head"));
+            continue;
+        };
+        if status != exp_status {
+            problems.push(format!("status {status}, expected {exp_status}"));
+        }
+        if let Some(r) = &exp_reason {
+            if &reason != r {
+                problems.push(format!(
+                    "reason {:?}, expected {:?}",
+                    show(&reason),
+                    show(r)
+                ));
+            }
+        }
+        let headers: Vec<Vec<u8>> = headers.iter().map(|h| normalise(h, &dir_s)).collect();
+        let exp_headers: Vec<Vec<u8>> = exp_headers.iter().map(|h| normalise(h, &dir_s)).collect();
+        if headers != exp_headers {
+            problems.push(format!(
+                "headers {:?}, expected {:?}",
+                headers.iter().map(|h| show(h)).collect::<Vec<_>>(),
+                exp_headers.iter().map(|h| show(h)).collect::<Vec<_>>()
+            ));
+        }
+        let body = normalise(&got.body, &dir_s);
+        let exp_body = normalise(&exp_body, &dir_s);
+        if body != exp_body {
+            problems.push(format!(
+                "body differs:\n--- got\n{}\n--- expected\n{}",
+                show(&body),
+                show(&exp_body)
+            ));
+        }
+        let log: Vec<Vec<u8>> = got.log.iter().map(|l| normalise(l, &dir_s)).collect();
+        let exp_log: Vec<Vec<u8>> = exp_log.iter().map(|l| normalise(l, &dir_s)).collect();
+        if log != exp_log {
+            problems.push(format!(
+                "log {:?}, expected {:?}",
+                log.iter().map(|h| show(h)).collect::<Vec<_>>(),
+                exp_log.iter().map(|h| show(h)).collect::<Vec<_>>()
+            ));
+        }
+        if got.calls.first() != Some(&"head") || got.calls.last() != Some(&"finish") {
+            problems.push(format!("call order {:?}", got.calls));
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{name}:\n  {}", problems.join("\n  ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} web fixtures failed:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+}
