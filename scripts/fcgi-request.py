@@ -58,7 +58,7 @@ def main():
     sock_path, req_path, fixture_dir, err_file = sys.argv[1:5]
     params, body = parse_req(req_path, fixture_dir)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
+    s.settimeout(10)
     s.connect(sock_path)
     out = record(1, struct.pack('>HB5x', 1, 0))
     pbytes = b''.join(enc_len(len(k)) + enc_len(len(v)) + k + v for k, v in params)

@@ -19,6 +19,7 @@ work=$(mktemp -d)
 fpm_pid=
 cleanup() { [ -n "$fpm_pid" ] && kill "$fpm_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+[ -n "${REGEN_KEEP:-}" ] && trap "echo kept $work" EXIT
 if [ $# -eq 0 ]; then set -- "$dir"/*.req; fi
 for req in "$@"; do
   req=$(cd "$(dirname "$req")" && pwd -P)/$(basename "$req")
@@ -27,20 +28,21 @@ for req in "$@"; do
   while IFS= read -r line; do
     case "$line" in ini\ *) inis+=(-d "${line#ini }");; esac
   done < "$req"
+  n=$((${n:-0} + 1)); sock="$work/fpm$n.sock"
   cat > "$work/fpm.conf" <<CONF
 [global]
-error_log = $work/fpm.log
+error_log = $work/fpm$n.log
 daemonize = no
 [www]
-listen = $work/fpm.sock
+listen = $sock
 pm = static
 pm.max_children = 1
 CONF
-  rm -f "$work/fpm.sock"
   "$fpm" -n -R -y "$work/fpm.conf" -F -d expose_php=0 -d log_errors=1 "${inis[@]}" >"$work/fpm.out" 2>&1 &
   fpm_pid=$!
-  for _ in $(seq 100); do [ -S "$work/fpm.sock" ] && break; sleep 0.05; done
-  python3 "$root/scripts/fcgi-request.py" "$work/fpm.sock" "$req" "$dir" "$name.err" > "$name.out"
+  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+  python3 "$root/scripts/fcgi-request.py" "$sock" "$req" "$dir" "$name.err" > "$name.out" ||
+    python3 "$root/scripts/fcgi-request.py" "$sock" "$req" "$dir" "$name.err" > "$name.out"
   kill "$fpm_pid"; wait "$fpm_pid" 2>/dev/null || true; fpm_pid=
   echo "regenerated ${name#$root/}"
 done

@@ -22,6 +22,7 @@ struct Collect {
     body_calls: usize,
     finished: bool,
     log: Vec<Vec<u8>>,
+    log_after_finish: Vec<Vec<u8>>,
     /// Calls in order, to check the contract (head once, before body; finish last).
     calls: Vec<&'static str>,
 }
@@ -47,7 +48,13 @@ impl ResponseWriter for Collect {
         false
     }
     fn error_log(&mut self, line: &[u8]) {
-        self.log.push(line.to_vec());
+        // php-fpm cannot send log lines once the request is finished (the FastCGI request
+        // is closed); rhvm still hands them to the server, but the oracle has none.
+        if !self.finished {
+            self.log.push(line.to_vec());
+        } else {
+            self.log_after_finish.push(line.to_vec());
+        }
     }
 }
 
@@ -187,11 +194,15 @@ fn normalise(bytes: &[u8], dir: &str) -> Vec<u8> {
 /// php-fpm's raw response split into status, reason (when a Status line was sent),
 /// headers and body.
 fn parse_fpm(raw: &[u8]) -> (u16, Option<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>) {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| (p, 4))
-        .unwrap_or((raw.len(), 0));
+    // No header at all: the response starts with the blank line.
+    let split = if raw.starts_with(b"\r\n") {
+        (0, 2)
+    } else {
+        raw.windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|p| (p, 4))
+            .unwrap_or((raw.len(), 0))
+    };
     let head = &raw[..split.0];
     let body = raw[(split.0 + split.1).min(raw.len())..].to_vec();
     let mut status = 200;
@@ -240,6 +251,10 @@ fn parse_fpm_log(raw: &[u8]) -> Vec<Vec<u8>> {
     }
     out.into_iter()
         .map(|mut m| {
+            // php-fpm joins the messages of one STDERR write with "; ".
+            if m.ends_with(b"; ") {
+                m.truncate(m.len() - 2);
+            }
             while m.last() == Some(&b'\n') || m.last() == Some(&0) {
                 m.pop();
             }

@@ -125,24 +125,14 @@ fn sent(vm: &Vm) -> bool {
     }
 }
 
-/// `(output started at FILE:LINE)`, or nothing when unknown.
-fn origin_suffix(vm: &Vm) -> String {
-    match &vm.out.origin {
-        Some((file, line)) => format!(" (output started at {}:{line})", file.to_string_lossy()),
-        None => String::new(),
-    }
-}
-
 /// The "headers already sent" warning of `sapi_header_op`.
 fn warn_sent(vm: &mut Vm) -> PhpResult<()> {
-    let msg = format!(
-        "Cannot modify header information - headers already sent by{}",
-        origin_suffix(vm)
-    );
-    let msg = if vm.out.origin.is_none() {
-        "Cannot modify header information - headers already sent".to_string()
-    } else {
-        msg
+    let msg = match &vm.out.origin {
+        Some((file, line)) => format!(
+            "Cannot modify header information - headers already sent by (output started at {}:{line})",
+            file.to_string_lossy()
+        ),
+        None => "Cannot modify header information - headers already sent".to_string(),
     };
     vm.raise(ErrorLevel::Warning, &msg)
 }
@@ -329,12 +319,11 @@ fn headers_list(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     Ok(Value::array(PhpArray::from_values(list)))
 }
 
-fn http_response_code(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+fn http_response_code(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let code = match opt(args, 0) {
         Some(Value::Int(c)) => *c,
         _ => 0,
     };
-    let vm = engine(host)?;
     let old = current_code();
     if code == 0 {
         return Ok(if old == 0 {
@@ -343,14 +332,8 @@ fn http_response_code(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             Value::Int(old)
         });
     }
-    if sent(vm) {
-        let msg = format!(
-            "http_response_code(): Cannot set response code - headers already sent{}",
-            origin_suffix(vm)
-        );
-        vm.raise(ErrorLevel::Warning, &msg)?;
-        return Ok(Value::Bool(false));
-    }
+    // PHP 8.2 changes the code even after the head went out (8.3 added a warning); the
+    // response keeps the status it was sent with.
     update_code(code);
     Ok(if old == 0 {
         Value::Bool(true)

@@ -434,7 +434,12 @@ impl Vm {
                 text.extend_from_slice(b"<br />\n<b>");
                 text.extend_from_slice(label.as_bytes());
                 text.extend_from_slice(b"</b>:  ");
-                super::web::escape_html_into(&mut text, msg.as_bytes());
+                // PHP escapes only E_ERROR / E_PARSE messages (uncaught exceptions included).
+                if matches!(label, "Fatal error" | "Parse error") {
+                    super::web::escape_html_into(&mut text, msg.as_bytes());
+                } else {
+                    text.extend_from_slice(msg.as_bytes());
+                }
                 text.extend_from_slice(b" in <b>");
                 text.extend_from_slice(file);
                 text.extend_from_slice(format!("</b> on line <b>{line}</b><br />\n").as_bytes());
@@ -548,10 +553,27 @@ impl Vm {
         id
     }
 
+    /// Ends every output buffer at the end of the request, running their callbacks with
+    /// `PHP_OUTPUT_HANDLER_FINAL` as `php_output_end_all` does.
     fn flush_all_buffers(&mut self) {
         while let Some(buf) = self.out.buffers.pop() {
-            let data = buf.data;
+            let data = match &buf.callback {
+                Some(cb) => {
+                    let args = [Value::str(buf.data.clone()), Value::Int(8)];
+                    match self.call_value(cb, &args) {
+                        Ok(Value::Bool(false)) | Err(_) => buf.data,
+                        Ok(other) => match self.to_php_str(&other) {
+                            Ok(s) => s.into_vec(),
+                            Err(_) => buf.data,
+                        },
+                    }
+                }
+                None => buf.data,
+            };
             self.out.write(&data);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
         }
     }
 

@@ -39,8 +39,27 @@ impl Output {
     /// Writes program output to the innermost buffer or the sink.
     pub fn write(&mut self, bytes: &[u8]) {
         match self.buffers.last_mut() {
-            Some(buf) => buf.data.extend_from_slice(bytes),
+            Some(buf) => {
+                buf.data.extend_from_slice(bytes);
+                // A buffer with a chunk size and no callback (`output_buffering=4096`)
+                // passes its contents on once it holds that much.
+                if buf.chunk_size > 0 && buf.callback.is_none() && buf.data.len() >= buf.chunk_size
+                {
+                    let data = std::mem::take(&mut buf.data);
+                    let level = self.buffers.len() - 1;
+                    self.write_below(level, &data);
+                }
+            }
             None => self.write_sink(bytes),
+        }
+    }
+
+    /// Writes to the level under buffer `level` (the sink under level 0).
+    fn write_below(&mut self, level: usize, bytes: &[u8]) {
+        if level == 0 {
+            self.write_sink(bytes);
+        } else if let Some(buf) = self.buffers.get_mut(level - 1) {
+            buf.data.extend_from_slice(bytes);
         }
     }
 

@@ -142,7 +142,7 @@ fn not_found(state: &Rc<RefCell<ResponseState>>, why: NotFound, env: &resolve::E
     st.write_body(body);
     end_response(&mut st);
     WebOutcome {
-        status,
+        status: st.sent_status,
         body_bytes: st.body_bytes,
         script: Vec::new(),
         fatal: false,
@@ -198,6 +198,27 @@ fn run_request(
         st.head_request = resolved.env.get(b"REQUEST_METHOD") == Some(b"HEAD");
         st.request_headers = request_headers(&resolved.env);
     }
+    // `output_buffering`: a buffer around the whole script (`On` is unlimited).
+    let buffering = request::parse_size(
+        vm.ini
+            .get(b"output_buffering".as_slice())
+            .map(|v| v.as_bytes())
+            .unwrap_or(b"0"),
+    );
+    let buffering = if vm.ini_flag(b"output_buffering", false) && buffering == 0 {
+        1
+    } else {
+        buffering
+    };
+    if buffering > 0 {
+        vm.out
+            .buffers
+            .push(crate::vm::interp::output::OutputBuffer {
+                data: Vec::new(),
+                callback: None,
+                chunk_size: if buffering > 1 { buffering as usize } else { 0 },
+            });
+    }
     for (name, builtin) in crate::vm::builtins::web_only_table() {
         vm.functions.insert(
             PhpStr::from(*name),
@@ -235,7 +256,7 @@ fn run_request(
     }
     end_response(&mut st);
     WebOutcome {
-        status: st.status,
+        status: st.sent_status,
         body_bytes: st.body_bytes,
         script,
         fatal: fatal || st.fatal,

@@ -122,13 +122,18 @@ pub(crate) fn resolve(
     source_root: Option<&Path>,
 ) -> Result<Resolved, (NotFound, Env)> {
     let mut env = Env::from_params(params);
-    let orig_script_filename = env.get(b"SCRIPT_FILENAME").map(<[u8]>::to_vec);
+    let mut orig_script_filename = env.get(b"SCRIPT_FILENAME").map(<[u8]>::to_vec);
     let mut apache_was_here = false;
-    let mut spt: Option<Vec<u8>> = orig_script_filename.clone();
-    if let Some(p) = spt.as_ref().and_then(|s| strip_proxy_prefix(s)) {
+    if let Some(p) = orig_script_filename
+        .as_ref()
+        .and_then(|s| strip_proxy_prefix(s))
+    {
+        // php-fpm strips the prefix in place: even ORIG_SCRIPT_FILENAME lacks it.
         apache_was_here = true;
-        spt = Some(p);
+        env.put(b"SCRIPT_FILENAME", Some(&p));
+        orig_script_filename = Some(p);
     }
+    let spt: Option<Vec<u8>> = orig_script_filename.clone();
     let Some(mut spt) = spt else {
         return Err((NotFound::Missing, env));
     };

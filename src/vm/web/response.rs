@@ -30,6 +30,8 @@ pub(crate) struct ResponseState {
     pub events: Vec<Event>,
     /// The HTTP status (`http_response_code`).
     pub status: u16,
+    /// The status the head went out with.
+    pub sent_status: u16,
     /// A reason phrase given by an `HTTP/1.x NNN Reason` header line.
     pub reason: Option<Vec<u8>>,
     /// Header lines in order, `Name: value`.
@@ -151,6 +153,7 @@ impl ResponseState {
             conn,
             events: Vec::new(),
             status: 200,
+            sent_status: 200,
             reason: None,
             headers: Vec::new(),
             headers_sent: false,
@@ -198,19 +201,27 @@ impl ResponseState {
             }
             headers.push(h.clone());
         }
-        if self.send_default_type && !self.default_mimetype.is_empty() {
-            let mut ct = b"Content-type: ".to_vec();
-            ct.extend_from_slice(&self.default_mimetype);
-            if !self.default_charset.is_empty()
-                && self.default_mimetype.len() >= 5
-                && self.default_mimetype[..5].eq_ignore_ascii_case(b"text/")
-            {
-                ct.extend_from_slice(b"; charset=");
-                ct.extend_from_slice(&self.default_charset);
-            }
+        if let Some(ct) = self.default_content_type() {
             headers.push(ct);
         }
         (status, reason, headers)
+    }
+
+    /// The default `Content-type` line, while it is still to be sent.
+    fn default_content_type(&self) -> Option<Vec<u8>> {
+        if !self.send_default_type || self.default_mimetype.is_empty() {
+            return None;
+        }
+        let mut ct = b"Content-type: ".to_vec();
+        ct.extend_from_slice(&self.default_mimetype);
+        if !self.default_charset.is_empty()
+            && self.default_mimetype.len() >= 5
+            && self.default_mimetype[..5].eq_ignore_ascii_case(b"text/")
+        {
+            ct.extend_from_slice(b"; charset=");
+            ct.extend_from_slice(&self.default_charset);
+        }
+        Some(ct)
     }
 
     /// Queues the head (once).
@@ -219,7 +230,13 @@ impl ResponseState {
             return;
         }
         self.headers_sent = true;
+        // Once sent, the default Content-type is one of the headers (`headers_list()`).
+        if let Some(ct) = self.default_content_type() {
+            self.headers.push(ct);
+            self.send_default_type = false;
+        }
         let (status, reason, headers) = self.build_head();
+        self.sent_status = status;
         self.events.push(Event::Head {
             status,
             reason,
