@@ -358,3 +358,287 @@ fn web_fixtures() {
         failures.join("\n")
     );
 }
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let p = std::env::temp_dir().join(format!("rhvm-web-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(std::fs::canonicalize(&p).expect("canonical temp dir"))
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn s(&self) -> String {
+        self.0.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn params(list: &[(&str, String)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    list.iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+fn get(engine: &mut WebEngine, script: &str, docroot: &str) -> Collect {
+    let mut out = Collect::default();
+    engine.run(
+        WebRequest {
+            params: params(&[
+                ("REQUEST_METHOD", "GET".into()),
+                ("SCRIPT_FILENAME", script.into()),
+                ("DOCUMENT_ROOT", docroot.into()),
+            ]),
+            body: Box::new(io::empty()),
+        },
+        &mut out,
+    );
+    out
+}
+
+fn assert_404(out: &Collect) {
+    let (status, _, _) = out.head.clone().expect("head sent");
+    assert_eq!(status, 404);
+    assert_eq!(out.body, b"File not found.\n");
+    assert_eq!(out.log, vec![b"Primary script unknown".to_vec()]);
+    assert!(out.finished);
+}
+
+#[test]
+fn scripts_outside_the_root_are_404() {
+    let tmp = TempDir::new("root");
+    let root = tmp.path().join("www");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    std::fs::write(tmp.path().join("secret.php"), "<?php echo 'secret';").expect("write");
+    std::fs::write(root.join("ok.php"), "<?php echo 'ok';").expect("write");
+    std::os::unix::fs::symlink(tmp.path().join("secret.php"), root.join("link.php"))
+        .expect("symlink");
+    let root_s = root.to_string_lossy().into_owned();
+    let mut engine = WebEngine::new(WebSettings::default());
+    // Inside the document root: runs.
+    let ok = get(&mut engine, &format!("{root_s}/ok.php"), &root_s);
+    assert_eq!(ok.body, b"ok");
+    // `..`, a symlink out of the root, a plain path outside: 404, nothing runs.
+    assert_404(&get(
+        &mut engine,
+        &format!("{root_s}/../secret.php"),
+        &root_s,
+    ));
+    assert_404(&get(&mut engine, &format!("{root_s}/link.php"), &root_s));
+    assert_404(&get(
+        &mut engine,
+        &format!("{}/secret.php", tmp.s()),
+        &root_s,
+    ));
+    assert_404(&get(&mut engine, &format!("{root_s}/missing.php"), &root_s));
+    // A configured source root wins over DOCUMENT_ROOT.
+    let mut rooted = WebEngine::new(WebSettings {
+        source_root: Some(root.clone()),
+        ..WebSettings::default()
+    });
+    assert_404(&get(
+        &mut rooted,
+        &format!("{}/secret.php", tmp.s()),
+        &tmp.s(),
+    ));
+    assert_eq!(
+        get(&mut rooted, &format!("{root_s}/ok.php"), &tmp.s()).body,
+        b"ok"
+    );
+}
+
+#[test]
+fn percent_encoded_proxypassmatch_filename_is_decoded() {
+    // php-fpm answers 404 here (Apache's ProxyPassMatch sends URL text); rhvm decodes it.
+    let tmp = TempDir::new("enc");
+    std::fs::write(
+        tmp.path().join("sp ace.php"),
+        "<?php echo $_SERVER['SCRIPT_FILENAME'], '|', $_SERVER['PATH_INFO'] ?? '-', '|', $_SERVER['SCRIPT_NAME'];",
+    )
+    .expect("write");
+    let mut engine = WebEngine::new(WebSettings::default());
+    let mut out = Collect::default();
+    engine.run(
+        WebRequest {
+            params: params(&[
+                ("REQUEST_METHOD", "GET".into()),
+                (
+                    "SCRIPT_FILENAME",
+                    format!("proxy:fcgi://127.0.0.1:9000{}/sp%20ace.php/a%20b", tmp.s()),
+                ),
+                ("SCRIPT_NAME", "/sp ace.php/a b".into()),
+                ("DOCUMENT_ROOT", tmp.s()),
+            ]),
+            body: Box::new(io::empty()),
+        },
+        &mut out,
+    );
+    assert_eq!(
+        show(&out.body),
+        format!("{}/sp ace.php|/a b|/sp ace.php", tmp.s())
+    );
+}
+
+#[test]
+fn body_without_content_length_reaches_php_input() {
+    // php-fpm reads only CONTENT_LENGTH bytes (none here: a large chunked upload through
+    // Apache); rhvm reads the body to its end.
+    let dir = fixture_dir().join("docroot");
+    let mut engine = WebEngine::new(WebSettings::default());
+    let mut out = Collect::default();
+    engine.run(
+        WebRequest {
+            params: params(&[
+                ("REQUEST_METHOD", "POST".into()),
+                ("SCRIPT_FILENAME", format!("{}/post.php", dir.display())),
+                ("DOCUMENT_ROOT", dir.display().to_string()),
+                ("CONTENT_TYPE", "application/octet-stream".into()),
+                ("HTTP_TRANSFER_ENCODING", "chunked".into()),
+            ]),
+            body: Box::new(io::Cursor::new(b"raw body without length".to_vec())),
+        },
+        &mut out,
+    );
+    let body = show(&out.body);
+    assert!(body.contains("\"input_len\":23"), "{body}");
+}
+
+#[test]
+fn big_output_is_streamed_in_chunks() {
+    let dir = fixture_dir().join("docroot");
+    let dir_s = dir.display().to_string();
+    let mut engine = WebEngine::new(WebSettings::default());
+    let out = get(&mut engine, &format!("{dir_s}/big.php"), &dir_s);
+    assert_eq!(out.body.len(), 1 << 20);
+    assert!(out.body_calls >= 8, "{} body calls", out.body_calls);
+    assert_eq!(out.calls.first(), Some(&"head"));
+    assert_eq!(out.calls.last(), Some(&"finish"));
+    assert_eq!(out.calls.iter().filter(|c| **c == "head").count(), 1);
+}
+
+#[test]
+fn flush_pushes_output_out() {
+    let tmp = TempDir::new("flush");
+    let script = tmp.path().join("f.php");
+    std::fs::write(
+        &script,
+        "<?php echo 'a'; flush(); echo 'b'; flush(); echo 'c';",
+    )
+    .expect("write");
+    let mut engine = WebEngine::new(WebSettings::default());
+    let out = get(&mut engine, &script.display().to_string(), &tmp.s());
+    assert_eq!(out.body, b"abc");
+    assert_eq!(out.body_calls, 3);
+}
+
+#[test]
+fn requests_are_isolated_and_edits_take_effect() {
+    let tmp = TempDir::new("cache");
+    let script = tmp.path().join("s.php");
+    let script_s = script.display().to_string();
+    std::fs::write(
+        &script,
+        "<?php function f() { return 1; } class C { static $n = 0; } C::$n++; $GLOBALS['g'] = ($GLOBALS['g'] ?? 0) + 1; echo f(), C::$n, $g, ini_get('precision'); ini_set('precision', '5');",
+    )
+    .expect("write");
+    let mut engine = WebEngine::new(WebSettings::default());
+    assert_eq!(get(&mut engine, &script_s, &tmp.s()).body, b"11114");
+    assert_eq!(get(&mut engine, &script_s, &tmp.s()).body, b"11114");
+    // Same size, new contents: the stat stamp (mtime/ctime/inode) changes.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        &script,
+        "<?php function f() { return 2; } class C { static $n = 0; } C::$n++; $GLOBALS['g'] = ($GLOBALS['g'] ?? 0) + 1; echo f(), C::$n, $g, ini_get('precision'); ini_set('precision', '5');",
+    )
+    .expect("write");
+    assert_eq!(get(&mut engine, &script_s, &tmp.s()).body, b"21114");
+}
+
+/// A writer whose client went away.
+struct Gone(Collect);
+
+impl ResponseWriter for Gone {
+    fn head(&mut self, status: u16, reason: &[u8], headers: &[Vec<u8>]) -> io::Result<()> {
+        self.0.head(status, reason, headers)
+    }
+    fn body(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.body(bytes)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.0.finish()
+    }
+    fn aborted(&self) -> bool {
+        true
+    }
+    fn error_log(&mut self, line: &[u8]) {
+        self.0.error_log(line)
+    }
+}
+
+#[test]
+fn connection_state_is_asked_of_the_writer() {
+    let tmp = TempDir::new("abort");
+    let script = tmp.path().join("a.php");
+    std::fs::write(
+        &script,
+        "<?php echo connection_aborted(), connection_status(), ignore_user_abort(true), ignore_user_abort();",
+    )
+    .expect("write");
+    let mut engine = WebEngine::new(WebSettings::default());
+    let mut out = Gone(Collect::default());
+    engine.run(
+        WebRequest {
+            params: params(&[
+                ("REQUEST_METHOD", "GET".into()),
+                ("SCRIPT_FILENAME", script.display().to_string()),
+            ]),
+            body: Box::new(io::empty()),
+        },
+        &mut out,
+    );
+    assert_eq!(out.0.body, b"1101");
+    let normal = get(&mut engine, &script.display().to_string(), &tmp.s());
+    assert_eq!(normal.body, b"0001");
+}
+
+#[test]
+fn uploads_are_removed_at_request_end() {
+    let tmp = TempDir::new("upl");
+    let uploads = tmp.path().join("uploads");
+    std::fs::create_dir_all(&uploads).expect("mkdir");
+    let script = tmp.path().join("u.php");
+    std::fs::write(&script, "<?php echo $_FILES['f']['error'], ' ', dirname($_FILES['f']['tmp_name']) === ini_get('upload_tmp_dir') || dirname($_FILES['f']['tmp_name']) !== '' ? 'stored' : 'lost';").expect("write");
+    let body = b"--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nabc\r\n--B--\r\n".to_vec();
+    let mut engine = WebEngine::new(WebSettings {
+        upload_tmp_dir: Some(uploads.clone()),
+        ..WebSettings::default()
+    });
+    let mut out = Collect::default();
+    engine.run(
+        WebRequest {
+            params: params(&[
+                ("REQUEST_METHOD", "POST".into()),
+                ("SCRIPT_FILENAME", script.display().to_string()),
+                ("CONTENT_TYPE", "multipart/form-data; boundary=B".into()),
+                ("CONTENT_LENGTH", body.len().to_string()),
+            ]),
+            body: Box::new(io::Cursor::new(body)),
+        },
+        &mut out,
+    );
+    assert_eq!(show(&out.body), "0 stored");
+    let left: Vec<_> = std::fs::read_dir(&uploads).expect("read dir").collect();
+    assert!(left.is_empty(), "upload temp files left behind: {left:?}");
+}

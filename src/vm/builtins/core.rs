@@ -572,6 +572,8 @@ fn ob_implicit_flush(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> 
 
 fn flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     vm(host)?.out.flush();
+    // In a web request the bytes go to the client now.
+    super::super::web::flush_now();
     Ok(Value::Null)
 }
 

@@ -249,7 +249,7 @@ impl Vm {
             saved_globals: Vec::new(),
             last_error: None,
         };
-        class::register_builtin_classes(&mut vm);
+        class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
@@ -2107,7 +2107,15 @@ pub(crate) fn ini_int_expression(text: &[u8]) -> i64 {
     p.or()
 }
 
+/// The ini table of a fresh engine (built once per thread, cloned for each `Vm`).
 fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
+    thread_local! {
+        static DEFAULT_INI: HashMap<Vec<u8>, PhpStr> = build_default_ini();
+    }
+    DEFAULT_INI.with(HashMap::clone)
+}
+
+fn build_default_ini() -> HashMap<Vec<u8>, PhpStr> {
     let mut m = HashMap::new();
     for (k, v) in [
         ("precision", "14"),

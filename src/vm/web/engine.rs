@@ -90,6 +90,12 @@ impl Loader for CachedLoader {
     }
 }
 
+thread_local! {
+    /// The ini table every request of this engine thread starts from.
+    static INI_TEMPLATE: RefCell<Option<(HashMap<Vec<u8>, PhpStr>, i64)>> =
+        const { RefCell::new(None) };
+}
+
 /// The engine thread's main loop: one request at a time until the `WebEngine` is dropped.
 pub(super) fn engine_main(
     settings: WebSettings,
@@ -98,6 +104,7 @@ pub(super) fn engine_main(
 ) {
     let conn = Rc::new(Conn { tx, rx });
     let cache = Rc::new(RefCell::new(UnitCache::default()));
+    let mut roots = resolve::RootCache::default();
     let mut ini: Vec<(Vec<u8>, Vec<u8>)> = WEB_INI_DEFAULTS
         .iter()
         .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
@@ -114,7 +121,7 @@ pub(super) fn engine_main(
             settings.chunk_size,
         )));
         response::set_current(Some(state.clone()));
-        let outcome = run_request(&settings, &ini, &cache, &state, params);
+        let outcome = run_request(&settings, &ini, &cache, &state, params, &mut roots);
         response::set_current(None);
         let mut st = state.borrow_mut();
         st.send_events(Then::Done(outcome));
@@ -164,12 +171,13 @@ fn run_request(
     cache: &Rc<RefCell<UnitCache>>,
     state: &Rc<RefCell<ResponseState>>,
     params: Vec<(Vec<u8>, Vec<u8>)>,
+    roots: &mut resolve::RootCache,
 ) -> WebOutcome {
     let time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    let resolved = match resolve::resolve(&params, settings.source_root.as_deref()) {
+    let resolved = match resolve::resolve(&params, settings.source_root.as_deref(), roots) {
         Ok(r) => r,
         Err((why, env)) => return not_found(state, why, &env),
     };
@@ -177,8 +185,21 @@ fn run_request(
         Box::new(WebSink(state.clone())),
         Box::new(CachedLoader(cache.clone())),
     );
-    for (k, v) in ini {
-        vm.set_ini(k, v);
+    // The request's ini table: the engine defaults plus the web settings, built on the
+    // first request and cloned afterwards.
+    let template = INI_TEMPLATE.with(|t| t.borrow().clone());
+    match template {
+        Some((table, error_reporting)) => {
+            vm.ini = table;
+            vm.error_reporting = error_reporting;
+        }
+        None => {
+            for (k, v) in ini {
+                vm.set_ini(k, v);
+            }
+            let saved = (vm.ini.clone(), vm.error_reporting);
+            INI_TEMPLATE.with(|t| *t.borrow_mut() = Some(saved));
+        }
     }
     {
         let mut st = state.borrow_mut();
@@ -237,8 +258,14 @@ fn run_request(
             let _ = vm.run_main(unit);
         }
         Ok(None) => {
+            // Resolution saw a file; it cannot be read (or vanished since).
             drop(vm);
-            return not_found(state, NotFound::Missing, &resolved.env);
+            let why = if std::fs::metadata(std::ffi::OsStr::from_bytes(&script)).is_ok() {
+                NotFound::Denied
+            } else {
+                NotFound::Missing
+            };
+            return not_found(state, why, &resolved.env);
         }
         Err(e) => {
             let (label, message, line) = match e {

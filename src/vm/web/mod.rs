@@ -399,6 +399,15 @@ pub(crate) fn escape_html_into(out: &mut Vec<u8>, text: &[u8]) {
     }
 }
 
+/// PHP's `flush()`: what the script printed so far goes to the client now.
+pub(crate) fn flush_now() {
+    response::with_current(|st| {
+        if !st.finished {
+            st.flush_body();
+        }
+    });
+}
+
 /// The request body for `php://input`: all of it (read now if needed); empty outside a
 /// web request.
 pub(crate) fn request_input() -> Vec<u8> {

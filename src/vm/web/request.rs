@@ -110,7 +110,13 @@ fn mangle(name: &[u8]) -> Vec<u8> {
 pub(crate) fn server_array(input: &Input<'_>, limits: &Limits, query: Option<&[u8]>) -> PhpArray {
     let mut arr = PhpArray::with_capacity(input.server.len() + 6);
     for (k, v) in &input.server {
-        register(&mut arr, k, Value::str(v.as_slice()));
+        // Plain names (all CGI variables in practice) need none of the mangling.
+        let plain = !k.is_empty() && !k.iter().any(|c| matches!(c, b' ' | b'.' | b'[' | 0));
+        if plain {
+            arr.insert(ArrayKey::from_bytes(k), Value::str(v.as_slice()));
+        } else {
+            register(&mut arr, k, Value::str(v.as_slice()));
+        }
     }
     let mut php_self = input.request_uri.unwrap_or(b"").to_vec();
     let path_info = input

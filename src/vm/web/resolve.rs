@@ -120,6 +120,7 @@ pub(crate) fn raw_url_decode(s: &[u8]) -> Vec<u8> {
 pub(crate) fn resolve(
     params: &[(Vec<u8>, Vec<u8>)],
     source_root: Option<&Path>,
+    roots: &mut RootCache,
 ) -> Result<Resolved, (NotFound, Env)> {
     let mut env = Env::from_params(params);
     let mut orig_script_filename = env.get(b"SCRIPT_FILENAME").map(<[u8]>::to_vec);
@@ -150,7 +151,8 @@ pub(crate) fn resolve(
     let env_document_root = env.get(b"DOCUMENT_ROOT").map(<[u8]>::to_vec);
     let mut request_uri = orig_script_name.clone();
 
-    let exists = !spt.ends_with(b"/") && std::fs::metadata(as_path(&spt)).is_ok();
+    let spt_meta = std::fs::metadata(as_path(&spt)).ok();
+    let exists = !spt.ends_with(b"/") && spt_meta.is_some();
     let script;
     if !exists {
         // Walk up to the first existing file; the rest is PATH_INFO.
@@ -248,22 +250,19 @@ pub(crate) fn resolve(
         }
         script = spt;
     }
-    if !is_file(&script) {
+    let is_regular = match (exists, &spt_meta) {
+        (true, Some(m)) => m.is_file(),
+        _ => is_file(&script),
+    };
+    if !is_regular {
         return Err((NotFound::Missing, env));
     }
     // The script must be inside the source root (the document root by default).
-    let root = source_root.map(Path::to_path_buf).or_else(|| {
-        env_document_root
-            .as_deref()
-            .map(|r| as_path(r).to_path_buf())
-    });
+    let root = source_root.or_else(|| env_document_root.as_deref().map(as_path));
     if let Some(root) = root {
-        if !inside_root(&script, &root) {
+        if !inside_root(&script, root, roots) {
             return Err((NotFound::OutsideRoot, env));
         }
-    }
-    if std::fs::File::open(as_path(&script)).is_err() {
-        return Err((NotFound::Denied, env));
     }
     Ok(Resolved {
         script,
@@ -294,11 +293,38 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Canonical forms of root directories, revalidated by one `stat`: a root that is a
+/// symlink swapped to a new release (a common deploy) changes device/inode and is
+/// resolved again.
+#[derive(Default)]
+pub(crate) struct RootCache {
+    roots: std::collections::HashMap<std::path::PathBuf, ((u64, u64), std::path::PathBuf)>,
+}
+
+impl RootCache {
+    fn canonical(&mut self, root: &Path) -> Option<std::path::PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let md = std::fs::metadata(root).ok()?;
+        let id = (md.dev(), md.ino());
+        if let Some((cached_id, real)) = self.roots.get(root) {
+            if *cached_id == id {
+                return Some(real.clone());
+            }
+        }
+        let real = std::fs::canonicalize(root).ok()?;
+        if self.roots.len() > 64 {
+            self.roots.clear();
+        }
+        self.roots.insert(root.to_path_buf(), (id, real.clone()));
+        Some(real)
+    }
+}
+
 /// Whether `script` (after resolving `..` and symlinks) lies inside `root`.
-fn inside_root(script: &[u8], root: &Path) -> bool {
-    let (Ok(real_script), Ok(real_root)) = (
+fn inside_root(script: &[u8], root: &Path, roots: &mut RootCache) -> bool {
+    let (Ok(real_script), Some(real_root)) = (
         std::fs::canonicalize(as_path(script)),
-        std::fs::canonicalize(root),
+        roots.canonical(root),
     ) else {
         return false;
     };

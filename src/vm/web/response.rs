@@ -261,12 +261,17 @@ impl ResponseState {
 
     /// Hands the collected body bytes (and pending events) to the caller's thread.
     pub fn flush_body(&mut self) {
+        self.take_chunk();
+        self.send_events(Then::Continue);
+    }
+
+    /// Turns the collected body bytes into a pending `Body` event.
+    pub fn take_chunk(&mut self) {
         if !self.chunk.is_empty() {
             let chunk = std::mem::take(&mut self.chunk);
             self.body_bytes += chunk.len() as u64;
             self.events.push(Event::Body(chunk));
         }
-        self.send_events(Then::Continue);
     }
 
     /// Sends the pending events followed by `then`.
@@ -285,11 +290,7 @@ impl ResponseState {
             return;
         }
         self.send_head();
-        if !self.chunk.is_empty() {
-            let chunk = std::mem::take(&mut self.chunk);
-            self.body_bytes += chunk.len() as u64;
-            self.events.push(Event::Body(chunk));
-        }
+        self.take_chunk();
         self.finished = true;
         self.events.push(Event::Finish);
         self.send_events(Then::Continue);
@@ -345,8 +346,12 @@ impl io::Write for WebSink {
         Ok(buf.len())
     }
 
+    /// Moves the collected bytes into the pending events without waking the caller's
+    /// thread: the engine flushes its sink at the very end of every request, where the
+    /// final message carries them anyway. PHP's `flush()` pushes them out
+    /// (`web::flush_now`).
     fn flush(&mut self) -> io::Result<()> {
-        self.0.borrow_mut().flush_body();
+        self.0.borrow_mut().take_chunk();
         Ok(())
     }
 }
