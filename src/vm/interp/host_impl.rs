@@ -10,6 +10,9 @@ use super::Vm;
 impl Host for Vm {
     fn echo(&mut self, bytes: &[u8]) {
         self.out.write(bytes);
+        if self.out.origin_pending {
+            self.note_output_origin();
+        }
     }
 
     fn raise(&mut self, level: ErrorLevel, msg: &str) -> PhpResult<()> {

@@ -253,7 +253,7 @@ impl Vm {
             last_error: None,
             sapi: "cli",
         };
-        class::register_builtin_classes(&mut vm);
+        class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
@@ -420,17 +420,85 @@ impl Vm {
         self.stack.clear();
     }
 
-    /// Writes a diagnostic the way `php -d display_errors=1 -d log_errors=0` shows it.
+    /// Reports a diagnostic as PHP's error callback does: logged when `log_errors` is on
+    /// (`PHP Warning:  msg in file on line N`, to the web request's error log or stderr),
+    /// displayed when `display_errors` is on (plain text, or HTML with `html_errors`), and
+    /// for fatal errors of a web request, the 500 status PHP sets when nothing is displayed.
     pub(crate) fn print_diagnostic(&mut self, label: &str, msg: &str, file: &[u8], line: u32) {
-        let mut text = Vec::with_capacity(msg.len() + 64);
-        text.extend_from_slice(b"\n");
-        text.extend_from_slice(label.as_bytes());
-        text.extend_from_slice(b": ");
-        text.extend_from_slice(msg.as_bytes());
-        text.extend_from_slice(b" in ");
-        text.extend_from_slice(file);
-        text.extend_from_slice(format!(" on line {line}\n").as_bytes());
-        self.out.write(&text);
+        let display = self.ini_flag(b"display_errors", true);
+        if self.ini_flag(b"log_errors", false) {
+            let mut entry = Vec::with_capacity(msg.len() + 64);
+            entry.extend_from_slice(b"PHP ");
+            entry.extend_from_slice(label.as_bytes());
+            entry.extend_from_slice(b":  ");
+            entry.extend_from_slice(msg.as_bytes());
+            entry.extend_from_slice(b" in ");
+            entry.extend_from_slice(file);
+            entry.extend_from_slice(format!(" on line {line}").as_bytes());
+            super::web::log_line(entry);
+        }
+        if display {
+            let mut text = Vec::with_capacity(msg.len() + 64);
+            let prepend = self.ini.get(b"error_prepend_string".as_slice()).cloned();
+            let append = self.ini.get(b"error_append_string".as_slice()).cloned();
+            if let Some(p) = &prepend {
+                text.extend_from_slice(p);
+            }
+            if self.ini_flag(b"html_errors", false) {
+                text.extend_from_slice(b"<br />\n<b>");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b"</b>:  ");
+                // PHP escapes only E_ERROR / E_PARSE messages (uncaught exceptions included).
+                if matches!(label, "Fatal error" | "Parse error") {
+                    super::web::escape_html_into(&mut text, msg.as_bytes());
+                } else {
+                    text.extend_from_slice(msg.as_bytes());
+                }
+                text.extend_from_slice(b" in <b>");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!("</b> on line <b>{line}</b><br />\n").as_bytes());
+            } else {
+                text.extend_from_slice(b"\n");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b": ");
+                text.extend_from_slice(msg.as_bytes());
+                text.extend_from_slice(b" in ");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!(" on line {line}\n").as_bytes());
+            }
+            if let Some(a) = &append {
+                text.extend_from_slice(a);
+            }
+            self.out.write(&text);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
+        }
+        if matches!(
+            label,
+            "Fatal error" | "Parse error" | "Recoverable fatal error"
+        ) {
+            super::web::fatal_error(display);
+        }
+    }
+
+    /// An ini setting read as a boolean flag (`On`, `1`, `yes`, `stderr`... are on).
+    pub(crate) fn ini_flag(&self, name: &[u8], default: bool) -> bool {
+        match self.ini.get(name) {
+            Some(v) => !matches!(
+                v.to_ascii_lowercase().as_slice(),
+                b"0" | b"" | b"off" | b"no" | b"false" | b"none"
+            ),
+            None => default,
+        }
+    }
+
+    /// Records where output first reached the sink (see `Output::origin`).
+    pub(crate) fn note_output_origin(&mut self) {
+        self.out.origin_pending = false;
+        let file = self.current_file();
+        let line = self.current_line();
+        self.out.origin = Some((file, line));
     }
 
     /// The line of the instruction running in the innermost frame.
@@ -483,16 +551,9 @@ impl Vm {
         if self.silence > 0 || self.error_reporting & level.bits() == 0 {
             return Ok(());
         }
-        let display = self
-            .ini
-            .get(b"display_errors".as_slice())
-            .map(|v| !matches!(v.as_bytes(), b"0" | b"" | b"off" | b"Off"))
-            .unwrap_or(true);
-        if display {
-            let file = self.current_file();
-            let line = self.current_line();
-            self.print_diagnostic(level.label(), msg, &file, line);
-        }
+        let file = self.current_file();
+        let line = self.current_line();
+        self.print_diagnostic(level.label(), msg, &file, line);
         Ok(())
     }
 
@@ -506,10 +567,27 @@ impl Vm {
         id
     }
 
+    /// Ends every output buffer at the end of the request, running their callbacks with
+    /// `PHP_OUTPUT_HANDLER_FINAL` as `php_output_end_all` does.
     fn flush_all_buffers(&mut self) {
         while let Some(buf) = self.out.buffers.pop() {
-            let data = buf.data;
+            let data = match &buf.callback {
+                Some(cb) => {
+                    let args = [Value::str(buf.data.clone()), Value::Int(8)];
+                    match self.call_value(cb, &args) {
+                        Ok(Value::Bool(false)) | Err(_) => buf.data,
+                        Ok(other) => match self.to_php_str(&other) {
+                            Ok(s) => s.into_vec(),
+                            Err(_) => buf.data,
+                        },
+                    }
+                }
+                None => buf.data,
+            };
             self.out.write(&data);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
         }
     }
 
@@ -937,6 +1015,9 @@ impl Vm {
                             let s = tryop!(self.to_php_str(other));
                             self.out.write(&s);
                         }
+                    }
+                    if self.out.origin_pending {
+                        self.note_output_origin();
                     }
                 }
                 Op::PathOp {
@@ -2043,7 +2124,15 @@ pub(crate) fn ini_int_expression(text: &[u8]) -> i64 {
     p.or()
 }
 
+/// The ini table of a fresh engine (built once per thread, cloned for each `Vm`).
 fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
+    thread_local! {
+        static DEFAULT_INI: HashMap<Vec<u8>, PhpStr> = build_default_ini();
+    }
+    DEFAULT_INI.with(HashMap::clone)
+}
+
+fn build_default_ini() -> HashMap<Vec<u8>, PhpStr> {
     let mut m = HashMap::new();
     for (k, v) in [
         ("precision", "14"),

@@ -1,0 +1,7 @@
+<?php
+echo $undefined;
+$a = [];
+echo $a['k'];
+trigger_error("user notice & <tag>", E_USER_NOTICE);
+@trigger_error("silenced");
+echo "end\n";
