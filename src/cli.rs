@@ -1,5 +1,5 @@
 //! The `rhvm` command line: `rhvm FILE.php [args]`, `rhvm run FILE.php [args]`, `-r CODE`,
-//! `-d key=value`, `-n`, `-v`, behaving like `php` (php-cli) with
+//! `-d key=value`, `-n`, `-v` (and `rhvm serve ...`, handed to `crate::server`), behaving like `php` (php-cli) with
 //! `-d display_errors=1 -d log_errors=0`: diagnostics on stdout in PHP's format, exit status
 //! as PHP's (255 on a fatal error).
 //!
@@ -45,6 +45,9 @@ impl Loader for DiskLoader {
 /// Runs the command line and returns the process exit status.
 pub fn main_with_args(args: Vec<String>) -> i32 {
     let mut rest: Vec<String> = args.into_iter().skip(1).collect();
+    if rest.first().map(String::as_str) == Some("serve") {
+        return crate::server::main_with_args(&rest[1..]);
+    }
     if rest.first().map(String::as_str) == Some("run") {
         rest.remove(0);
     }

@@ -4,13 +4,17 @@
 //!
 //! - `vm`: the PHP engine (lexer, parser, compiler, bytecode, interpreter, values,
 //!   builtins). Knows nothing of servers.
-//! - `cli`: the `rhvm` command line (php-cli compatible `run`).
+//! - `cli`: the `rhvm` command line (php-cli compatible `run`, and `serve`).
 //! - `fcgi`: the pure FastCGI codec (records, params, server and client sides). Knows
 //!   nothing of sockets, actors or the engine.
+//! - `server`: `rhvm serve`'s command line, configuration (php.ini syntax) and logging.
+//! - `actors`: the server itself on actix: listeners, connections, executor pool, dev HTTP.
 //!
-//! `actors` (server), `jit` (Cranelift) arrive with their issues.
+//! `jit` (Cranelift) arrives with its issue.
 
+pub mod actors;
 pub mod cli;
 pub mod fcgi;
 pub mod pcre_ffi;
+pub mod server;
 pub mod vm;

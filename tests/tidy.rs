@@ -226,3 +226,28 @@ fn tidy_helpers_detect_violations() {
     assert_eq!(hits, vec![4]);
     assert!(rust_files(Path::new("/nonexistent/rhvm/dir")).is_empty());
 }
+
+#[test]
+fn only_actors_know_actix() {
+    let root = repo_root();
+    let mut offenders = Vec::new();
+    for path in rust_files(&root.join("src")) {
+        let name = rel(&root, &path);
+        if name.starts_with("src/actors/") {
+            continue;
+        }
+        let code = strip_comments_and_strings(&read(&path));
+        for (line_no, line) in code.lines().enumerate() {
+            if ["actix", "actix_rt", "actix_web"]
+                .iter()
+                .any(|word| contains_word(line, word))
+            {
+                offenders.push(format!("{name}:{}", line_no + 1));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "only src/actors/ may use actix (STYLE.md §2): {offenders:?}"
+    );
+}

@@ -1,0 +1,483 @@
+//! The executor pool: `thread_count` std threads, each owning one PHP engine (engines are
+//! not `Send`, so each is created on its own thread), fed by one flume queue, behind the
+//! `Executor` actor. Requests wait in the queue when every thread is busy; `Load` counts
+//! running and queued requests for the admin endpoint.
+//!
+//! A request's body arrives as a flume channel of chunks (read by a blocking `Read` on the
+//! executor thread) and its response leaves as `Output` messages over a bounded channel,
+//! so a slow client slows the script instead of buffering the whole page. The threads are
+//! plain threads rather than a `SyncArbiter` because the engine needs a large native stack
+//! (the CLI uses 64 MiB) and `SyncArbiter` cannot set one.
+
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+
+use crate::server::log::{access_line, AccessRecord, ACCESS, PHP};
+use crate::vm::web::{ResponseWriter, WebOutcome, WebRequest};
+
+/// Native stack of each executor thread, as the CLI's engine thread.
+const ENGINE_STACK_SIZE: usize = 64 << 20;
+
+/// Body bytes gathered before they are sent to the connection as one message.
+const OUTPUT_CHUNK: usize = 32 * 1024;
+
+/// Output messages that may wait for the connection before the script blocks.
+pub const OUTPUT_QUEUE: usize = 8;
+
+/// How long a script may wait for the next piece of its request body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What runs a request: the PHP engine in production, a stand-in in unit tests.
+pub trait Engine {
+    /// Runs one request to its end, writing the response to `out`.
+    fn run(&mut self, request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome;
+}
+
+/// Makes one engine; called on each executor thread (and again after a panic).
+pub type EngineFactory = Arc<dyn Fn() -> Box<dyn Engine> + Send + Sync>;
+
+/// Requests running and waiting, shared by the pool and whoever reports load.
+#[derive(Debug, Default)]
+pub struct Load {
+    running: AtomicUsize,
+    queued: AtomicUsize,
+}
+
+impl Load {
+    /// Requests an executor thread is running now.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::Relaxed)
+    }
+
+    /// Requests waiting for a free executor thread.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+}
+
+/// A piece of a response, from the executor thread to the connection that owns the client.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Status, reason phrase and `Name: value` header lines (sent once, first).
+    Head {
+        status: u16,
+        reason: Vec<u8>,
+        headers: Vec<Vec<u8>>,
+    },
+    /// Body bytes.
+    Body(Vec<u8>),
+    /// The response is complete (the script ended or called `fastcgi_finish_request`).
+    End,
+}
+
+/// One request for the pool.
+pub struct Job {
+    /// CGI params as the front end sent them.
+    pub params: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Body chunks; the sender's drop is the end of the body.
+    pub body: flume::Receiver<Vec<u8>>,
+    /// Where the response goes (bounded: `OUTPUT_QUEUE`).
+    pub output: flume::Sender<Output>,
+    /// Set by the connection when the client went away (`connection_aborted()`).
+    pub aborted: Arc<AtomicBool>,
+    /// The peer address, for the access log when the params carry no REMOTE_ADDR.
+    pub peer: String,
+}
+
+/// Runs a request on the pool; the answer arrives on the job's output channel.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Execute(pub Job);
+
+/// Asks for the shared load counters.
+#[derive(Message)]
+#[rtype(result = "Arc<Load>")]
+pub struct GetLoad;
+
+/// The actor in front of the executor threads.
+pub struct Executor {
+    queue: Option<flume::Sender<Job>>,
+    load: Arc<Load>,
+}
+
+impl Executor {
+    /// Starts `threads` executor threads, each calling `factory` once to make its engine.
+    ///
+    /// # Errors
+    ///
+    /// The OS refused to start a thread.
+    pub fn start_threads(threads: usize, factory: EngineFactory) -> io::Result<Executor> {
+        let (queue, jobs) = flume::unbounded::<Job>();
+        let load = Arc::new(Load::default());
+        for index in 0..threads.max(1) {
+            let jobs = jobs.clone();
+            let factory = factory.clone();
+            let load = load.clone();
+            std::thread::Builder::new()
+                .name(format!("php-{index}"))
+                .stack_size(ENGINE_STACK_SIZE)
+                .spawn(move || worker(jobs, factory, load))?;
+        }
+        Ok(Executor {
+            queue: Some(queue),
+            load,
+        })
+    }
+
+    /// The shared load counters.
+    pub fn load(&self) -> Arc<Load> {
+        self.load.clone()
+    }
+}
+
+impl Actor for Executor {
+    type Context = Context<Self>;
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        // Dropping the queue lets idle threads see the end and exit.
+        self.queue = None;
+    }
+}
+
+impl Handler<Execute> for Executor {
+    type Result = ();
+
+    fn handle(&mut self, Execute(job): Execute, _: &mut Self::Context) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        self.load.queued.fetch_add(1, Ordering::Relaxed);
+        if queue.send(job).is_err() {
+            // Every thread is gone (only after a failed engine factory): the job is
+            // dropped, which the connection sees as a closed output channel.
+            self.load.queued.fetch_sub(1, Ordering::Relaxed);
+            tracing::error!("no executor thread left to run a request");
+        }
+    }
+}
+
+impl Handler<GetLoad> for Executor {
+    type Result = MessageResult<GetLoad>;
+
+    fn handle(&mut self, _: GetLoad, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.load.clone())
+    }
+}
+
+/// One executor thread: make an engine, then run jobs until the queue closes.
+fn worker(jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
+    let Some(mut engine) = make_engine(&factory) else {
+        return;
+    };
+    while let Ok(job) = jobs.recv() {
+        load.queued.fetch_sub(1, Ordering::Relaxed);
+        load.running.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let param = |name: &[u8]| -> String {
+            job.params
+                .iter()
+                .rev()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_else(|| "-".to_string())
+        };
+        let mut client = param(b"REMOTE_ADDR");
+        if client == "-" {
+            client = job.peer.clone();
+        }
+        let (method, uri, protocol) = (
+            param(b"REQUEST_METHOD"),
+            param(b"REQUEST_URI"),
+            param(b"SERVER_PROTOCOL"),
+        );
+        let mut writer = ChannelWriter::new(job.output, job.aborted);
+        let request = WebRequest {
+            params: job.params,
+            body: Box::new(BodyReader::new(job.body)),
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, &mut writer))) {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!("internal error: the engine panicked on {method} {uri}: {what}");
+                writer.internal_error();
+                // The engine's state after a panic is unknown: start afresh.
+                match make_engine(&factory) {
+                    Some(fresh) => engine = fresh,
+                    None => {
+                        writer.end();
+                        load.running.fetch_sub(1, Ordering::Relaxed);
+                        return;
+                    }
+                }
+                WebOutcome {
+                    status: 500,
+                    body_bytes: writer.body_bytes,
+                    script: Vec::new(),
+                    fatal: true,
+                }
+            }
+        };
+        writer.end();
+        let script = String::from_utf8_lossy(&outcome.script);
+        let record = AccessRecord {
+            client: &client,
+            method: &method,
+            uri: &uri,
+            protocol: &protocol,
+            status: outcome.status,
+            bytes: outcome.body_bytes,
+            duration: started.elapsed(),
+            script: if script.is_empty() { "-" } else { &script },
+        };
+        tracing::info!(target: ACCESS, "{}", access_line(&record, jiff::Timestamp::now()));
+        load.running.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Calls the factory, containing a panic (then this thread gives up, logged).
+fn make_engine(factory: &EngineFactory) -> Option<Box<dyn Engine>> {
+    match catch_unwind(AssertUnwindSafe(|| factory())) {
+        Ok(engine) => Some(engine),
+        Err(_) => {
+            tracing::error!("internal error: could not create a PHP engine");
+            None
+        }
+    }
+}
+
+/// The request body as a blocking reader over the connection's chunks.
+struct BodyReader {
+    chunks: flume::Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl BodyReader {
+    fn new(chunks: flume::Receiver<Vec<u8>>) -> Self {
+        BodyReader {
+            chunks,
+            current: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.current.len() {
+            match self.chunks.recv_timeout(BODY_READ_TIMEOUT) {
+                Ok(chunk) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Err(flume::RecvTimeoutError::Disconnected) => return Ok(0),
+                Err(flume::RecvTimeoutError::Timeout) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "timed out waiting for the request body",
+                    ))
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The engine's `ResponseWriter`: head and body chunks over the output channel.
+struct ChannelWriter {
+    output: flume::Sender<Output>,
+    aborted: Arc<AtomicBool>,
+    head_sent: bool,
+    finished: bool,
+    pending: Vec<u8>,
+    body_bytes: u64,
+}
+
+impl ChannelWriter {
+    fn new(output: flume::Sender<Output>, aborted: Arc<AtomicBool>) -> Self {
+        ChannelWriter {
+            output,
+            aborted,
+            head_sent: false,
+            finished: false,
+            pending: Vec::new(),
+            body_bytes: 0,
+        }
+    }
+
+    fn send(&mut self, message: Output) -> io::Result<()> {
+        if self.output.send(message).is_err() {
+            // The connection is gone: the client aborted.
+            self.aborted.store(true, Ordering::Relaxed);
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client connection is gone",
+            ));
+        }
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.pending);
+        self.send(Output::Body(chunk))
+    }
+
+    /// The answer when the engine panicked: a 500 if nothing was sent yet.
+    fn internal_error(&mut self) {
+        if !self.head_sent {
+            let _ = self.head(
+                500,
+                b"Internal Server Error",
+                &[b"Content-Type: text/plain".to_vec()],
+            );
+            let _ = self.body(b"Internal Server Error\n");
+        }
+    }
+
+    /// Completes the response if the engine did not (always called after `run`).
+    fn end(&mut self) {
+        if !self.head_sent {
+            let _ = self.head(500, b"Internal Server Error", &[]);
+        }
+        let _ = self.finish();
+    }
+}
+
+impl ResponseWriter for ChannelWriter {
+    fn head(&mut self, status: u16, reason: &[u8], headers: &[Vec<u8>]) -> io::Result<()> {
+        if self.head_sent || self.finished {
+            return Ok(());
+        }
+        self.head_sent = true;
+        self.send(Output::Head {
+            status,
+            reason: reason.to_vec(),
+            headers: headers.to_vec(),
+        })
+    }
+
+    fn body(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.body_bytes += bytes.len() as u64;
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= OUTPUT_CHUNK {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        let flushed = self.flush_pending();
+        self.finished = true;
+        let ended = self.send(Output::End);
+        flushed.and(ended)
+    }
+
+    fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Relaxed)
+    }
+
+    fn error_log(&mut self, line: &[u8]) {
+        tracing::error!(target: PHP, "{}", String::from_utf8_lossy(line).trim_end());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Echoes the body, or panics when the body says so.
+    struct EchoEngine;
+
+    impl Engine for EchoEngine {
+        fn run(&mut self, mut request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome {
+            let mut body = Vec::new();
+            let _ = request.body.read_to_end(&mut body);
+            if body == b"panic" {
+                panic!("asked to");
+            }
+            let _ = out.head(200, b"OK", &[b"X-A: 1".to_vec()]);
+            let _ = out.body(&body);
+            WebOutcome {
+                status: 200,
+                body_bytes: body.len() as u64,
+                script: b"/echo.php".to_vec(),
+                fatal: false,
+            }
+        }
+    }
+
+    fn run_one(executor: &Executor, body: &[u8]) -> Vec<Output> {
+        let (body_tx, body_rx) = flume::unbounded();
+        let (out_tx, out_rx) = flume::bounded(OUTPUT_QUEUE);
+        let job = Job {
+            params: vec![(b"REQUEST_METHOD".to_vec(), b"POST".to_vec())],
+            body: body_rx,
+            output: out_tx,
+            aborted: Arc::new(AtomicBool::new(false)),
+            peer: "test".into(),
+        };
+        executor.load.queued.fetch_add(1, Ordering::Relaxed);
+        executor
+            .queue
+            .as_ref()
+            .expect("running")
+            .send(job)
+            .expect("queue open");
+        for piece in body.chunks(3) {
+            body_tx.send(piece.to_vec()).expect("reader alive");
+        }
+        drop(body_tx);
+        out_rx.iter().collect()
+    }
+
+    #[test]
+    fn runs_requests_and_survives_a_panicking_engine() {
+        let factory: EngineFactory = Arc::new(|| Box::new(EchoEngine) as Box<dyn Engine>);
+        let executor = Executor::start_threads(1, factory).expect("threads");
+        let out = run_one(&executor, b"hello body");
+        assert_eq!(
+            out,
+            vec![
+                Output::Head {
+                    status: 200,
+                    reason: b"OK".to_vec(),
+                    headers: vec![b"X-A: 1".to_vec()]
+                },
+                Output::Body(b"hello body".to_vec()),
+                Output::End
+            ]
+        );
+        let out = run_one(&executor, b"panic");
+        assert!(
+            matches!(out[0], Output::Head { status: 500, .. }),
+            "{out:?}"
+        );
+        assert_eq!(out.last(), Some(&Output::End));
+        // The same single thread, with a fresh engine, serves the next request.
+        let out = run_one(&executor, b"again");
+        assert_eq!(out[1], Output::Body(b"again".to_vec()));
+    }
+}

@@ -1,0 +1,659 @@
+//! End-to-end tests of `rhvm serve` over raw FastCGI on an ephemeral loopback port: the
+//! request shapes Apache and nginx send, the connection rules (KEEP_CONN, GET_VALUES, no
+//! multiplexing, aborts, garbage, oversized params), streaming of large responses, error
+//! statuses, the development HTTP listener and graceful stop. The FastCGI client here is
+//! written from the spec (not `rhvm::fcgi`), so the codec is checked against an independent
+//! reading. Every server is killed by PID when its guard drops; every socket has timeouts.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running `rhvm serve` with its own docroot; killed (by PID) and cleaned up on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    docroot: PathBuf,
+    /// Every stderr line so far (the error and access logs go there by default).
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.docroot);
+    }
+}
+
+const SCRIPTS: &[(&str, &str)] = &[
+    (
+        "hello.php",
+        "<?php header('X-Hello: yes'); echo 'Hello ', $_GET['name'] ?? 'world', \"\\n\";",
+    ),
+    (
+        "echo.php",
+        "<?php $in = file_get_contents('php://input'); echo strlen($in), ':', $_SERVER['REQUEST_METHOD'], ':', $in;",
+    ),
+    (
+        "big.php",
+        "<?php $line = str_repeat('x', 99) . \"\\n\"; for ($i = 0; $i < 10000; $i++) { echo $line; }",
+    ),
+    (
+        "fatal.php",
+        "<?php throw new RuntimeException('boom');",
+    ),
+    (
+        "slow.php",
+        "<?php if (isset($_GET['mark'])) { file_put_contents(__DIR__ . '/started', '1'); } $n = (int)($_GET['ms'] ?? 500); $end = microtime(true) + $n / 1000; while (microtime(true) < $end) { usleep(10000); } echo 'slept';",
+    ),
+];
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let docroot = std::env::temp_dir().join(format!(
+            "rhvm-server-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&docroot).expect("create docroot");
+        for (name, text) in SCRIPTS {
+            std::fs::write(docroot.join(name), text).expect("write script");
+        }
+        std::fs::write(docroot.join("index.php"), "<?php echo 'dev ', $_SERVER['REQUEST_METHOD'], ' ', $_SERVER['SCRIPT_NAME'], ' ', $_GET['q'] ?? '';").expect("write");
+        std::fs::write(docroot.join("plain.txt"), "static file\n").expect("write");
+        let root = docroot.to_string_lossy().to_string();
+        let mut args = vec!["serve".to_string()];
+        if !extra.contains(&"--http") {
+            args.extend(["-d".to_string(), "hhvm.server.port=0".into()]);
+        }
+        // `{docroot}` in an argument stands for this server's document root.
+        args.extend(extra.iter().map(|a| a.replace("{docroot}", &root)));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rhvm"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start rhvm serve");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                for prefix in [
+                    "rhvm: listening on fastcgi 127.0.0.1:",
+                    "rhvm: listening on http 127.0.0.1:",
+                ] {
+                    if let Some(rest) = line.strip_prefix(prefix) {
+                        let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        let _ = port_tx.send(port.parse::<u16>().unwrap_or(0));
+                    }
+                }
+                lines.lock().expect("log lock").push(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            docroot,
+            log,
+        };
+        match port_rx.recv_timeout(TIMEOUT) {
+            Ok(port) if port != 0 => server.port = port,
+            _ => panic!(
+                "rhvm serve did not announce its port; stderr: {:?}",
+                server.log.lock().expect("log lock")
+            ),
+        }
+        server
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        stream.set_write_timeout(Some(TIMEOUT)).expect("timeout");
+        stream
+    }
+
+    /// The CGI params nginx would send for `uri` (path plus query).
+    fn params(&self, method: &str, uri: &str, body_len: usize) -> Vec<(String, Vec<u8>)> {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let root = self.docroot.to_string_lossy().to_string();
+        let mut params = vec![
+            ("REQUEST_METHOD".to_string(), method.as_bytes().to_vec()),
+            (
+                "SCRIPT_FILENAME".into(),
+                format!("{root}{path}").into_bytes(),
+            ),
+            ("SCRIPT_NAME".into(), path.as_bytes().to_vec()),
+            ("REQUEST_URI".into(), uri.as_bytes().to_vec()),
+            ("QUERY_STRING".into(), query.as_bytes().to_vec()),
+            ("DOCUMENT_ROOT".into(), root.into_bytes()),
+            ("SERVER_PROTOCOL".into(), b"HTTP/1.1".to_vec()),
+            ("REMOTE_ADDR".into(), b"127.0.0.1".to_vec()),
+            ("HTTP_HOST".into(), b"test.local".to_vec()),
+        ];
+        if body_len > 0 {
+            params.push(("CONTENT_LENGTH".into(), body_len.to_string().into_bytes()));
+            params.push(("CONTENT_TYPE".into(), b"application/octet-stream".to_vec()));
+        }
+        params
+    }
+
+    /// Waits until a stderr line contains `needle`.
+    fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(line) = self
+                .log
+                .lock()
+                .expect("log lock")
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?}: {:?}",
+                self.log.lock().expect("log lock")
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// ---- a FastCGI client written from the spec ----
+
+const BEGIN_REQUEST: u8 = 1;
+const ABORT_REQUEST: u8 = 2;
+const END_REQUEST: u8 = 3;
+const PARAMS: u8 = 4;
+const STDIN: u8 = 5;
+const STDOUT: u8 = 6;
+const STDERR: u8 = 7;
+const GET_VALUES: u8 = 9;
+const GET_VALUES_RESULT: u8 = 10;
+
+fn record(ty: u8, id: u16, content: &[u8], out: &mut Vec<u8>) {
+    let len = u16::try_from(content.len()).expect("record fits");
+    let pad = (8 - content.len() % 8) % 8;
+    out.extend_from_slice(&[
+        1,
+        ty,
+        (id >> 8) as u8,
+        id as u8,
+        (len >> 8) as u8,
+        len as u8,
+        pad as u8,
+        0,
+    ]);
+    out.extend_from_slice(content);
+    out.extend(std::iter::repeat(0).take(pad));
+}
+
+fn stream_records(ty: u8, id: u16, data: &[u8], chunk: usize, out: &mut Vec<u8>) {
+    for piece in data.chunks(chunk) {
+        record(ty, id, piece, out);
+    }
+    record(ty, id, b"", out);
+}
+
+fn pair_len(n: usize, out: &mut Vec<u8>) {
+    if n < 128 {
+        out.push(n as u8);
+    } else {
+        out.extend_from_slice(&((n as u32) | 0x8000_0000).to_be_bytes());
+    }
+}
+
+fn pairs(params: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, v) in params {
+        pair_len(k.len(), &mut out);
+        pair_len(v.len(), &mut out);
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(v);
+    }
+    out
+}
+
+fn begin(id: u16, keep_conn: bool, out: &mut Vec<u8>) {
+    record(
+        BEGIN_REQUEST,
+        id,
+        &[0, 1, keep_conn as u8, 0, 0, 0, 0, 0],
+        out,
+    );
+}
+
+fn request(
+    id: u16,
+    keep_conn: bool,
+    params: &[(String, Vec<u8>)],
+    body: &[u8],
+    stdin_chunk: usize,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    begin(id, keep_conn, &mut out);
+    stream_records(PARAMS, id, &pairs(params), 65535, &mut out);
+    stream_records(STDIN, id, body, stdin_chunk, &mut out);
+    out
+}
+
+/// One record, or `None` at a clean end of stream.
+fn read_record(stream: &mut TcpStream) -> Option<(u8, u16, Vec<u8>)> {
+    let mut header = [0u8; 8];
+    let mut got = 0;
+    while got < 8 {
+        match stream.read(&mut header[got..]) {
+            Ok(0) => {
+                assert_eq!(got, 0, "the server closed inside a record header");
+                return None;
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+            Err(e) => panic!("reading a record: {e}"),
+        }
+    }
+    assert_eq!(header[0], 1, "version");
+    let id = u16::from_be_bytes([header[2], header[3]]);
+    let len = u16::from_be_bytes([header[4], header[5]]) as usize;
+    let mut content = vec![0u8; len + header[6] as usize];
+    stream.read_exact(&mut content).expect("record content");
+    content.truncate(len);
+    Some((header[1], id, content))
+}
+
+#[derive(Debug, Default)]
+struct Response {
+    stdout: Vec<u8>,
+    stdout_records: usize,
+    stderr: Vec<u8>,
+    /// The empty STDOUT record came, and before END_REQUEST.
+    stdout_closed: bool,
+    app_status: u32,
+    protocol_status: u8,
+}
+
+impl Response {
+    fn head(&self) -> String {
+        let end = find(&self.stdout, b"\r\n\r\n").expect("a CGI head");
+        String::from_utf8_lossy(&self.stdout[..end]).into_owned()
+    }
+
+    fn body(&self) -> &[u8] {
+        let end = find(&self.stdout, b"\r\n\r\n").expect("a CGI head");
+        &self.stdout[end + 4..]
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads records until END_REQUEST of `id`.
+fn read_response(stream: &mut TcpStream, id: u16) -> Response {
+    let mut response = Response::default();
+    loop {
+        let Some((ty, rid, content)) = read_record(stream) else {
+            panic!("connection closed before END_REQUEST: {response:?}");
+        };
+        assert_eq!(rid, id, "record for another request");
+        match ty {
+            STDOUT if content.is_empty() => response.stdout_closed = true,
+            STDOUT => {
+                assert!(
+                    !response.stdout_closed,
+                    "STDOUT after the empty STDOUT record"
+                );
+                response.stdout_records += 1;
+                response.stdout.extend_from_slice(&content);
+            }
+            STDERR => response.stderr.extend_from_slice(&content),
+            END_REQUEST => {
+                response.app_status =
+                    u32::from_be_bytes([content[0], content[1], content[2], content[3]]);
+                response.protocol_status = content[4];
+                return response;
+            }
+            other => panic!("unexpected record type {other}"),
+        }
+    }
+}
+
+/// Asserts that the server closes the connection (EOF or reset), with no record first.
+fn assert_closed(stream: &mut TcpStream) {
+    assert!(
+        read_record(stream).is_none(),
+        "expected the server to close"
+    );
+}
+
+fn get(server: &Server, uri: &str) -> Response {
+    let mut stream = server.connect();
+    stream
+        .write_all(&request(1, false, &server.params("GET", uri, 0), b"", 8192))
+        .expect("send");
+    let response = read_response(&mut stream, 1);
+    assert_closed(&mut stream);
+    response
+}
+
+// ---- the tests ----
+
+#[test]
+fn get_and_post_and_keep_conn() {
+    let server = Server::start(&["-d", "hhvm.server.thread_count=2"]);
+
+    // GET, KEEP_CONN=0: head, body, empty STDOUT, END_REQUEST, then the server closes.
+    let response = get(&server, "/hello.php?name=fcgi");
+    assert!(
+        response.head().starts_with("Status: 200 OK\r\n"),
+        "{}",
+        response.head()
+    );
+    assert!(
+        response.head().contains("\r\nX-Hello: yes"),
+        "{}",
+        response.head()
+    );
+    assert_eq!(response.body(), b"Hello fcgi\n");
+    assert!(response.stdout_closed);
+    assert_eq!(response.protocol_status, 0);
+
+    // POST with a 200 KB body in 1000-byte STDIN records (nginx pads, Apache uses 8 KiB).
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let mut stream = server.connect();
+    stream
+        .write_all(&request(
+            1,
+            false,
+            &server.params("POST", "/echo.php", body.len()),
+            &body,
+            1000,
+        ))
+        .expect("send");
+    let response = read_response(&mut stream, 1);
+    let mut expected = format!("{}:POST:", body.len()).into_bytes();
+    expected.extend_from_slice(&body);
+    assert!(
+        response.body() == expected.as_slice(),
+        "echoed body differs"
+    );
+    assert_closed(&mut stream);
+
+    // KEEP_CONN=1: three requests on one socket, which stays open.
+    let mut stream = server.connect();
+    for round in 0..3 {
+        let uri = format!("/hello.php?name=r{round}");
+        stream
+            .write_all(&request(1, true, &server.params("GET", &uri, 0), b"", 8192))
+            .expect("send");
+        let response = read_response(&mut stream, 1);
+        assert_eq!(response.body(), format!("Hello r{round}\n").as_bytes());
+    }
+    // An early reply: hello.php never reads its 300 KB body. The body is still drained
+    // before END_REQUEST, so the next request on the same connection parses cleanly.
+    let body = vec![b'z'; 300_000];
+    stream
+        .write_all(&request(
+            1,
+            true,
+            &server.params("POST", "/hello.php", body.len()),
+            &body,
+            8192,
+        ))
+        .expect("send");
+    assert_eq!(read_response(&mut stream, 1).body(), b"Hello world\n");
+    stream
+        .write_all(&request(
+            1,
+            true,
+            &server.params("GET", "/hello.php?name=after", 0),
+            b"",
+            8192,
+        ))
+        .expect("send");
+    assert_eq!(read_response(&mut stream, 1).body(), b"Hello after\n");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let mut byte = [0u8; 1];
+    match stream.read(&mut byte) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
+        other => panic!("a KEEP_CONN=1 connection must stay open and quiet, got {other:?}"),
+    }
+
+    // The access log has a line per request.
+    let line = server.wait_for_log("\"GET /hello.php?name=r2 HTTP/1.1\" 200");
+    assert!(line.contains("127.0.0.1 - - ["), "{line}");
+}
+
+#[test]
+fn management_records_and_no_multiplexing() {
+    let server = Server::start(&["-d", "hhvm.server.thread_count=1"]);
+    let mut stream = server.connect();
+
+    // GET_VALUES is answered on the management id.
+    let mut out = Vec::new();
+    record(
+        GET_VALUES,
+        0,
+        &pairs(&[("FCGI_MPXS_CONNS".into(), Vec::new())]),
+        &mut out,
+    );
+    stream.write_all(&out).expect("send");
+    let (ty, id, content) = read_record(&mut stream).expect("GET_VALUES_RESULT");
+    assert_eq!((ty, id), (GET_VALUES_RESULT, 0));
+    assert_eq!(content, pairs(&[("FCGI_MPXS_CONNS".into(), b"0".to_vec())]));
+
+    // A second BEGIN while request 1 runs: END_REQUEST(CANT_MPX_CONN) for id 2, and
+    // request 1 still completes.
+    let mut out = Vec::new();
+    begin(1, true, &mut out);
+    stream_records(
+        PARAMS,
+        1,
+        &pairs(&server.params("GET", "/hello.php", 0)),
+        65535,
+        &mut out,
+    );
+    begin(2, true, &mut out);
+    stream.write_all(&out).expect("send");
+    let (ty, id, content) = read_record(&mut stream).expect("refusal");
+    assert_eq!((ty, id, content[4]), (END_REQUEST, 2, 1), "CANT_MPX_CONN");
+    let mut out = Vec::new();
+    record(STDIN, 1, b"", &mut out);
+    stream.write_all(&out).expect("send");
+    assert_eq!(read_response(&mut stream, 1).body(), b"Hello world\n");
+
+    // FCGI_ABORT_REQUEST ends a running request with END_REQUEST.
+    let mut out = Vec::new();
+    begin(1, true, &mut out);
+    stream_records(
+        PARAMS,
+        1,
+        &pairs(&server.params("GET", "/slow.php?ms=300", 0)),
+        65535,
+        &mut out,
+    );
+    record(ABORT_REQUEST, 1, b"", &mut out);
+    stream.write_all(&out).expect("send");
+    let response = read_response(&mut stream, 1);
+    assert_eq!(response.protocol_status, 0);
+    // The connection goes on.
+    stream
+        .write_all(&request(
+            1,
+            false,
+            &server.params("GET", "/hello.php", 0),
+            b"",
+            8192,
+        ))
+        .expect("send");
+    assert_eq!(read_response(&mut stream, 1).body(), b"Hello world\n");
+}
+
+#[test]
+fn bad_peers_affect_only_their_connection() {
+    // One executor thread: each check below also shows that it was freed.
+    let server = Server::start(&["-d", "hhvm.server.thread_count=1"]);
+
+    // A connection killed mid-request (params sent, body half sent): the script reading
+    // the body sees its end, the thread is freed, the next request works.
+    let mut stream = server.connect();
+    let mut out = Vec::new();
+    begin(1, false, &mut out);
+    stream_records(
+        PARAMS,
+        1,
+        &pairs(&server.params("POST", "/echo.php", 100_000)),
+        65535,
+        &mut out,
+    );
+    record(STDIN, 1, &[b'a'; 5000], &mut out);
+    stream.write_all(&out).expect("send");
+    drop(stream);
+    assert_eq!(get(&server, "/hello.php").body(), b"Hello world\n");
+
+    // Garbage: that connection is closed, the next one works.
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("send");
+    assert_closed(&mut stream);
+    assert_eq!(get(&server, "/hello.php").body(), b"Hello world\n");
+
+    // A 10 MB params block is refused (the connection closes) without taking memory for
+    // ever; the next request works.
+    let mut stream = server.connect();
+    let mut params = server.params("GET", "/hello.php", 0);
+    params.push(("HTTP_X_HUGE".into(), vec![b'h'; 10 << 20]));
+    let mut out = Vec::new();
+    begin(1, false, &mut out);
+    stream_records(PARAMS, 1, &pairs(&params), 65535, &mut out);
+    // The server may close while we still write: a failed write is part of the expectation.
+    let _ = stream.write_all(&out);
+    let _ = stream.shutdown(Shutdown::Write);
+    assert_closed(&mut stream);
+    assert_eq!(get(&server, "/hello.php").body(), b"Hello world\n");
+}
+
+#[test]
+fn large_responses_stream_and_fatal_errors_are_500() {
+    let server = Server::start(&["-d", "display_errors=0"]);
+
+    // 1 MB arrives in several STDOUT records (no record exceeds 65535 bytes anyway, but
+    // the server must not hold the page back to one burst either).
+    let response = get(&server, "/big.php");
+    assert_eq!(response.body().len(), 1_000_000);
+    assert!(response
+        .body()
+        .chunks(100)
+        .all(|l| l == [&[b'x'; 99][..], b"\n"].concat()));
+    assert!(
+        response.stdout_records > 1,
+        "{} records",
+        response.stdout_records
+    );
+
+    // An uncaught exception: 500 (display_errors=0, as in production) and the message in
+    // the error log.
+    let response = get(&server, "/fatal.php");
+    assert!(
+        response
+            .head()
+            .starts_with("Status: 500 Internal Server Error"),
+        "{}",
+        response.head()
+    );
+    server.wait_for_log("Uncaught RuntimeException: boom");
+
+    // A missing script is a 404.
+    let response = get(&server, "/missing.php");
+    assert!(
+        response.head().starts_with("Status: 404"),
+        "{}",
+        response.head()
+    );
+}
+
+#[test]
+fn development_http_listener() {
+    let server = Server::start(&["--http", "127.0.0.1:0", "--docroot", "{docroot}"]);
+    let http = |path: &str| -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut text = String::new();
+        stream.read_to_string(&mut text).expect("read");
+        text
+    };
+    let page = http("/?q=1");
+    assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+    assert!(page.contains("dev GET /index.php 1"), "{page}");
+    let file = http("/plain.txt");
+    assert!(
+        file.contains("content-type: text/plain") && file.ends_with("static file\n"),
+        "{file}"
+    );
+    assert!(http("/nope.txt").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn sigterm_lets_running_requests_finish() {
+    let mut server = Server::start(&["-d", "hhvm.server.graceful_shutdown_wait=10"]);
+    let mut stream = server.connect();
+    stream
+        .write_all(&request(
+            1,
+            false,
+            &server.params("GET", "/slow.php?ms=500&mark=1", 0),
+            b"",
+            8192,
+        ))
+        .expect("send");
+    // Once the script runs (it leaves a mark), ask the server to stop.
+    let deadline = Instant::now() + TIMEOUT;
+    while !server.docroot.join("started").exists() {
+        assert!(Instant::now() < deadline, "the script did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let response = read_response(&mut stream, 1);
+    assert_eq!(response.body(), b"slept");
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Nothing listens any more.
+    assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err());
+}
