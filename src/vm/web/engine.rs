@@ -185,6 +185,8 @@ fn run_request(
         Box::new(WebSink(state.clone())),
         Box::new(CachedLoader(cache.clone())),
     );
+    // PHP-FPM's SAPI name: scripts (and APC's CLI switch) tell web requests by it.
+    vm.set_sapi("fpm-fcgi");
     // The request's ini table: the engine defaults plus the web settings, built on the
     // first request and cloned afterwards.
     let template = INI_TEMPLATE.with(|t| t.borrow().clone());
