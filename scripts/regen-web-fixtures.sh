@@ -17,9 +17,12 @@ command -v "$fpm" >/dev/null || { echo "regen-web-fixtures: $fpm not found" >&2;
 "$fpm" -n -v | grep -q '^PHP 8\.2\.' || { echo "regen-web-fixtures: need PHP 8.2 php-fpm" >&2; exit 1; }
 work=$(mktemp -d)
 fpm_pid=
-cleanup() { [ -n "$fpm_pid" ] && kill "$fpm_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+# REGEN_KEEP=1 keeps the work directory (php-fpm configs and logs) for debugging.
+cleanup() {
+  [ -n "$fpm_pid" ] && kill "$fpm_pid" 2>/dev/null; wait 2>/dev/null
+  if [ -n "${REGEN_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
-[ -n "${REGEN_KEEP:-}" ] && trap "echo kept $work" EXIT
 if [ $# -eq 0 ]; then set -- "$dir"/*.req; fi
 for req in "$@"; do
   req=$(cd "$(dirname "$req")" && pwd -P)/$(basename "$req")

@@ -77,6 +77,11 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: is_uploaded_file,
     },
     BuiltinDef {
+        name: "error_log",
+        sig: "string $message, int $message_type = 0, ?string $destination = null, ?string $additional_headers = null",
+        func: error_log,
+    },
+    BuiltinDef {
         name: "move_uploaded_file",
         sig: "string $from, string $to",
         func: move_uploaded_file,
@@ -609,6 +614,39 @@ fn move_uploaded_file(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     }
     response::with_current(|st| st.uploaded.retain(|p| *p != from_path));
     Ok(Value::Bool(true))
+}
+
+fn error_log(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let message = str_at(args, 0);
+    let kind = match opt(args, 1) {
+        Some(Value::Int(k)) => *k,
+        _ => 0,
+    };
+    let vm = engine(host)?;
+    let ok = match kind {
+        0 => {
+            let file = vm.ini.get(b"error_log".as_slice()).cloned();
+            super::super::web::log_message(file.as_deref(), message.to_vec())
+        }
+        3 => {
+            use std::io::Write as _;
+            use std::os::unix::ffi::OsStrExt;
+            let dest = str_at(args, 2);
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(std::ffi::OsStr::from_bytes(&dest))
+                .and_then(|mut f| f.write_all(&message))
+                .is_ok()
+        }
+        4 => {
+            super::super::web::log_line(message.to_vec());
+            true
+        }
+        // 1 (mail) is not supported: PHP returns false when mail cannot be sent.
+        _ => false,
+    };
+    Ok(Value::Bool(ok))
 }
 
 fn fastcgi_finish_request(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {

@@ -322,6 +322,10 @@ impl Vm {
     }
 
     fn init_main_globals(&mut self, func: &Func, base: usize) {
+        // No argv at all (a web request): `$argv`/`$argc` are not globals, as in php-fpm.
+        if self.argv.is_empty() {
+            return;
+        }
         let argv: Vec<Value> = self.argv.iter().map(|a| Value::Str(a.clone())).collect();
         let argc = argv.len() as i64;
         for (i, name) in func.local_names.iter().enumerate() {
@@ -435,7 +439,8 @@ impl Vm {
             entry.extend_from_slice(b" in ");
             entry.extend_from_slice(file);
             entry.extend_from_slice(format!(" on line {line}").as_bytes());
-            super::web::log_line(entry);
+            let file = self.ini.get(b"error_log".as_slice()).cloned();
+            super::web::log_message(file.as_deref(), entry);
         }
         if display {
             let mut text = Vec::with_capacity(msg.len() + 64);

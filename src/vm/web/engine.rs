@@ -402,10 +402,16 @@ fn build_superglobals(
             .and_then(|l| l.trim().parse().ok());
         let too_big = limits.post_max_size > 0 && length.is_some_and(|l| l > limits.post_max_size);
         if too_big {
+            // The multipart parser words it without the request-startup prefix.
+            let prefix = if media == b"multipart/form-data" {
+                ""
+            } else {
+                "PHP Request Startup: "
+            };
             warnings.push((
                 "Warning",
                 format!(
-                    "PHP Request Startup: POST Content-Length of {} bytes exceeds the limit of {} bytes",
+                    "{prefix}POST Content-Length of {} bytes exceeds the limit of {} bytes",
                     length.unwrap_or(0),
                     limits.post_max_size
                 ),

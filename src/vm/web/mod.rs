@@ -374,6 +374,63 @@ pub(crate) fn log_line(line: Vec<u8>) {
     }
 }
 
+/// Logs `line` as PHP's `php_log_err` does: appended with a timestamp to the file named by
+/// the `error_log` ini setting when there is one, else to the server's log (or stderr).
+/// Returns whether it was written.
+pub(crate) fn log_message(error_log_file: Option<&[u8]>, line: Vec<u8>) -> bool {
+    match error_log_file.filter(|f| !f.is_empty()) {
+        Some(file) => {
+            use std::io::Write as _;
+            use std::os::unix::ffi::OsStrExt;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let mut entry = format!("[{}] ", log_timestamp(now)).into_bytes();
+            entry.extend_from_slice(&line);
+            entry.push(b'\n');
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(std::ffi::OsStr::from_bytes(file))
+                .and_then(|mut f| f.write_all(&entry))
+                .is_ok()
+        }
+        None => {
+            log_line(line);
+            true
+        }
+    }
+}
+
+/// `d-M-Y H:i:s UTC` of a Unix time, as PHP stamps error-log lines.
+fn log_timestamp(t: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Civil date from days since the epoch (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{:02}-{}-{} {:02}:{:02}:{:02} UTC",
+        d,
+        MONTHS[(m - 1) as usize],
+        y,
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// A fatal error happened in the running web request: PHP answers 500 instead of 200
 /// when the error is not displayed and no header went out yet.
 pub(crate) fn fatal_error(displayed: bool) {

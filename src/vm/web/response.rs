@@ -265,12 +265,20 @@ impl ResponseState {
         self.send_events(Then::Continue);
     }
 
-    /// Turns the collected body bytes into a pending `Body` event.
+    /// Turns the collected body bytes into pending `Body` events of at most `chunk_size`
+    /// bytes each (one big `echo` still reaches the server in pieces).
     pub fn take_chunk(&mut self) {
-        if !self.chunk.is_empty() {
-            let chunk = std::mem::take(&mut self.chunk);
-            self.body_bytes += chunk.len() as u64;
+        if self.chunk.is_empty() {
+            return;
+        }
+        let chunk = std::mem::take(&mut self.chunk);
+        self.body_bytes += chunk.len() as u64;
+        if chunk.len() <= self.chunk_size {
             self.events.push(Event::Body(chunk));
+        } else {
+            for piece in chunk.chunks(self.chunk_size) {
+                self.events.push(Event::Body(piece.to_vec()));
+            }
         }
     }
 
