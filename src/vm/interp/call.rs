@@ -838,81 +838,89 @@ impl Vm {
         }
         let call_line = self.current_line();
         let base = self.stack.len();
-        self.stack
-            .resize(base + func.n_slots as usize, Value::Undef);
+        let n_slots = func.n_slots as usize;
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
         let n_passed = self.args.len() - args_base;
         let mut extra = Vec::new();
-        let mut rest = PhpArray::new();
+        let mut n_args = n_passed;
         if n_passed <= fixed && named.is_empty() {
-            // The common case: positional arguments only, no variadics or extras.
+            // The common case: positional arguments only, no variadics or extras. The
+            // arguments are moved straight onto the register stack (they are the first
+            // registers), then the other registers start unset; no per-call allocation.
+            self.stack.reserve(n_slots);
             for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack[base + i] = match a {
+                self.stack.push(match a {
                     Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
                     a => a,
-                };
+                });
             }
-        }
-        for (i, a) in self.args.drain(args_base..).enumerate() {
-            if i < fixed {
-                let v = if func.params[i].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                self.stack[base + i] = v;
-            } else if variadic {
-                let v = if func.params[fixed].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                rest.push(v);
-            } else {
-                extra.push(a.into_deref());
+            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            if variadic {
+                self.stack[base + fixed] = Value::empty_array();
             }
-        }
-        let mut n_args = n_passed;
-        for (name, v) in named {
-            match func
-                .params
-                .iter()
-                .position(|p| p.name == name && !p.variadic)
-            {
-                Some(i) => {
-                    if i < n_passed {
+        } else {
+            self.stack.resize(base + n_slots, Value::Undef);
+            let mut rest = PhpArray::new();
+            for (i, a) in self.args.drain(args_base..).enumerate() {
+                if i < fixed {
+                    let v = if func.params[i].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    self.stack[base + i] = v;
+                } else if variadic {
+                    let v = if func.params[fixed].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    rest.push(v);
+                } else {
+                    extra.push(a.into_deref());
+                }
+            }
+            for (name, v) in named {
+                match func
+                    .params
+                    .iter()
+                    .position(|p| p.name == name && !p.variadic)
+                {
+                    Some(i) => {
+                        if i < n_passed {
+                            self.stack.truncate(base);
+                            return Err(Fault::error(
+                                "Error",
+                                format!(
+                                    "Named parameter ${} overwrites previous argument",
+                                    name.to_string_lossy()
+                                ),
+                            ));
+                        }
+                        self.stack[base + i] = if func.params[i].by_ref {
+                            v
+                        } else {
+                            v.into_deref()
+                        };
+                        n_args = n_args.max(i + 1);
+                    }
+                    None if variadic => {
+                        rest.insert(ArrayKey::Str(name), v.into_deref());
+                    }
+                    None => {
                         self.stack.truncate(base);
                         return Err(Fault::error(
                             "Error",
-                            format!(
-                                "Named parameter ${} overwrites previous argument",
-                                name.to_string_lossy()
-                            ),
+                            format!("Unknown named parameter ${}", name.to_string_lossy()),
                         ));
                     }
-                    self.stack[base + i] = if func.params[i].by_ref {
-                        v
-                    } else {
-                        v.into_deref()
-                    };
-                    n_args = n_args.max(i + 1);
-                }
-                None if variadic => {
-                    rest.insert(ArrayKey::Str(name), v.into_deref());
-                }
-                None => {
-                    self.stack.truncate(base);
-                    return Err(Fault::error(
-                        "Error",
-                        format!("Unknown named parameter ${}", name.to_string_lossy()),
-                    ));
                 }
             }
-        }
-        if variadic {
-            self.stack[base + fixed] = Value::array(rest);
+            if variadic {
+                self.stack[base + fixed] = Value::array(rest);
+            }
         }
         // Closure captures.
         if let Some(c) = &closure {
@@ -997,7 +1005,7 @@ impl Vm {
         }
         if let (Some(dst), Some(caller)) = (frame.ret_dst, self.frames.last()) {
             let idx = caller.base + dst as usize;
-            self.stack[idx] = v;
+            super::store(&mut self.stack[idx], v);
         }
         None
     }
