@@ -494,6 +494,21 @@ impl Vm {
         named: Option<PhpStr>,
     ) -> PhpResult<()> {
         let call = self.calls.last().expect("send without call");
+        // The commonest case, `f($local)` to a by-value parameter: read the local directly.
+        if named.is_none() && call.named.is_empty() {
+            if let Some(super::super::bytecode::Path {
+                base: super::super::bytecode::PathBase::Local(slot),
+                elems,
+                ..
+            }) = func.paths.get(path as usize)
+            {
+                if elems.is_empty() && !call.target.param_by_ref(self.args.len() - call.args_base) {
+                    let v = self.read(func, base, Operand::slot(*slot))?;
+                    self.args.push(v);
+                    return Ok(());
+                }
+            }
+        }
         let by_ref = match &named {
             Some(n) => call
                 .target

@@ -1303,16 +1303,28 @@ impl Vm {
                     }
                 }
                 Op::VerifyParam { idx } => {
-                    sync_pc!();
-                    tryop!(self.verify_param(&func, base, *idx));
+                    let ok = match &func.params[*idx as usize].ty {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *idx as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_param(&func, base, *idx));
+                    }
                 }
                 Op::PromoteParams => {
                     sync_pc!();
                     tryop!(self.promote_params(&func, base));
                 }
                 Op::VerifyReturn { val } => {
-                    sync_pc!();
-                    tryop!(self.verify_return(&func, base, *val));
+                    let ok = match &func.return_type {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *val as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_return(&func, base, *val));
+                    }
                 }
                 Op::IterInit {
                     iter,
@@ -1806,6 +1818,23 @@ impl Vm {
                 .map(|(_, v)| v.to_value())
         })
     }
+}
+
+/// The exact-type check of the commonest declarations (a single scalar or array type),
+/// inlined into the dispatch loop; `false` means "ask the full check" (which also handles
+/// classes, unions and coercion), never "rejected".
+#[inline(always)]
+fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
+    use super::coerce::{SimpleType, TypeMember};
+    matches!(
+        (ty.members.as_slice(), v),
+        ([TypeMember::Simple(SimpleType::Int)], Value::Int(_))
+            | ([TypeMember::Simple(SimpleType::Float)], Value::Float(_))
+            | ([TypeMember::Simple(SimpleType::String)], Value::Str(_))
+            | ([TypeMember::Simple(SimpleType::Bool)], Value::Bool(_))
+            | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
+            | ([TypeMember::Simple(SimpleType::Mixed)], _)
+    ) && !matches!(v, Value::Undef)
 }
 
 /// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
