@@ -959,7 +959,9 @@ impl Vm {
         frame.closure = closure;
         frame.ret_dst = ret_dst;
         frame.n_args = n_args;
-        frame.extra_args = extra;
+        if !extra.is_empty() {
+            frame.ext_mut().extra_args = extra;
+        }
         frame.call_line = call_line;
         self.frames.push(frame);
         // Missing required parameters: reported from inside the callee, as PHP does (the

@@ -76,11 +76,11 @@ pub(crate) struct Frame {
     pub ret_dst: Option<Slot>,
     /// Number of arguments actually passed.
     pub n_args: usize,
-    /// Arguments beyond the declared parameters (for `func_get_args`).
-    pub extra_args: Vec<Value>,
     /// Variables without a slot (created by name: `$$x`, `extract`, `include`).
     pub dyn_vars: Option<Box<HashMap<PhpStr, PhpRef>>>,
-    pub iters: Vec<IterState>,
+    /// Rarely used per-frame state (foreach iterators, extra arguments, pending
+    /// `finally` actions), boxed on first use so that plain calls push and pop a small frame.
+    pub ext: Option<Box<FrameExt>>,
     /// Returning from this frame returns from `Vm::run` (a native caller is waiting).
     pub stop: bool,
     /// The frame's result is the constructed object (`new`), not the return value.
@@ -90,10 +90,19 @@ pub(crate) struct Frame {
     /// The closure object being run, if any (for static variables of closures and
     /// `Closure` scope).
     pub closure: Option<Obj>,
-    /// Pending `finally` actions of this frame.
-    pub finally_stack: Vec<FinallyAction>,
     /// The Generator object this frame belongs to, while it runs.
     pub generator: Option<Obj>,
+}
+
+/// The rarely needed part of a `Frame`.
+#[derive(Default)]
+pub(crate) struct FrameExt {
+    /// Arguments beyond the declared parameters (for `func_get_args`).
+    pub extra_args: Vec<Value>,
+    /// `foreach` iterators of this frame, indexed by the value in the iterator register.
+    pub iters: Vec<IterState>,
+    /// Pending `finally` actions of this frame.
+    pub finally_stack: Vec<FinallyAction>,
 }
 
 /// What to do when a `finally` block ends.
@@ -1269,7 +1278,7 @@ impl Vm {
                     };
                     if let Some(target) = self.finally_for_return(&func, pc - 1) {
                         let f = self.frames.last_mut().expect("frame");
-                        f.finally_stack.push(FinallyAction::Return(v));
+                        f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
                         continue;
                     }
@@ -1370,7 +1379,7 @@ impl Vm {
                     let action = self
                         .frames
                         .last_mut()
-                        .and_then(|f| f.finally_stack.pop())
+                        .and_then(|f| f.ext.as_mut().and_then(|e| e.finally_stack.pop()))
                         .unwrap_or(FinallyAction::Normal);
                     match action {
                         FinallyAction::Normal => {}
@@ -1379,7 +1388,7 @@ impl Vm {
                         FinallyAction::Return(v) => {
                             if let Some(target) = self.finally_for_return(&func, pc - 1) {
                                 let f = self.frames.last_mut().expect("frame");
-                                f.finally_stack.push(FinallyAction::Return(v));
+                                f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
                                 continue;
                             }
@@ -1394,7 +1403,7 @@ impl Vm {
                     match self.finally_for_jump(&func, pc - 1, *target) {
                         Some(fin) => {
                             let f = self.frames.last_mut().expect("frame");
-                            f.finally_stack.push(FinallyAction::Jump(*target));
+                            f.ext_mut().finally_stack.push(FinallyAction::Jump(*target));
                             pc = fin as usize;
                         }
                         None => pc = *target as usize,
@@ -1851,6 +1860,11 @@ pub(crate) fn store(cell: &mut Value, v: Value) {
 }
 
 impl Frame {
+    /// The frame's rarely used state, created on first use.
+    pub(crate) fn ext_mut(&mut self) -> &mut FrameExt {
+        self.ext.get_or_insert_with(Default::default)
+    }
+
     pub(crate) fn new(func: Rc<Func>, base: usize, stop: bool) -> Frame {
         Frame {
             func,
@@ -1861,14 +1875,12 @@ impl Frame {
             static_class: None,
             ret_dst: None,
             n_args: 0,
-            extra_args: Vec::new(),
             dyn_vars: None,
-            iters: Vec::new(),
+            ext: None,
             stop,
             discard_result: false,
             call_line: 0,
             closure: None,
-            finally_stack: Vec::new(),
             generator: None,
         }
     }
