@@ -193,6 +193,15 @@ pub enum Op {
         a: Operand,
         b: Operand,
     },
+    /// `$local = a <op> b` for the same ops as `Binary`, storing into the local variable
+    /// `dst` (through a reference if the slot holds one). Emitted for `$x = a op b` and
+    /// `$x op= b` (then `a` is `$x` itself), saving the temporary and the `AssignLocal`.
+    BinaryLocal {
+        op: BinOp,
+        dst: Slot,
+        a: Operand,
+        b: Operand,
+    },
     /// `dst = !a`
     Not {
         dst: Slot,
@@ -269,6 +278,19 @@ pub enum Op {
     },
     /// Fused compare-and-branch: jump when `!(a <= b)`.
     JmpNotLe {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
+    /// Fused compare-and-branch: jump when `a < b` (loop conditions, tested at the bottom
+    /// of the loop).
+    JmpLt {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
+    /// Fused compare-and-branch: jump when `a <= b`.
+    JmpLe {
         a: Operand,
         b: Operand,
         target: Label,

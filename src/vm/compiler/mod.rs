@@ -406,6 +406,8 @@ impl<'u> FuncCompiler<'u> {
             | Op::JmpNotNull { target: t, .. }
             | Op::JmpNotLt { target: t, .. }
             | Op::JmpNotLe { target: t, .. }
+            | Op::JmpLt { target: t, .. }
+            | Op::JmpLe { target: t, .. }
             | Op::JmpStaticInit { target: t, .. }
             | Op::JmpThroughFinally { target: t }
             | Op::JmpIfArgPassed { target: t, .. }

@@ -494,6 +494,21 @@ impl Vm {
         named: Option<PhpStr>,
     ) -> PhpResult<()> {
         let call = self.calls.last().expect("send without call");
+        // The commonest case, `f($local)` to a by-value parameter: read the local directly.
+        if named.is_none() && call.named.is_empty() {
+            if let Some(super::super::bytecode::Path {
+                base: super::super::bytecode::PathBase::Local(slot),
+                elems,
+                ..
+            }) = func.paths.get(path as usize)
+            {
+                if elems.is_empty() && !call.target.param_by_ref(self.args.len() - call.args_base) {
+                    let v = self.read(func, base, Operand::slot(*slot))?;
+                    self.args.push(v);
+                    return Ok(());
+                }
+            }
+        }
         let by_ref = match &named {
             Some(n) => call
                 .target
@@ -838,81 +853,89 @@ impl Vm {
         }
         let call_line = self.current_line();
         let base = self.stack.len();
-        self.stack
-            .resize(base + func.n_slots as usize, Value::Undef);
+        let n_slots = func.n_slots as usize;
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
         let n_passed = self.args.len() - args_base;
         let mut extra = Vec::new();
-        let mut rest = PhpArray::new();
+        let mut n_args = n_passed;
         if n_passed <= fixed && named.is_empty() {
-            // The common case: positional arguments only, no variadics or extras.
+            // The common case: positional arguments only, no variadics or extras. The
+            // arguments are moved straight onto the register stack (they are the first
+            // registers), then the other registers start unset; no per-call allocation.
+            self.stack.reserve(n_slots);
             for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack[base + i] = match a {
+                self.stack.push(match a {
                     Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
                     a => a,
-                };
+                });
             }
-        }
-        for (i, a) in self.args.drain(args_base..).enumerate() {
-            if i < fixed {
-                let v = if func.params[i].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                self.stack[base + i] = v;
-            } else if variadic {
-                let v = if func.params[fixed].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                rest.push(v);
-            } else {
-                extra.push(a.into_deref());
+            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            if variadic {
+                self.stack[base + fixed] = Value::empty_array();
             }
-        }
-        let mut n_args = n_passed;
-        for (name, v) in named {
-            match func
-                .params
-                .iter()
-                .position(|p| p.name == name && !p.variadic)
-            {
-                Some(i) => {
-                    if i < n_passed {
+        } else {
+            self.stack.resize(base + n_slots, Value::Undef);
+            let mut rest = PhpArray::new();
+            for (i, a) in self.args.drain(args_base..).enumerate() {
+                if i < fixed {
+                    let v = if func.params[i].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    self.stack[base + i] = v;
+                } else if variadic {
+                    let v = if func.params[fixed].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    rest.push(v);
+                } else {
+                    extra.push(a.into_deref());
+                }
+            }
+            for (name, v) in named {
+                match func
+                    .params
+                    .iter()
+                    .position(|p| p.name == name && !p.variadic)
+                {
+                    Some(i) => {
+                        if i < n_passed {
+                            self.stack.truncate(base);
+                            return Err(Fault::error(
+                                "Error",
+                                format!(
+                                    "Named parameter ${} overwrites previous argument",
+                                    name.to_string_lossy()
+                                ),
+                            ));
+                        }
+                        self.stack[base + i] = if func.params[i].by_ref {
+                            v
+                        } else {
+                            v.into_deref()
+                        };
+                        n_args = n_args.max(i + 1);
+                    }
+                    None if variadic => {
+                        rest.insert(ArrayKey::Str(name), v.into_deref());
+                    }
+                    None => {
                         self.stack.truncate(base);
                         return Err(Fault::error(
                             "Error",
-                            format!(
-                                "Named parameter ${} overwrites previous argument",
-                                name.to_string_lossy()
-                            ),
+                            format!("Unknown named parameter ${}", name.to_string_lossy()),
                         ));
                     }
-                    self.stack[base + i] = if func.params[i].by_ref {
-                        v
-                    } else {
-                        v.into_deref()
-                    };
-                    n_args = n_args.max(i + 1);
-                }
-                None if variadic => {
-                    rest.insert(ArrayKey::Str(name), v.into_deref());
-                }
-                None => {
-                    self.stack.truncate(base);
-                    return Err(Fault::error(
-                        "Error",
-                        format!("Unknown named parameter ${}", name.to_string_lossy()),
-                    ));
                 }
             }
-        }
-        if variadic {
-            self.stack[base + fixed] = Value::array(rest);
+            if variadic {
+                self.stack[base + fixed] = Value::array(rest);
+            }
         }
         // Closure captures.
         if let Some(c) = &closure {
@@ -936,7 +959,9 @@ impl Vm {
         frame.closure = closure;
         frame.ret_dst = ret_dst;
         frame.n_args = n_args;
-        frame.extra_args = extra;
+        if !extra.is_empty() {
+            frame.ext_mut().extra_args = extra;
+        }
         frame.call_line = call_line;
         self.frames.push(frame);
         // Missing required parameters: reported from inside the callee, as PHP does (the
@@ -997,7 +1022,7 @@ impl Vm {
         }
         if let (Some(dst), Some(caller)) = (frame.ret_dst, self.frames.last()) {
             let idx = caller.base + dst as usize;
-            self.stack[idx] = v;
+            super::store(&mut self.stack[idx], v);
         }
         None
     }

@@ -168,7 +168,9 @@ impl Vm {
                 out.extend(a.values().map(Value::deref_clone));
             }
         }
-        out.extend(frame.extra_args.iter().cloned());
+        if let Some(ext) = &frame.ext {
+            out.extend(ext.extra_args.iter().cloned());
+        }
         PhpArray::from_values(out)
     }
 
@@ -395,8 +397,9 @@ impl Vm {
             _ => false,
         };
         let frame = self.frames.last_mut().expect("frame");
-        let idx = frame.iters.len();
-        frame.iters.push(state);
+        let iters = &mut frame.ext_mut().iters;
+        let idx = iters.len();
+        iters.push(state);
         self.stack[base + iter as usize] = Value::Int(idx as i64);
         if empty {
             self.iter_free(base, iter);
@@ -454,7 +457,10 @@ impl Vm {
         };
         let idx = idx as usize;
         let frame_idx = self.frames.len() - 1;
-        let state = std::mem::replace(&mut self.frames[frame_idx].iters[idx], IterState::Done);
+        let state = std::mem::replace(
+            &mut self.frames[frame_idx].ext_mut().iters[idx],
+            IterState::Done,
+        );
         let (next_state, item) = match state {
             IterState::Array { arr, pos } => match arr.next_pos(pos) {
                 Some(p) => {
@@ -545,7 +551,7 @@ impl Vm {
             }
             IterState::Done => (IterState::Done, None),
         };
-        self.frames[frame_idx].iters[idx] = next_state;
+        self.frames[frame_idx].ext_mut().iters[idx] = next_state;
         match item {
             Some((k, v)) => {
                 if let Some(vs) = val {
@@ -568,10 +574,11 @@ impl Vm {
         if let Value::Int(idx) = self.stack[base + iter as usize] {
             if let Some(f) = self.frames.last_mut() {
                 let idx = idx as usize;
-                if idx < f.iters.len() {
-                    f.iters[idx] = IterState::Done;
-                    while matches!(f.iters.last(), Some(IterState::Done)) {
-                        f.iters.pop();
+                let iters = &mut f.ext_mut().iters;
+                if idx < iters.len() {
+                    iters[idx] = IterState::Done;
+                    while matches!(iters.last(), Some(IterState::Done)) {
+                        iters.pop();
                     }
                 }
             }
@@ -933,7 +940,10 @@ impl Vm {
                 let frame = self.frames.last_mut().expect("frame");
                 frame.pc = label as usize;
                 if is_finally {
-                    frame.finally_stack.push(FinallyAction::Rethrow(exc));
+                    frame
+                        .ext_mut()
+                        .finally_stack
+                        .push(FinallyAction::Rethrow(exc));
                 } else {
                     self.caught = Some(exc);
                 }

@@ -77,11 +77,11 @@ pub(crate) struct Frame {
     pub ret_dst: Option<Slot>,
     /// Number of arguments actually passed.
     pub n_args: usize,
-    /// Arguments beyond the declared parameters (for `func_get_args`).
-    pub extra_args: Vec<Value>,
     /// Variables without a slot (created by name: `$$x`, `extract`, `include`).
     pub dyn_vars: Option<Box<HashMap<PhpStr, PhpRef>>>,
-    pub iters: Vec<IterState>,
+    /// Rarely used per-frame state (foreach iterators, extra arguments, pending
+    /// `finally` actions), boxed on first use so that plain calls push and pop a small frame.
+    pub ext: Option<Box<FrameExt>>,
     /// Returning from this frame returns from `Vm::run` (a native caller is waiting).
     pub stop: bool,
     /// The frame's result is the constructed object (`new`), not the return value.
@@ -91,10 +91,19 @@ pub(crate) struct Frame {
     /// The closure object being run, if any (for static variables of closures and
     /// `Closure` scope).
     pub closure: Option<Obj>,
-    /// Pending `finally` actions of this frame.
-    pub finally_stack: Vec<FinallyAction>,
     /// The Generator object this frame belongs to, while it runs.
     pub generator: Option<Obj>,
+}
+
+/// The rarely needed part of a `Frame`.
+#[derive(Default)]
+pub(crate) struct FrameExt {
+    /// Arguments beyond the declared parameters (for `func_get_args`).
+    pub extra_args: Vec<Value>,
+    /// `foreach` iterators of this frame, indexed by the value in the iterator register.
+    pub iters: Vec<IterState>,
+    /// Pending `finally` actions of this frame.
+    pub finally_stack: Vec<FinallyAction>,
 }
 
 /// What to do when a `finally` block ends.
@@ -682,12 +691,12 @@ impl Vm {
     }
 
     /// Writes a register, through a reference if the slot holds one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_local(&mut self, base: usize, slot: Slot, v: Value) {
         let cell = &mut self.stack[base + slot as usize];
         match cell {
             Value::Ref(r) => *r.borrow_mut() = v,
-            _ => *cell = v,
+            _ => store(cell, v),
         }
     }
 
@@ -758,7 +767,7 @@ impl Vm {
                             v => v.clone(),
                         }
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::AssignLocal { dst, src } => {
                     let v = if src.is_const() {
@@ -781,7 +790,7 @@ impl Vm {
                 Op::FetchLocal { dst, src } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, Operand::slot(*src)));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::Binary { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
@@ -808,17 +817,49 @@ impl Vm {
                             tryop!(self.binary_slow(op, &va, &vb))
                         }
                     };
-                    self.stack[base + dst as usize] = v;
+                    store(&mut self.stack[base + dst as usize], v);
+                }
+                Op::BinaryLocal { op, dst, a, b } => {
+                    let (op, dst, a, b) = (*op, *dst, *a, *b);
+                    let fast = {
+                        let va = if a.is_const() {
+                            &func.consts[a.index() as usize]
+                        } else {
+                            &self.stack[base + a.index() as usize]
+                        };
+                        let vb = if b.is_const() {
+                            &func.consts[b.index() as usize]
+                        } else {
+                            &self.stack[base + b.index() as usize]
+                        };
+                        fast_binary(op, va, vb)
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            sync_pc!();
+                            let va = tryop!(self.read(&func, base, a));
+                            let vb = tryop!(self.read(&func, base, b));
+                            tryop!(self.binary_slow(op, &va, &vb))
+                        }
+                    };
+                    self.write_local(base, dst, v);
                 }
                 Op::Not { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    self.stack[base + *dst as usize] = Value::Bool(!v.to_bool());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Bool(!v.to_bool()),
+                    );
                 }
                 Op::ToBool { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    self.stack[base + *dst as usize] = Value::Bool(v.to_bool());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Bool(v.to_bool()),
+                    );
                 }
                 Op::Neg { dst, a } => {
                     sync_pc!();
@@ -828,25 +869,25 @@ impl Vm {
                         Value::Float(f) => Value::Float(-f),
                         other => tryop!(ops::negate(self, &other)),
                     };
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::Plus { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(ops::unary_plus(self, &v));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::BitNot { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(ops::bit_not(&v));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::Cast { dst, a, ty } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(self.cast(v, *ty));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::ConcatTo { dst, a } => {
                     sync_pc!();
@@ -896,26 +937,27 @@ impl Vm {
                         }
                     };
                     if let Some(r) = result {
-                        self.stack[base + *r as usize] = new.clone();
+                        store(&mut self.stack[base + *r as usize], new.clone());
                     }
                     self.write_local(base, *dst, new);
                 }
                 Op::IncDecLocal { slot, kind, result } => {
                     let idx = base + *slot as usize;
                     // Fast path: plain int in the slot.
-                    if let Value::Int(i) = self.stack[idx] {
-                        let (new, old) = match kind {
-                            PathAction::PreInc | PathAction::PostInc => (i.checked_add(1), i),
-                            _ => (i.checked_sub(1), i),
+                    if let Value::Int(i) = &mut self.stack[idx] {
+                        let old = *i;
+                        let new = match kind {
+                            PathAction::PreInc | PathAction::PostInc => old.checked_add(1),
+                            _ => old.checked_sub(1),
                         };
                         if let Some(n) = new {
-                            self.stack[idx] = Value::Int(n);
+                            *i = n;
                             if let Some(r) = result {
                                 let out = match kind {
                                     PathAction::PostInc | PathAction::PostDec => Value::Int(old),
                                     _ => Value::Int(n),
                                 };
-                                self.stack[base + *r as usize] = out;
+                                store(&mut self.stack[base + *r as usize], out);
                             }
                             continue;
                         }
@@ -938,7 +980,7 @@ impl Vm {
                             PathAction::PostInc | PathAction::PostDec => cur,
                             _ => new.clone(),
                         };
-                        self.stack[base + *r as usize] = out;
+                        store(&mut self.stack[base + *r as usize], out);
                     }
                     self.write_local(base, *slot, new);
                 }
@@ -974,8 +1016,16 @@ impl Vm {
                         pc = *target as usize;
                     }
                 }
-                Op::JmpNotLt { a, b, target } | Op::JmpNotLe { a, b, target } => {
-                    let le = matches!(op, Op::JmpNotLe { .. });
+                Op::JmpNotLt { a, b, target }
+                | Op::JmpNotLe { a, b, target }
+                | Op::JmpLt { a, b, target }
+                | Op::JmpLe { a, b, target } => {
+                    let (le, when) = match op {
+                        Op::JmpNotLt { .. } => (false, false),
+                        Op::JmpNotLe { .. } => (true, false),
+                        Op::JmpLt { .. } => (false, true),
+                        _ => (true, true),
+                    };
                     let fast = match (self.peek(&func, base, *a), self.peek(&func, base, *b)) {
                         (Some(Value::Int(x)), Some(Value::Int(y))) => {
                             Some(if le { x <= y } else { x < y })
@@ -1003,7 +1053,7 @@ impl Vm {
                             tryop!(self.binary_slow(op, &va, &vb)).to_bool()
                         }
                     };
-                    if !holds {
+                    if holds == when {
                         pc = *target as usize;
                     }
                 }
@@ -1042,7 +1092,7 @@ impl Vm {
                     };
                     let r = tryop!(self.path_op(&func, base, *path, *action, val));
                     if let Some(d) = dst {
-                        self.stack[base + *d as usize] = r;
+                        store(&mut self.stack[base + *d as usize], r);
                     }
                 }
                 Op::FetchDim { dst, base: b, key } => {
@@ -1050,7 +1100,7 @@ impl Vm {
                     let container = tryop!(self.read(&func, base, *b));
                     let key = tryop!(self.read(&func, base, *key));
                     let v = tryop!(self.fetch_dim_value(&container, &key, false));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchListItem { dst, base: b, key } => {
                     sync_pc!();
@@ -1062,7 +1112,7 @@ impl Vm {
                         }
                         _ => Value::Null,
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchProp {
                     dst,
@@ -1078,7 +1128,7 @@ impl Vm {
                     } else {
                         tryop!(self.fetch_prop_value(&o, &name, false))
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::NewArray { dst, cap } => {
                     let arr = if *cap == 0 {
@@ -1086,7 +1136,7 @@ impl Vm {
                     } else {
                         PhpArray::with_capacity(*cap as usize)
                     };
-                    self.stack[base + *dst as usize] = Value::array(arr);
+                    store(&mut self.stack[base + *dst as usize], Value::array(arr));
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
@@ -1138,7 +1188,7 @@ impl Vm {
                     sync_pc!();
                     let name = tryop!(self.read(&func, base, *name));
                     let r = self.global_ref(&name.scalar_to_str());
-                    self.stack[base + *slot as usize] = Value::Ref(r);
+                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::BindStatic { slot, idx, init } => {
                     sync_pc!();
@@ -1155,7 +1205,7 @@ impl Vm {
                             r
                         }
                     };
-                    self.stack[base + *slot as usize] = Value::Ref(r);
+                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::JmpStaticInit { idx, target } => {
                     let key = self.static_key(&func, *idx);
@@ -1164,19 +1214,19 @@ impl Vm {
                     }
                 }
                 Op::UnsetLocal { slot } => {
-                    self.stack[base + *slot as usize] = Value::Undef;
+                    store(&mut self.stack[base + *slot as usize], Value::Undef);
                 }
                 Op::IssetLocal { dst, slot } => {
                     let set = match &self.stack[base + *slot as usize] {
                         Value::Ref(r) => !r.borrow().is_null(),
                         v => !v.is_null(),
                     };
-                    self.stack[base + *dst as usize] = Value::Bool(set);
+                    store(&mut self.stack[base + *dst as usize], Value::Bool(set));
                 }
                 Op::LoadSpecial { dst, what } => {
                     sync_pc!();
                     let v = tryop!(self.load_special(*what));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchConst {
                     dst,
@@ -1185,17 +1235,20 @@ impl Vm {
                 } => {
                     sync_pc!();
                     let v = tryop!(self.fetch_const(&func, *name, *fallback));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchClassConst { dst, class, name } => {
                     sync_pc!();
                     let v = tryop!(self.fetch_class_const(&func, base, *class, *name));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::ClassName { dst, class } => {
                     sync_pc!();
                     let c = tryop!(self.resolve_class_operand(&func, base, *class));
-                    self.stack[base + *dst as usize] = Value::Str(c.name.clone());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Str(c.name.clone()),
+                    );
                 }
                 Op::DeclareConst { name, val } => {
                     sync_pc!();
@@ -1225,7 +1278,7 @@ impl Vm {
                 Op::MakeClosure { dst, func: idx } => {
                     sync_pc!();
                     let v = tryop!(self.make_closure(&func, base, *idx));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::InitFCall {
                     name,
@@ -1262,7 +1315,7 @@ impl Vm {
                 Op::InitNew { dst, class, n_args } => {
                     sync_pc!();
                     let obj = tryop!(self.init_new(&func, base, *class, *n_args));
-                    self.stack[base + *dst as usize] = Value::Object(obj);
+                    store(&mut self.stack[base + *dst as usize], Value::Object(obj));
                 }
                 Op::SendVal { val } => {
                     sync_pc!();
@@ -1303,7 +1356,7 @@ impl Vm {
                     match tryop!(self.do_call(*dst)) {
                         call::Called::Done(v) => {
                             if let Some(d) = dst {
-                                self.stack[base + *d as usize] = v;
+                                store(&mut self.stack[base + *d as usize], v);
                             }
                         }
                         call::Called::Pushed => reload!(),
@@ -1312,7 +1365,7 @@ impl Vm {
                 Op::CallableFromPending { dst } => {
                     sync_pc!();
                     let v = tryop!(self.callable_from_pending());
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::Return { val } => {
                     sync_pc!();
@@ -1325,7 +1378,7 @@ impl Vm {
                     };
                     if let Some(target) = self.finally_for_return(&func, pc - 1) {
                         let f = self.frames.last_mut().expect("frame");
-                        f.finally_stack.push(FinallyAction::Return(v));
+                        f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
                         continue;
                     }
@@ -1359,16 +1412,28 @@ impl Vm {
                     }
                 }
                 Op::VerifyParam { idx } => {
-                    sync_pc!();
-                    tryop!(self.verify_param(&func, base, *idx));
+                    let ok = match &func.params[*idx as usize].ty {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *idx as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_param(&func, base, *idx));
+                    }
                 }
                 Op::PromoteParams => {
                     sync_pc!();
                     tryop!(self.promote_params(&func, base));
                 }
                 Op::VerifyReturn { val } => {
-                    sync_pc!();
-                    tryop!(self.verify_return(&func, base, *val));
+                    let ok = match &func.return_type {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *val as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_return(&func, base, *val));
+                    }
                 }
                 Op::IterInit {
                     iter,
@@ -1414,7 +1479,7 @@ impl Vm {
                     let action = self
                         .frames
                         .last_mut()
-                        .and_then(|f| f.finally_stack.pop())
+                        .and_then(|f| f.ext.as_mut().and_then(|e| e.finally_stack.pop()))
                         .unwrap_or(FinallyAction::Normal);
                     match action {
                         FinallyAction::Normal => {}
@@ -1423,7 +1488,7 @@ impl Vm {
                         FinallyAction::Return(v) => {
                             if let Some(target) = self.finally_for_return(&func, pc - 1) {
                                 let f = self.frames.last_mut().expect("frame");
-                                f.finally_stack.push(FinallyAction::Return(v));
+                                f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
                                 continue;
                             }
@@ -1438,7 +1503,7 @@ impl Vm {
                     match self.finally_for_jump(&func, pc - 1, *target) {
                         Some(fin) => {
                             let f = self.frames.last_mut().expect("frame");
-                            f.finally_stack.push(FinallyAction::Jump(*target));
+                            f.ext_mut().finally_stack.push(FinallyAction::Jump(*target));
                             pc = fin as usize;
                         }
                         None => pc = *target as usize,
@@ -1449,7 +1514,7 @@ impl Vm {
                     let p = tryop!(self.read(&func, base, *path));
                     match tryop!(self.include(&func, base, p, *kind, *dst)) {
                         call::Called::Done(v) => {
-                            self.stack[base + *dst as usize] = v;
+                            store(&mut self.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
@@ -1459,7 +1524,7 @@ impl Vm {
                     let c = tryop!(self.read(&func, base, *code));
                     match tryop!(self.eval(&func, base, c, *dst)) {
                         call::Called::Done(v) => {
-                            self.stack[base + *dst as usize] = v;
+                            store(&mut self.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
@@ -1483,16 +1548,19 @@ impl Vm {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *val));
                     let c = tryop!(self.clone_object(v));
-                    self.stack[base + *dst as usize] = c;
+                    store(&mut self.stack[base + *dst as usize], c);
                 }
                 Op::InstanceOf { dst, val, class } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *val));
                     let r = tryop!(self.instance_of(&func, base, &v, *class));
-                    self.stack[base + *dst as usize] = Value::Bool(r);
+                    store(&mut self.stack[base + *dst as usize], Value::Bool(r));
                 }
                 Op::BeginSilence { slot } => {
-                    self.stack[base + *slot as usize] = Value::Int(i64::from(self.silence));
+                    store(
+                        &mut self.stack[base + *slot as usize],
+                        Value::Int(i64::from(self.silence)),
+                    );
                     self.silence += 1;
                 }
                 Op::EndSilence { slot } => {
@@ -1523,7 +1591,7 @@ impl Vm {
                     match tryop!(self.yield_from_step(s)) {
                         Some(result) => {
                             if let Some(d) = dst {
-                                self.stack[base + *d as usize] = result;
+                                store(&mut self.stack[base + *d as usize], result);
                             }
                         }
                         None => {
@@ -1567,7 +1635,7 @@ impl Vm {
                     let n = tryop!(self.read(&func, base, *name));
                     let n = tryop!(self.to_php_str(&n));
                     let v = tryop!(self.fetch_var_by_name(&func, base, &n, *quiet));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::CallIntrinsic {
                     dst,
@@ -1578,7 +1646,7 @@ impl Vm {
                     sync_pc!();
                     let v = tryop!(self.call_intrinsic(&func, base, *which, *args, *n));
                     if let Some(d) = dst {
-                        self.stack[base + *d as usize] = v;
+                        store(&mut self.stack[base + *d as usize], v);
                     }
                 }
             }
@@ -1864,7 +1932,42 @@ impl Vm {
     }
 }
 
+/// The exact-type check of the commonest declarations (a single scalar or array type),
+/// inlined into the dispatch loop; `false` means "ask the full check" (which also handles
+/// classes, unions and coercion), never "rejected".
+#[inline(always)]
+fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
+    use super::coerce::{SimpleType, TypeMember};
+    matches!(
+        (ty.members.as_slice(), v),
+        ([TypeMember::Simple(SimpleType::Int)], Value::Int(_))
+            | ([TypeMember::Simple(SimpleType::Float)], Value::Float(_))
+            | ([TypeMember::Simple(SimpleType::String)], Value::Str(_))
+            | ([TypeMember::Simple(SimpleType::Bool)], Value::Bool(_))
+            | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
+            | ([TypeMember::Simple(SimpleType::Mixed)], _)
+    ) && !matches!(v, Value::Undef)
+}
+
+/// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
+/// out-of-line `drop_in_place` call is only made when the old value owns heap data (the
+/// common register write in arithmetic loops replaces an int or float).
+#[inline(always)]
+pub(crate) fn store(cell: &mut Value, v: Value) {
+    match cell {
+        Value::Undef | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+            std::mem::forget(std::mem::replace(cell, v));
+        }
+        _ => *cell = v,
+    }
+}
+
 impl Frame {
+    /// The frame's rarely used state, created on first use.
+    pub(crate) fn ext_mut(&mut self) -> &mut FrameExt {
+        self.ext.get_or_insert_with(Default::default)
+    }
+
     pub(crate) fn new(func: Rc<Func>, base: usize, stop: bool) -> Frame {
         Frame {
             func,
@@ -1875,21 +1978,21 @@ impl Frame {
             static_class: None,
             ret_dst: None,
             n_args: 0,
-            extra_args: Vec::new(),
             dyn_vars: None,
-            iters: Vec::new(),
+            ext: None,
             stop,
             discard_result: false,
             call_line: 0,
             closure: None,
-            finally_stack: Vec::new(),
             generator: None,
         }
     }
 }
 
 /// Int/float fast paths for binary operators: `None` means "use the general path".
-#[inline]
+/// Inlined into the dispatch loop for the int and float cases (the hot ones); string and
+/// bool operands go to `fast_binary_other`.
+#[inline(always)]
 fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
@@ -1960,6 +2063,14 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 _ => return None,
             })
         }
+        _ => fast_binary_other(op, a, b),
+    }
+}
+
+/// `fast_binary` for string and bool operands.
+#[inline(never)]
+fn fast_binary_other(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
         (Value::Str(x), Value::Str(y)) => match op {
             BinOp::Identical => Some(Value::Bool(x.as_bytes() == y.as_bytes())),
             BinOp::NotIdentical => Some(Value::Bool(x.as_bytes() != y.as_bytes())),
