@@ -8,9 +8,13 @@
 //! - `fcgi`: the pure FastCGI codec (records, params, server and client sides). Knows
 //!   nothing of sockets, actors or the engine.
 //!
+//! - `repo`: the translation cache (compiled units in SQLite), behind the engine's
+//!   `UnitStore` trait.
+//!
 //! `actors` (server), `jit` (Cranelift) arrive with their issues.
 
 pub mod cli;
 pub mod fcgi;
 pub mod pcre_ffi;
+pub mod repo;
 pub mod vm;
