@@ -12,7 +12,7 @@ use super::host::Host;
 use super::value::{PhpStr, Value};
 
 /// One member of a (union) type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SimpleType {
     Int,
     Float,
@@ -38,13 +38,13 @@ pub enum SimpleType {
 
 /// A declared type: a union of simple types (nullable `?T` is `T|null`).
 /// DNF/intersection types are represented as `Intersection` members of the union.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeSpec {
     pub members: Vec<TypeMember>,
 }
 
 /// A member of a union: a simple type, or an intersection `A&B` of class types.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeMember {
     Simple(SimpleType),
     Intersection(Vec<Vec<u8>>),

@@ -29,6 +29,7 @@ pub mod object;
 pub mod ops;
 pub mod parser;
 pub mod token;
+pub mod unit_codec;
 pub mod value;
 pub mod web;
 

@@ -534,14 +534,16 @@ impl FuncCompiler<'_> {
     fn magic(&mut self, m: MagicConst) -> R<Operand> {
         let class_name = self.class.as_ref().map(|c| c.name.clone());
         let v: Vec<u8> = match m {
-            MagicConst::File => self.unit.file.clone(),
-            MagicConst::Dir => {
-                let f = &self.unit.file;
-                match f.iter().rposition(|&c| c == b'/') {
-                    Some(0) => b"/".to_vec(),
-                    Some(i) => f[..i].to_vec(),
-                    None => b".".to_vec(),
-                }
+            // The file is read at run time (the unit may be shared by identical files).
+            MagicConst::File | MagicConst::Dir => {
+                let dst = self.temp();
+                let what = if m == MagicConst::File {
+                    Special::File
+                } else {
+                    Special::Dir
+                };
+                self.emit(Op::LoadSpecial { dst, what });
+                return Ok(Operand::slot(dst));
             }
             MagicConst::Function => self.func_name.clone(),
             MagicConst::Namespace => self.unit.ns.clone(),

@@ -147,6 +147,8 @@ impl Vm {
             }
             Special::FuncGetArgs => Value::array(self.frame_args()),
             Special::FuncNumArgs => Value::Int(frame.n_args as i64),
+            Special::File => Value::Str(frame.func.file.clone()),
+            Special::Dir => Value::str(dir_of(frame.func.file.as_bytes())),
         })
     }
 
@@ -1220,9 +1222,9 @@ impl Vm {
     fn resolve_include_path(&self, path: &[u8], current_file: &[u8]) -> Option<PhpStr> {
         use std::path::Path;
         let p = std::str::from_utf8(path).ok()?;
-        let exists = |candidate: &Path| candidate.is_file();
+        let exists = |candidate: &Path| self.loader.file_exists(candidate);
         let canon = |candidate: &Path| -> Option<PhpStr> {
-            let c = std::fs::canonicalize(candidate).ok()?;
+            let c = self.loader.canonical(candidate)?;
             Some(PhpStr::from(c.to_string_lossy().into_owned()))
         };
         let pp = Path::new(p);
@@ -1321,5 +1323,14 @@ fn collect_names(v: &Value, out: &mut Vec<PhpStr>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `__DIR__` of a file path: everything before the last `/` (`/` for a file in the root).
+fn dir_of(file: &[u8]) -> &[u8] {
+    match file.iter().rposition(|&c| c == b'/') {
+        Some(0) => b"/",
+        Some(i) => &file[..i],
+        None => b".",
     }
 }

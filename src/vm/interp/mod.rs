@@ -205,6 +205,17 @@ pub struct Vm {
 pub trait Loader {
     /// Reads and compiles `path`. `Ok(None)` when the file cannot be opened.
     fn load(&mut self, path: &[u8]) -> Result<Option<Rc<Unit>>, LoadError>;
+
+    /// Whether `path` names a loadable file (include resolution). A repo-authoritative
+    /// loader answers from its repo without touching the disk.
+    fn file_exists(&self, path: &std::path::Path) -> bool {
+        path.is_file()
+    }
+
+    /// The canonical form of a path `file_exists` accepted.
+    fn canonical(&self, path: &std::path::Path) -> Option<std::path::PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
 }
 
 /// A failed load: a parse or compile error with its PHP message.
