@@ -272,6 +272,16 @@ pub trait UnitStore: Send + Sync {
     fn report_bad(&self, _key: &UnitKey, _why: &DecodeError) {}
 }
 
+/// A `UnitStore` shared by the engine threads of a server.
+#[derive(Clone)]
+pub struct SharedStore(pub std::sync::Arc<dyn UnitStore>);
+
+impl std::fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedStore")
+    }
+}
+
 /// Loads the file at `path` through `store`: by content key (compiling and storing on a
 /// miss), or by path alone in authoritative mode. `Ok(None)` when there is no such file.
 ///

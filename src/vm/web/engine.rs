@@ -49,6 +49,8 @@ impl FileStamp {
 #[derive(Default)]
 pub(crate) struct UnitCache {
     units: HashMap<Vec<u8>, (FileStamp, Rc<Unit>)>,
+    /// The translation cache behind this one (units by content, across restarts).
+    pub(crate) store: Option<std::sync::Arc<dyn crate::vm::unit_codec::UnitStore>>,
 }
 
 /// The `Loader` of web requests: compiles through the thread's `UnitCache`.
@@ -72,7 +74,11 @@ impl Loader for CachedLoader {
         let Ok(src) = std::fs::read(os_path) else {
             return Ok(None);
         };
-        let unit = crate::vm::compile_source(&src, path)?;
+        let store = self.0.borrow().store.clone();
+        let unit = match store {
+            Some(store) => crate::vm::unit_codec::compile_through(&*store, &src, path)?,
+            None => crate::vm::compile_source(&src, path)?,
+        };
         // A file that changed while it was read gets a stamp that never matches, so the
         // next request compiles it again.
         let stamp = match std::fs::metadata(os_path) {
@@ -103,7 +109,10 @@ pub(super) fn engine_main(
     tx: mpsc::Sender<FromEngine>,
 ) {
     let conn = Rc::new(Conn { tx, rx });
-    let cache = Rc::new(RefCell::new(UnitCache::default()));
+    let cache = Rc::new(RefCell::new(UnitCache {
+        units: HashMap::new(),
+        store: settings.unit_store.as_ref().map(|s| s.0.clone()),
+    }));
     let mut roots = resolve::RootCache::default();
     let mut ini: Vec<(Vec<u8>, Vec<u8>)> = WEB_INI_DEFAULTS
         .iter()

@@ -102,6 +102,8 @@ pub struct WebSettings {
     pub chunk_size: usize,
     /// Native stack of the engine thread (parsing deep expressions uses it).
     pub engine_stack_size: usize,
+    /// The translation cache compiled units go through (`None`: compile in memory).
+    pub unit_store: Option<crate::vm::unit_codec::SharedStore>,
 }
 
 impl Default for WebSettings {
@@ -112,6 +114,7 @@ impl Default for WebSettings {
             upload_tmp_dir: None,
             chunk_size: 32 * 1024,
             engine_stack_size: 64 << 20,
+            unit_store: None,
         }
     }
 }
