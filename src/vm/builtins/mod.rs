@@ -112,6 +112,9 @@ pub struct Param {
     pub by_ref: bool,
     pub optional: bool,
     pub variadic: bool,
+    /// The value kinds passed as they are (`TypeSpec::exact_mask`; all for untyped
+    /// parameters, none for by-reference ones): the call path's no-coercion test.
+    pub exact: u16,
 }
 
 /// A builtin ready to call.
@@ -276,12 +279,18 @@ pub fn parse_sig(sig: &str) -> Vec<Param> {
                 "" | "mixed" => None,
                 t => Some(TypeSpec::parse(t)),
             };
+            let exact = match (&ty, by_ref) {
+                (_, true) => 0,
+                (None, false) => 0xff,
+                (Some(t), false) => t.exact_mask(),
+            };
             Param {
                 name,
                 ty,
                 by_ref,
                 optional,
                 variadic,
+                exact,
             }
         })
         .collect()
