@@ -164,6 +164,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
 /// Clears the per-thread state of builtin families (seeded RNG, last JSON/PCRE errors) so
 /// nothing of one request leaks into the next. The engine calls it when a request starts.
 pub fn reset_request_state() {
+    super::host::note_ini_change();
     datetime::reset_request_state();
     file::reset_request_state();
     json::reset_request_state();
