@@ -11,6 +11,7 @@
 //! per thread) and `reset_request_state` clears it between requests.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
@@ -741,6 +742,7 @@ pub fn decode(
         scratch: Vec::new(),
         items: Vec::new(),
         members: Vec::new(),
+        keys: HashMap::default(),
     };
     let v = match p.value()? {
         Ok(v) => v,
@@ -767,12 +769,14 @@ struct Parser<'a, 'h> {
     items: Vec<Value>,
     /// Members of the objects being parsed, likewise.
     members: Vec<(ArrayKey, Value)>,
+    /// Object keys seen so far (short plain ones), by their text in the input.
+    keys: HashMap<&'a [u8], ArrayKey, foldhash::fast::RandomState>,
 }
 
 /// A parse step: the outer `Result` carries engine faults, the inner one JSON errors.
 type Step<T> = PhpResult<Result<T, JsonError>>;
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     fn skip_ws(&mut self) {
         while let Some(&c) = self.s.get(self.pos) {
             if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
@@ -880,6 +884,9 @@ impl Parser<'_, '_> {
         self.pos += 1;
         let assoc = self.options & JSON_OBJECT_AS_ARRAY != 0;
         let base = self.members.len();
+        // PHP's parser creates the object when it reduces the first member (after that
+        // member's value), which fixes the order of object ids: outer before later inner.
+        let mut obj = None;
         self.skip_ws();
         if self.s.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -891,7 +898,7 @@ impl Parser<'_, '_> {
                 if self.s.get(self.pos) != Some(&b'"') {
                     return Ok(Err(self.unexpected()));
                 }
-                let key = match self.string() {
+                let key = match self.key() {
                     Ok(k) => k,
                     Err(e) => return Ok(Err(e)),
                 };
@@ -904,11 +911,13 @@ impl Parser<'_, '_> {
                     Ok(v) => v,
                     Err(e) => return Ok(Err(e)),
                 };
-                if !assoc && key.first() == Some(&0) {
+                if !assoc && obj.is_none() {
+                    obj = Some(self.host.new_object(b"stdClass", PhpArray::new())?);
+                }
+                if !assoc && matches!(&key, ArrayKey::Str(k) if k.first() == Some(&0)) {
                     return Ok(Err(JsonError::InvalidPropertyName));
                 }
-                self.members
-                    .push((ArrayKey::from_str(PhpStr::from(key)), v));
+                self.members.push((key, v));
                 self.skip_ws();
                 match self.s.get(self.pos) {
                     Some(b',') => self.pos += 1,
@@ -935,7 +944,13 @@ impl Parser<'_, '_> {
         if assoc {
             Ok(Ok(Value::array(out)))
         } else {
-            let obj = self.host.new_object(b"stdClass", out)?;
+            let obj = match obj {
+                Some(o) => {
+                    o.borrow_mut().props = out;
+                    o
+                }
+                None => self.host.new_object(b"stdClass", out)?,
+            };
             Ok(Ok(Value::Object(obj)))
         }
     }
@@ -993,6 +1008,33 @@ impl Parser<'_, '_> {
             }
         }
         Ok(Value::Float(as_str.parse::<f64>().unwrap_or(f64::NAN)))
+    }
+
+    /// An object key (a string token starting at the opening quote). Short plain keys are
+    /// shared within one document: the same names recur in every object of a list.
+    fn key(&mut self) -> Result<ArrayKey, JsonError> {
+        const SHARED_MAX_LEN: usize = 32;
+        let s = self.s;
+        let start = self.pos + 1;
+        let plain = s[start..]
+            .iter()
+            .take(SHARED_MAX_LEN + 1)
+            .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c));
+        if let Some(n) = plain {
+            if s[start + n] == b'"' {
+                let text = &s[start..start + n];
+                self.pos = start + n + 1;
+                if let Some(k) = self.keys.get(text) {
+                    return Ok(k.clone());
+                }
+                let k = ArrayKey::from_bytes(text);
+                if self.keys.len() < 256 {
+                    self.keys.insert(text, k.clone());
+                }
+                return Ok(k);
+            }
+        }
+        self.string().map(|k| ArrayKey::from_str(PhpStr::from(k)))
     }
 
     /// Parses a string token starting at the opening quote; returns its bytes.
