@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::builtins::Builtin;
-use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, Slot};
+use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, PathElem, Slot};
 use super::super::coerce::{coerce_arg, value_kind_bit, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::object::{Class, Obj};
@@ -497,12 +497,23 @@ impl Vm {
         if named.is_none() && call.named.is_empty() {
             // A plain defined local passed by value: a copy, with no path walk.
             let p = &func.paths[path as usize];
-            if let (PathBase::Local(slot), true) = (&p.base, p.elems.is_empty()) {
+            if let PathBase::Local(slot) = p.base {
                 if !call.target.param_by_ref(self.args.len() - call.args_base) {
-                    let v = match &self.stack[base + *slot as usize] {
-                        Value::Undef => None,
-                        Value::Ref(r) => Some(r.borrow().clone()),
-                        v => Some(v.clone()),
+                    let local = &self.stack[base + slot as usize];
+                    let v = match (p.elems.as_slice(), local) {
+                        (_, Value::Undef) => None,
+                        ([], Value::Ref(r)) => Some(r.borrow().clone()),
+                        ([], v) => Some(v.clone()),
+                        // `f($s[3])`: an in-range string offset (the rest warns or
+                        // converts, and takes the general path).
+                        ([PathElem::Dim(k)], Value::Str(s)) => match self.peek(func, base, *k) {
+                            Some(Value::Int(i)) if (0..s.len() as i64).contains(i) => {
+                                let i = *i as usize;
+                                Some(Value::str(&s[i..=i]))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
                     };
                     if let Some(v) = v {
                         self.args.push(v);
