@@ -586,15 +586,27 @@ fn explode(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     };
     let mut values: Vec<Value> = Vec::new();
     let mut start = 0;
-    for p in memchr::memmem::find_iter(&s, &sep[..]) {
+    let mut split_at = |p: usize, values: &mut Vec<Value>| {
         if values.len() + 1 >= max {
-            break;
-        }
-        if p < start {
-            continue; // overlapping match inside the previous separator
+            return false;
         }
         values.push(Value::str(&s[start..p]));
         start = p + sep.len();
+        true
+    };
+    // Matches are non-overlapping, as PHP's scan is.
+    if let [c] = sep[..] {
+        for p in memchr::memchr_iter(c, &s) {
+            if !split_at(p, &mut values) {
+                break;
+            }
+        }
+    } else {
+        for p in memchr::memmem::find_iter(&s, &sep[..]) {
+            if !split_at(p, &mut values) {
+                break;
+            }
+        }
     }
     values.push(Value::str(&s[start..]));
     if limit < 0 {
