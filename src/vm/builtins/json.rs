@@ -911,11 +911,11 @@ impl<'a> Parser<'a, '_> {
                     Ok(v) => v,
                     Err(e) => return Ok(Err(e)),
                 };
-                if !assoc && obj.is_none() {
-                    obj = Some(self.host.new_object(b"stdClass", PhpArray::new())?);
-                }
                 if !assoc && matches!(&key, ArrayKey::Str(k) if k.first() == Some(&0)) {
                     return Ok(Err(JsonError::InvalidPropertyName));
+                }
+                if !assoc && obj.is_none() {
+                    obj = Some(self.host.new_object(b"stdClass", PhpArray::new())?);
                 }
                 self.members.push((key, v));
                 self.skip_ws();
