@@ -190,6 +190,49 @@ impl TypeSpec {
     }
 }
 
+/// The bit of `v`'s kind in an exact-acceptance mask (`TypeSpec::exact_mask`); 0 for
+/// kinds that always take the slow path (references, `Undef`).
+#[inline]
+pub fn value_kind_bit(v: &Value) -> u16 {
+    match v {
+        Value::Null => 1,
+        Value::Bool(false) => 1 << 1,
+        Value::Bool(true) => 1 << 2,
+        Value::Int(_) => 1 << 3,
+        Value::Float(_) => 1 << 4,
+        Value::Str(_) => 1 << 5,
+        Value::Array(_) => 1 << 6,
+        Value::Object(_) => 1 << 7,
+        Value::Undef | Value::Ref(_) => 0,
+    }
+}
+
+impl TypeSpec {
+    /// The value kinds (`value_kind_bit`) this type accepts without conversion, whatever
+    /// the value: a precomputed form of `accepts_exactly` for builtins' parameters. Class
+    /// members add nothing (objects then take the full check).
+    pub fn exact_mask(&self) -> u16 {
+        let mut mask = 0;
+        for m in &self.members {
+            let TypeMember::Simple(s) = m else { continue };
+            mask |= match s {
+                SimpleType::Mixed => 0xff,
+                SimpleType::Int => 1 << 3,
+                SimpleType::Float => 1 << 4,
+                SimpleType::String => 1 << 5,
+                SimpleType::Bool => (1 << 1) | (1 << 2),
+                SimpleType::True => 1 << 2,
+                SimpleType::False => 1 << 1,
+                SimpleType::Null => 1,
+                SimpleType::Array | SimpleType::Iterable => 1 << 6,
+                SimpleType::Object => 1 << 7,
+                _ => 0,
+            };
+        }
+        mask
+    }
+}
+
 /// Parses one name of a union.
 fn parse_simple(name: &str) -> SimpleType {
     let name = name.trim().trim_start_matches('\\');

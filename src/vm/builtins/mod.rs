@@ -115,6 +115,9 @@ pub struct Param {
     pub by_ref: bool,
     pub optional: bool,
     pub variadic: bool,
+    /// The value kinds passed as they are (`TypeSpec::exact_mask`; all for untyped
+    /// parameters, none for by-reference ones): the call path's no-coercion test.
+    pub exact: u16,
 }
 
 /// A builtin ready to call.
@@ -166,6 +169,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
 /// Clears the per-thread state of builtin families (seeded RNG, last JSON/PCRE errors) so
 /// nothing of one request leaks into the next. The engine calls it when a request starts.
 pub fn reset_request_state() {
+    super::host::note_ini_change();
     datetime::reset_request_state();
     file::reset_request_state();
     json::reset_request_state();
@@ -289,12 +293,18 @@ pub fn parse_sig(sig: &str) -> Vec<Param> {
                 "" | "mixed" => None,
                 t => Some(TypeSpec::parse(t)),
             };
+            let exact = match (&ty, by_ref) {
+                (_, true) => 0,
+                (None, false) => 0xff,
+                (Some(t), false) => t.exact_mask(),
+            };
             Param {
                 name,
                 ty,
                 by_ref,
                 optional,
                 variadic,
+                exact,
             }
         })
         .collect()

@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::builtins::Builtin;
-use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, Slot};
-use super::super::coerce::{coerce_arg, ArgCtx};
+use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, PathElem, Slot};
+use super::super::coerce::{coerce_arg, value_kind_bit, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::object::{Class, Obj};
 use super::super::value::{PhpStr, Value};
@@ -494,18 +494,31 @@ impl Vm {
         named: Option<PhpStr>,
     ) -> PhpResult<()> {
         let call = self.calls.last().expect("send without call");
-        // The commonest case, `f($local)` to a by-value parameter: read the local directly.
         if named.is_none() && call.named.is_empty() {
-            if let Some(super::super::bytecode::Path {
-                base: super::super::bytecode::PathBase::Local(slot),
-                elems,
-                ..
-            }) = func.paths.get(path as usize)
-            {
-                if elems.is_empty() && !call.target.param_by_ref(self.args.len() - call.args_base) {
-                    let v = self.read(func, base, Operand::slot(*slot))?;
-                    self.args.push(v);
-                    return Ok(());
+            // A plain defined local passed by value: a copy, with no path walk.
+            let p = &func.paths[path as usize];
+            if let PathBase::Local(slot) = p.base {
+                if !call.target.param_by_ref(self.args.len() - call.args_base) {
+                    let local = &self.stack[base + slot as usize];
+                    let v = match (p.elems.as_slice(), local) {
+                        (_, Value::Undef) => None,
+                        ([], Value::Ref(r)) => Some(r.borrow().clone()),
+                        ([], v) => Some(v.clone()),
+                        // `f($s[3])`: an in-range string offset (the rest warns or
+                        // converts, and takes the general path).
+                        ([PathElem::Dim(k)], Value::Str(s)) => match self.peek(func, base, *k) {
+                            Some(Value::Int(i)) if (0..s.len() as i64).contains(i) => {
+                                let i = *i as usize;
+                                Some(Value::str(&s[i..=i]))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        self.args.push(v);
+                        return Ok(());
+                    }
                 }
             }
         }
@@ -647,16 +660,22 @@ impl Vm {
             }
             return Ok(Called::Pushed);
         }
+        if let CallTarget::Builtin(b) = call.target {
+            let v = if call.named.is_empty() {
+                self.call_builtin_pending(b, call.args_base)?
+            } else {
+                let args: Vec<Value> = self.args.drain(call.args_base..).collect();
+                self.call_builtin(b, args, call.named)?
+            };
+            return Ok(Called::Done(v));
+        }
         let args: Vec<Value> = self.args.drain(call.args_base..).collect();
         match call.target {
             CallTarget::Nothing => Ok(Called::Done(match new_obj {
                 Some(o) => Value::Object(o),
                 None => Value::Null,
             })),
-            CallTarget::Builtin(b) => {
-                let v = self.call_builtin(b, args, call.named)?;
-                Ok(Called::Done(v))
-            }
+            CallTarget::Builtin(_) => unreachable!("builtin targets are called above"),
             CallTarget::Native {
                 method,
                 this,
@@ -689,6 +708,117 @@ impl Vm {
         }
     }
 
+    /// Calls a builtin on the pending positional arguments `self.args[args_base..]`, which
+    /// it consumes, with PHP's argument checks and coercion. The hot path of every builtin
+    /// call: the arguments are coerced in place and handed over as a slice, with no vector
+    /// built per call.
+    pub(crate) fn call_builtin_pending(
+        &mut self,
+        b: &'static Builtin,
+        args_base: usize,
+    ) -> PhpResult<Value> {
+        // The builtin borrows its arguments while it holds the VM, so the argument stack is
+        // moved out for the call; calls it makes back into PHP start an empty one
+        // (allocated only if they happen), dropped when the outer one is put back.
+        let mut all = std::mem::take(&mut self.args);
+        let r = match self.bind_builtin_args(b, &mut all[args_base..]) {
+            Ok(()) => (b.func)(self, &all[args_base..]),
+            Err(e) => Err(e),
+        };
+        let r = match r {
+            // Throwables raised by the builtin itself show its frame in their trace.
+            Err(fault @ Fault::Error(_)) => {
+                Err(self.builtin_fault(b.name, &all[args_base..], fault))
+            }
+            r => r,
+        };
+        all.truncate(args_base);
+        self.args = all;
+        r
+    }
+
+    /// Arity checks and coercion of positional arguments (no named ones) for a builtin.
+    #[inline]
+    fn bind_builtin_args(&mut self, b: &'static Builtin, args: &mut [Value]) -> PhpResult<()> {
+        let passed = args.len();
+        if passed < b.min_args || passed > b.max_args {
+            return Err(arity_error(b, passed));
+        }
+        for (i, arg) in args.iter_mut().enumerate() {
+            let param = match b.params.get(i) {
+                Some(p) => p,
+                None => match b.params.last() {
+                    Some(p) if p.variadic => p,
+                    _ => break,
+                },
+            };
+            if param.exact & value_kind_bit(arg) != 0 {
+                continue;
+            }
+            self.bind_builtin_arg_slow(b, i, arg)?;
+        }
+        Ok(())
+    }
+
+    /// `bind_builtin_args` for one argument that is not trivially accepted: skipped
+    /// optional arguments, by-reference parameters, conversions and type errors.
+    #[inline(never)]
+    fn bind_builtin_arg_slow(
+        &mut self,
+        b: &'static Builtin,
+        i: usize,
+        arg: &mut Value,
+    ) -> PhpResult<()> {
+        let param = match b.params.get(i) {
+            Some(p) => p,
+            None => match b.params.last() {
+                Some(p) => p,
+                None => return Ok(()),
+            },
+        };
+        if matches!(arg, Value::Undef) {
+            if i < b.min_args {
+                return Err(Fault::error(
+                    "ArgumentCountError",
+                    format!(
+                        "{}(): Argument #{} (${}) not passed",
+                        b.name,
+                        i + 1,
+                        param.name
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if param.by_ref {
+            if !matches!(arg, Value::Ref(_)) {
+                let v = std::mem::take(arg);
+                *arg = Value::Ref(Value::new_ref(v));
+            }
+            return Ok(());
+        }
+        if let Some(ty) = &param.ty {
+            if ty.accepts_exactly(arg) {
+                return Ok(());
+            }
+        }
+        let v = std::mem::take(arg).into_deref();
+        *arg = match &param.ty {
+            Some(ty) => {
+                let ctx = ArgCtx {
+                    func: b.name,
+                    arg_num: i + 1,
+                    param: &param.name,
+                    internal: true,
+                };
+                let strict = self.caller_strict();
+                coerce_arg(self, v, ty, strict, &ctx)?
+            }
+            None => v,
+        };
+        Ok(())
+    }
+
     /// Calls a builtin with PHP's argument checks and coercion.
     pub(crate) fn call_builtin(
         &mut self,
@@ -696,6 +826,11 @@ impl Vm {
         mut args: Vec<Value>,
         named: Vec<(PhpStr, Value)>,
     ) -> PhpResult<Value> {
+        if named.is_empty() {
+            let base = self.args.len();
+            self.args.append(&mut args);
+            return self.call_builtin_pending(b, base);
+        }
         match self.call_builtin_inner(b, &mut args, named) {
             // Throwables raised by the builtin itself show its frame in their trace.
             Err(fault @ Fault::Error(_)) => Err(self.builtin_fault(b.name, &args, fault)),

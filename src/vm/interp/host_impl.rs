@@ -43,8 +43,13 @@ impl Host for Vm {
         let obj = self.instantiate(&cls)?;
         {
             let mut d = obj.borrow_mut();
-            for (k, v) in props.iter() {
-                d.props.insert(k, v.clone());
+            if d.props.is_empty() {
+                // No declared properties (stdClass): the table is taken as it is.
+                d.props = props;
+            } else {
+                for (k, v) in props.iter() {
+                    d.props.insert(k, v.clone());
+                }
             }
         }
         Ok(obj)

@@ -287,6 +287,7 @@ impl Vm {
             self.error_reporting = ini_int_expression(value);
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
+        super::host::note_ini_change();
     }
 
     /// Sets the server API name (`php_sapi_name()`); the CLI's is "cli".
