@@ -9,8 +9,12 @@
 use std::io::Write;
 use std::rc::Rc;
 
+use std::sync::Arc;
+
+use crate::repo::Repo;
 use crate::vm::bytecode::Unit;
 use crate::vm::interp::{LoadError, Loader, Outcome, Vm};
+use crate::vm::unit_codec::UnitStore;
 use crate::vm::value::PhpStr;
 
 /// What the command line asked for.
@@ -27,19 +31,83 @@ struct RunArgs {
     version: bool,
 }
 
-/// Compiles files straight from disk (the CLI has no translation cache yet).
-pub struct DiskLoader;
+/// Loads files through the translation cache (`repo`): from disk by content key, or by
+/// path alone from a repo in authoritative mode.
+pub struct DiskLoader(pub Arc<Repo>);
 
 impl Loader for DiskLoader {
     fn load(&mut self, path: &[u8]) -> Result<Option<Rc<Unit>>, LoadError> {
-        let Ok(p) = std::str::from_utf8(path) else {
-            return Ok(None);
-        };
-        let Ok(src) = std::fs::read(p) else {
-            return Ok(None);
-        };
-        crate::vm::compile_source(&src, path).map(Some)
+        crate::vm::unit_codec::load_through(&*self.0, path)
     }
+
+    fn file_exists(&self, path: &std::path::Path) -> bool {
+        if !self.0.authoritative() {
+            return path.is_file();
+        }
+        let normal = lexical_normal(path);
+        self.0
+            .get_by_path(normal.as_os_str().as_encoded_bytes())
+            .is_some()
+    }
+
+    fn canonical(&self, path: &std::path::Path) -> Option<std::path::PathBuf> {
+        if self.0.authoritative() {
+            Some(lexical_normal(path))
+        } else {
+            std::fs::canonicalize(path).ok()
+        }
+    }
+}
+
+/// `path` made absolute with `.` and `..` resolved without touching the disk (repo
+/// paths are recorded in this form by `rhvm compile`).
+fn lexical_normal(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = std::path::PathBuf::from("/");
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// The translation cache a CLI run uses, from the `-d` settings: `hhvm.repo.authoritative`
+/// with `hhvm.repo.path` (or `hhvm.repo.central.path`) serves only from a prebuilt repo;
+/// otherwise `hhvm.repo.central.path` (default `~/.cache/rhvm/repo.sqlite`; empty turns
+/// caching off).
+fn cli_repo(ini: &[(String, String)]) -> Result<Repo, String> {
+    let get = |k: &str| {
+        ini.iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes");
+    let central = get("hhvm.repo.central.path");
+    if get("hhvm.repo.authoritative").is_some_and(truthy) {
+        let path = get("hhvm.repo.path")
+            .or(central)
+            .ok_or("hhvm.repo.authoritative needs hhvm.repo.path")?;
+        return Repo::open_authoritative(std::path::Path::new(path));
+    }
+    Ok(match central {
+        Some("") => Repo::in_memory_only(),
+        Some(path) => Repo::open_central(std::path::Path::new(path), false),
+        None => match crate::repo::default_cli_path() {
+            Some(path) => Repo::open_central(&path, false),
+            None => Repo::in_memory_only(),
+        },
+    })
 }
 
 /// Runs the command line and returns the process exit status.
@@ -50,6 +118,9 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
     if rest.first().map(String::as_str) == Some("run") {
         rest.remove(0);
+    }
+    if rest.first().map(String::as_str) == Some("compile") {
+        return crate::repo::build::main(&rest[1..]);
     }
     let parsed = match parse_run_args(rest) {
         Ok(p) => p,
@@ -139,7 +210,14 @@ fn split_ini(kv: &str) -> (String, String) {
 fn run_script(args: RunArgs) -> i32 {
     let stdout = std::io::stdout();
     let sink: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout));
-    let mut vm = Vm::new(sink, Box::new(DiskLoader));
+    let repo = match cli_repo(&args.ini) {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            eprintln!("rhvm: {e}");
+            return 1;
+        }
+    };
+    let mut vm = Vm::new(sink, Box::new(DiskLoader(repo.clone())));
     for (k, v) in &args.ini {
         vm.set_ini(k.as_bytes(), v.as_bytes());
     }
@@ -155,11 +233,17 @@ fn run_script(args: RunArgs) -> i32 {
         }
         (None, Some(script)) => {
             let abs = absolute(script);
-            match std::fs::read(script) {
-                Ok(src) => (PhpStr::from(abs), src, script.clone()),
-                Err(_) => {
-                    println!("Could not open input file: {script}");
-                    return 1;
+            if repo.authoritative() {
+                let normal = lexical_normal(std::path::Path::new(script));
+                let normal = normal.to_string_lossy().into_owned();
+                (PhpStr::from(normal), Vec::new(), script.clone())
+            } else {
+                match std::fs::read(script) {
+                    Ok(src) => (PhpStr::from(abs), src, script.clone()),
+                    Err(_) => {
+                        println!("Could not open input file: {script}");
+                        return 1;
+                    }
                 }
             }
         }
@@ -168,7 +252,19 @@ fn run_script(args: RunArgs) -> i32 {
     let mut argv = vec![PhpStr::from(argv0)];
     argv.extend(args.script_args.iter().map(|a| PhpStr::from(a.as_str())));
     vm.set_argv(argv);
-    let unit = match crate::vm::compile_source(&src, &path) {
+    let compiled = if repo.authoritative() && args.code.is_none() {
+        match crate::vm::unit_codec::load_through(&*repo, &path) {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => {
+                println!("Could not open input file: {}", path.to_string_lossy());
+                return 1;
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        crate::vm::unit_codec::compile_through(&*repo, &src, &path)
+    };
+    let unit = match compiled {
         Ok(u) => u,
         Err(e) => {
             let (label, message, line) = match e {
@@ -190,6 +286,7 @@ fn run_script(args: RunArgs) -> i32 {
         eprint!("{}", crate::vm::disasm::disassemble(&unit));
     }
     let Outcome::Exit(status) = vm.run_main(unit);
+    repo.flush();
     status
 }
 

@@ -10,11 +10,15 @@
 //! - `server`: `rhvm serve`'s command line, configuration (php.ini syntax) and logging.
 //! - `actors`: the server itself on actix: listeners, connections, executor pool, dev HTTP.
 //!
+//! - `repo`: the translation cache (compiled units in SQLite), behind the engine's
+//!   `UnitStore` trait.
+//!
 //! `jit` (Cranelift) arrives with its issue.
 
 pub mod actors;
 pub mod cli;
 pub mod fcgi;
 pub mod pcre_ffi;
+pub mod repo;
 pub mod server;
 pub mod vm;

@@ -70,6 +70,8 @@ pub struct Code {
     /// `(group number, name)` for every named group, in name-table order.
     names: Vec<(u32, Vec<u8>)>,
     utf: bool,
+    /// Whether the JIT compile succeeded (`run` may then call the JIT directly).
+    jit: bool,
 }
 
 impl Code {
@@ -107,10 +109,13 @@ impl Code {
             capture_count: 0,
             names: Vec::new(),
             utf: options & PCRE2_UTF != 0,
+            jit: false,
         };
         if jit {
             // SAFETY: `code.ptr` is a valid compiled pattern owned by `code`.
-            let _ = unsafe { sys::pcre2_jit_compile_8(code.ptr.as_ptr(), sys::PCRE2_JIT_COMPLETE) };
+            let rc =
+                unsafe { sys::pcre2_jit_compile_8(code.ptr.as_ptr(), sys::PCRE2_JIT_COMPLETE) };
+            code.jit = rc == 0;
         }
         code.capture_count = code.info_u32(sys::PCRE2_INFO_CAPTURECOUNT);
         code.names = code.read_name_table();
@@ -293,6 +298,31 @@ pub fn run(
     md: &mut MatchData,
     ctx: &MatchContext,
 ) -> i32 {
+    // PHP calls the JIT directly (`pcre2_jit_match`, which skips `pcre2_match`'s option
+    // and UTF checks) when the pattern was JIT-compiled and no UTF check is needed; the
+    // JIT takes no other match-time options than these.
+    const JIT_OPTIONS: u32 = sys::PCRE2_NOTBOL
+        | sys::PCRE2_NOTEOL
+        | sys::PCRE2_NOTEMPTY
+        | sys::PCRE2_NOTEMPTY_ATSTART
+        | PCRE2_NO_UTF_CHECK;
+    let utf_ok = !code.utf || options & PCRE2_NO_UTF_CHECK != 0;
+    if code.jit && utf_ok && options & !JIT_OPTIONS == 0 && start <= subject.len() {
+        // SAFETY: as for `pcre2_match` below; `start` is within the subject (checked here,
+        // as the JIT does not check it), the pattern is JIT-compiled (checked), and the
+        // subject is valid UTF-8 or the pattern is not UTF (the caller's NO_UTF_CHECK).
+        return unsafe {
+            sys::pcre2_jit_match_8(
+                code.ptr.as_ptr(),
+                subject.as_ptr(),
+                subject.len(),
+                start,
+                options & !PCRE2_NO_UTF_CHECK,
+                md.ptr.as_ptr(),
+                ctx.ptr.as_ptr(),
+            )
+        };
+    }
     // SAFETY: subject pointer and length describe a live slice; PCRE2 validates `start`
     // against the length; `md` and `ctx` are live blocks owned by their wrappers and `md`
     // was sized for a pattern (any pattern's match data is valid for any code).

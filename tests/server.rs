@@ -49,6 +49,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         "<?php throw new RuntimeException('boom');",
     ),
     (
+        "apc.php",
+        "<?php $n = apcu_inc('hits', 1, $ok); echo apcu_enabled() ? 'on' : 'off', ' ', $n, ' ', php_sapi_name();",
+    ),
+    (
         "slow.php",
         "<?php if (isset($_GET['mark'])) { file_put_contents(__DIR__ . '/started', '1'); } $n = (int)($_GET['ms'] ?? 500); $end = microtime(true) + $n / 1000; while (microtime(true) < $end) { usleep(10000); } echo 'slept';",
     ),
@@ -656,4 +660,81 @@ fn sigterm_lets_running_requests_finish() {
     }
     // Nothing listens any more.
     assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err());
+}
+
+/// `GET path` on the admin endpoint; the status code and body.
+fn admin_get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect admin");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
+    let mut server = Server::start(&[
+        "-d",
+        "hhvm.admin_server.port=0",
+        "-d",
+        "hhvm.admin_server.password=s3cret",
+    ]);
+    let deadline = Instant::now() + TIMEOUT;
+    let admin = loop {
+        let found = server.log.lock().expect("log lock").iter().find_map(|l| {
+            l.strip_prefix("rhvm: listening on admin 127.0.0.1:")
+                .and_then(|p| p.trim().parse::<u16>().ok())
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no admin port announced");
+        std::thread::yield_now();
+    };
+    let first = get(&server, "/apc.php");
+    let second = get(&server, "/apc.php");
+    let (first, second) = (
+        String::from_utf8_lossy(first.body()).into_owned(),
+        String::from_utf8_lossy(second.body()).into_owned(),
+    );
+    assert_eq!((first.as_str(), second.as_str()), ("on 1 fpm-fcgi", "on 2 fpm-fcgi"));
+
+    let (status, health) = admin_get(admin, "/check-health");
+    assert_eq!(status, 200, "{health}");
+    for key in ["\"load\":", "\"queued\":", "\"units\":", "\"funcs\":", "\"threads\":", "\"uptime\":"] {
+        assert!(health.contains(key), "{key} in {health}");
+    }
+    assert_eq!(admin_get(admin, "/status.json").0, 401);
+    assert_eq!(admin_get(admin, "/status.json?auth=wrong").0, 401);
+    let (status, st) = admin_get(admin, "/status.json?auth=s3cret");
+    assert_eq!(status, 200);
+    assert!(st.contains("\"threads\":[") && st.contains("\"requests\":"), "{st}");
+    let (_, apc) = admin_get(admin, "/dump-apc-info?auth=s3cret");
+    assert!(apc.contains("Entries count: 1\n") && apc.contains("Key size: 4\n"), "{apc}");
+    let (_, mem) = admin_get(admin, "/memory.json?auth=s3cret");
+    assert!(mem.starts_with("{\"Memory\":{"), "{mem}");
+    let (_, tc) = admin_get(admin, "/vm-tcspace?auth=s3cret");
+    assert!(tc.lines().all(|l| l.starts_with("mcg: ") && l.contains(" bytes (")), "{tc}");
+    assert_eq!(admin_get(admin, "/no-such-endpoint?auth=s3cret").0, 404);
+    assert_eq!(admin_get(admin, "/stop?auth=s3cret").0, 200);
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

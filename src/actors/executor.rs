@@ -46,6 +46,44 @@ pub type EngineFactory = Arc<dyn Fn() -> Box<dyn Engine> + Send + Sync>;
 pub struct Load {
     running: AtomicUsize,
     queued: AtomicUsize,
+    /// What each executor thread is doing (`/status.json`).
+    threads: std::sync::Mutex<Vec<ThreadStatus>>,
+}
+
+/// One executor thread as the admin endpoint shows it.
+#[derive(Debug, Clone)]
+pub struct ThreadStatus {
+    pub index: usize,
+    /// The request being run, if any.
+    pub busy: Option<Busy>,
+    /// Requests finished by this thread.
+    pub requests: u64,
+}
+
+/// The request a thread is running.
+#[derive(Debug, Clone)]
+pub struct Busy {
+    pub method: String,
+    pub uri: String,
+    pub since: Instant,
+}
+
+impl Load {
+    /// A snapshot of every executor thread's state.
+    pub fn threads(&self) -> Vec<ThreadStatus> {
+        self.threads.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    fn set_busy(&self, index: usize, busy: Option<Busy>) {
+        if let Ok(mut t) = self.threads.lock() {
+            if let Some(st) = t.get_mut(index) {
+                if busy.is_none() {
+                    st.requests += 1;
+                }
+                st.busy = busy;
+            }
+        }
+    }
 }
 
 impl Load {
@@ -114,6 +152,15 @@ impl Executor {
     pub fn start_threads(threads: usize, factory: EngineFactory) -> io::Result<Executor> {
         let (queue, jobs) = flume::unbounded::<Job>();
         let load = Arc::new(Load::default());
+        if let Ok(mut t) = load.threads.lock() {
+            *t = (0..threads.max(1))
+                .map(|index| ThreadStatus {
+                    index,
+                    busy: None,
+                    requests: 0,
+                })
+                .collect();
+        }
         for index in 0..threads.max(1) {
             let jobs = jobs.clone();
             let factory = factory.clone();
@@ -121,7 +168,7 @@ impl Executor {
             std::thread::Builder::new()
                 .name(format!("php-{index}"))
                 .stack_size(ENGINE_STACK_SIZE)
-                .spawn(move || worker(jobs, factory, load))?;
+                .spawn(move || worker(index, jobs, factory, load))?;
         }
         Ok(Executor {
             queue: Some(queue),
@@ -170,7 +217,7 @@ impl Handler<GetLoad> for Executor {
 }
 
 /// One executor thread: make an engine, then run jobs until the queue closes.
-fn worker(jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
+fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
     let Some(mut engine) = make_engine(&factory) else {
         return;
     };
@@ -194,6 +241,14 @@ fn worker(jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
             param(b"REQUEST_METHOD"),
             param(b"REQUEST_URI"),
             param(b"SERVER_PROTOCOL"),
+        );
+        load.set_busy(
+            index,
+            Some(Busy {
+                method: method.clone(),
+                uri: uri.clone(),
+                since: started,
+            }),
         );
         let mut writer = ChannelWriter::new(job.output, job.aborted);
         let request = WebRequest {
@@ -240,6 +295,7 @@ fn worker(jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
             script: if script.is_empty() { "-" } else { &script },
         };
         tracing::info!(target: ACCESS, "{}", access_line(&record, jiff::Timestamp::now()));
+        load.set_busy(index, None);
         load.running.fetch_sub(1, Ordering::Relaxed);
     }
 }

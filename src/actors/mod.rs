@@ -8,6 +8,7 @@
 //! - `executor`: the `Executor` actor and its threads, each owning a PHP engine.
 //! - `http`: the development HTTP listener (actix-web).
 
+pub mod admin;
 pub mod connection;
 pub mod executor;
 pub mod http;
@@ -73,7 +74,19 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
 }
 
 async fn run(config: ServerConfig) -> anyhow::Result<()> {
-    let settings = web_settings(&config);
+    if !crate::vm::apc::configure_global(config.apc.clone()) {
+        tracing::warn!("apc: the cache existed before the server configured it; settings ignored");
+    }
+    let repo = Arc::new(match config.repo_central_path.as_deref() {
+        Some("") => crate::repo::Repo::in_memory_only(),
+        Some(path) => crate::repo::Repo::open_central(std::path::Path::new(path), true),
+        None => match crate::repo::default_cli_path() {
+            Some(path) => crate::repo::Repo::open_central(&path, true),
+            None => crate::repo::Repo::in_memory_only(),
+        },
+    });
+    let mut settings = web_settings(&config);
+    settings.unit_store = Some(crate::vm::unit_codec::SharedStore(repo.clone()));
     let factory: EngineFactory =
         Arc::new(move || Box::new(WebEngine::new(settings.clone())) as Box<dyn Engine>);
     let executor = Executor::start_threads(config.thread_count, factory)
@@ -112,8 +125,42 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     if listeners.is_empty() && http_server.is_none() {
         anyhow::bail!("nothing to listen on");
     }
+    let _purger = admin::ApcPurger {
+        interval: Duration::from_secs(60),
+    }
+    .start();
+    let (stop_tx, mut stop_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut admin_server = None;
+    if let Some(port) = config.admin_port {
+        let state = admin::AdminState {
+            load: load.clone(),
+            threads: config.thread_count,
+            started: Instant::now(),
+            password: config.admin_password.clone(),
+            dump_dir: std::env::temp_dir(),
+            repo: repo.clone(),
+            stop: stop_tx,
+        };
+        let addr = format!("{}:{port}", config.admin_ip);
+        match admin::start(&addr, state) {
+            Ok((handle, addrs)) => {
+                for local in addrs {
+                    announce(&format!("admin {local}"));
+                }
+                admin_server = Some(handle);
+            }
+            // The admin endpoint is for operators; a taken port must not stop serving.
+            Err(e) => tracing::warn!("admin endpoint: cannot listen on {addr}: {e}"),
+        }
+    }
 
-    wait_for_stop_signal().await?;
+    tokio::select! {
+        r = wait_for_stop_signal() => r?,
+        _ = stop_rx.recv() => tracing::info!("stop requested through the admin endpoint"),
+    }
+    if let Some(handle) = &admin_server {
+        drop(handle.stop(false));
+    }
     tracing::info!(
         "stopping: {} running, {} queued requests get up to {}s",
         load.running(),

@@ -301,7 +301,12 @@ impl ServerConn {
                     if active.params.len() + content.len() > max {
                         return Err(ProtocolError::ParamsTooLarge { limit: max });
                     }
-                    active.params.extend_from_slice(&content);
+                    if active.params.is_empty() {
+                        // The usual case (one PARAMS record): keep its buffer, no copy.
+                        active.params = content;
+                    } else {
+                        active.params.extend_from_slice(&content);
+                    }
                     return Ok(());
                 }
                 let params = decode_pairs(&active.params)?;

@@ -44,6 +44,19 @@ pub struct ServerConfig {
     pub docroot: Option<PathBuf>,
     /// PHP settings for the engine (`memory_limit`, `display_errors`, ...), in order.
     pub php_ini: Vec<(String, String)>,
+    /// The admin endpoint's address (`hhvm.admin_server.ip`, default 127.0.0.1).
+    pub admin_ip: String,
+    /// `hhvm.admin_server.port` (default 9001; empty turns the endpoint off; 0 picks a
+    /// free port).
+    pub admin_port: Option<u16>,
+    /// `hhvm.admin_server.password`: required as `?auth=` on every endpoint but
+    /// `/check-health`.
+    pub admin_password: Option<String>,
+    /// APC: `hhvm.server.apc.size_limit` (bytes), `ttl_limit` (seconds), `expire_on_sets`.
+    pub apc: crate::vm::apc::ApcConfig,
+    /// `hhvm.repo.central.path`: the translation cache file (`None`: the default under the
+    /// user's cache directory; empty: no cache).
+    pub repo_central_path: Option<String>,
 }
 
 impl ServerConfig {
@@ -65,6 +78,11 @@ impl ServerConfig {
             http: None,
             docroot: None,
             php_ini: Vec::new(),
+            admin_ip: "127.0.0.1".into(),
+            admin_port: Some(9001),
+            admin_password: None,
+            apc: crate::vm::apc::ApcConfig::default(),
+            repo_central_path: None,
         }
     }
 }
@@ -126,15 +144,10 @@ const PHP_KEYS: &[&str] = &[
 /// so not warned about, but not interpreted here.
 const HHVM_KEYS_ELSEWHERE: &[&str] = &[
     "hhvm.server.type",
-    "hhvm.admin_server.port",
-    "hhvm.admin_server.password",
     "hhvm.jit",
-    "hhvm.repo.central.path",
     "hhvm.repo.authoritative",
     "hhvm.server.light_process_count",
     "hhvm.server.light_process_file_prefix",
-    "hhvm.server.apc.ttl_limit",
-    "hhvm.server.apc.expire_on_sets",
 ];
 
 /// Applies the sources in order (files first, then `-d`), later values winning.
@@ -165,6 +178,30 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
             let value = entry.value.trim();
             match entry.key.to_ascii_lowercase().as_str() {
                 "hhvm.server.ip" => config.ip = value.to_string(),
+                "hhvm.admin_server.ip" => config.admin_ip = value.to_string(),
+                "hhvm.repo.central.path" => config.repo_central_path = Some(value.to_string()),
+                "hhvm.admin_server.port" => match value {
+                    "" => config.admin_port = None,
+                    v => match v.parse() {
+                        Ok(p) => config.admin_port = Some(p),
+                        Err(_) => bad("a port number"),
+                    },
+                },
+                "hhvm.admin_server.password" => {
+                    config.admin_password = (!value.is_empty()).then(|| value.to_string())
+                }
+                "hhvm.server.apc.size_limit" => match value.parse::<u64>() {
+                    Ok(n) if n > 0 => config.apc.size_limit = n,
+                    _ => bad("a positive number of bytes"),
+                },
+                "hhvm.server.apc.ttl_limit" => match value.parse::<i64>() {
+                    Ok(n) if n >= 0 => config.apc.ttl_limit = n,
+                    _ => bad("seconds"),
+                },
+                "hhvm.server.apc.expire_on_sets" => {
+                    config.apc.expire_on_sets =
+                        matches!(value.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes")
+                }
                 "hhvm.server.port" => match value.parse() {
                     Ok(p) => {
                         config.port = p;

@@ -32,6 +32,7 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
         "verbose" | "debug" => LevelFilter::DEBUG,
         _ => LevelFilter::INFO,
     };
+    store_level(level);
     let (error_writer, error_ansi) = writer(config.error_log.as_deref())?;
     let (access_writer, _) = writer(config.access_log.as_deref())?;
     let error_layer = tracing_subscriber::fmt::layer()
@@ -43,7 +44,7 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
             meta.target() != ACCESS
                 && (!meta.target().starts_with("actix") || *meta.level() <= tracing::Level::WARN)
         }))
-        .with_filter(level);
+        .with_filter(filter_fn(|meta| *meta.level() <= current_level()));
     let access_layer = tracing_subscriber::fmt::layer()
         .with_writer(access_writer)
         .with_ansi(false)
@@ -56,6 +57,48 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
         .with(access_layer)
         .try_init()
         .map_err(|e| anyhow::anyhow!("cannot install the log subscriber: {e}"))
+}
+
+/// The error log's level, changeable while running (`/set-log-level`): 0 error .. 4 trace.
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
+
+fn store_level(level: LevelFilter) {
+    let n = match level {
+        LevelFilter::ERROR => 0,
+        LevelFilter::WARN => 1,
+        LevelFilter::INFO => 2,
+        LevelFilter::DEBUG => 3,
+        _ => 4,
+    };
+    LEVEL.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn current_level() -> LevelFilter {
+    match LEVEL.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => LevelFilter::ERROR,
+        1 => LevelFilter::WARN,
+        2 => LevelFilter::INFO,
+        3 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    }
+}
+
+/// Changes the error log's level (`error`, `warn`, `info`, `debug`, `trace`).
+///
+/// # Errors
+///
+/// An unknown level name.
+pub fn set_level(name: &str) -> Result<(), String> {
+    let level = match name {
+        "error" => LevelFilter::ERROR,
+        "warn" => LevelFilter::WARN,
+        "info" => LevelFilter::INFO,
+        "debug" => LevelFilter::DEBUG,
+        "trace" => LevelFilter::TRACE,
+        other => return Err(format!("unknown log level {other}")),
+    };
+    store_level(level);
+    Ok(())
 }
 
 /// Stderr (colours only on a terminal) or an append-mode file.

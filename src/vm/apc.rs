@@ -90,7 +90,7 @@ impl Entry {
 }
 
 /// Settings of a store (`hhvm.server.apc.*`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApcConfig {
     /// The byte cap over keys and values (`hhvm.server.apc.size_limit`).
     pub size_limit: u64,

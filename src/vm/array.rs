@@ -241,6 +241,16 @@ impl PhpArray {
         }
     }
 
+    /// An empty array in hash form with room for `n` elements: for builders that know
+    /// they will insert `n` string keys (decoders), so the table is sized once.
+    pub fn with_hash_capacity(n: usize) -> Self {
+        PhpArray {
+            repr: Repr::Hash(HashRepr::with_capacity(n)),
+            next_free: i64::MIN,
+            internal_pos: 0,
+        }
+    }
+
     /// The empty array of an `[]` literal (PHP's shared immutable empty array), whose next
     /// append key starts at 0 even after a negative key was written.
     pub fn empty_literal() -> Self {

@@ -19,7 +19,7 @@ use super::coerce::TypeSpec;
 use super::value::{PhpStr, Value};
 
 /// Bytecode format version; part of every translation-cache key.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A register index in the current frame.
 pub type Slot = u32;
@@ -28,7 +28,7 @@ pub type Slot = u32;
 pub type Label = u32;
 
 /// A read operand: a register, or (high bit set) an index into the function's constants.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Operand(pub u32);
 
 impl Operand {
@@ -65,7 +65,7 @@ impl std::fmt::Debug for Operand {
 }
 
 /// Where an lvalue path starts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum PathBase {
     /// A local variable slot.
     Local(Slot),
@@ -83,7 +83,7 @@ pub enum PathBase {
 }
 
 /// One step of an lvalue path.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub enum PathElem {
     /// `[key]`
     Dim(Operand),
@@ -94,7 +94,7 @@ pub enum PathElem {
 }
 
 /// A compiled lvalue: base plus steps. Key operands are evaluated before the path op runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Path {
     pub base: PathBase,
     pub elems: Vec<PathElem>,
@@ -102,7 +102,7 @@ pub struct Path {
 }
 
 /// What a path instruction does at the end of the path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PathAction {
     /// Store `val` (copy semantics); `dst` receives the stored value.
     Assign,
@@ -131,7 +131,7 @@ pub enum PathAction {
 }
 
 /// The class part of a static access.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub enum ClassOperand {
     /// A resolved class name (constant string operand).
     Named(Operand),
@@ -146,7 +146,7 @@ pub enum ClassOperand {
 pub use super::ast::IncludeKind;
 
 /// Magic constants resolved at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Special {
     /// `$this` (Error "Using $this when not in object context" if absent).
     This,
@@ -158,10 +158,15 @@ pub enum Special {
     FuncNumArgs,
     /// `get_called_class()`
     CalledClass,
+    /// `__FILE__`: the running function's file, so one compiled unit can serve several
+    /// paths with the same content (translation cache).
+    File,
+    /// `__DIR__`: the directory of `__FILE__`.
+    Dir,
 }
 
 /// The instruction set. Operands are `Operand` (read) or `Slot` (write).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     Nop,
     /// `dst = src` (a plain register copy; `dst` is a temporary or a local known not to be a
@@ -188,6 +193,15 @@ pub enum Op {
     /// `dst = a <op> b` for arithmetic, bitwise, concat and comparison ops (not the
     /// short-circuit ones, not `??`).
     Binary {
+        op: BinOp,
+        dst: Slot,
+        a: Operand,
+        b: Operand,
+    },
+    /// `$local = a <op> b` for the same ops as `Binary`, storing into the local variable
+    /// `dst` (through a reference if the slot holds one). Emitted for `$x = a op b` and
+    /// `$x op= b` (then `a` is `$x` itself), saving the temporary and the `AssignLocal`.
+    BinaryLocal {
         op: BinOp,
         dst: Slot,
         a: Operand,
@@ -269,6 +283,19 @@ pub enum Op {
     },
     /// Fused compare-and-branch: jump when `!(a <= b)`.
     JmpNotLe {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
+    /// Fused compare-and-branch: jump when `a < b` (loop conditions, tested at the bottom
+    /// of the loop).
+    JmpLt {
+        a: Operand,
+        b: Operand,
+        target: Label,
+    },
+    /// Fused compare-and-branch: jump when `a <= b`.
+    JmpLe {
         a: Operand,
         b: Operand,
         target: Label,
@@ -602,7 +629,7 @@ pub enum Op {
 
 /// Built-in functions that need the caller's frame (compiled specially when called by
 /// their literal name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Intrinsic {
     Compact,
     Extract,
@@ -613,7 +640,7 @@ pub enum Intrinsic {
 }
 
 /// A run-time parameter description.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParamInfo {
     pub name: PhpStr,
     pub by_ref: bool,
@@ -626,7 +653,7 @@ pub struct ParamInfo {
 }
 
 /// A try/catch/finally region of a function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TryRegion {
     /// Instructions `[start, end)` are protected.
     pub start: Label,
@@ -640,7 +667,7 @@ pub struct TryRegion {
 }
 
 /// A compiled function body (function, method, closure, or a file's top-level code).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Func {
     /// Name as declared (`{closure}` for closures, `` for pseudo-main).
     pub name: PhpStr,
@@ -684,14 +711,14 @@ pub struct Func {
 /// A value computed once from a constant expression: either known at compile time, or a
 /// small function (no parameters) whose return value is the result (`const A = B * 2;`,
 /// property defaults referring to constants, `new` in initialisers).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ConstInit {
     Value(Value),
     Code(Rc<Func>),
 }
 
 /// A class constant declaration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ConstDef {
     pub name: PhpStr,
     pub value: ConstInit,
@@ -700,7 +727,7 @@ pub struct ConstDef {
 }
 
 /// A property declaration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PropDef {
     pub name: PhpStr,
     /// `None`: untyped without default is null; typed without default is uninitialised.
@@ -712,7 +739,7 @@ pub struct PropDef {
 }
 
 /// A method declaration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MethodDef {
     pub func: Rc<Func>,
     pub visibility: Visibility,
@@ -722,7 +749,7 @@ pub struct MethodDef {
 }
 
 /// A trait method adaptation, resolved names (lower-case trait names).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum TraitRule {
     Insteadof {
         trait_: PhpStr,
@@ -739,7 +766,7 @@ pub enum TraitRule {
 
 /// A compiled class, interface, trait or enum declaration. Linked into a run-time
 /// `object::Class` when declared.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClassDef {
     /// Fully qualified name as declared.
     pub name: PhpStr,
@@ -765,7 +792,7 @@ pub struct ClassDef {
 }
 
 /// One compiled source file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     /// The file's top-level code.
     pub main: Rc<Func>,

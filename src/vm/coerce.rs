@@ -12,7 +12,7 @@ use super::host::Host;
 use super::value::{PhpStr, Value};
 
 /// One member of a (union) type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SimpleType {
     Int,
     Float,
@@ -38,13 +38,13 @@ pub enum SimpleType {
 
 /// A declared type: a union of simple types (nullable `?T` is `T|null`).
 /// DNF/intersection types are represented as `Intersection` members of the union.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeSpec {
     pub members: Vec<TypeMember>,
 }
 
 /// A member of a union: a simple type, or an intersection `A&B` of class types.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeMember {
     Simple(SimpleType),
     Intersection(Vec<Vec<u8>>),
@@ -187,6 +187,49 @@ impl TypeSpec {
             ) || matches!((s, v), (SimpleType::Class(c), Value::Object(o)) if o.class().is_subclass_of_ci(c)),
             TypeMember::Intersection(_) => false,
         })
+    }
+}
+
+/// The bit of `v`'s kind in an exact-acceptance mask (`TypeSpec::exact_mask`); 0 for
+/// kinds that always take the slow path (references, `Undef`).
+#[inline]
+pub fn value_kind_bit(v: &Value) -> u16 {
+    match v {
+        Value::Null => 1,
+        Value::Bool(false) => 1 << 1,
+        Value::Bool(true) => 1 << 2,
+        Value::Int(_) => 1 << 3,
+        Value::Float(_) => 1 << 4,
+        Value::Str(_) => 1 << 5,
+        Value::Array(_) => 1 << 6,
+        Value::Object(_) => 1 << 7,
+        Value::Undef | Value::Ref(_) => 0,
+    }
+}
+
+impl TypeSpec {
+    /// The value kinds (`value_kind_bit`) this type accepts without conversion, whatever
+    /// the value: a precomputed form of `accepts_exactly` for builtins' parameters. Class
+    /// members add nothing (objects then take the full check).
+    pub fn exact_mask(&self) -> u16 {
+        let mut mask = 0;
+        for m in &self.members {
+            let TypeMember::Simple(s) = m else { continue };
+            mask |= match s {
+                SimpleType::Mixed => 0xff,
+                SimpleType::Int => 1 << 3,
+                SimpleType::Float => 1 << 4,
+                SimpleType::String => 1 << 5,
+                SimpleType::Bool => (1 << 1) | (1 << 2),
+                SimpleType::True => 1 << 2,
+                SimpleType::False => 1 << 1,
+                SimpleType::Null => 1,
+                SimpleType::Array | SimpleType::Iterable => 1 << 6,
+                SimpleType::Object => 1 << 7,
+                _ => 0,
+            };
+        }
+        mask
     }
 }
 

@@ -162,6 +162,14 @@ impl Ctx<'_> {
                     self.o(*b)
                 )
             }
+            Op::BinaryLocal { op, dst, a, b } => {
+                format!(
+                    "BinaryLocal {op:?} {}, {}, {}",
+                    self.r(*dst),
+                    self.o(*a),
+                    self.o(*b)
+                )
+            }
             Op::Not { dst, a } => format!("Not {}, {}", self.r(*dst), self.o(*a)),
             Op::Neg { dst, a } => format!("Neg {}, {}", self.r(*dst), self.o(*a)),
             Op::Plus { dst, a } => format!("Plus {}, {}", self.r(*dst), self.o(*a)),
@@ -193,6 +201,12 @@ impl Ctx<'_> {
             }
             Op::JmpNotLe { a, b, target } => {
                 format!("JmpNotLe {}, {}, {}", self.o(*a), self.o(*b), l(*target))
+            }
+            Op::JmpLt { a, b, target } => {
+                format!("JmpLt {}, {}, {}", self.o(*a), self.o(*b), l(*target))
+            }
+            Op::JmpLe { a, b, target } => {
+                format!("JmpLe {}, {}, {}", self.o(*a), self.o(*b), l(*target))
             }
             Op::Echo { a } => format!("Echo {}", self.o(*a)),
             Op::PathOp {

@@ -31,7 +31,7 @@ pub struct CompileError {
 
 /// A compile-time diagnostic that does not stop compilation (PHP prints these before
 /// running the file), e.g. `Deprecated: Using ${var} in strings is deprecated, ...`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub level: ErrorLevel,
     pub message: String,
@@ -71,7 +71,7 @@ pub fn take_diagnostics() -> Vec<Diagnostic> {
 }
 
 /// PHP's error levels (`E_*` constants), with their numeric values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[repr(i64)]
 pub enum ErrorLevel {
     Error = 1,

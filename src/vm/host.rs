@@ -6,10 +6,28 @@
 //! `__toString`, creating objects, and reading ini settings. They get them through this
 //! trait, so they can be written and unit-tested without the interpreter (see `TestHost`).
 
+use std::cell::Cell;
+
 use super::array::PhpArray;
 use super::error::{ErrorLevel, PhpResult};
 use super::object::Obj;
 use super::value::{PhpStr, Value};
+
+thread_local! {
+    static INI_GENERATION: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A counter bumped whenever an ini setting changes on this thread (and when a request
+/// starts), so builtins may cache what they derive from ini values (PCRE's limits) and
+/// re-read them only when it moves.
+pub fn ini_generation() -> u64 {
+    INI_GENERATION.with(Cell::get)
+}
+
+/// Notes that an ini setting changed (see `ini_generation`).
+pub fn note_ini_change() {
+    INI_GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
+}
 
 /// Services of the running engine available to builtins.
 pub trait Host {
@@ -120,6 +138,7 @@ impl Host for TestHost {
     }
 
     fn ini_set(&mut self, name: &[u8], value: PhpStr) -> Option<PhpStr> {
+        note_ini_change();
         self.ini.insert(name.to_vec(), value)
     }
 

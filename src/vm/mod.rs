@@ -28,7 +28,9 @@ pub mod lexer;
 pub mod object;
 pub mod ops;
 pub mod parser;
+pub mod stats;
 pub mod token;
+pub mod unit_codec;
 pub mod value;
 pub mod web;
 
@@ -57,5 +59,8 @@ pub fn compile_source(src: &[u8], path: &[u8]) -> Result<Rc<bytecode::Unit>, int
         message: e.message,
         line: e.line,
     })?;
+    stats::count_unit(
+        unit.functions.len() + unit.classes.iter().map(|c| c.methods.len()).sum::<usize>(),
+    );
     Ok(Rc::new(unit))
 }

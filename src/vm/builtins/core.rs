@@ -490,6 +490,9 @@ fn ob_get_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
         Some(buf) => {
             let out = filter_buffer(vm, &buf.callback, buf.data.clone(), 8)?;
             vm.out.write(&out);
+            if vm.out.origin_pending {
+                vm.note_output_origin();
+            }
             Ok(Value::str(buf.data))
         }
         None => no_buffer(host, "ob_get_flush", "delete and flush"),
@@ -513,6 +516,9 @@ fn ob_end_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
         Some(buf) => {
             let out = filter_buffer(v, &buf.callback, buf.data, 8)?;
             v.out.write(&out);
+            if v.out.origin_pending {
+                v.note_output_origin();
+            }
             Ok(Value::Bool(true))
         }
         None => no_buffer(host, "ob_end_flush", "delete and flush"),
@@ -537,6 +543,9 @@ fn ob_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     };
     let out = filter_buffer(v, &buf.callback, buf.data, 4)?;
     v.out.write(&out);
+    if v.out.origin_pending {
+        v.note_output_origin();
+    }
     v.out.buffers.push(OutputBuffer {
         data: Vec::new(),
         callback: buf.callback,
@@ -563,6 +572,8 @@ fn ob_implicit_flush(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> 
 
 fn flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     vm(host)?.out.flush();
+    // In a web request the bytes go to the client now.
+    super::super::web::flush_now();
     Ok(Value::Null)
 }
 

@@ -148,7 +148,7 @@ pub fn format_into(
         *m = Some(m.map_or(n, |x: usize| x.max(n)));
     };
     while i < fmt.len() {
-        let Some(rel) = fmt[i..].iter().position(|&c| c == b'%') else {
+        let Some(rel) = memchr::memchr(b'%', &fmt[i..]) else {
             out.extend_from_slice(&fmt[i..]);
             break;
         };
@@ -477,17 +477,12 @@ fn append_string(
             add = &add[1..];
             copy_len -= 1;
         }
-        while npad > 0 {
-            out.push(padding);
-            npad -= 1;
-        }
+        out.resize(out.len() + npad, padding);
+        npad = 0;
     }
     out.extend_from_slice(&add[..copy_len]);
     if align == Align::Left {
-        while npad > 0 {
-            out.push(padding);
-            npad -= 1;
-        }
+        out.resize(out.len() + npad, padding);
     }
 }
 

@@ -26,6 +26,16 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: sha1_fn,
     },
     BuiltinDef {
+        name: "md5_file",
+        sig: "string $filename, bool $binary = false",
+        func: md5_file,
+    },
+    BuiltinDef {
+        name: "sha1_file",
+        sig: "string $filename, bool $binary = false",
+        func: sha1_file,
+    },
+    BuiltinDef {
         name: "crc32",
         sig: "string $string",
         func: crc32,
@@ -143,6 +153,47 @@ fn md5_fn(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 fn sha1_fn(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let raw = sha1::Sha1::digest(args::str_at(a, 0).as_bytes()).to_vec();
     Ok(digest_value(raw, args::bool_or(a, 1, false)))
+}
+
+/// The contents of a file for `md5_file`/`sha1_file`, with PHP's diagnostics.
+fn file_bytes(h: &mut dyn Host, func: &str, name: &[u8]) -> PhpResult<Option<Vec<u8>>> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(name));
+    if path.is_dir() {
+        h.raise(
+            ErrorLevel::Notice,
+            &format!("{func}(): Read of 8192 bytes failed with errno=21 Is a directory"),
+        )?;
+        return Ok(Some(Vec::new()));
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) => {
+            h.raise(
+                ErrorLevel::Warning,
+                &format!(
+                    "{func}({}): Failed to open stream: {}",
+                    String::from_utf8_lossy(name),
+                    super::file::os_message(&e)
+                ),
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+fn md5_file(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    Ok(match file_bytes(h, "md5_file", &args::str_at(a, 0))? {
+        Some(b) => digest_value(md5::Md5::digest(&b).to_vec(), args::bool_or(a, 1, false)),
+        None => Value::Bool(false),
+    })
+}
+
+fn sha1_file(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+    Ok(match file_bytes(h, "sha1_file", &args::str_at(a, 0))? {
+        Some(b) => digest_value(sha1::Sha1::digest(&b).to_vec(), args::bool_or(a, 1, false)),
+        None => Value::Bool(false),
+    })
 }
 
 fn crc32(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {

@@ -10,7 +10,8 @@
 //! over bytes that builds PHP values directly. The last error is per thread (one request
 //! per thread) and `reset_request_state` clears it between requests.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
@@ -18,7 +19,7 @@ use super::super::ast::Visibility;
 use super::super::convert::format_float;
 use super::super::error::{Fault, PhpResult};
 use super::super::host::Host;
-use super::super::value::Value;
+use super::super::value::{PhpStr, Value};
 use super::args;
 use super::{BuiltinDef, ConstVal};
 
@@ -199,17 +200,27 @@ fn json_encode(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             i32::MAX
         )));
     }
+    // Encode into this thread's reused buffer (so the text is not regrown from scratch on
+    // every call) and copy the result out at its exact size; a nested call (from
+    // `jsonSerialize`) finds the buffer taken and starts its own.
+    let mut buf = ENCODE_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.clear();
     let mut enc = Encoder {
         host,
         options,
         max_depth: depth,
         depth: 0,
         error: JsonError::None,
-        out: Vec::with_capacity(64),
+        out: buf,
         ancestors: Vec::new(),
     };
-    enc.value(&value)?;
-    let (error, out) = (enc.error, enc.out);
+    let r = enc.value(&value);
+    let (error, buf) = (enc.error, enc.out);
+    let out = Value::str(&buf[..]);
+    if buf.capacity() <= 1 << 20 {
+        ENCODE_BUF.with(|b| *b.borrow_mut() = buf);
+    }
+    r?;
     let partial = options & JSON_PARTIAL_OUTPUT_ON_ERROR != 0;
     if options & JSON_THROW_ON_ERROR == 0 || partial {
         set_last_error(error);
@@ -219,7 +230,12 @@ fn json_encode(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     } else if error != JsonError::None {
         return Err(error.exception());
     }
-    Ok(Value::str(out))
+    Ok(out)
+}
+
+thread_local! {
+    /// `json_encode`'s output buffer, kept between calls (up to 1 MiB of capacity).
+    static ENCODE_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Encodes `value` with `options` (the engine-side entry point, also used by tests).
@@ -324,8 +340,7 @@ impl Encoder<'_> {
     }
 
     fn int(&mut self, i: i64) {
-        let mut buf = itoa_buf(i);
-        self.out.append(&mut buf);
+        super::string::push_int(&mut self.out, i);
     }
 
     /// `smart_str_append_double` with `serialize_precision` -1.
@@ -574,12 +589,21 @@ impl Encoder<'_> {
 /// Bytes the string encoder must look at: quotes, backslash, slash, control characters,
 /// the characters the `HEX_*` options may escape, and every non-ASCII byte.
 fn needs_escape(c: u8) -> bool {
-    !(0x20..0x80).contains(&c) || matches!(c, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&' | b'\'')
+    NEEDS_ESCAPE[usize::from(c)]
 }
 
-fn itoa_buf(i: i64) -> Vec<u8> {
-    i.to_string().into_bytes()
-}
+/// `needs_escape` as a table (the string encoder's inner loop).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] =
+            b < 0x20 || b >= 0x80 || matches!(b, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&' | b'\'');
+        c += 1;
+    }
+    t
+};
 
 /// PHP's `php_next_utf8_char` (`get_next_char` for UTF-8): the code point at `pos` and its
 /// length, or on error how many bytes PHP skips (which decides how many replacement
@@ -716,6 +740,9 @@ pub fn decode(
         max_depth: depth,
         depth: 0,
         scratch: Vec::new(),
+        items: Vec::new(),
+        members: Vec::new(),
+        keys: HashMap::default(),
     };
     let v = match p.value()? {
         Ok(v) => v,
@@ -737,12 +764,19 @@ struct Parser<'a, 'h> {
     depth: i64,
     /// Reused buffer for strings with escapes.
     scratch: Vec<u8>,
+    /// Elements of the arrays being parsed, innermost last: each container takes its own
+    /// off the top when it closes, so it is built once at its final size.
+    items: Vec<Value>,
+    /// Members of the objects being parsed, likewise.
+    members: Vec<(ArrayKey, Value)>,
+    /// Object keys seen so far (short plain ones), by their text in the input.
+    keys: HashMap<&'a [u8], ArrayKey, foldhash::fast::RandomState>,
 }
 
 /// A parse step: the outer `Result` carries engine faults, the inner one JSON errors.
 type Step<T> = PhpResult<Result<T, JsonError>>;
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     fn skip_ws(&mut self) {
         while let Some(&c) = self.s.get(self.pos) {
             if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
@@ -810,23 +844,23 @@ impl Parser<'_, '_> {
             return Ok(Err(e));
         }
         self.pos += 1;
-        let mut out = PhpArray::new();
         self.skip_ws();
         if self.s.get(self.pos) == Some(&b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Ok(Value::array(out)));
+            return Ok(Ok(Value::array(PhpArray::new())));
         }
         // A closing brace where a bracket could close: PHP's parser reports the mismatch.
         if self.s.get(self.pos) == Some(&b'}') {
             return Ok(Err(JsonError::StateMismatch));
         }
+        let base = self.items.len();
         loop {
             let v = match self.value()? {
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            out.push(v);
+            self.items.push(v);
             self.skip_ws();
             match self.s.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -839,7 +873,8 @@ impl Parser<'_, '_> {
             }
         }
         self.depth -= 1;
-        Ok(Ok(Value::array(out)))
+        let values: Vec<Value> = self.items.drain(base..).collect();
+        Ok(Ok(Value::array(PhpArray::from_values(values))))
     }
 
     fn object(&mut self) -> Step<Value> {
@@ -848,7 +883,10 @@ impl Parser<'_, '_> {
         }
         self.pos += 1;
         let assoc = self.options & JSON_OBJECT_AS_ARRAY != 0;
-        let mut out = PhpArray::new();
+        let base = self.members.len();
+        // PHP's parser creates the object when it reduces the first member (after that
+        // member's value), which fixes the order of object ids: outer before later inner.
+        let mut obj = None;
         self.skip_ws();
         if self.s.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -860,7 +898,7 @@ impl Parser<'_, '_> {
                 if self.s.get(self.pos) != Some(&b'"') {
                     return Ok(Err(self.unexpected()));
                 }
-                let key = match self.string() {
+                let key = match self.key() {
                     Ok(k) => k,
                     Err(e) => return Ok(Err(e)),
                 };
@@ -873,10 +911,13 @@ impl Parser<'_, '_> {
                     Ok(v) => v,
                     Err(e) => return Ok(Err(e)),
                 };
-                if !assoc && key.first() == Some(&0) {
+                if !assoc && matches!(&key, ArrayKey::Str(k) if k.first() == Some(&0)) {
                     return Ok(Err(JsonError::InvalidPropertyName));
                 }
-                out.insert(ArrayKey::from_bytes(&key), v);
+                if !assoc && obj.is_none() {
+                    obj = Some(self.host.new_object(b"stdClass", PhpArray::new())?);
+                }
+                self.members.push((key, v));
                 self.skip_ws();
                 match self.s.get(self.pos) {
                     Some(b',') => self.pos += 1,
@@ -890,10 +931,26 @@ impl Parser<'_, '_> {
             }
         }
         self.depth -= 1;
+        let n = self.members.len() - base;
+        let mut out = if n == 0 {
+            PhpArray::new()
+        } else {
+            PhpArray::with_hash_capacity(n)
+        };
+        // Later duplicates of a key overwrite earlier ones in place, as in PHP.
+        for (k, v) in self.members.drain(base..) {
+            out.insert(k, v);
+        }
         if assoc {
             Ok(Ok(Value::array(out)))
         } else {
-            let obj = self.host.new_object(b"stdClass", out)?;
+            let obj = match obj {
+                Some(o) => {
+                    o.borrow_mut().props = out;
+                    o
+                }
+                None => self.host.new_object(b"stdClass", out)?,
+            };
             Ok(Ok(Value::Object(obj)))
         }
     }
@@ -953,10 +1010,48 @@ impl Parser<'_, '_> {
         Ok(Value::Float(as_str.parse::<f64>().unwrap_or(f64::NAN)))
     }
 
+    /// An object key (a string token starting at the opening quote). Short plain keys are
+    /// shared within one document: the same names recur in every object of a list.
+    fn key(&mut self) -> Result<ArrayKey, JsonError> {
+        const SHARED_MAX_LEN: usize = 32;
+        let s = self.s;
+        let start = self.pos + 1;
+        let plain = s[start..]
+            .iter()
+            .take(SHARED_MAX_LEN + 1)
+            .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c));
+        if let Some(n) = plain {
+            if s[start + n] == b'"' {
+                let text = &s[start..start + n];
+                self.pos = start + n + 1;
+                if let Some(k) = self.keys.get(text) {
+                    return Ok(k.clone());
+                }
+                let k = ArrayKey::from_bytes(text);
+                if self.keys.len() < 256 {
+                    self.keys.insert(text, k.clone());
+                }
+                return Ok(k);
+            }
+        }
+        self.string().map(|k| ArrayKey::from_str(PhpStr::from(k)))
+    }
+
     /// Parses a string token starting at the opening quote; returns its bytes.
     fn string(&mut self) -> Result<Vec<u8>, JsonError> {
         self.pos += 1;
         let s = self.s;
+        // The common case: plain ASCII up to the closing quote, copied in one go.
+        let first = self.pos;
+        let plain = s[first..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c));
+        if let Some(n) = plain {
+            if s[first + n] == b'"' {
+                self.pos = first + n + 1;
+                return Ok(s[first..first + n].to_vec());
+            }
+        }
         self.scratch.clear();
         loop {
             // Fast run of plain ASCII.

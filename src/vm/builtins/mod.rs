@@ -27,6 +27,7 @@ pub mod math;
 pub mod pcre;
 pub mod string;
 pub mod var;
+pub mod web;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -114,6 +115,9 @@ pub struct Param {
     pub by_ref: bool,
     pub optional: bool,
     pub variadic: bool,
+    /// The value kinds passed as they are (`TypeSpec::exact_mask`; all for untyped
+    /// parameters, none for by-reference ones): the call path's no-coercion test.
+    pub exact: u16,
 }
 
 /// A builtin ready to call.
@@ -156,6 +160,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         string::csv::FUNCTIONS,
         string::stateful::FUNCTIONS,
         var::FUNCTIONS,
+        web::FUNCTIONS,
     ]
     .into_iter()
     .flatten()
@@ -164,6 +169,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
 /// Clears the per-thread state of builtin families (seeded RNG, last JSON/PCRE errors) so
 /// nothing of one request leaks into the next. The engine calls it when a request starts.
 pub fn reset_request_state() {
+    super::host::note_ini_change();
     datetime::reset_request_state();
     file::reset_request_state();
     json::reset_request_state();
@@ -171,37 +177,45 @@ pub fn reset_request_state() {
     pcre::reset_request_state();
     string::locale::reset_request_state();
     string::stateful::reset_request_state();
+    web::reset_request_state();
 }
 
 /// The table of builtins by lower-case name, built on first use.
 pub fn table() -> &'static HashMap<&'static str, Builtin> {
     static TABLE: OnceLock<HashMap<&'static str, Builtin>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        all_defs()
-            .map(|def| {
-                let params = parse_sig(def.sig);
-                let min_args = params
-                    .iter()
-                    .take_while(|p| !p.optional && !p.variadic)
-                    .count();
-                let max_args = if params.iter().any(|p| p.variadic) {
-                    usize::MAX
-                } else {
-                    params.len()
-                };
-                (
-                    def.name,
-                    Builtin {
-                        name: def.name,
-                        params,
-                        min_args,
-                        max_args,
-                        func: def.func,
-                    },
-                )
-            })
-            .collect()
+    TABLE.get_or_init(|| build_table(all_defs()))
+}
+
+/// The builtins only a web request has (`web::WEB_ONLY_FUNCTIONS`), by lower-case name.
+pub fn web_only_table() -> &'static HashMap<&'static str, Builtin> {
+    static TABLE: OnceLock<HashMap<&'static str, Builtin>> = OnceLock::new();
+    TABLE.get_or_init(|| build_table(web::WEB_ONLY_FUNCTIONS.iter()))
+}
+
+fn build_table(defs: impl Iterator<Item = &'static BuiltinDef>) -> HashMap<&'static str, Builtin> {
+    defs.map(|def| {
+        let params = parse_sig(def.sig);
+        let min_args = params
+            .iter()
+            .take_while(|p| !p.optional && !p.variadic)
+            .count();
+        let max_args = if params.iter().any(|p| p.variadic) {
+            usize::MAX
+        } else {
+            params.len()
+        };
+        (
+            def.name,
+            Builtin {
+                name: def.name,
+                params,
+                min_args,
+                max_args,
+                func: def.func,
+            },
+        )
     })
+    .collect()
 }
 
 /// Looks up a builtin by lower-case name.
@@ -279,12 +293,18 @@ pub fn parse_sig(sig: &str) -> Vec<Param> {
                 "" | "mixed" => None,
                 t => Some(TypeSpec::parse(t)),
             };
+            let exact = match (&ty, by_ref) {
+                (_, true) => 0,
+                (None, false) => 0xff,
+                (Some(t), false) => t.exact_mask(),
+            };
             Param {
                 name,
                 ty,
                 by_ref,
                 optional,
                 variadic,
+                exact,
             }
         })
         .collect()

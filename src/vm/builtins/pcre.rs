@@ -106,9 +106,9 @@ const CACHE_SIZE: usize = 4096;
 /// A compiled pattern with what the match loops need about it.
 struct Compiled {
     code: Code,
-    /// Reusable match data; taken while a call runs (a nested call with the same pattern,
-    /// from a callback, allocates its own).
-    md: RefCell<Option<MatchData>>,
+    /// Reusable match data and ovector copy; taken while a call runs (a nested call with
+    /// the same pattern, from a callback, allocates its own).
+    md: RefCell<Option<(MatchData, Vec<usize>)>>,
     /// Group names by group number (`None` for unnamed groups).
     names: Vec<Option<PhpStr>>,
     /// Number of ovector pairs: capture groups + 1.
@@ -117,13 +117,21 @@ struct Compiled {
 
 /// Per-thread state: the cache, the match context and the last error.
 struct State {
-    cache: HashMap<Vec<u8>, Rc<Compiled>>,
+    /// Hashed with foldhash: patterns are looked up on every `preg_*` call.
+    cache: HashMap<Vec<u8>, Rc<Compiled>, foldhash::fast::RandomState>,
     order: VecDeque<Vec<u8>>,
     ctx: Option<MatchContext>,
+    /// `(host address, ini generation)` the context's limits were last read for.
+    limits_for: Option<(usize, u64)>,
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State { cache: HashMap::new(), order: VecDeque::new(), ctx: None });
+    static STATE: RefCell<State> = RefCell::new(State {
+        cache: HashMap::default(),
+        order: VecDeque::new(),
+        ctx: None,
+        limits_for: None,
+    });
     static LAST_ERROR: Cell<i64> = const { Cell::new(NO_ERROR) };
 }
 
@@ -292,7 +300,7 @@ fn compile_regex(regex: &[u8], host: &dyn Host) -> Result<Compiled, String> {
             *slot = Some(PhpStr::from(name.as_slice()));
         }
     }
-    let md = MatchData::for_code(&code);
+    let md = MatchData::for_code(&code).map(|md| (md, vec![ffi::UNSET; 2 * n_groups]));
     Ok(Compiled {
         code,
         md: RefCell::new(md),
@@ -337,27 +345,40 @@ struct Matcher<'a> {
 
 impl<'a> Matcher<'a> {
     fn new(host: &dyn Host, c: &'a Compiled, subject: &'a [u8]) -> Matcher<'a> {
-        let md =
-            c.md.try_borrow_mut()
-                .ok()
-                .and_then(|mut slot| slot.take())
-                .or_else(|| MatchData::for_code(&c.code));
-        let backtrack = ini_limit(host, b"pcre.backtrack_limit", 1_000_000);
-        let recursion = ini_limit(host, b"pcre.recursion_limit", 100_000);
-        STATE.with(|s| {
-            let mut s = s.borrow_mut();
-            if s.ctx.is_none() {
-                s.ctx = MatchContext::new();
-            }
-            if let Some(ctx) = s.ctx.as_mut() {
-                ctx.set_limits(backtrack, recursion);
-            }
+        let (md, mut ov) = match c.md.try_borrow_mut().ok().and_then(|mut slot| slot.take()) {
+            Some((md, ov)) => (Some(md), ov),
+            None => (MatchData::for_code(&c.code), Vec::new()),
+        };
+        ov.clear();
+        ov.resize(2 * c.n_groups, ffi::UNSET);
+        // The limits come from ini settings: re-read only when one changed.
+        let key = (
+            std::ptr::from_ref(host).cast::<()>() as usize,
+            super::super::host::ini_generation(),
+        );
+        let stale = STATE.with(|s| {
+            let s = s.borrow();
+            s.ctx.is_none() || s.limits_for != Some(key)
         });
+        if stale {
+            let backtrack = ini_limit(host, b"pcre.backtrack_limit", 1_000_000);
+            let recursion = ini_limit(host, b"pcre.recursion_limit", 100_000);
+            STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                if s.ctx.is_none() {
+                    s.ctx = MatchContext::new();
+                }
+                if let Some(ctx) = s.ctx.as_mut() {
+                    ctx.set_limits(backtrack, recursion);
+                    s.limits_for = Some(key);
+                }
+            });
+        }
         Matcher {
             c,
             subject,
             md,
-            ov: vec![ffi::UNSET; 2 * c.n_groups],
+            ov,
             count: 0,
             utf_checked: false,
         }
@@ -440,7 +461,7 @@ impl Drop for Matcher<'_> {
         // Give the match data back for the next call with this pattern.
         if let Some(md) = self.md.take() {
             if let Ok(mut slot) = self.c.md.try_borrow_mut() {
-                *slot = Some(md);
+                *slot = Some((md, std::mem::take(&mut self.ov)));
             }
         }
     }
@@ -671,7 +692,7 @@ enum Replacement<'r> {
 }
 
 /// Replaces matches of one compiled pattern in `subject`. `None` on a match error (the
-/// last error is set).
+/// last error is set), `Some(None)` when nothing matched (the subject is unchanged).
 fn replace_one(
     host: &mut dyn Host,
     c: &Compiled,
@@ -679,7 +700,7 @@ fn replace_one(
     rep: &Replacement<'_>,
     limit: i64,
     count: &mut i64,
-) -> PhpResult<Option<Vec<u8>>> {
+) -> PhpResult<Option<Option<Vec<u8>>>> {
     let mut m = Matcher::new(host, c, subject);
     let mut out: Vec<u8> = Vec::new();
     let mut last = 0usize;
@@ -721,10 +742,10 @@ fn replace_one(
         found = m.next_after(b, e);
     }
     if !any {
-        return Ok(Some(subject.to_vec()));
+        return Ok(Some(None));
     }
     out.extend_from_slice(&subject[last..]);
-    Ok(Some(out))
+    Ok(Some(Some(out)))
 }
 
 /// Applies every `(pattern, replacement)` pair in turn to one subject.
@@ -746,7 +767,8 @@ fn replace_all_patterns(
             ReplacementOwned::Callback(cb, flags) => Replacement::Callback(cb, *flags),
         };
         match replace_one(host, &c, &current, &rep, limit, count)? {
-            Some(v) => current = PhpStr::from(v),
+            Some(Some(v)) => current = PhpStr::from(v),
+            Some(None) => {}
             None => return Ok(None),
         }
     }

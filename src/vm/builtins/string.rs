@@ -21,6 +21,7 @@ mod testutil;
 pub mod transform;
 pub mod url;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::super::array::PhpArray;
@@ -304,41 +305,22 @@ fn substr(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::str(&s[f as usize..(f + l) as usize]))
 }
 
+/// The first occurrence of `n` in `h` (memchr/memmem: SIMD, like PHP's `zend_memnstr`).
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.is_empty() {
-        return Some(0);
+    match n {
+        [] => Some(0),
+        [c] => memchr::memchr(*c, h),
+        _ => memchr::memmem::find(h, n),
     }
-    if n.len() > h.len() {
-        return None;
-    }
-    if n.len() == 1 {
-        return h.iter().position(|&c| c == n[0]);
-    }
-    let first = n[0];
-    let last_start = h.len() - n.len();
-    let mut i = 0;
-    while i <= last_start {
-        match h[i..=last_start].iter().position(|&c| c == first) {
-            None => return None,
-            Some(p) => {
-                i += p;
-                if &h[i..i + n.len()] == n {
-                    return Some(i);
-                }
-                i += 1;
-            }
-        }
-    }
-    None
 }
 
+/// The last occurrence of `n` in `h`.
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.len() > h.len() {
-        return None;
+    match n {
+        [] => Some(h.len()),
+        [c] => memchr::memrchr(*c, h),
+        _ => memchr::memmem::rfind(h, n),
     }
-    (0..=h.len() - n.len())
-        .rev()
-        .find(|&i| &h[i..i + n.len()] == n)
 }
 
 fn offset_error(func: &str) -> Fault {
@@ -347,8 +329,27 @@ fn offset_error(func: &str) -> Fault {
     ))
 }
 
+/// The haystack and needle of `str[i]pos`-like functions, lower-cased copies only when
+/// case-insensitive.
+fn hay_needle(a: &[Value], ci: bool) -> (Cow<'_, [u8]>, Cow<'_, [u8]>) {
+    let bytes = |i: usize| match args::opt(a, i) {
+        Some(Value::Str(s)) => Cow::Borrowed(s.as_bytes()),
+        Some(other) => Cow::Owned(other.scalar_to_str().into_vec()),
+        None => Cow::Borrowed(&b""[..]),
+    };
+    let (h, n) = (bytes(0), bytes(1));
+    if ci {
+        (
+            Cow::Owned(h.to_ascii_lowercase()),
+            Cow::Owned(n.to_ascii_lowercase()),
+        )
+    } else {
+        (h, n)
+    }
+}
+
 fn pos_impl(a: &[Value], func: &str, ci: bool) -> PhpResult<Value> {
-    let (mut h, mut n) = (s0(a).to_vec(), s1(a).to_vec());
+    let (h, n) = hay_needle(a, ci);
     let mut off = args::int_or(a, 2, 0);
     let len = h.len() as i64;
     if off < 0 {
@@ -357,10 +358,6 @@ fn pos_impl(a: &[Value], func: &str, ci: bool) -> PhpResult<Value> {
     if off < 0 || off > len {
         return Err(offset_error(func));
     }
-    if ci {
-        h.make_ascii_lowercase();
-        n.make_ascii_lowercase();
-    }
     Ok(match find(&h[off as usize..], &n) {
         Some(p) => Value::Int(p as i64 + off),
         None => Value::Bool(false),
@@ -368,7 +365,7 @@ fn pos_impl(a: &[Value], func: &str, ci: bool) -> PhpResult<Value> {
 }
 
 fn rpos_impl(a: &[Value], func: &str, ci: bool) -> PhpResult<Value> {
-    let (mut h, mut n) = (s0(a).to_vec(), s1(a).to_vec());
+    let (h, n) = hay_needle(a, ci);
     let off = args::int_or(a, 2, 0);
     let len = h.len();
     let (p, e) = if off >= 0 {
@@ -387,10 +384,6 @@ fn rpos_impl(a: &[Value], func: &str, ci: bool) -> PhpResult<Value> {
             (0, len - back + n.len())
         }
     };
-    if ci {
-        h.make_ascii_lowercase();
-        n.make_ascii_lowercase();
-    }
     Ok(match rfind(&h[p..e], &n) {
         Some(i) => Value::Int((i + p) as i64),
         None => Value::Bool(false),
@@ -585,30 +578,61 @@ fn explode(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         }
         return Ok(Value::array(PhpArray::from_values(parts)));
     }
-    let mut pieces: Vec<&[u8]> = Vec::new();
-    let mut rest: &[u8] = &s;
     // A limit of 0 counts as 1.
     let max = match limit {
         0 => 1,
         l if l > 0 => l as usize,
         _ => usize::MAX,
     };
-    while pieces.len() + 1 < max {
-        match find(rest, &sep) {
-            Some(p) => {
-                pieces.push(&rest[..p]);
-                rest = &rest[p + sep.len()..];
+    let mut values: Vec<Value> = Vec::new();
+    let mut start = 0;
+    let mut split_at = |p: usize, values: &mut Vec<Value>| {
+        if values.len() + 1 >= max {
+            return false;
+        }
+        values.push(Value::str(&s[start..p]));
+        start = p + sep.len();
+        true
+    };
+    // Matches are non-overlapping, as PHP's scan is.
+    if let [c] = sep[..] {
+        for p in memchr::memchr_iter(c, &s) {
+            if !split_at(p, &mut values) {
+                break;
             }
-            None => break,
+        }
+    } else {
+        for p in memchr::memmem::find_iter(&s, &sep[..]) {
+            if !split_at(p, &mut values) {
+                break;
+            }
         }
     }
-    pieces.push(rest);
+    values.push(Value::str(&s[start..]));
     if limit < 0 {
         let drop = limit.unsigned_abs() as usize;
-        pieces.truncate(pieces.len().saturating_sub(drop));
+        values.truncate(values.len().saturating_sub(drop));
     }
-    let values = pieces.into_iter().map(Value::str).collect();
     Ok(Value::array(PhpArray::from_values(values)))
+}
+
+/// Appends the decimal form of `n`.
+pub(super) fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 fn implode(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
@@ -644,14 +668,23 @@ fn implode_named(host: &mut dyn Host, a: &[Value], fname: &str) -> PhpResult<Val
         }
         _ => (PhpStr::new(), std::rc::Rc::new(PhpArray::new())),
     };
-    let mut out = Vec::new();
+    // One allocation of the right size when the pieces are strings and ints.
+    let cap = arr
+        .values()
+        .map(|v| match v {
+            Value::Str(s) => s.len(),
+            _ => 20,
+        })
+        .sum::<usize>()
+        + sep.len() * arr.len().saturating_sub(1);
+    let mut out = Vec::with_capacity(cap);
     for (k, v) in arr.values().enumerate() {
         if k > 0 {
             out.extend_from_slice(&sep);
         }
         match v {
             Value::Str(s) => out.extend_from_slice(s),
-            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+            Value::Int(i) => push_int(&mut out, *i),
             other => out.extend_from_slice(&host.to_str(&other.deref_clone())?),
         }
     }
@@ -707,14 +740,15 @@ fn chr(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::str(vec![c]))
 }
 
-/// Replaces every occurrence of `search` in `subject`, counting replacements.
+/// Replaces every occurrence of `search` (not empty) in `subject`, counting replacements;
+/// `None` when there is none (the subject stays as it is, uncopied).
 fn replace_one(
     subject: &[u8],
     search: &[u8],
     replace: &[u8],
     ci: bool,
     count: &mut i64,
-) -> Vec<u8> {
+) -> Option<Vec<u8>> {
     let hay_lc;
     let needle_lc;
     let (hay, needle): (&[u8], &[u8]) = if ci {
@@ -724,16 +758,36 @@ fn replace_one(
     } else {
         (subject, search)
     };
-    let mut out = Vec::with_capacity(subject.len());
+    let mut out: Option<Vec<u8>> = None;
     let mut i = 0;
-    while let Some(p) = find(&hay[i..], needle) {
-        out.extend_from_slice(&subject[i..i + p]);
-        out.extend_from_slice(replace);
-        i += p + needle.len();
-        *count += 1;
+    if let [c] = needle {
+        for p in memchr::memchr_iter(*c, hay) {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(subject.len() + replace.len()));
+            o.extend_from_slice(&subject[i..p]);
+            o.extend_from_slice(replace);
+            i = p + 1;
+            *count += 1;
+        }
+    } else {
+        for p in memchr::memmem::find_iter(hay, needle) {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(subject.len() + replace.len()));
+            o.extend_from_slice(&subject[i..p]);
+            o.extend_from_slice(replace);
+            i = p + needle.len();
+            *count += 1;
+        }
     }
-    out.extend_from_slice(&subject[i..]);
-    out
+    let mut o = out?;
+    o.extend_from_slice(&subject[i..]);
+    Some(o)
+}
+
+/// A value's string bytes, borrowed when it already is a string.
+fn str_bytes<'a>(host: &mut dyn Host, v: &'a Value) -> PhpResult<Cow<'a, [u8]>> {
+    Ok(match v {
+        Value::Str(s) => Cow::Borrowed(s.as_bytes()),
+        other => Cow::Owned(host.to_str(&other.deref_clone())?.into_vec()),
+    })
 }
 
 fn replace_in_string(
@@ -746,46 +800,51 @@ fn replace_in_string(
 ) -> PhpResult<PhpStr> {
     match search {
         Value::Array(searches) => {
-            let replaces: Option<Vec<Value>> = match replace {
-                Value::Array(r) => Some(r.values().cloned().collect()),
+            // Search and replace arrays are walked in step, by position (not by key).
+            let mut replaces = match replace {
+                Value::Array(r) => Some(r.values()),
                 _ => None,
             };
             let replace_str = match replace {
-                Value::Array(_) => PhpStr::new(),
-                other => host.to_str(other)?,
+                Value::Array(_) => Cow::Borrowed(&b""[..]),
+                other => str_bytes(host, other)?,
             };
-            let mut cur = subject.clone();
-            for (k, s) in searches.values().enumerate() {
-                let s = host.to_str(&s.deref_clone())?;
-                let r = match &replaces {
-                    Some(list) => match list.get(k) {
-                        Some(v) => host.to_str(&v.deref_clone())?,
-                        None => PhpStr::new(),
+            // `None` while nothing was replaced: the subject itself.
+            let mut cur: Option<Vec<u8>> = None;
+            for s in searches.values() {
+                let s = str_bytes(host, s)?;
+                let r = match &mut replaces {
+                    Some(list) => match list.next() {
+                        Some(v) => str_bytes(host, v)?,
+                        None => Cow::Borrowed(&b""[..]),
                     },
-                    None => replace_str.clone(),
+                    None => Cow::Borrowed(&*replace_str),
                 };
                 if s.is_empty() {
                     continue;
                 }
-                if cur.is_empty() {
+                let src: &[u8] = cur.as_deref().unwrap_or(subject.as_bytes());
+                if src.is_empty() {
                     break;
                 }
-                cur = PhpStr::from(replace_one(&cur, &s, &r, ci, count));
+                if let Some(out) = replace_one(src, &s, &r, ci, count) {
+                    cur = Some(out);
+                }
             }
-            Ok(cur)
+            Ok(match cur {
+                Some(v) => PhpStr::from(v),
+                None => subject.clone(),
+            })
         }
         other => {
-            let s = host.to_str(other)?;
+            let s = str_bytes(host, other)?;
             if s.is_empty() {
                 return Ok(subject.clone());
             }
-            let r = host.to_str(replace)?;
-            let before = *count;
-            let out = replace_one(subject, &s, &r, ci, count);
-            Ok(if *count == before {
-                subject.clone()
-            } else {
-                PhpStr::from(out)
+            let r = str_bytes(host, replace)?;
+            Ok(match replace_one(subject, &s, &r, ci, count) {
+                Some(out) => PhpStr::from(out),
+                None => subject.clone(),
             })
         }
     }

@@ -534,14 +534,16 @@ impl FuncCompiler<'_> {
     fn magic(&mut self, m: MagicConst) -> R<Operand> {
         let class_name = self.class.as_ref().map(|c| c.name.clone());
         let v: Vec<u8> = match m {
-            MagicConst::File => self.unit.file.clone(),
-            MagicConst::Dir => {
-                let f = &self.unit.file;
-                match f.iter().rposition(|&c| c == b'/') {
-                    Some(0) => b"/".to_vec(),
-                    Some(i) => f[..i].to_vec(),
-                    None => b".".to_vec(),
-                }
+            // The file is read at run time (the unit may be shared by identical files).
+            MagicConst::File | MagicConst::Dir => {
+                let dst = self.temp();
+                let what = if m == MagicConst::File {
+                    Special::File
+                } else {
+                    Special::Dir
+                };
+                self.emit(Op::LoadSpecial { dst, what });
+                return Ok(Operand::slot(dst));
             }
             MagicConst::Function => self.func_name.clone(),
             MagicConst::Namespace => self.unit.ns.clone(),
@@ -811,6 +813,81 @@ impl FuncCompiler<'_> {
         let r = self.cond_jump_false_inner(cond);
         self.line = saved;
         r
+    }
+
+    /// Emits a conditional jump taken when `cond` is true (loop conditions tested at the
+    /// bottom of the loop); returns the jumps to patch.
+    pub fn cond_jump_true(&mut self, cond: &Expr) -> R<Vec<usize>> {
+        let saved = self.line;
+        self.line = cond.line;
+        let r = self.cond_jump_true_inner(cond);
+        self.line = saved;
+        r
+    }
+
+    fn cond_jump_true_inner(&mut self, cond: &Expr) -> R<Vec<usize>> {
+        if let Some(v) = self.literal_value(cond) {
+            let truthy = match v {
+                Value::Bool(b) => Some(b),
+                Value::Null => Some(false),
+                Value::Int(i) => Some(i != 0),
+                _ => None,
+            };
+            match truthy {
+                Some(true) => return Ok(vec![self.emit_jump(Op::Jmp { target: 0 })]),
+                Some(false) => return Ok(Vec::new()),
+                None => {}
+            }
+        }
+        if let ExprKind::Binary { op, lhs, rhs } = &cond.kind {
+            match op {
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                    let a = self.expr(lhs)?;
+                    let b = self.expr(rhs)?;
+                    let op = match op {
+                        BinOp::Lt => Op::JmpLt { a, b, target: 0 },
+                        BinOp::Le => Op::JmpLe { a, b, target: 0 },
+                        BinOp::Gt => Op::JmpLt {
+                            a: b,
+                            b: a,
+                            target: 0,
+                        },
+                        _ => Op::JmpLe {
+                            a: b,
+                            b: a,
+                            target: 0,
+                        },
+                    };
+                    return Ok(vec![self.emit_jump(op)]);
+                }
+                BinOp::And => {
+                    // Jump when both hold: fall through (past the jump) when either fails.
+                    let skip = self.cond_jump_false(lhs)?;
+                    let jt = self.cond_jump_true(rhs)?;
+                    let after = self.here();
+                    for j in skip {
+                        self.patch_jump(j, after);
+                    }
+                    return Ok(jt);
+                }
+                BinOp::Or => {
+                    let mut jt = self.cond_jump_true(lhs)?;
+                    jt.extend(self.cond_jump_true(rhs)?);
+                    return Ok(jt);
+                }
+                _ => {}
+            }
+        }
+        if let ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } = &cond.kind
+        {
+            let v = self.expr(expr)?;
+            return Ok(vec![self.emit_jump(Op::JmpIfNot { cond: v, target: 0 })]);
+        }
+        let v = self.expr(cond)?;
+        Ok(vec![self.emit_jump(Op::JmpIf { cond: v, target: 0 })])
     }
 
     fn cond_jump_false_inner(&mut self, cond: &Expr) -> R<Vec<usize>> {
@@ -1184,6 +1261,36 @@ impl FuncCompiler<'_> {
         Operand::slot(t)
     }
 
+    /// `$x = a op b` where the last op computed `a op b` into the temporary `v`: rewrites
+    /// it to store straight into the local (`BinaryLocal`). Only for plain binary operators,
+    /// whose code has no jump to the position after their final op.
+    fn fuse_binary_into_local(&mut self, value: &Expr, v: Operand, slot: Slot) -> bool {
+        let ExprKind::Binary { op, .. } = &value.kind else {
+            return false;
+        };
+        if matches!(
+            op,
+            BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Coalesce | BinOp::Concat
+        ) || v.is_const()
+            || !self.is_temp(v)
+        {
+            return false;
+        }
+        match self.code.last() {
+            Some(&Op::Binary { op, dst, a, b }) if dst == v.index() => {
+                let at = self.code.len() - 1;
+                self.code[at] = Op::BinaryLocal {
+                    op,
+                    dst: slot,
+                    a,
+                    b,
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn assign(&mut self, target: &Expr, value: &Expr, want: bool) -> R<Operand> {
         match &target.kind {
             ExprKind::Var(n) if n == b"this" => err("Cannot re-assign $this", target.line),
@@ -1191,6 +1298,9 @@ impl FuncCompiler<'_> {
                 let slot = self.local(n);
                 let v = self.expr(value)?;
                 self.line = target.line;
+                if !want && self.fuse_binary_into_local(value, v, slot) {
+                    return Ok(Operand::slot(slot));
+                }
                 if want && self.is_temp(v) {
                     // `AssignLocal` consumes a temporary source (as PHP's ASSIGN frees its
                     // TMP operand), so the expression's value is read back from the local.
@@ -1480,6 +1590,20 @@ impl FuncCompiler<'_> {
                         a: v,
                         result,
                     });
+                } else if !matches!(op, BinOp::Coalesce) {
+                    // `$x op= v` reads `$x` after `v` is evaluated, as PHP's ASSIGN_OP does.
+                    self.emit(Op::BinaryLocal {
+                        op,
+                        dst: slot,
+                        a: Operand::slot(slot),
+                        b: v,
+                    });
+                    if let Some(r) = result {
+                        self.emit(Op::Move {
+                            dst: r,
+                            src: Operand::slot(slot),
+                        });
+                    }
                 } else {
                     let path = self.add_path(Path {
                         base: PathBase::Local(slot),

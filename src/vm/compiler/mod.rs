@@ -42,6 +42,12 @@ fn err<T>(message: impl Into<String>, line: u32) -> R<T> {
 
 static NEXT_FUNC_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A function id not used before in this process (units loaded from a cache get fresh
+/// ones).
+pub(crate) fn fresh_func_id() -> u64 {
+    NEXT_FUNC_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 const SUPERGLOBALS: &[&[u8]] = &[
     b"GLOBALS",
     b"_SERVER",
@@ -406,6 +412,8 @@ impl<'u> FuncCompiler<'u> {
             | Op::JmpNotNull { target: t, .. }
             | Op::JmpNotLt { target: t, .. }
             | Op::JmpNotLe { target: t, .. }
+            | Op::JmpLt { target: t, .. }
+            | Op::JmpLe { target: t, .. }
             | Op::JmpStaticInit { target: t, .. }
             | Op::JmpThroughFinally { target: t }
             | Op::JmpIfArgPassed { target: t, .. }

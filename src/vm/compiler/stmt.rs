@@ -87,17 +87,23 @@ impl FuncCompiler<'_> {
                 Ok(())
             }
             StmtKind::While { cond, body } => {
-                let head = self.here();
-                let jf = self.cond_jump_false(cond)?;
+                // The condition is tested at the bottom (one jump per iteration instead of
+                // two); the loop is entered by jumping to the test.
+                let entry = self.emit_jump(Op::Jmp { target: 0 });
+                let top = self.here();
                 self.push_loop(false, None);
                 self.nested_block(body)?;
                 self.line = line;
-                self.emit(Op::Jmp { target: head });
-                let end = self.here();
-                for j in jf {
-                    self.patch_jump(j, end);
+                let cont = self.here();
+                self.patch_jump(entry, cont);
+                let mark = self.temp_mark();
+                let jt = self.cond_jump_true(cond)?;
+                self.reset_temps(mark);
+                for j in jt {
+                    self.patch_jump(j, top);
                 }
-                self.pop_loop(head, end);
+                let end = self.here();
+                self.pop_loop(cont, end);
                 Ok(())
             }
             StmtKind::DoWhile { body, cond } => {
@@ -128,17 +134,10 @@ impl FuncCompiler<'_> {
                     self.expr_discard(e)?;
                     self.reset_temps(mark);
                 }
-                let head = self.here();
-                let mut jf = Vec::new();
-                for (i, c) in cond.iter().enumerate() {
-                    let mark = self.temp_mark();
-                    if i + 1 == cond.len() {
-                        jf = self.cond_jump_false(c)?;
-                    } else {
-                        self.expr_discard(c)?;
-                    }
-                    self.reset_temps(mark);
-                }
+                // The conditions are tested at the bottom, after the step expressions (one
+                // jump per iteration instead of two); the loop is entered by jumping there.
+                let entry = (!cond.is_empty()).then(|| self.emit_jump(Op::Jmp { target: 0 }));
+                let top = self.here();
                 self.push_loop(false, None);
                 self.nested_block(body)?;
                 let cont = self.here();
@@ -149,11 +148,26 @@ impl FuncCompiler<'_> {
                     self.reset_temps(mark);
                 }
                 self.line = line;
-                self.emit(Op::Jmp { target: head });
-                let end = self.here();
-                for j in jf {
-                    self.patch_jump(j, end);
+                if let Some(entry) = entry {
+                    self.patch_here(entry);
                 }
+                let mut jt = Vec::new();
+                if cond.is_empty() {
+                    jt.push(self.emit_jump(Op::Jmp { target: 0 }));
+                }
+                for (i, c) in cond.iter().enumerate() {
+                    let mark = self.temp_mark();
+                    if i + 1 == cond.len() {
+                        jt = self.cond_jump_true(c)?;
+                    } else {
+                        self.expr_discard(c)?;
+                    }
+                    self.reset_temps(mark);
+                }
+                for j in jt {
+                    self.patch_jump(j, top);
+                }
+                let end = self.here();
                 self.pop_loop(cont, end);
                 Ok(())
             }

@@ -179,9 +179,21 @@ fn folding() {
 
 #[test]
 fn fused_loop_conditions_swap_gt() {
+    // Loop conditions are tested at the bottom: jump back while they hold.
     let d = dis("<?php while ($a > $b) {} while ($a <= 3) {}");
+    assert!(d.contains("JmpLt r1, r0, L"), "{d}");
+    assert!(d.contains("JmpLe r0, c0=3, L"), "{d}");
+    let d = dis("<?php if ($a > $b) { echo $a; } if ($a <= 3) { echo $b; }");
     assert!(d.contains("JmpNotLt r1, r0, L"), "{d}");
     assert!(d.contains("JmpNotLe r0, c0=3, L"), "{d}");
+}
+
+#[test]
+fn binary_into_local() {
+    let d = dis("<?php $x = $a + $b; $x -= 2; $y = $a . $b;");
+    assert!(d.contains("BinaryLocal Add r0, r1, r2"), "{d}");
+    assert!(d.contains("BinaryLocal Sub r0, r0, c0=2"), "{d}");
+    assert!(d.contains("Binary Concat"), "{d}");
 }
 
 #[test]

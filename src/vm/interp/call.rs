@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::builtins::Builtin;
-use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, Slot};
-use super::super::coerce::{coerce_arg, ArgCtx};
+use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, PathElem, Slot};
+use super::super::coerce::{coerce_arg, value_kind_bit, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::object::{Class, Obj};
 use super::super::value::{PhpStr, Value};
@@ -494,6 +494,34 @@ impl Vm {
         named: Option<PhpStr>,
     ) -> PhpResult<()> {
         let call = self.calls.last().expect("send without call");
+        if named.is_none() && call.named.is_empty() {
+            // A plain defined local passed by value: a copy, with no path walk.
+            let p = &func.paths[path as usize];
+            if let PathBase::Local(slot) = p.base {
+                if !call.target.param_by_ref(self.args.len() - call.args_base) {
+                    let local = &self.stack[base + slot as usize];
+                    let v = match (p.elems.as_slice(), local) {
+                        (_, Value::Undef) => None,
+                        ([], Value::Ref(r)) => Some(r.borrow().clone()),
+                        ([], v) => Some(v.clone()),
+                        // `f($s[3])`: an in-range string offset (the rest warns or
+                        // converts, and takes the general path).
+                        ([PathElem::Dim(k)], Value::Str(s)) => match self.peek(func, base, *k) {
+                            Some(Value::Int(i)) if (0..s.len() as i64).contains(i) => {
+                                let i = *i as usize;
+                                Some(Value::str(&s[i..=i]))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        self.args.push(v);
+                        return Ok(());
+                    }
+                }
+            }
+        }
         let by_ref = match &named {
             Some(n) => call
                 .target
@@ -632,16 +660,22 @@ impl Vm {
             }
             return Ok(Called::Pushed);
         }
+        if let CallTarget::Builtin(b) = call.target {
+            let v = if call.named.is_empty() {
+                self.call_builtin_pending(b, call.args_base)?
+            } else {
+                let args: Vec<Value> = self.args.drain(call.args_base..).collect();
+                self.call_builtin(b, args, call.named)?
+            };
+            return Ok(Called::Done(v));
+        }
         let args: Vec<Value> = self.args.drain(call.args_base..).collect();
         match call.target {
             CallTarget::Nothing => Ok(Called::Done(match new_obj {
                 Some(o) => Value::Object(o),
                 None => Value::Null,
             })),
-            CallTarget::Builtin(b) => {
-                let v = self.call_builtin(b, args, call.named)?;
-                Ok(Called::Done(v))
-            }
+            CallTarget::Builtin(_) => unreachable!("builtin targets are called above"),
             CallTarget::Native {
                 method,
                 this,
@@ -674,6 +708,117 @@ impl Vm {
         }
     }
 
+    /// Calls a builtin on the pending positional arguments `self.args[args_base..]`, which
+    /// it consumes, with PHP's argument checks and coercion. The hot path of every builtin
+    /// call: the arguments are coerced in place and handed over as a slice, with no vector
+    /// built per call.
+    pub(crate) fn call_builtin_pending(
+        &mut self,
+        b: &'static Builtin,
+        args_base: usize,
+    ) -> PhpResult<Value> {
+        // The builtin borrows its arguments while it holds the VM, so the argument stack is
+        // moved out for the call; calls it makes back into PHP start an empty one
+        // (allocated only if they happen), dropped when the outer one is put back.
+        let mut all = std::mem::take(&mut self.args);
+        let r = match self.bind_builtin_args(b, &mut all[args_base..]) {
+            Ok(()) => (b.func)(self, &all[args_base..]),
+            Err(e) => Err(e),
+        };
+        let r = match r {
+            // Throwables raised by the builtin itself show its frame in their trace.
+            Err(fault @ Fault::Error(_)) => {
+                Err(self.builtin_fault(b.name, &all[args_base..], fault))
+            }
+            r => r,
+        };
+        all.truncate(args_base);
+        self.args = all;
+        r
+    }
+
+    /// Arity checks and coercion of positional arguments (no named ones) for a builtin.
+    #[inline]
+    fn bind_builtin_args(&mut self, b: &'static Builtin, args: &mut [Value]) -> PhpResult<()> {
+        let passed = args.len();
+        if passed < b.min_args || passed > b.max_args {
+            return Err(arity_error(b, passed));
+        }
+        for (i, arg) in args.iter_mut().enumerate() {
+            let param = match b.params.get(i) {
+                Some(p) => p,
+                None => match b.params.last() {
+                    Some(p) if p.variadic => p,
+                    _ => break,
+                },
+            };
+            if param.exact & value_kind_bit(arg) != 0 {
+                continue;
+            }
+            self.bind_builtin_arg_slow(b, i, arg)?;
+        }
+        Ok(())
+    }
+
+    /// `bind_builtin_args` for one argument that is not trivially accepted: skipped
+    /// optional arguments, by-reference parameters, conversions and type errors.
+    #[inline(never)]
+    fn bind_builtin_arg_slow(
+        &mut self,
+        b: &'static Builtin,
+        i: usize,
+        arg: &mut Value,
+    ) -> PhpResult<()> {
+        let param = match b.params.get(i) {
+            Some(p) => p,
+            None => match b.params.last() {
+                Some(p) => p,
+                None => return Ok(()),
+            },
+        };
+        if matches!(arg, Value::Undef) {
+            if i < b.min_args {
+                return Err(Fault::error(
+                    "ArgumentCountError",
+                    format!(
+                        "{}(): Argument #{} (${}) not passed",
+                        b.name,
+                        i + 1,
+                        param.name
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if param.by_ref {
+            if !matches!(arg, Value::Ref(_)) {
+                let v = std::mem::take(arg);
+                *arg = Value::Ref(Value::new_ref(v));
+            }
+            return Ok(());
+        }
+        if let Some(ty) = &param.ty {
+            if ty.accepts_exactly(arg) {
+                return Ok(());
+            }
+        }
+        let v = std::mem::take(arg).into_deref();
+        *arg = match &param.ty {
+            Some(ty) => {
+                let ctx = ArgCtx {
+                    func: b.name,
+                    arg_num: i + 1,
+                    param: &param.name,
+                    internal: true,
+                };
+                let strict = self.caller_strict();
+                coerce_arg(self, v, ty, strict, &ctx)?
+            }
+            None => v,
+        };
+        Ok(())
+    }
+
     /// Calls a builtin with PHP's argument checks and coercion.
     pub(crate) fn call_builtin(
         &mut self,
@@ -681,6 +826,11 @@ impl Vm {
         mut args: Vec<Value>,
         named: Vec<(PhpStr, Value)>,
     ) -> PhpResult<Value> {
+        if named.is_empty() {
+            let base = self.args.len();
+            self.args.append(&mut args);
+            return self.call_builtin_pending(b, base);
+        }
         match self.call_builtin_inner(b, &mut args, named) {
             // Throwables raised by the builtin itself show its frame in their trace.
             Err(fault @ Fault::Error(_)) => Err(self.builtin_fault(b.name, &args, fault)),
@@ -838,81 +988,89 @@ impl Vm {
         }
         let call_line = self.current_line();
         let base = self.stack.len();
-        self.stack
-            .resize(base + func.n_slots as usize, Value::Undef);
+        let n_slots = func.n_slots as usize;
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
         let n_passed = self.args.len() - args_base;
         let mut extra = Vec::new();
-        let mut rest = PhpArray::new();
+        let mut n_args = n_passed;
         if n_passed <= fixed && named.is_empty() {
-            // The common case: positional arguments only, no variadics or extras.
+            // The common case: positional arguments only, no variadics or extras. The
+            // arguments are moved straight onto the register stack (they are the first
+            // registers), then the other registers start unset; no per-call allocation.
+            self.stack.reserve(n_slots);
             for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack[base + i] = match a {
+                self.stack.push(match a {
                     Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
                     a => a,
-                };
+                });
             }
-        }
-        for (i, a) in self.args.drain(args_base..).enumerate() {
-            if i < fixed {
-                let v = if func.params[i].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                self.stack[base + i] = v;
-            } else if variadic {
-                let v = if func.params[fixed].by_ref {
-                    a
-                } else {
-                    a.into_deref()
-                };
-                rest.push(v);
-            } else {
-                extra.push(a.into_deref());
+            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            if variadic {
+                self.stack[base + fixed] = Value::empty_array();
             }
-        }
-        let mut n_args = n_passed;
-        for (name, v) in named {
-            match func
-                .params
-                .iter()
-                .position(|p| p.name == name && !p.variadic)
-            {
-                Some(i) => {
-                    if i < n_passed {
+        } else {
+            self.stack.resize(base + n_slots, Value::Undef);
+            let mut rest = PhpArray::new();
+            for (i, a) in self.args.drain(args_base..).enumerate() {
+                if i < fixed {
+                    let v = if func.params[i].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    self.stack[base + i] = v;
+                } else if variadic {
+                    let v = if func.params[fixed].by_ref {
+                        a
+                    } else {
+                        a.into_deref()
+                    };
+                    rest.push(v);
+                } else {
+                    extra.push(a.into_deref());
+                }
+            }
+            for (name, v) in named {
+                match func
+                    .params
+                    .iter()
+                    .position(|p| p.name == name && !p.variadic)
+                {
+                    Some(i) => {
+                        if i < n_passed {
+                            self.stack.truncate(base);
+                            return Err(Fault::error(
+                                "Error",
+                                format!(
+                                    "Named parameter ${} overwrites previous argument",
+                                    name.to_string_lossy()
+                                ),
+                            ));
+                        }
+                        self.stack[base + i] = if func.params[i].by_ref {
+                            v
+                        } else {
+                            v.into_deref()
+                        };
+                        n_args = n_args.max(i + 1);
+                    }
+                    None if variadic => {
+                        rest.insert(ArrayKey::Str(name), v.into_deref());
+                    }
+                    None => {
                         self.stack.truncate(base);
                         return Err(Fault::error(
                             "Error",
-                            format!(
-                                "Named parameter ${} overwrites previous argument",
-                                name.to_string_lossy()
-                            ),
+                            format!("Unknown named parameter ${}", name.to_string_lossy()),
                         ));
                     }
-                    self.stack[base + i] = if func.params[i].by_ref {
-                        v
-                    } else {
-                        v.into_deref()
-                    };
-                    n_args = n_args.max(i + 1);
-                }
-                None if variadic => {
-                    rest.insert(ArrayKey::Str(name), v.into_deref());
-                }
-                None => {
-                    self.stack.truncate(base);
-                    return Err(Fault::error(
-                        "Error",
-                        format!("Unknown named parameter ${}", name.to_string_lossy()),
-                    ));
                 }
             }
-        }
-        if variadic {
-            self.stack[base + fixed] = Value::array(rest);
+            if variadic {
+                self.stack[base + fixed] = Value::array(rest);
+            }
         }
         // Closure captures.
         if let Some(c) = &closure {
@@ -936,7 +1094,9 @@ impl Vm {
         frame.closure = closure;
         frame.ret_dst = ret_dst;
         frame.n_args = n_args;
-        frame.extra_args = extra;
+        if !extra.is_empty() {
+            frame.ext_mut().extra_args = extra;
+        }
         frame.call_line = call_line;
         self.frames.push(frame);
         // Missing required parameters: reported from inside the callee, as PHP does (the
@@ -997,7 +1157,7 @@ impl Vm {
         }
         if let (Some(dst), Some(caller)) = (frame.ret_dst, self.frames.last()) {
             let idx = caller.base + dst as usize;
-            self.stack[idx] = v;
+            super::store(&mut self.stack[idx], v);
         }
         None
     }

@@ -341,6 +341,36 @@ fn builtin_classes() -> Vec<BuiltinClass> {
     ]
 }
 
+thread_local! {
+    /// The built-in classes as `register_builtin_classes` makes them, built once per thread
+    /// and shared by every later `Vm` of the thread (a web engine thread runs one `Vm` per
+    /// request): building them is most of the cost of a fresh engine. Sharing is sound
+    /// because built-in classes carry no per-request state: no static properties, no
+    /// constants evaluated on demand, no enum cases (`shareable` checks), and their
+    /// cached property template is the same in every request.
+    static BUILTIN_CLASSES: RefCell<Option<HashMap<PhpStr, Rc<Class>>>> =
+        const { RefCell::new(None) };
+}
+
+/// Declares the built-in classes in a fresh `Vm`, from the thread's shared set when there
+/// is one.
+pub(crate) fn install_builtin_classes(vm: &mut Vm) {
+    if let Some(classes) = BUILTIN_CLASSES.with(|c| c.borrow().clone()) {
+        vm.classes = classes;
+        return;
+    }
+    register_builtin_classes(vm);
+    let shareable = vm.classes.values().all(|c| {
+        let r = rt(c);
+        r.static_props.is_empty()
+            && r.consts.borrow().is_empty()
+            && r.enum_cases.borrow().is_empty()
+    });
+    if shareable {
+        BUILTIN_CLASSES.with(|c| *c.borrow_mut() = Some(vm.classes.clone()));
+    }
+}
+
 /// Declares the built-in classes in a fresh engine.
 pub(crate) fn register_builtin_classes(vm: &mut Vm) {
     for bc in builtin_classes() {

@@ -10,6 +10,9 @@ use super::Vm;
 impl Host for Vm {
     fn echo(&mut self, bytes: &[u8]) {
         self.out.write(bytes);
+        if self.out.origin_pending {
+            self.note_output_origin();
+        }
     }
 
     fn raise(&mut self, level: ErrorLevel, msg: &str) -> PhpResult<()> {
@@ -40,8 +43,13 @@ impl Host for Vm {
         let obj = self.instantiate(&cls)?;
         {
             let mut d = obj.borrow_mut();
-            for (k, v) in props.iter() {
-                d.props.insert(k, v.clone());
+            if d.props.is_empty() {
+                // No declared properties (stdClass): the table is taken as it is.
+                d.props = props;
+            } else {
+                for (k, v) in props.iter() {
+                    d.props.insert(k, v.clone());
+                }
             }
         }
         Ok(obj)

@@ -147,6 +147,8 @@ impl Vm {
             }
             Special::FuncGetArgs => Value::array(self.frame_args()),
             Special::FuncNumArgs => Value::Int(frame.n_args as i64),
+            Special::File => Value::Str(frame.func.file.clone()),
+            Special::Dir => Value::str(dir_of(frame.func.file.as_bytes())),
         })
     }
 
@@ -168,7 +170,9 @@ impl Vm {
                 out.extend(a.values().map(Value::deref_clone));
             }
         }
-        out.extend(frame.extra_args.iter().cloned());
+        if let Some(ext) = &frame.ext {
+            out.extend(ext.extra_args.iter().cloned());
+        }
         PhpArray::from_values(out)
     }
 
@@ -395,8 +399,9 @@ impl Vm {
             _ => false,
         };
         let frame = self.frames.last_mut().expect("frame");
-        let idx = frame.iters.len();
-        frame.iters.push(state);
+        let iters = &mut frame.ext_mut().iters;
+        let idx = iters.len();
+        iters.push(state);
         self.stack[base + iter as usize] = Value::Int(idx as i64);
         if empty {
             self.iter_free(base, iter);
@@ -454,7 +459,10 @@ impl Vm {
         };
         let idx = idx as usize;
         let frame_idx = self.frames.len() - 1;
-        let state = std::mem::replace(&mut self.frames[frame_idx].iters[idx], IterState::Done);
+        let state = std::mem::replace(
+            &mut self.frames[frame_idx].ext_mut().iters[idx],
+            IterState::Done,
+        );
         let (next_state, item) = match state {
             IterState::Array { arr, pos } => match arr.next_pos(pos) {
                 Some(p) => {
@@ -545,7 +553,7 @@ impl Vm {
             }
             IterState::Done => (IterState::Done, None),
         };
-        self.frames[frame_idx].iters[idx] = next_state;
+        self.frames[frame_idx].ext_mut().iters[idx] = next_state;
         match item {
             Some((k, v)) => {
                 if let Some(vs) = val {
@@ -568,10 +576,11 @@ impl Vm {
         if let Value::Int(idx) = self.stack[base + iter as usize] {
             if let Some(f) = self.frames.last_mut() {
                 let idx = idx as usize;
-                if idx < f.iters.len() {
-                    f.iters[idx] = IterState::Done;
-                    while matches!(f.iters.last(), Some(IterState::Done)) {
-                        f.iters.pop();
+                let iters = &mut f.ext_mut().iters;
+                if idx < iters.len() {
+                    iters[idx] = IterState::Done;
+                    while matches!(iters.last(), Some(IterState::Done)) {
+                        iters.pop();
                     }
                 }
             }
@@ -933,7 +942,10 @@ impl Vm {
                 let frame = self.frames.last_mut().expect("frame");
                 frame.pc = label as usize;
                 if is_finally {
-                    frame.finally_stack.push(FinallyAction::Rethrow(exc));
+                    frame
+                        .ext_mut()
+                        .finally_stack
+                        .push(FinallyAction::Rethrow(exc));
                 } else {
                     self.caught = Some(exc);
                 }
@@ -1210,9 +1222,9 @@ impl Vm {
     fn resolve_include_path(&self, path: &[u8], current_file: &[u8]) -> Option<PhpStr> {
         use std::path::Path;
         let p = std::str::from_utf8(path).ok()?;
-        let exists = |candidate: &Path| candidate.is_file();
+        let exists = |candidate: &Path| self.loader.file_exists(candidate);
         let canon = |candidate: &Path| -> Option<PhpStr> {
-            let c = std::fs::canonicalize(candidate).ok()?;
+            let c = self.loader.canonical(candidate)?;
             Some(PhpStr::from(c.to_string_lossy().into_owned()))
         };
         let pp = Path::new(p);
@@ -1311,5 +1323,14 @@ fn collect_names(v: &Value, out: &mut Vec<PhpStr>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `__DIR__` of a file path: everything before the last `/` (`/` for a file in the root).
+fn dir_of(file: &[u8]) -> &[u8] {
+    match file.iter().rposition(|&c| c == b'/') {
+        Some(0) => b"/",
+        Some(i) => &file[..i],
+        None => b".",
     }
 }

@@ -77,11 +77,11 @@ pub(crate) struct Frame {
     pub ret_dst: Option<Slot>,
     /// Number of arguments actually passed.
     pub n_args: usize,
-    /// Arguments beyond the declared parameters (for `func_get_args`).
-    pub extra_args: Vec<Value>,
     /// Variables without a slot (created by name: `$$x`, `extract`, `include`).
     pub dyn_vars: Option<Box<HashMap<PhpStr, PhpRef>>>,
-    pub iters: Vec<IterState>,
+    /// Rarely used per-frame state (foreach iterators, extra arguments, pending
+    /// `finally` actions), boxed on first use so that plain calls push and pop a small frame.
+    pub ext: Option<Box<FrameExt>>,
     /// Returning from this frame returns from `Vm::run` (a native caller is waiting).
     pub stop: bool,
     /// The frame's result is the constructed object (`new`), not the return value.
@@ -91,10 +91,19 @@ pub(crate) struct Frame {
     /// The closure object being run, if any (for static variables of closures and
     /// `Closure` scope).
     pub closure: Option<Obj>,
-    /// Pending `finally` actions of this frame.
-    pub finally_stack: Vec<FinallyAction>,
     /// The Generator object this frame belongs to, while it runs.
     pub generator: Option<Obj>,
+}
+
+/// The rarely needed part of a `Frame`.
+#[derive(Default)]
+pub(crate) struct FrameExt {
+    /// Arguments beyond the declared parameters (for `func_get_args`).
+    pub extra_args: Vec<Value>,
+    /// `foreach` iterators of this frame, indexed by the value in the iterator register.
+    pub iters: Vec<IterState>,
+    /// Pending `finally` actions of this frame.
+    pub finally_stack: Vec<FinallyAction>,
 }
 
 /// What to do when a `finally` block ends.
@@ -196,6 +205,17 @@ pub struct Vm {
 pub trait Loader {
     /// Reads and compiles `path`. `Ok(None)` when the file cannot be opened.
     fn load(&mut self, path: &[u8]) -> Result<Option<Rc<Unit>>, LoadError>;
+
+    /// Whether `path` names a loadable file (include resolution). A repo-authoritative
+    /// loader answers from its repo without touching the disk.
+    fn file_exists(&self, path: &std::path::Path) -> bool {
+        path.is_file()
+    }
+
+    /// The canonical form of a path `file_exists` accepted.
+    fn canonical(&self, path: &std::path::Path) -> Option<std::path::PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
 }
 
 /// A failed load: a parse or compile error with its PHP message.
@@ -253,7 +273,7 @@ impl Vm {
             last_error: None,
             sapi: "cli",
         };
-        class::register_builtin_classes(&mut vm);
+        class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
@@ -267,6 +287,7 @@ impl Vm {
             self.error_reporting = ini_int_expression(value);
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
+        super::host::note_ini_change();
     }
 
     /// Sets the server API name (`php_sapi_name()`); the CLI's is "cli".
@@ -322,6 +343,10 @@ impl Vm {
     }
 
     fn init_main_globals(&mut self, func: &Func, base: usize) {
+        // No argv at all (a web request): `$argv`/`$argc` are not globals, as in php-fpm.
+        if self.argv.is_empty() {
+            return;
+        }
         let argv: Vec<Value> = self.argv.iter().map(|a| Value::Str(a.clone())).collect();
         let argc = argv.len() as i64;
         for (i, name) in func.local_names.iter().enumerate() {
@@ -420,17 +445,86 @@ impl Vm {
         self.stack.clear();
     }
 
-    /// Writes a diagnostic the way `php -d display_errors=1 -d log_errors=0` shows it.
+    /// Reports a diagnostic as PHP's error callback does: logged when `log_errors` is on
+    /// (`PHP Warning:  msg in file on line N`, to the web request's error log or stderr),
+    /// displayed when `display_errors` is on (plain text, or HTML with `html_errors`), and
+    /// for fatal errors of a web request, the 500 status PHP sets when nothing is displayed.
     pub(crate) fn print_diagnostic(&mut self, label: &str, msg: &str, file: &[u8], line: u32) {
-        let mut text = Vec::with_capacity(msg.len() + 64);
-        text.extend_from_slice(b"\n");
-        text.extend_from_slice(label.as_bytes());
-        text.extend_from_slice(b": ");
-        text.extend_from_slice(msg.as_bytes());
-        text.extend_from_slice(b" in ");
-        text.extend_from_slice(file);
-        text.extend_from_slice(format!(" on line {line}\n").as_bytes());
-        self.out.write(&text);
+        let display = self.ini_flag(b"display_errors", true);
+        if self.ini_flag(b"log_errors", false) {
+            let mut entry = Vec::with_capacity(msg.len() + 64);
+            entry.extend_from_slice(b"PHP ");
+            entry.extend_from_slice(label.as_bytes());
+            entry.extend_from_slice(b":  ");
+            entry.extend_from_slice(msg.as_bytes());
+            entry.extend_from_slice(b" in ");
+            entry.extend_from_slice(file);
+            entry.extend_from_slice(format!(" on line {line}").as_bytes());
+            let file = self.ini.get(b"error_log".as_slice()).cloned();
+            super::web::log_message(file.as_deref(), entry);
+        }
+        if display {
+            let mut text = Vec::with_capacity(msg.len() + 64);
+            let prepend = self.ini.get(b"error_prepend_string".as_slice()).cloned();
+            let append = self.ini.get(b"error_append_string".as_slice()).cloned();
+            if let Some(p) = &prepend {
+                text.extend_from_slice(p);
+            }
+            if self.ini_flag(b"html_errors", false) {
+                text.extend_from_slice(b"<br />\n<b>");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b"</b>:  ");
+                // PHP escapes only E_ERROR / E_PARSE messages (uncaught exceptions included).
+                if matches!(label, "Fatal error" | "Parse error") {
+                    super::web::escape_html_into(&mut text, msg.as_bytes());
+                } else {
+                    text.extend_from_slice(msg.as_bytes());
+                }
+                text.extend_from_slice(b" in <b>");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!("</b> on line <b>{line}</b><br />\n").as_bytes());
+            } else {
+                text.extend_from_slice(b"\n");
+                text.extend_from_slice(label.as_bytes());
+                text.extend_from_slice(b": ");
+                text.extend_from_slice(msg.as_bytes());
+                text.extend_from_slice(b" in ");
+                text.extend_from_slice(file);
+                text.extend_from_slice(format!(" on line {line}\n").as_bytes());
+            }
+            if let Some(a) = &append {
+                text.extend_from_slice(a);
+            }
+            self.out.write(&text);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
+        }
+        if matches!(
+            label,
+            "Fatal error" | "Parse error" | "Recoverable fatal error"
+        ) {
+            super::web::fatal_error(display);
+        }
+    }
+
+    /// An ini setting read as a boolean flag (`On`, `1`, `yes`, `stderr`... are on).
+    pub(crate) fn ini_flag(&self, name: &[u8], default: bool) -> bool {
+        match self.ini.get(name) {
+            Some(v) => !matches!(
+                v.to_ascii_lowercase().as_slice(),
+                b"0" | b"" | b"off" | b"no" | b"false" | b"none"
+            ),
+            None => default,
+        }
+    }
+
+    /// Records where output first reached the sink (see `Output::origin`).
+    pub(crate) fn note_output_origin(&mut self) {
+        self.out.origin_pending = false;
+        let file = self.current_file();
+        let line = self.current_line();
+        self.out.origin = Some((file, line));
     }
 
     /// The line of the instruction running in the innermost frame.
@@ -483,16 +577,9 @@ impl Vm {
         if self.silence > 0 || self.error_reporting & level.bits() == 0 {
             return Ok(());
         }
-        let display = self
-            .ini
-            .get(b"display_errors".as_slice())
-            .map(|v| !matches!(v.as_bytes(), b"0" | b"" | b"off" | b"Off"))
-            .unwrap_or(true);
-        if display {
-            let file = self.current_file();
-            let line = self.current_line();
-            self.print_diagnostic(level.label(), msg, &file, line);
-        }
+        let file = self.current_file();
+        let line = self.current_line();
+        self.print_diagnostic(level.label(), msg, &file, line);
         Ok(())
     }
 
@@ -506,10 +593,27 @@ impl Vm {
         id
     }
 
+    /// Ends every output buffer at the end of the request, running their callbacks with
+    /// `PHP_OUTPUT_HANDLER_FINAL` as `php_output_end_all` does.
     fn flush_all_buffers(&mut self) {
         while let Some(buf) = self.out.buffers.pop() {
-            let data = buf.data;
+            let data = match &buf.callback {
+                Some(cb) => {
+                    let args = [Value::str(buf.data.clone()), Value::Int(8)];
+                    match self.call_value(cb, &args) {
+                        Ok(Value::Bool(false)) | Err(_) => buf.data,
+                        Ok(other) => match self.to_php_str(&other) {
+                            Ok(s) => s.into_vec(),
+                            Err(_) => buf.data,
+                        },
+                    }
+                }
+                None => buf.data,
+            };
             self.out.write(&data);
+            if self.out.origin_pending {
+                self.note_output_origin();
+            }
         }
     }
 
@@ -599,12 +703,12 @@ impl Vm {
     }
 
     /// Writes a register, through a reference if the slot holds one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_local(&mut self, base: usize, slot: Slot, v: Value) {
         let cell = &mut self.stack[base + slot as usize];
         match cell {
             Value::Ref(r) => *r.borrow_mut() = v,
-            _ => *cell = v,
+            _ => store(cell, v),
         }
     }
 
@@ -675,7 +779,7 @@ impl Vm {
                             v => v.clone(),
                         }
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::AssignLocal { dst, src } => {
                     let v = if src.is_const() {
@@ -698,7 +802,7 @@ impl Vm {
                 Op::FetchLocal { dst, src } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, Operand::slot(*src)));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::Binary { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
@@ -725,17 +829,49 @@ impl Vm {
                             tryop!(self.binary_slow(op, &va, &vb))
                         }
                     };
-                    self.stack[base + dst as usize] = v;
+                    store(&mut self.stack[base + dst as usize], v);
+                }
+                Op::BinaryLocal { op, dst, a, b } => {
+                    let (op, dst, a, b) = (*op, *dst, *a, *b);
+                    let fast = {
+                        let va = if a.is_const() {
+                            &func.consts[a.index() as usize]
+                        } else {
+                            &self.stack[base + a.index() as usize]
+                        };
+                        let vb = if b.is_const() {
+                            &func.consts[b.index() as usize]
+                        } else {
+                            &self.stack[base + b.index() as usize]
+                        };
+                        fast_binary(op, va, vb)
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            sync_pc!();
+                            let va = tryop!(self.read(&func, base, a));
+                            let vb = tryop!(self.read(&func, base, b));
+                            tryop!(self.binary_slow(op, &va, &vb))
+                        }
+                    };
+                    self.write_local(base, dst, v);
                 }
                 Op::Not { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    self.stack[base + *dst as usize] = Value::Bool(!v.to_bool());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Bool(!v.to_bool()),
+                    );
                 }
                 Op::ToBool { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    self.stack[base + *dst as usize] = Value::Bool(v.to_bool());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Bool(v.to_bool()),
+                    );
                 }
                 Op::Neg { dst, a } => {
                     sync_pc!();
@@ -745,25 +881,25 @@ impl Vm {
                         Value::Float(f) => Value::Float(-f),
                         other => tryop!(ops::negate(self, &other)),
                     };
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::Plus { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(ops::unary_plus(self, &v));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::BitNot { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(ops::bit_not(&v));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::Cast { dst, a, ty } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let r = tryop!(self.cast(v, *ty));
-                    self.stack[base + *dst as usize] = r;
+                    store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::ConcatTo { dst, a } => {
                     sync_pc!();
@@ -813,26 +949,27 @@ impl Vm {
                         }
                     };
                     if let Some(r) = result {
-                        self.stack[base + *r as usize] = new.clone();
+                        store(&mut self.stack[base + *r as usize], new.clone());
                     }
                     self.write_local(base, *dst, new);
                 }
                 Op::IncDecLocal { slot, kind, result } => {
                     let idx = base + *slot as usize;
                     // Fast path: plain int in the slot.
-                    if let Value::Int(i) = self.stack[idx] {
-                        let (new, old) = match kind {
-                            PathAction::PreInc | PathAction::PostInc => (i.checked_add(1), i),
-                            _ => (i.checked_sub(1), i),
+                    if let Value::Int(i) = &mut self.stack[idx] {
+                        let old = *i;
+                        let new = match kind {
+                            PathAction::PreInc | PathAction::PostInc => old.checked_add(1),
+                            _ => old.checked_sub(1),
                         };
                         if let Some(n) = new {
-                            self.stack[idx] = Value::Int(n);
+                            *i = n;
                             if let Some(r) = result {
                                 let out = match kind {
                                     PathAction::PostInc | PathAction::PostDec => Value::Int(old),
                                     _ => Value::Int(n),
                                 };
-                                self.stack[base + *r as usize] = out;
+                                store(&mut self.stack[base + *r as usize], out);
                             }
                             continue;
                         }
@@ -855,7 +992,7 @@ impl Vm {
                             PathAction::PostInc | PathAction::PostDec => cur,
                             _ => new.clone(),
                         };
-                        self.stack[base + *r as usize] = out;
+                        store(&mut self.stack[base + *r as usize], out);
                     }
                     self.write_local(base, *slot, new);
                 }
@@ -891,8 +1028,16 @@ impl Vm {
                         pc = *target as usize;
                     }
                 }
-                Op::JmpNotLt { a, b, target } | Op::JmpNotLe { a, b, target } => {
-                    let le = matches!(op, Op::JmpNotLe { .. });
+                Op::JmpNotLt { a, b, target }
+                | Op::JmpNotLe { a, b, target }
+                | Op::JmpLt { a, b, target }
+                | Op::JmpLe { a, b, target } => {
+                    let (le, when) = match op {
+                        Op::JmpNotLt { .. } => (false, false),
+                        Op::JmpNotLe { .. } => (true, false),
+                        Op::JmpLt { .. } => (false, true),
+                        _ => (true, true),
+                    };
                     let fast = match (self.peek(&func, base, *a), self.peek(&func, base, *b)) {
                         (Some(Value::Int(x)), Some(Value::Int(y))) => {
                             Some(if le { x <= y } else { x < y })
@@ -920,7 +1065,7 @@ impl Vm {
                             tryop!(self.binary_slow(op, &va, &vb)).to_bool()
                         }
                     };
-                    if !holds {
+                    if holds == when {
                         pc = *target as usize;
                     }
                 }
@@ -937,6 +1082,9 @@ impl Vm {
                             let s = tryop!(self.to_php_str(other));
                             self.out.write(&s);
                         }
+                    }
+                    if self.out.origin_pending {
+                        self.note_output_origin();
                     }
                 }
                 Op::PathOp {
@@ -956,7 +1104,7 @@ impl Vm {
                     };
                     let r = tryop!(self.path_op(&func, base, *path, *action, val));
                     if let Some(d) = dst {
-                        self.stack[base + *d as usize] = r;
+                        store(&mut self.stack[base + *d as usize], r);
                     }
                 }
                 Op::FetchDim { dst, base: b, key } => {
@@ -964,7 +1112,7 @@ impl Vm {
                     let container = tryop!(self.read(&func, base, *b));
                     let key = tryop!(self.read(&func, base, *key));
                     let v = tryop!(self.fetch_dim_value(&container, &key, false));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchListItem { dst, base: b, key } => {
                     sync_pc!();
@@ -976,7 +1124,7 @@ impl Vm {
                         }
                         _ => Value::Null,
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchProp {
                     dst,
@@ -992,7 +1140,7 @@ impl Vm {
                     } else {
                         tryop!(self.fetch_prop_value(&o, &name, false))
                     };
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::NewArray { dst, cap } => {
                     let arr = if *cap == 0 {
@@ -1000,7 +1148,7 @@ impl Vm {
                     } else {
                         PhpArray::with_capacity(*cap as usize)
                     };
-                    self.stack[base + *dst as usize] = Value::array(arr);
+                    store(&mut self.stack[base + *dst as usize], Value::array(arr));
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
@@ -1052,7 +1200,7 @@ impl Vm {
                     sync_pc!();
                     let name = tryop!(self.read(&func, base, *name));
                     let r = self.global_ref(&name.scalar_to_str());
-                    self.stack[base + *slot as usize] = Value::Ref(r);
+                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::BindStatic { slot, idx, init } => {
                     sync_pc!();
@@ -1069,7 +1217,7 @@ impl Vm {
                             r
                         }
                     };
-                    self.stack[base + *slot as usize] = Value::Ref(r);
+                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::JmpStaticInit { idx, target } => {
                     let key = self.static_key(&func, *idx);
@@ -1078,19 +1226,19 @@ impl Vm {
                     }
                 }
                 Op::UnsetLocal { slot } => {
-                    self.stack[base + *slot as usize] = Value::Undef;
+                    store(&mut self.stack[base + *slot as usize], Value::Undef);
                 }
                 Op::IssetLocal { dst, slot } => {
                     let set = match &self.stack[base + *slot as usize] {
                         Value::Ref(r) => !r.borrow().is_null(),
                         v => !v.is_null(),
                     };
-                    self.stack[base + *dst as usize] = Value::Bool(set);
+                    store(&mut self.stack[base + *dst as usize], Value::Bool(set));
                 }
                 Op::LoadSpecial { dst, what } => {
                     sync_pc!();
                     let v = tryop!(self.load_special(*what));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchConst {
                     dst,
@@ -1099,17 +1247,20 @@ impl Vm {
                 } => {
                     sync_pc!();
                     let v = tryop!(self.fetch_const(&func, *name, *fallback));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::FetchClassConst { dst, class, name } => {
                     sync_pc!();
                     let v = tryop!(self.fetch_class_const(&func, base, *class, *name));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::ClassName { dst, class } => {
                     sync_pc!();
                     let c = tryop!(self.resolve_class_operand(&func, base, *class));
-                    self.stack[base + *dst as usize] = Value::Str(c.name.clone());
+                    store(
+                        &mut self.stack[base + *dst as usize],
+                        Value::Str(c.name.clone()),
+                    );
                 }
                 Op::DeclareConst { name, val } => {
                     sync_pc!();
@@ -1139,7 +1290,7 @@ impl Vm {
                 Op::MakeClosure { dst, func: idx } => {
                     sync_pc!();
                     let v = tryop!(self.make_closure(&func, base, *idx));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::InitFCall {
                     name,
@@ -1176,7 +1327,7 @@ impl Vm {
                 Op::InitNew { dst, class, n_args } => {
                     sync_pc!();
                     let obj = tryop!(self.init_new(&func, base, *class, *n_args));
-                    self.stack[base + *dst as usize] = Value::Object(obj);
+                    store(&mut self.stack[base + *dst as usize], Value::Object(obj));
                 }
                 Op::SendVal { val } => {
                     sync_pc!();
@@ -1217,7 +1368,7 @@ impl Vm {
                     match tryop!(self.do_call(*dst)) {
                         call::Called::Done(v) => {
                             if let Some(d) = dst {
-                                self.stack[base + *d as usize] = v;
+                                store(&mut self.stack[base + *d as usize], v);
                             }
                         }
                         call::Called::Pushed => reload!(),
@@ -1226,7 +1377,7 @@ impl Vm {
                 Op::CallableFromPending { dst } => {
                     sync_pc!();
                     let v = tryop!(self.callable_from_pending());
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::Return { val } => {
                     sync_pc!();
@@ -1239,7 +1390,7 @@ impl Vm {
                     };
                     if let Some(target) = self.finally_for_return(&func, pc - 1) {
                         let f = self.frames.last_mut().expect("frame");
-                        f.finally_stack.push(FinallyAction::Return(v));
+                        f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
                         continue;
                     }
@@ -1273,16 +1424,28 @@ impl Vm {
                     }
                 }
                 Op::VerifyParam { idx } => {
-                    sync_pc!();
-                    tryop!(self.verify_param(&func, base, *idx));
+                    let ok = match &func.params[*idx as usize].ty {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *idx as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_param(&func, base, *idx));
+                    }
                 }
                 Op::PromoteParams => {
                     sync_pc!();
                     tryop!(self.promote_params(&func, base));
                 }
                 Op::VerifyReturn { val } => {
-                    sync_pc!();
-                    tryop!(self.verify_return(&func, base, *val));
+                    let ok = match &func.return_type {
+                        Some(ty) => quick_accepts(ty, &self.stack[base + *val as usize]),
+                        None => true,
+                    };
+                    if !ok {
+                        sync_pc!();
+                        tryop!(self.verify_return(&func, base, *val));
+                    }
                 }
                 Op::IterInit {
                     iter,
@@ -1328,7 +1491,7 @@ impl Vm {
                     let action = self
                         .frames
                         .last_mut()
-                        .and_then(|f| f.finally_stack.pop())
+                        .and_then(|f| f.ext.as_mut().and_then(|e| e.finally_stack.pop()))
                         .unwrap_or(FinallyAction::Normal);
                     match action {
                         FinallyAction::Normal => {}
@@ -1337,7 +1500,7 @@ impl Vm {
                         FinallyAction::Return(v) => {
                             if let Some(target) = self.finally_for_return(&func, pc - 1) {
                                 let f = self.frames.last_mut().expect("frame");
-                                f.finally_stack.push(FinallyAction::Return(v));
+                                f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
                                 continue;
                             }
@@ -1352,7 +1515,7 @@ impl Vm {
                     match self.finally_for_jump(&func, pc - 1, *target) {
                         Some(fin) => {
                             let f = self.frames.last_mut().expect("frame");
-                            f.finally_stack.push(FinallyAction::Jump(*target));
+                            f.ext_mut().finally_stack.push(FinallyAction::Jump(*target));
                             pc = fin as usize;
                         }
                         None => pc = *target as usize,
@@ -1363,7 +1526,7 @@ impl Vm {
                     let p = tryop!(self.read(&func, base, *path));
                     match tryop!(self.include(&func, base, p, *kind, *dst)) {
                         call::Called::Done(v) => {
-                            self.stack[base + *dst as usize] = v;
+                            store(&mut self.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
@@ -1373,7 +1536,7 @@ impl Vm {
                     let c = tryop!(self.read(&func, base, *code));
                     match tryop!(self.eval(&func, base, c, *dst)) {
                         call::Called::Done(v) => {
-                            self.stack[base + *dst as usize] = v;
+                            store(&mut self.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
@@ -1397,16 +1560,19 @@ impl Vm {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *val));
                     let c = tryop!(self.clone_object(v));
-                    self.stack[base + *dst as usize] = c;
+                    store(&mut self.stack[base + *dst as usize], c);
                 }
                 Op::InstanceOf { dst, val, class } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *val));
                     let r = tryop!(self.instance_of(&func, base, &v, *class));
-                    self.stack[base + *dst as usize] = Value::Bool(r);
+                    store(&mut self.stack[base + *dst as usize], Value::Bool(r));
                 }
                 Op::BeginSilence { slot } => {
-                    self.stack[base + *slot as usize] = Value::Int(i64::from(self.silence));
+                    store(
+                        &mut self.stack[base + *slot as usize],
+                        Value::Int(i64::from(self.silence)),
+                    );
                     self.silence += 1;
                 }
                 Op::EndSilence { slot } => {
@@ -1437,7 +1603,7 @@ impl Vm {
                     match tryop!(self.yield_from_step(s)) {
                         Some(result) => {
                             if let Some(d) = dst {
-                                self.stack[base + *d as usize] = result;
+                                store(&mut self.stack[base + *d as usize], result);
                             }
                         }
                         None => {
@@ -1481,7 +1647,7 @@ impl Vm {
                     let n = tryop!(self.read(&func, base, *name));
                     let n = tryop!(self.to_php_str(&n));
                     let v = tryop!(self.fetch_var_by_name(&func, base, &n, *quiet));
-                    self.stack[base + *dst as usize] = v;
+                    store(&mut self.stack[base + *dst as usize], v);
                 }
                 Op::CallIntrinsic {
                     dst,
@@ -1492,7 +1658,7 @@ impl Vm {
                     sync_pc!();
                     let v = tryop!(self.call_intrinsic(&func, base, *which, *args, *n));
                     if let Some(d) = dst {
-                        self.stack[base + *d as usize] = v;
+                        store(&mut self.stack[base + *d as usize], v);
                     }
                 }
             }
@@ -1778,7 +1944,42 @@ impl Vm {
     }
 }
 
+/// The exact-type check of the commonest declarations (a single scalar or array type),
+/// inlined into the dispatch loop; `false` means "ask the full check" (which also handles
+/// classes, unions and coercion), never "rejected".
+#[inline(always)]
+fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
+    use super::coerce::{SimpleType, TypeMember};
+    matches!(
+        (ty.members.as_slice(), v),
+        ([TypeMember::Simple(SimpleType::Int)], Value::Int(_))
+            | ([TypeMember::Simple(SimpleType::Float)], Value::Float(_))
+            | ([TypeMember::Simple(SimpleType::String)], Value::Str(_))
+            | ([TypeMember::Simple(SimpleType::Bool)], Value::Bool(_))
+            | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
+            | ([TypeMember::Simple(SimpleType::Mixed)], _)
+    ) && !matches!(v, Value::Undef)
+}
+
+/// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
+/// out-of-line `drop_in_place` call is only made when the old value owns heap data (the
+/// common register write in arithmetic loops replaces an int or float).
+#[inline(always)]
+pub(crate) fn store(cell: &mut Value, v: Value) {
+    match cell {
+        Value::Undef | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+            std::mem::forget(std::mem::replace(cell, v));
+        }
+        _ => *cell = v,
+    }
+}
+
 impl Frame {
+    /// The frame's rarely used state, created on first use.
+    pub(crate) fn ext_mut(&mut self) -> &mut FrameExt {
+        self.ext.get_or_insert_with(Default::default)
+    }
+
     pub(crate) fn new(func: Rc<Func>, base: usize, stop: bool) -> Frame {
         Frame {
             func,
@@ -1789,21 +1990,21 @@ impl Frame {
             static_class: None,
             ret_dst: None,
             n_args: 0,
-            extra_args: Vec::new(),
             dyn_vars: None,
-            iters: Vec::new(),
+            ext: None,
             stop,
             discard_result: false,
             call_line: 0,
             closure: None,
-            finally_stack: Vec::new(),
             generator: None,
         }
     }
 }
 
 /// Int/float fast paths for binary operators: `None` means "use the general path".
-#[inline]
+/// Inlined into the dispatch loop for the int and float cases (the hot ones); string and
+/// bool operands go to `fast_binary_other`.
+#[inline(always)]
 fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
@@ -1874,6 +2075,14 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 _ => return None,
             })
         }
+        _ => fast_binary_other(op, a, b),
+    }
+}
+
+/// `fast_binary` for string and bool operands.
+#[inline(never)]
+fn fast_binary_other(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
         (Value::Str(x), Value::Str(y)) => match op {
             BinOp::Identical => Some(Value::Bool(x.as_bytes() == y.as_bytes())),
             BinOp::NotIdentical => Some(Value::Bool(x.as_bytes() != y.as_bytes())),
@@ -2043,7 +2252,15 @@ pub(crate) fn ini_int_expression(text: &[u8]) -> i64 {
     p.or()
 }
 
+/// The ini table of a fresh engine (built once per thread, cloned for each `Vm`).
 fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
+    thread_local! {
+        static DEFAULT_INI: HashMap<Vec<u8>, PhpStr> = build_default_ini();
+    }
+    DEFAULT_INI.with(HashMap::clone)
+}
+
+fn build_default_ini() -> HashMap<Vec<u8>, PhpStr> {
     let mut m = HashMap::new();
     for (k, v) in [
         ("precision", "14"),

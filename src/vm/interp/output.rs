@@ -17,6 +17,11 @@ pub struct Output {
     sink: Box<dyn Write>,
     /// Bytes written to the sink so far (headers_sent, CLI doesn't care).
     pub written: u64,
+    /// Set when the first byte reaches the sink, until the `Vm` records where that happened
+    /// (`origin`): the "output started at FILE:LINE" of "headers already sent" warnings.
+    pub origin_pending: bool,
+    /// Where output first reached the sink.
+    pub origin: Option<(super::super::value::PhpStr, u32)>,
 }
 
 impl Output {
@@ -26,14 +31,35 @@ impl Output {
             buffers: Vec::new(),
             sink,
             written: 0,
+            origin_pending: false,
+            origin: None,
         }
     }
 
     /// Writes program output to the innermost buffer or the sink.
     pub fn write(&mut self, bytes: &[u8]) {
         match self.buffers.last_mut() {
-            Some(buf) => buf.data.extend_from_slice(bytes),
+            Some(buf) => {
+                buf.data.extend_from_slice(bytes);
+                // A buffer with a chunk size and no callback (`output_buffering=4096`)
+                // passes its contents on once it holds that much.
+                if buf.chunk_size > 0 && buf.callback.is_none() && buf.data.len() >= buf.chunk_size
+                {
+                    let data = std::mem::take(&mut buf.data);
+                    let level = self.buffers.len() - 1;
+                    self.write_below(level, &data);
+                }
+            }
             None => self.write_sink(bytes),
+        }
+    }
+
+    /// Writes to the level under buffer `level` (the sink under level 0).
+    fn write_below(&mut self, level: usize, bytes: &[u8]) {
+        if level == 0 {
+            self.write_sink(bytes);
+        } else if let Some(buf) = self.buffers.get_mut(level - 1) {
+            buf.data.extend_from_slice(bytes);
         }
     }
 
@@ -41,6 +67,9 @@ impl Output {
     pub fn write_sink(&mut self, bytes: &[u8]) {
         // A closed stdout (EPIPE) must not crash the engine: output is simply lost, as PHP
         // does.
+        if self.written == 0 && !bytes.is_empty() {
+            self.origin_pending = true;
+        }
         let _ = self.sink.write_all(bytes);
         self.written += bytes.len() as u64;
     }

@@ -265,8 +265,10 @@ impl Vm {
                 let Value::Str(name) = &func.consts[name_op.index() as usize] else {
                     return None;
                 };
-                let name = name.clone();
-                return Some(self.prop_op_single(func, base, obj_op, &name, action, val));
+                if let Some(done) = self.prop_fast(func, base, obj_op, name, action, val) {
+                    return Some(done);
+                }
+                return Some(self.prop_op_single(func, base, obj_op, name, action, val));
             }
             _ => return None,
         };
@@ -335,6 +337,82 @@ impl Vm {
                 } else {
                     None
                 }
+            }
+            _ => None,
+        }
+    }
+
+    /// The cached-declared-property case of `prop_op_single` (read, or untyped/exactly
+    /// typed write), looking at the object in its register without cloning the handle.
+    /// `None` means "not this case": `prop_op_single` handles it (and fills the cache).
+    #[inline]
+    fn prop_fast(
+        &mut self,
+        func: &Func,
+        base: usize,
+        obj_op: super::super::bytecode::Operand,
+        name: &PhpStr,
+        action: PathAction,
+        val: &Option<Value>,
+    ) -> Option<PhpResult<Value>> {
+        let cell = if obj_op.is_const() {
+            &func.consts[obj_op.index() as usize]
+        } else {
+            &self.stack[base + obj_op.index() as usize]
+        };
+        let Value::Object(o) = cell else {
+            return None;
+        };
+        let scope = self
+            .frames
+            .last()
+            .and_then(|f| f.scope.as_ref())
+            .map_or(0, |c| Rc::as_ptr(c) as usize);
+        match action {
+            PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
+                let d = o.borrow();
+                let key = (
+                    Rc::as_ptr(&d.class) as usize,
+                    name.as_bytes().as_ptr() as usize,
+                    scope,
+                );
+                let slot = self.prop_cache.get(&key)?;
+                let v = match d.props.value_at_named(slot.pos, name) {
+                    Some(Value::Undef) | None => return None,
+                    Some(Value::Ref(r)) => r.borrow().clone(),
+                    Some(v) => v.clone(),
+                };
+                Some(Ok(match action {
+                    PathAction::Isset => Value::Bool(!v.is_null()),
+                    PathAction::Empty => Value::Bool(!v.to_bool()),
+                    _ => v,
+                }))
+            }
+            PathAction::Assign => {
+                let v = val.as_ref().unwrap_or(&Value::Null);
+                let key = (
+                    Rc::as_ptr(&o.borrow().class) as usize,
+                    name.as_bytes().as_ptr() as usize,
+                    scope,
+                );
+                let slot = self.prop_cache.get(&key)?;
+                if slot.readonly || !slot.ty.as_ref().is_none_or(|t| t.accepts_exactly(v)) {
+                    return None;
+                }
+                let pos = slot.pos;
+                let v = v.clone();
+                // The old value is dropped after the object's borrow ends (a destructor it
+                // triggers is only queued, but keep the borrow short anyway).
+                let old = {
+                    let mut d = o.borrow_mut();
+                    let cell = d.props.value_at_named_mut(pos, name)?;
+                    match cell {
+                        Value::Ref(r) => std::mem::replace(&mut *r.borrow_mut(), v.clone()),
+                        cell => std::mem::replace(cell, v.clone()),
+                    }
+                };
+                drop(old);
+                Some(Ok(v))
             }
             _ => None,
         }

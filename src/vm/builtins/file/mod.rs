@@ -52,7 +52,7 @@ fn path_of(s: &[u8]) -> &Path {
 }
 
 /// The OS error message without Rust's ` (os error N)` suffix.
-fn os_message(e: &std::io::Error) -> String {
+pub(crate) fn os_message(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_string(),
@@ -190,7 +190,7 @@ fn open_stream(
         let backend = if target == b"memory" || target.starts_with(b"temp") {
             Backend::Memory(Vec::new())
         } else if target == b"input" {
-            Backend::Memory(Vec::new())
+            Backend::Memory(crate::vm::web::request_input())
         } else if target == b"stdin" {
             Backend::Stdin
         } else if target == b"stdout" {

@@ -391,7 +391,7 @@ fn http_build_query(host: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 }
 
 /// `php_register_variable_ex` into `arr`: `a[b][]=v` nesting and name mangling.
-fn register(arr: &mut PhpArray, name: &[u8], value: Value) {
+pub(crate) fn register(arr: &mut PhpArray, name: &[u8], value: Value) {
     // The name is a C string in PHP: it ends at the first NUL byte.
     let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
     let start = name.iter().position(|&c| c != b' ').unwrap_or(name.len());

@@ -1,0 +1,2 @@
+<?php
+var_dump(isset($argv), isset($argc), $_SERVER["argc"]);

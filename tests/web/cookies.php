@@ -1,0 +1,2 @@
+<?php
+var_dump($_COOKIE, $_REQUEST);

@@ -1,0 +1,3 @@
+<?php
+echo "partial\n";
+undefined_function();

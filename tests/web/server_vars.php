@@ -1,0 +1,4 @@
+<?php
+$s = $_SERVER;
+unset($s['REQUEST_TIME'], $s['REQUEST_TIME_FLOAT']);
+var_dump($s);
