@@ -678,7 +678,10 @@ fn admin_get(port: u16, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -708,24 +711,44 @@ fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
         String::from_utf8_lossy(first.body()).into_owned(),
         String::from_utf8_lossy(second.body()).into_owned(),
     );
-    assert_eq!((first.as_str(), second.as_str()), ("on 1 fpm-fcgi", "on 2 fpm-fcgi"));
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("on 1 fpm-fcgi", "on 2 fpm-fcgi")
+    );
 
     let (status, health) = admin_get(admin, "/check-health");
     assert_eq!(status, 200, "{health}");
-    for key in ["\"load\":", "\"queued\":", "\"units\":", "\"funcs\":", "\"threads\":", "\"uptime\":"] {
+    for key in [
+        "\"load\":",
+        "\"queued\":",
+        "\"units\":",
+        "\"funcs\":",
+        "\"threads\":",
+        "\"uptime\":",
+    ] {
         assert!(health.contains(key), "{key} in {health}");
     }
     assert_eq!(admin_get(admin, "/status.json").0, 401);
     assert_eq!(admin_get(admin, "/status.json?auth=wrong").0, 401);
     let (status, st) = admin_get(admin, "/status.json?auth=s3cret");
     assert_eq!(status, 200);
-    assert!(st.contains("\"threads\":[") && st.contains("\"requests\":"), "{st}");
+    assert!(
+        st.contains("\"threads\":[") && st.contains("\"requests\":"),
+        "{st}"
+    );
     let (_, apc) = admin_get(admin, "/dump-apc-info?auth=s3cret");
-    assert!(apc.contains("Entries count: 1\n") && apc.contains("Key size: 4\n"), "{apc}");
+    assert!(
+        apc.contains("Entries count: 1\n") && apc.contains("Key size: 4\n"),
+        "{apc}"
+    );
     let (_, mem) = admin_get(admin, "/memory.json?auth=s3cret");
     assert!(mem.starts_with("{\"Memory\":{"), "{mem}");
     let (_, tc) = admin_get(admin, "/vm-tcspace?auth=s3cret");
-    assert!(tc.lines().all(|l| l.starts_with("mcg: ") && l.contains(" bytes (")), "{tc}");
+    assert!(
+        tc.lines()
+            .all(|l| l.starts_with("mcg: ") && l.contains(" bytes (")),
+        "{tc}"
+    );
     assert_eq!(admin_get(admin, "/no-such-endpoint?auth=s3cret").0, 404);
     assert_eq!(admin_get(admin, "/stop?auth=s3cret").0, 200);
     let deadline = Instant::now() + TIMEOUT;

@@ -39,7 +39,10 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/status.json", "executor threads and what they run (JSON)"),
     ("/memory.json", "process and subsystem memory (JSON)"),
     ("/dump-apc-info", "APC counters (text)"),
-    ("/dump-apc", "write every APC entry to ?file= in the dump directory"),
+    (
+        "/dump-apc",
+        "write every APC entry to ?file= in the dump directory",
+    ),
     ("/vm-tcspace", "JIT code areas (text)"),
     ("/jit-stats", "JIT counters (JSON)"),
     ("/repo-stats", "translation cache counters (JSON)"),
@@ -194,7 +197,11 @@ fn status(state: &AdminState) -> serde_json::Value {
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|n| n.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse::<u64>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }
 
@@ -228,9 +235,8 @@ fn apc_info() -> String {
 }
 
 fn dump_apc(state: &AdminState, file: Option<&str>) -> HttpResponse {
-    let Some(name) = file.filter(|f| {
-        !f.is_empty() && !f.contains('/') && !f.starts_with('.')
-    }) else {
+    let Some(name) = file.filter(|f| !f.is_empty() && !f.contains('/') && !f.starts_with('.'))
+    else {
         return HttpResponse::BadRequest().body("?file=NAME (a plain file name) is required\n");
     };
     let path = state.dump_dir.join(name);
@@ -246,7 +252,11 @@ fn dump_apc(state: &AdminState, file: Option<&str>) -> HttpResponse {
         ));
     }
     match std::fs::write(&path, out) {
-        Ok(()) => text(format!("dumped {} entries to {}\n", entries.len(), path.display())),
+        Ok(()) => text(format!(
+            "dumped {} entries to {}\n",
+            entries.len(),
+            path.display()
+        )),
         Err(e) => HttpResponse::InternalServerError().body(format!("{}: {e}\n", path.display())),
     }
 }

@@ -199,8 +199,10 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
                     _ => bad("seconds"),
                 },
                 "hhvm.server.apc.expire_on_sets" => {
-                    config.apc.expire_on_sets =
-                        matches!(value.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes")
+                    config.apc.expire_on_sets = matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "1" | "on" | "true" | "yes"
+                    )
                 }
                 "hhvm.server.port" => match value.parse() {
                     Ok(p) => {
