@@ -369,7 +369,18 @@ impl FuncCompiler<'_> {
             });
             return Ok(());
         }
-        if self.has_return_type && !self.is_generator {
+        if self.by_ref_return && !self.is_generator {
+            // Not a variable: ReturnRef passes a call's returned reference through and
+            // wraps anything else (with PHP's notice).
+            let t = self.expr_temp(e)?;
+            self.line = line;
+            if self.has_return_type {
+                self.emit(Op::VerifyReturn { val: t });
+            }
+            self.emit(Op::ReturnRef {
+                val: Operand::slot(t),
+            });
+        } else if self.has_return_type && !self.is_generator {
             let t = self.expr_temp(e)?;
             self.line = line;
             self.emit(Op::VerifyReturn { val: t });

@@ -1272,6 +1272,8 @@ impl Vm {
         if let Some(name) = self.magic_name.take() {
             let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
             args = vec![Value::Str(name), Value::array(packed)];
+        } else {
+            self.warn_values_for_refs(&target, &args)?;
         }
         self.call_target_named(target, args, named)
     }

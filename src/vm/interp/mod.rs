@@ -19,6 +19,7 @@ pub mod date_classes;
 mod destruct;
 mod generator;
 mod host_impl;
+mod inherit;
 mod intrinsics;
 pub mod output;
 mod path;
@@ -527,7 +528,7 @@ impl Vm {
                 && def.traits.is_empty()
                 && def.kind != super::ast::ClassKind::Enum;
             if early && self.class_deps_available(&def) {
-                self.declare_class(def, unit)?;
+                self.declare_class_early(def, unit)?;
             }
         }
         Ok(())
@@ -934,8 +935,18 @@ impl Vm {
                     sync_pc!();
                     let val = match val {
                         Some(v) if *action == PathAction::AssignRef => {
-                            // The operand holds a Value::Ref: read it raw.
-                            Some(self.raw(&func, base, *v))
+                            // The operand holds a Value::Ref: read it raw. A call that
+                            // returned by value gets a fresh reference, with PHP's notice.
+                            match self.raw(&func, base, *v) {
+                                Value::Ref(r) => Some(Value::Ref(r)),
+                                other => {
+                                    tryop!(self.raise(
+                                        ErrorLevel::Notice,
+                                        "Only variables should be assigned by reference"
+                                    ));
+                                    Some(other)
+                                }
+                            }
                         }
                         Some(v) => Some(tryop!(self.read(&func, base, *v))),
                         None => None,
@@ -1175,6 +1186,15 @@ impl Vm {
                     };
                     tryop!(self.send_value(v));
                 }
+                Op::SendVar { val, notice } => {
+                    sync_pc!();
+                    let v = if !val.is_const() && val.index() as usize >= func.local_names.len() {
+                        std::mem::take(&mut self.stack[base + val.index() as usize])
+                    } else {
+                        self.raw(&func, base, *val)
+                    };
+                    tryop!(self.send_var(v, *notice));
+                }
                 Op::SendPath { path } => {
                     sync_pc!();
                     tryop!(self.send_path(&func, base, *path, None));
@@ -1244,7 +1264,16 @@ impl Vm {
                 }
                 Op::ReturnRef { val } => {
                     sync_pc!();
-                    let v = self.raw(&func, base, *val);
+                    let v = match self.raw(&func, base, *val) {
+                        Value::Ref(r) => Value::Ref(r),
+                        v => {
+                            tryop!(self.raise(
+                                ErrorLevel::Notice,
+                                "Only variable references should be returned by reference"
+                            ));
+                            Value::Ref(Value::new_ref(v.undef_to_null()))
+                        }
+                    };
                     match self.return_from_frame(v) {
                         Some(v) => return Ok(v),
                         None => reload!(),
