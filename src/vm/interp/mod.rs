@@ -493,9 +493,21 @@ impl Vm {
         id
     }
 
+    /// End of the request: every buffer is flushed through its callback (final mode).
     fn flush_all_buffers(&mut self) {
         while let Some(buf) = self.out.buffers.pop() {
-            let data = buf.data;
+            let mut data = buf.data;
+            if let Some(cb) = &buf.callback {
+                let mode = 8 | if buf.started { 0 } else { 1 };
+                match self.call_value(cb, &[Value::str(data.clone()), Value::Int(mode)]) {
+                    Ok(Value::Bool(false)) | Err(_) => {}
+                    Ok(v) => {
+                        if let Ok(s) = self.to_php_str(&v) {
+                            data = s.into_vec();
+                        }
+                    }
+                }
+            }
             self.out.write(&data);
         }
     }
@@ -743,7 +755,10 @@ impl Vm {
                 Op::BitNot { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    let r = tryop!(ops::bit_not(&v));
+                    let r = match &v {
+                        Value::Int(i) => Value::Int(!i),
+                        _ => tryop!(ops::bit_not_with(self, &v)),
+                    };
                     self.stack[base + *dst as usize] = r;
                 }
                 Op::Cast { dst, a, ty } => {
