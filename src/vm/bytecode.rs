@@ -497,6 +497,9 @@ pub enum Op {
     VerifyReturn {
         val: Slot,
     },
+    /// Falling off the end of a function with a return type: PHP's TypeError
+    /// ("none returned", or "never-returning function must not implicitly return").
+    VerifyNoReturn,
     /// Foreach: prepare iteration over `subject` into iterator register `iter`; jump to
     /// `end` when empty. `by_ref` iterates the variable behind `path` in place.
     IterInit {

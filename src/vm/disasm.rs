@@ -368,6 +368,7 @@ impl Ctx<'_> {
             }
             Op::VerifyParam { idx } => format!("VerifyParam arg#{idx}"),
             Op::VerifyReturn { val } => format!("VerifyReturn {}", self.r(*val)),
+            Op::VerifyNoReturn => "VerifyNoReturn".to_string(),
             Op::IterInit {
                 iter,
                 subject,

@@ -591,6 +591,12 @@ impl<'u> FuncCompiler<'u> {
         }
         // Parameters.
         for p in &decl.params {
+            if let Some(t) = &p.ty {
+                checks::check_type(t, p.line)?;
+            }
+            if p.variadic && p.default.is_some() {
+                return err("Variadic parameter cannot have a default value", p.line);
+            }
             let mut ty = p.ty.as_ref().map(|t| fc.type_spec(t));
             if let (Some(t), Some(d)) = (&mut ty, &p.default) {
                 if is_null_literal(d) && !t.members.contains(&TypeMember::Simple(SimpleType::Null))
@@ -619,6 +625,7 @@ impl<'u> FuncCompiler<'u> {
             });
         }
         if let Some(rt) = &decl.return_type {
+            checks::check_type(rt, decl.line)?;
             let t = fc.type_spec(rt);
             let is_void = t.members == [TypeMember::Simple(SimpleType::Void)];
             fc.has_return_type = !is_void && !fc.is_generator;
@@ -657,6 +664,10 @@ impl<'u> FuncCompiler<'u> {
             fc.block(body)?;
         }
         fc.line = decl.end_line;
+        if fc.has_return_type {
+            // Falling off the end of a function with a return type is a TypeError.
+            fc.emit(Op::VerifyNoReturn);
+        }
         fc.emit(Op::Return { val: None });
         fc.finish()
     }

@@ -4,6 +4,7 @@ use super::expr::is_lvalue;
 use super::{err, is_superglobal, FuncCompiler, LoopCtx, R};
 use crate::vm::ast::{Block, Expr, ExprKind, Stmt, StmtKind, SwitchCase, UseKind};
 use crate::vm::bytecode::{Op, Operand, PathAction, Slot, TryRegion};
+use crate::vm::coerce::SimpleType;
 use crate::vm::value::{PhpStr, Value};
 
 impl FuncCompiler<'_> {
@@ -356,6 +357,7 @@ impl FuncCompiler<'_> {
     }
 
     fn return_stmt(&mut self, e: Option<&Expr>, line: u32) -> R<()> {
+        self.check_return(e, line)?;
         let Some(e) = e else {
             self.emit(Op::Return { val: None });
             return Ok(());
@@ -391,6 +393,39 @@ impl FuncCompiler<'_> {
             let v = self.expr(e)?;
             self.line = line;
             self.emit(Op::Return { val: Some(v) });
+        }
+        Ok(())
+    }
+
+    /// PHP's compile-time rules for `return` against the declared return type.
+    fn check_return(&self, e: Option<&Expr>, line: u32) -> R<()> {
+        let Some(t) = &self.return_type else {
+            return Ok(());
+        };
+        if self.is_generator {
+            return Ok(());
+        }
+        if t.has(&SimpleType::Void) {
+            if let Some(e) = e {
+                let is_null = matches!(&e.kind, ExprKind::Const(q)
+                    if matches!(super::const_literal(q), Some(Value::Null)));
+                return if is_null {
+                    err("A void function must not return a value (did you mean \"return;\" instead of \"return null;\"?)", line)
+                } else {
+                    err("A void function must not return a value", line)
+                };
+            }
+            return Ok(());
+        }
+        if t.has(&SimpleType::Never) {
+            return err("A never-returning function must not return", line);
+        }
+        if e.is_none() {
+            return if t.allows_null() {
+                err("A function with return type must return a value (did you mean \"return null;\" instead of \"return;\"?)", line)
+            } else {
+                err("A function with return type must return a value", line)
+            };
         }
         Ok(())
     }

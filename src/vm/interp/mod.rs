@@ -1314,6 +1314,10 @@ impl Vm {
                     sync_pc!();
                     tryop!(self.verify_return(&func, base, *val));
                 }
+                Op::VerifyNoReturn => {
+                    sync_pc!();
+                    tryop!(Err(self.none_returned(&func)));
+                }
                 Op::IterInit {
                     iter,
                     subject,
