@@ -861,10 +861,8 @@ impl Vm {
         let mut method_order: Vec<PhpStr> = Vec::new();
         let own = def.methods.iter().map(|m| &m.func.name);
         let inherited = parent.iter().flat_map(|p| rt(p).method_order.iter());
-        let from_traits = traits
-            .iter()
-            .filter_map(|t| rt(t).def.as_ref())
-            .flat_map(|d| d.methods.iter().map(|m| &m.func.name));
+        let trait_methods = super::inherit::bind_trait_methods(&def, &traits, &dname)?;
+        let from_traits = trait_methods.iter().map(|m| &m.name);
         let enum_natives: &[&str] = match (def.kind == ClassKind::Enum, &def.enum_backing) {
             (false, _) => &[],
             (true, None) => &["cases"],
@@ -886,20 +884,16 @@ impl Vm {
                 Some(p) => rt(p).methods.clone(),
                 None => NameMap::default(),
             };
-            for t in &traits {
-                if let Some(tdef) = &rt(t).def {
-                    for m in &tdef.methods {
-                        // An abstract trait method does not replace an inherited one.
-                        let lc = m.func.name.to_ascii_lowercase();
-                        if m.is_abstract && methods.contains_key(lc.as_slice()) {
-                            continue;
-                        }
-                        insert_method(&mut methods, m, weak, &name);
-                    }
+            for tm in &trait_methods {
+                // An abstract trait method does not replace an inherited one.
+                let lc = tm.name.to_ascii_lowercase();
+                if tm.def.is_abstract && methods.contains_key(lc.as_slice()) {
+                    continue;
                 }
+                insert_method(&mut methods, &tm.def, weak, &tm.name);
             }
             for m in &def.methods {
-                insert_method(&mut methods, m, weak, &name);
+                insert_method(&mut methods, m, weak, &m.func.name);
             }
             if def.kind == ClassKind::Enum {
                 let mut natives: Vec<(&str, NativeMethod)> = vec![("cases", enum_cases)];
@@ -1804,16 +1798,17 @@ impl Vm {
     }
 }
 
+/// Adds method `m` to a class's table under `name` (its own name, or a trait alias).
 fn insert_method(
     methods: &mut NameMap<Rc<MethodRt>>,
     m: &super::super::bytecode::MethodDef,
     weak: &Weak<Class>,
-    _class_name: &PhpStr,
+    name: &PhpStr,
 ) {
     methods.insert(
-        PhpStr::from(m.func.name.to_ascii_lowercase()),
+        PhpStr::from(name.to_ascii_lowercase()),
         Rc::new(MethodRt {
-            name: m.func.name.clone(),
+            name: name.clone(),
             imp: MethodImpl::User(m.func.clone()),
             visibility: m.visibility,
             is_static: m.is_static,

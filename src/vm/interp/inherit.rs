@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::super::ast::Visibility;
-use super::super::bytecode::Func;
+use super::super::bytecode::{ClassDef, Func, MethodDef, TraitRule};
 use super::super::coerce::{SimpleType, TypeMember, TypeSpec};
 use super::super::error::{Fault, PhpResult};
 use super::super::object::Class;
@@ -489,4 +489,103 @@ impl Vm {
         }
         Ok(true)
     }
+}
+
+/// One method a trait contributes to a class after its `insteadof`/`as` rules.
+pub(crate) struct TraitMethod {
+    /// The name in the class (the alias, or the method's own name).
+    pub name: PhpStr,
+    /// The trait's method with the visibility the rules give it.
+    pub def: MethodDef,
+}
+
+/// PHP's trait method binding (`zend_do_traits_method_binding`): aliases, exclusions by
+/// `insteadof`, visibility changes, and the fatal error when two traits bring the same
+/// method without a rule. Methods the class declares itself win and are left out.
+pub(crate) fn bind_trait_methods(
+    def: &ClassDef,
+    traits: &[Rc<Class>],
+    cname: &str,
+) -> PhpResult<Vec<TraitMethod>> {
+    let own: Vec<Vec<u8>> = def
+        .methods
+        .iter()
+        .map(|m| m.func.name.to_ascii_lowercase())
+        .collect();
+    let mut out: Vec<TraitMethod> = Vec::new();
+    // Per entry of `out`: the trait it came from and the method's own name.
+    let mut origin: Vec<(PhpStr, PhpStr)> = Vec::new();
+    for t in traits {
+        let Some(tdef) = rt(t).def.clone() else {
+            continue;
+        };
+        for m in &tdef.methods {
+            let applies = |trait_: &Option<PhpStr>, method: &PhpStr| {
+                method.eq_ignore_ascii_case(&m.func.name)
+                    && trait_.as_ref().is_none_or(|tn| *tn == t.lc_name)
+            };
+            let mut names: Vec<(PhpStr, Option<Visibility>)> = Vec::new();
+            for r in &def.trait_rules {
+                if let TraitRule::Alias {
+                    trait_,
+                    method,
+                    visibility,
+                    alias: Some(a),
+                } = r
+                {
+                    if applies(trait_, method) {
+                        names.push((a.clone(), *visibility));
+                    }
+                }
+            }
+            let excluded = def.trait_rules.iter().any(|r| {
+                matches!(r, TraitRule::Insteadof { method, instead_of, .. }
+                    if method.eq_ignore_ascii_case(&m.func.name) && instead_of.contains(&t.lc_name))
+            });
+            if !excluded {
+                let vis = def.trait_rules.iter().find_map(|r| match r {
+                    TraitRule::Alias {
+                        trait_,
+                        method,
+                        visibility: Some(v),
+                        alias: None,
+                    } if applies(trait_, method) => Some(*v),
+                    _ => None,
+                });
+                names.push((m.func.name.clone(), vis));
+            }
+            for (name, vis) in names {
+                let lc = name.to_ascii_lowercase();
+                if own.contains(&lc) {
+                    continue;
+                }
+                if let Some(i) = out.iter().position(|o| o.name.eq_ignore_ascii_case(&lc)) {
+                    if Rc::ptr_eq(&out[i].def.func, &m.func) || m.is_abstract {
+                        continue;
+                    }
+                    if !out[i].def.is_abstract {
+                        let (et, ename) = &origin[i];
+                        return Err(Fault::fatal(format!(
+                            "Trait method {}::{} has not been applied as {}::{}, because of collision with {}::{}",
+                            t.name.to_string_lossy(),
+                            m.func.name.to_string_lossy(),
+                            cname,
+                            name.to_string_lossy(),
+                            et.to_string_lossy(),
+                            ename.to_string_lossy()
+                        )));
+                    }
+                    out.remove(i);
+                    origin.remove(i);
+                }
+                let mut md = m.clone();
+                if let Some(v) = vis {
+                    md.visibility = v;
+                }
+                out.push(TraitMethod { name, def: md });
+                origin.push((t.name.clone(), m.func.name.clone()));
+            }
+        }
+    }
+    Ok(out)
 }
