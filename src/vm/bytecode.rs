@@ -461,9 +461,16 @@ pub enum Op {
         class: ClassOperand,
         n_args: u32,
     },
-    /// Pass an argument by value.
+    /// Pass an argument by value (a temporary: an `Error` if the parameter is by-reference).
     SendVal {
         val: Operand,
+    },
+    /// Pass a function call's result (or `$this`): by reference if the parameter is (with
+    /// PHP's "Only variables should be passed by reference" notice when `notice` is set and
+    /// the result is not a reference), else its value.
+    SendVar {
+        val: Operand,
+        notice: bool,
     },
     /// Pass an lvalue: by reference if the callee's parameter is by-reference (creating the
     /// location), else its value (with undefined warnings).
@@ -517,6 +524,9 @@ pub enum Op {
     VerifyReturn {
         val: Slot,
     },
+    /// Falling off the end of a function with a return type: PHP's TypeError
+    /// ("none returned", or "never-returning function must not implicitly return").
+    VerifyNoReturn,
     /// Foreach: prepare iteration over `subject` into iterator register `iter`; jump to
     /// `end` when empty. `by_ref` iterates the variable behind `path` in place.
     IterInit {
@@ -647,6 +657,8 @@ pub struct ParamInfo {
     pub variadic: bool,
     /// Has a default value (the function's prologue computes it).
     pub optional: bool,
+    /// The default as PHP prints it in signature messages (`= null`, `= 'abc...'`).
+    pub default_text: Option<String>,
     pub ty: Option<TypeSpec>,
     /// Constructor promotion: assign to this property.
     pub promote: Option<Visibility>,

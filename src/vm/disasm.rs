@@ -360,6 +360,13 @@ impl Ctx<'_> {
                 )
             }
             Op::SendVal { val } => format!("SendVal {}", self.o(*val)),
+            Op::SendVar { val, notice } => {
+                format!(
+                    "SendVar {}{}",
+                    self.o(*val),
+                    if *notice { "" } else { " quiet" }
+                )
+            }
             Op::SendPath { path } => format!("SendPath {}", self.path(*path)),
             Op::SendUnpack { val } => format!("SendUnpack {}", self.o(*val)),
             Op::SendNamed { name, val } => format!("SendNamed {}, {}", self.o(*name), self.o(*val)),
@@ -375,6 +382,7 @@ impl Ctx<'_> {
             }
             Op::VerifyParam { idx } => format!("VerifyParam arg#{idx}"),
             Op::VerifyReturn { val } => format!("VerifyReturn {}", self.r(*val)),
+            Op::VerifyNoReturn => "VerifyNoReturn".to_string(),
             Op::IterInit {
                 iter,
                 subject,

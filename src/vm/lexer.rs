@@ -23,6 +23,15 @@ pub fn tokenize(src: &[u8]) -> Vec<Token> {
         nesting: Vec::new(),
         halt_countdown: None,
     };
+    // A `#!` first line (shebang) is skipped; line numbers still count it.
+    if src.starts_with(b"#!") {
+        if let Some(nl) = src.iter().position(|&b| b == b'\n') {
+            lexer.pos = nl + 1;
+            lexer.line = 2;
+        } else {
+            lexer.pos = src.len();
+        }
+    }
     lexer.run();
     lexer.toks
 }
@@ -1388,7 +1397,11 @@ pub fn unescape(raw: &[u8], quote: u8) -> Result<Vec<u8>, String> {
                 if j == digits_start || raw.get(j) != Some(&b'}') {
                     return Err("Invalid UTF-8 codepoint escape sequence".to_string());
                 }
-                let hex = &raw[digits_start..j];
+                let mut hex = &raw[digits_start..j];
+                // Leading zeros are allowed (`\u{0000001F602}`).
+                while hex.len() > 1 && hex[0] == b'0' {
+                    hex = &hex[1..];
+                }
                 let code = if hex.len() > 8 {
                     u32::MAX
                 } else {

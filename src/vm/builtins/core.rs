@@ -389,6 +389,12 @@ fn call_user_func_array(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value>
 
 fn define(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
+    if name.windows(2).any(|w| w == b"::") {
+        return Err(Fault::error(
+            "ValueError",
+            "define(): Argument #1 ($constant_name) cannot be a class constant",
+        ));
+    }
     let value = opt(args, 1).cloned().unwrap_or(Value::Null);
     if bool_or(args, 2, false) {
         host.raise(
@@ -436,18 +442,22 @@ fn ob_start(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         data: Vec::new(),
         callback,
         chunk_size: chunk,
+        started: false,
     });
     Ok(Value::Bool(true))
 }
 
-/// Runs a buffer's callback (if any) over `data` with `mode` flags.
+/// Runs a buffer's callback (if any) over `data` with `mode` flags (plus
+/// `PHP_OUTPUT_HANDLER_START` on its first run).
 fn filter_buffer(
     vm: &mut Vm,
-    callback: &Option<Value>,
+    buf: &mut OutputBuffer,
     data: Vec<u8>,
     mode: i64,
 ) -> PhpResult<Vec<u8>> {
-    match callback {
+    let mode = if buf.started { mode } else { mode | 1 };
+    buf.started = true;
+    match &buf.callback {
         Some(cb) => {
             let r = vm.call_value(cb, &[Value::str(data.clone()), Value::Int(mode)])?;
             Ok(match r {
@@ -468,8 +478,9 @@ fn no_buffer(host: &mut dyn Host, what: &str, action: &str) -> PhpResult<Value> 
 fn ob_get_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let vm = vm(host)?;
     match vm.out.buffers.pop() {
-        Some(buf) => {
-            let _ = filter_buffer(vm, &buf.callback, buf.data.clone(), 2 | 8)?;
+        Some(mut buf) => {
+            let data = buf.data.clone();
+            let _ = filter_buffer(vm, &mut buf, data, 2 | 8)?;
             Ok(Value::str(buf.data))
         }
         None => Ok(Value::Bool(false)),
@@ -487,8 +498,9 @@ fn ob_get_contents(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
 fn ob_get_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let vm = vm(host)?;
     match vm.out.buffers.pop() {
-        Some(buf) => {
-            let out = filter_buffer(vm, &buf.callback, buf.data.clone(), 8)?;
+        Some(mut buf) => {
+            let data = buf.data.clone();
+            let out = filter_buffer(vm, &mut buf, data, 8)?;
             vm.out.write(&out);
             if vm.out.origin_pending {
                 vm.note_output_origin();
@@ -502,8 +514,9 @@ fn ob_get_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
 fn ob_end_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let v = vm(host)?;
     match v.out.buffers.pop() {
-        Some(buf) => {
-            let _ = filter_buffer(v, &buf.callback, buf.data, 2 | 8)?;
+        Some(mut buf) => {
+            let data = std::mem::take(&mut buf.data);
+            let _ = filter_buffer(v, &mut buf, data, 2 | 8)?;
             Ok(Value::Bool(true))
         }
         None => no_buffer(host, "ob_end_clean", "delete"),
@@ -513,8 +526,9 @@ fn ob_end_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
 fn ob_end_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let v = vm(host)?;
     match v.out.buffers.pop() {
-        Some(buf) => {
-            let out = filter_buffer(v, &buf.callback, buf.data, 8)?;
+        Some(mut buf) => {
+            let data = std::mem::take(&mut buf.data);
+            let out = filter_buffer(v, &mut buf, data, 8)?;
             v.out.write(&out);
             if v.out.origin_pending {
                 v.note_output_origin();
@@ -527,13 +541,15 @@ fn ob_end_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
 
 fn ob_clean(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let v = vm(host)?;
-    match v.out.buffers.last_mut() {
-        Some(buf) => {
-            buf.data.clear();
-            Ok(Value::Bool(true))
-        }
-        None => no_buffer(host, "ob_clean", "delete"),
-    }
+    let Some(mut buf) = v.out.buffers.pop() else {
+        return no_buffer(host, "ob_clean", "delete");
+    };
+    // The callback sees the discarded output (clean mode); its result is dropped.
+    let data = std::mem::take(&mut buf.data);
+    let r = filter_buffer(v, &mut buf, data, 2);
+    v.out.buffers.push(buf);
+    r?;
+    Ok(Value::Bool(true))
 }
 
 fn ob_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
@@ -541,16 +557,14 @@ fn ob_flush(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
     let Some(buf) = v.out.buffers.pop() else {
         return no_buffer(host, "ob_flush", "flush");
     };
-    let out = filter_buffer(v, &buf.callback, buf.data, 4)?;
+    let mut buf = buf;
+    let data = std::mem::take(&mut buf.data);
+    let out = filter_buffer(v, &mut buf, data, 4)?;
     v.out.write(&out);
     if v.out.origin_pending {
         v.note_output_origin();
     }
-    v.out.buffers.push(OutputBuffer {
-        data: Vec::new(),
-        callback: buf.callback,
-        chunk_size: buf.chunk_size,
-    });
+    v.out.buffers.push(buf);
     Ok(Value::Bool(true))
 }
 

@@ -429,3 +429,117 @@ fn check_method(
     }
     Ok(())
 }
+
+/// PHP's compile-time checks on one type declaration (`zend_compile_typename`):
+/// `mixed` only alone, no duplicates, what an intersection may contain.
+pub(super) fn check_type(t: &TypeHint, line: u32) -> R<()> {
+    let simple = |t: &TypeHint| -> Option<Vec<u8>> {
+        match t {
+            TypeHint::Named(q) => Some(q.name.to_ascii_lowercase()),
+            _ => None,
+        }
+    };
+    match t {
+        TypeHint::Nullable(inner) => {
+            if simple(inner).as_deref() == Some(b"mixed") {
+                return fail(
+                    "Type mixed cannot be marked as nullable since mixed already includes null"
+                        .into(),
+                    line,
+                );
+            }
+            check_type(inner, line)
+        }
+        TypeHint::Union(members) => {
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            for m in members {
+                if let Some(n) = simple(m) {
+                    if n == b"mixed" {
+                        return fail(
+                            "Type mixed can only be used as a standalone type".into(),
+                            line,
+                        );
+                    }
+                    // `iterable` is `Traversable|array` in PHP 8.2.
+                    let key = if n == b"iterable" {
+                        b"array".to_vec()
+                    } else {
+                        n.clone()
+                    };
+                    let clash = seen.iter().any(|s| *s == key)
+                        || (n == b"array" && seen.iter().any(|s| s == b"array"));
+                    if clash {
+                        let builtin = matches!(
+                            n.as_slice(),
+                            b"int"
+                                | b"float"
+                                | b"string"
+                                | b"bool"
+                                | b"false"
+                                | b"true"
+                                | b"null"
+                                | b"object"
+                                | b"callable"
+                                | b"static"
+                                | b"void"
+                                | b"never"
+                        );
+                        let shown = if n == b"iterable" || n == b"array" {
+                            "array".to_string()
+                        } else if builtin {
+                            s(&n)
+                        } else {
+                            match m {
+                                TypeHint::Named(q) => s(&q.name),
+                                _ => s(&n),
+                            }
+                        };
+                        return fail(format!("Duplicate type {shown} is redundant"), line);
+                    }
+                    seen.push(key);
+                } else {
+                    check_type(m, line)?;
+                }
+            }
+            Ok(())
+        }
+        TypeHint::Intersection(members) => {
+            for m in members {
+                if let Some(n) = simple(m) {
+                    let builtin = matches!(
+                        n.as_slice(),
+                        b"int"
+                            | b"float"
+                            | b"string"
+                            | b"bool"
+                            | b"false"
+                            | b"true"
+                            | b"null"
+                            | b"array"
+                            | b"object"
+                            | b"callable"
+                            | b"iterable"
+                            | b"mixed"
+                            | b"void"
+                            | b"never"
+                            | b"static"
+                            | b"self"
+                            | b"parent"
+                    );
+                    if builtin {
+                        let shown = match m {
+                            TypeHint::Named(q) => s(&q.name),
+                            _ => s(&n),
+                        };
+                        return fail(
+                            format!("Type {shown} cannot be part of an intersection type"),
+                            line,
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        TypeHint::Named(_) => Ok(()),
+    }
+}

@@ -1812,6 +1812,12 @@ impl FuncCompiler<'_> {
                 if referenceable {
                     let path = self.write_path(&a.value)?;
                     self.emit(Op::SendPath { path });
+                } else if is_call_result(&a.value) {
+                    let val = self.expr(&a.value)?;
+                    self.emit(Op::SendVar { val, notice: true });
+                } else if matches!(&a.value.kind, ExprKind::Var(n) if n == b"this") {
+                    let val = self.expr(&a.value)?;
+                    self.emit(Op::SendVar { val, notice: false });
                 } else {
                     let val = self.expr(&a.value)?;
                     self.emit(Op::SendVal { val });
@@ -1821,5 +1827,18 @@ impl FuncCompiler<'_> {
             self.reset_temps(mark);
         }
         Ok(())
+    }
+}
+
+/// A call (or `new`) whose result PHP treats as a variable when passed by reference.
+fn is_call_result(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { .. }
+        | ExprKind::MethodCall { .. }
+        | ExprKind::StaticCall { .. }
+        | ExprKind::New { .. }
+        | ExprKind::AssignRef { .. } => true,
+        ExprKind::Silence(inner) => is_call_result(inner),
+        _ => false,
     }
 }

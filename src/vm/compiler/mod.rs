@@ -599,6 +599,12 @@ impl<'u> FuncCompiler<'u> {
         }
         // Parameters.
         for p in &decl.params {
+            if let Some(t) = &p.ty {
+                checks::check_type(t, p.line)?;
+            }
+            if p.variadic && p.default.is_some() {
+                return err("Variadic parameter cannot have a default value", p.line);
+            }
             let mut ty = p.ty.as_ref().map(|t| fc.type_spec(t));
             if let (Some(t), Some(d)) = (&mut ty, &p.default) {
                 if is_null_literal(d) && !t.members.contains(&TypeMember::Simple(SimpleType::Null))
@@ -621,11 +627,13 @@ impl<'u> FuncCompiler<'u> {
                 by_ref: p.by_ref,
                 variadic: p.variadic,
                 optional: p.default.is_some(),
+                default_text: p.default.as_ref().map(|d| fc.default_text(d)),
                 ty,
                 promote,
             });
         }
         if let Some(rt) = &decl.return_type {
+            checks::check_type(rt, decl.line)?;
             let t = fc.type_spec(rt);
             let is_void = t.members == [TypeMember::Simple(SimpleType::Void)];
             fc.has_return_type = !is_void && !fc.is_generator;
@@ -664,6 +672,10 @@ impl<'u> FuncCompiler<'u> {
             fc.block(body)?;
         }
         fc.line = decl.end_line;
+        if fc.has_return_type {
+            // Falling off the end of a function with a return type is a TypeError.
+            fc.emit(Op::VerifyNoReturn);
+        }
         fc.emit(Op::Return { val: None });
         fc.finish()
     }
@@ -965,6 +977,50 @@ impl<'u> FuncCompiler<'u> {
         let v = fc.expr(e)?;
         fc.emit(Op::Return { val: Some(v) });
         Ok(ConstInit::Code(Rc::new(fc.finish()?)))
+    }
+
+    /// A parameter default as PHP prints it in "Declaration of ..." messages
+    /// (`zend_get_function_declaration`).
+    fn default_text(&self, e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Const(q) if const_literal(q).is_none() => {
+                String::from_utf8_lossy(&q.name).into_owned()
+            }
+            ExprKind::ClassConst {
+                class: ast::ClassRef::Name(q),
+                name,
+            } => {
+                let lc = q.name.to_ascii_lowercase();
+                let class = if matches!(lc.as_slice(), b"self" | b"parent" | b"static") {
+                    q.name.clone()
+                } else {
+                    self.unit.resolve_class(q)
+                };
+                format!(
+                    "{}::{}",
+                    String::from_utf8_lossy(&class),
+                    String::from_utf8_lossy(name)
+                )
+            }
+            _ => match self.literal_value(e) {
+                Some(Value::Null) => "null".into(),
+                Some(Value::Bool(b)) => if b { "true" } else { "false" }.into(),
+                Some(Value::Int(i)) => i.to_string(),
+                Some(Value::Float(f)) => {
+                    String::from_utf8_lossy(&crate::vm::convert::float_to_string(f, 14))
+                        .into_owned()
+                }
+                Some(Value::Str(s)) => {
+                    let b = s.as_bytes();
+                    let head = String::from_utf8_lossy(&b[..b.len().min(10)]).into_owned();
+                    let more = if b.len() > 10 { "..." } else { "" };
+                    format!("'{head}{more}'")
+                }
+                Some(Value::Array(a)) if a.is_empty() => "[]".into(),
+                Some(Value::Array(_)) => "[...]".into(),
+                _ => "<expression>".into(),
+            },
+        }
     }
 
     /// The compile-time value of a literal expression (scalars, folded arithmetic, literal

@@ -4,6 +4,7 @@ use super::expr::is_lvalue;
 use super::{err, is_superglobal, FuncCompiler, LoopCtx, R};
 use crate::vm::ast::{Block, Expr, ExprKind, Stmt, StmtKind, SwitchCase, UseKind};
 use crate::vm::bytecode::{Op, Operand, PathAction, Slot, TryRegion};
+use crate::vm::coerce::SimpleType;
 use crate::vm::value::{PhpStr, Value};
 
 impl FuncCompiler<'_> {
@@ -370,6 +371,7 @@ impl FuncCompiler<'_> {
     }
 
     fn return_stmt(&mut self, e: Option<&Expr>, line: u32) -> R<()> {
+        self.check_return(e, line)?;
         let Some(e) = e else {
             self.emit(Op::Return { val: None });
             return Ok(());
@@ -383,7 +385,18 @@ impl FuncCompiler<'_> {
             });
             return Ok(());
         }
-        if self.has_return_type && !self.is_generator {
+        if self.by_ref_return && !self.is_generator {
+            // Not a variable: ReturnRef passes a call's returned reference through and
+            // wraps anything else (with PHP's notice).
+            let t = self.expr_temp(e)?;
+            self.line = line;
+            if self.has_return_type {
+                self.emit(Op::VerifyReturn { val: t });
+            }
+            self.emit(Op::ReturnRef {
+                val: Operand::slot(t),
+            });
+        } else if self.has_return_type && !self.is_generator {
             let t = self.expr_temp(e)?;
             self.line = line;
             self.emit(Op::VerifyReturn { val: t });
@@ -394,6 +407,39 @@ impl FuncCompiler<'_> {
             let v = self.expr(e)?;
             self.line = line;
             self.emit(Op::Return { val: Some(v) });
+        }
+        Ok(())
+    }
+
+    /// PHP's compile-time rules for `return` against the declared return type.
+    fn check_return(&self, e: Option<&Expr>, line: u32) -> R<()> {
+        let Some(t) = &self.return_type else {
+            return Ok(());
+        };
+        if self.is_generator {
+            return Ok(());
+        }
+        if t.has(&SimpleType::Void) {
+            if let Some(e) = e {
+                let is_null = matches!(&e.kind, ExprKind::Const(q)
+                    if matches!(super::const_literal(q), Some(Value::Null)));
+                return if is_null {
+                    err("A void function must not return a value (did you mean \"return;\" instead of \"return null;\"?)", line)
+                } else {
+                    err("A void function must not return a value", line)
+                };
+            }
+            return Ok(());
+        }
+        if t.has(&SimpleType::Never) {
+            return err("A never-returning function must not return", line);
+        }
+        if e.is_none() {
+            return if t.allows_null() {
+                err("A function with return type must return a value (did you mean \"return null;\" instead of \"return;\"?)", line)
+            } else {
+                err("A function with return type must return a value", line)
+            };
         }
         Ok(())
     }

@@ -73,6 +73,12 @@ impl CallTarget {
         }
     }
 
+    /// A by-reference parameter that also accepts plain values (PHP's `ZEND_SEND_PREFER_REF`,
+    /// only `array_multisort` among the builtins here).
+    fn param_prefers_ref(&self, _i: usize) -> bool {
+        matches!(self, CallTarget::Builtin(b) if b.name == "array_multisort")
+    }
+
     fn param_index(&self, name: &[u8]) -> Option<usize> {
         match self {
             CallTarget::User { func, .. } => func
@@ -102,6 +108,36 @@ impl CallTarget {
             CallTarget::Nothing => String::new(),
         }
     }
+}
+
+/// PHP's `Error` for a temporary value passed to a by-reference parameter.
+fn cannot_pass_by_ref(target: &CallTarget, idx: usize) -> Fault {
+    let name = match target {
+        CallTarget::User { func, .. } => func
+            .params
+            .get(idx)
+            .or_else(|| func.params.last())
+            .map(|p| p.name.to_string_lossy()),
+        CallTarget::Builtin(b) => b
+            .params
+            .get(idx)
+            .or_else(|| b.params.last())
+            .map(|p| p.name.clone()),
+        _ => None,
+    };
+    let param = match name {
+        Some(n) => format!(" (${n})"),
+        None => String::new(),
+    };
+    Fault::error(
+        "Error",
+        &format!(
+            "{}(): Argument #{}{} cannot be passed by reference",
+            target.display_name(),
+            idx + 1,
+            param
+        ),
+    )
 }
 
 /// `foo`, `Foo::bar` or `{closure}` as PHP names functions in messages.
@@ -477,11 +513,43 @@ impl Vm {
         }
         let idx = self.args.len() - call.args_base;
         if call.target.param_by_ref(idx) {
-            // A value passed to a by-reference parameter: PHP raises a notice for
-            // function results and passes a temporary reference.
+            if !call.target.param_prefers_ref(idx) {
+                return Err(cannot_pass_by_ref(&call.target, idx));
+            }
             self.args.push(Value::Ref(Value::new_ref(v)));
         } else {
             self.args.push(v);
+        }
+        Ok(())
+    }
+
+    /// A call's result (or `$this`) as a positional argument: a by-reference parameter
+    /// binds the returned reference, or a temporary one (with PHP's notice when `notice`).
+    pub(crate) fn send_var(&mut self, v: Value, notice: bool) -> PhpResult<()> {
+        let call = self.calls.last().expect("send without call");
+        if !call.named.is_empty() {
+            return Err(Fault::error(
+                "Error",
+                "Cannot use positional argument after named argument",
+            ));
+        }
+        let idx = self.args.len() - call.args_base;
+        if call.target.param_by_ref(idx) {
+            let r = match v {
+                Value::Ref(r) => Value::Ref(r),
+                v => {
+                    if notice && !call.target.param_prefers_ref(idx) {
+                        self.raise(
+                            ErrorLevel::Notice,
+                            "Only variables should be passed by reference",
+                        )?;
+                    }
+                    Value::Ref(Value::new_ref(v))
+                }
+            };
+            self.args.push(r);
+        } else {
+            self.args.push(v.deref_clone());
         }
         Ok(())
     }
@@ -551,6 +619,12 @@ impl Vm {
     }
 
     pub(crate) fn send_named(&mut self, name: PhpStr, v: Value) -> PhpResult<()> {
+        let call = self.calls.last().expect("send without call");
+        if let Some(i) = call.target.param_index(&name) {
+            if call.target.param_by_ref(i) && !call.target.param_prefers_ref(i) {
+                return Err(cannot_pass_by_ref(&call.target, i));
+            }
+        }
         self.push_named(name, v)
     }
 
@@ -1171,9 +1245,52 @@ impl Vm {
                 let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
                 vec![Value::Str(name), Value::array(packed)]
             }
-            None => args.to_vec(),
+            None => {
+                self.warn_values_for_refs(&target, args)?;
+                args.to_vec()
+            }
         };
         self.call_target(target, args)
+    }
+
+    /// PHP's warning when a callback run from Rust gets a plain value for a by-reference
+    /// parameter (the value is passed anyway, as a temporary reference).
+    pub(crate) fn warn_values_for_refs(
+        &mut self,
+        target: &CallTarget,
+        args: &[Value],
+    ) -> PhpResult<()> {
+        if !matches!(target, CallTarget::User { .. } | CallTarget::Builtin(_)) {
+            return Ok(());
+        }
+        for (i, a) in args.iter().enumerate() {
+            if matches!(a, Value::Ref(_)) || !target.param_by_ref(i) || target.param_prefers_ref(i)
+            {
+                continue;
+            }
+            let name = match target {
+                CallTarget::User { func, .. } => func
+                    .params
+                    .get(i)
+                    .or_else(|| func.params.last())
+                    .map(|p| p.name.to_string_lossy()),
+                CallTarget::Builtin(b) => b
+                    .params
+                    .get(i)
+                    .or_else(|| b.params.last())
+                    .map(|p| p.name.clone()),
+                _ => None,
+            };
+            let param = name.map(|n| format!(" (${n})")).unwrap_or_default();
+            let msg = format!(
+                "{}(): Argument #{}{} must be passed by reference, value given",
+                target.display_name(),
+                i + 1,
+                param
+            );
+            self.raise(ErrorLevel::Warning, &msg)?;
+        }
+        Ok(())
     }
 
     /// Runs a resolved target with positional arguments to completion.

@@ -62,7 +62,7 @@ pub struct ClassRt {
     /// Declared types of typed properties.
     pub prop_types: HashMap<PhpStr, super::super::coerce::TypeSpec>,
     /// The compiled declaration (None for built-in classes).
-    def: Option<Rc<ClassDef>>,
+    pub(crate) def: Option<Rc<ClassDef>>,
     /// Enum case objects, created on first access.
     enum_cases: RefCell<HashMap<PhpStr, Obj>>,
     /// Lower-case method names in PHP's function-table order (own methods, then inherited
@@ -666,7 +666,22 @@ impl Vm {
     }
 
     /// Links and declares a compiled class.
-    pub(crate) fn declare_class(&mut self, def: Rc<ClassDef>, _unit: &Rc<Unit>) -> PhpResult<()> {
+    pub(crate) fn declare_class(&mut self, def: Rc<ClassDef>, unit: &Rc<Unit>) -> PhpResult<()> {
+        self.link_class(def, unit, false).map(|_| ())
+    }
+
+    /// Declares a class before the file runs (PHP's early binding). `Ok(false)` when a
+    /// method signature check needs a class not declared yet: the class is then declared
+    /// when its statement is reached.
+    pub(crate) fn declare_class_early(
+        &mut self,
+        def: Rc<ClassDef>,
+        unit: &Rc<Unit>,
+    ) -> PhpResult<bool> {
+        self.link_class(def, unit, true)
+    }
+
+    fn link_class(&mut self, def: Rc<ClassDef>, _unit: &Rc<Unit>, early: bool) -> PhpResult<bool> {
         let lc = PhpStr::from(def.name.to_ascii_lowercase());
         if self.classes.contains_key(&lc) {
             let what = match def.kind {
@@ -767,6 +782,19 @@ impl Vm {
                     interfaces.push(x.clone());
                 }
             }
+        }
+        // A class (or interface) declaring __toString implements Stringable.
+        let stringable = PhpStr::from("stringable");
+        if def.kind != ClassKind::Trait
+            && lc.as_bytes() != b"stringable"
+            && !interfaces.contains(&stringable)
+            && def
+                .methods
+                .iter()
+                .any(|m| m.func.name.eq_ignore_ascii_case(b"__tostring"))
+            && self.classes.contains_key(&stringable)
+        {
+            interfaces.push(stringable);
         }
         if def.kind == ClassKind::Enum {
             let ue = PhpStr::from("unitenum");
@@ -872,10 +900,8 @@ impl Vm {
         let mut method_order: Vec<PhpStr> = Vec::new();
         let own = def.methods.iter().map(|m| &m.func.name);
         let inherited = parent.iter().flat_map(|p| rt(p).method_order.iter());
-        let from_traits = traits
-            .iter()
-            .filter_map(|t| rt(t).def.as_ref())
-            .flat_map(|d| d.methods.iter().map(|m| &m.func.name));
+        let trait_methods = super::inherit::bind_trait_methods(&def, &traits, &dname)?;
+        let from_traits = trait_methods.iter().map(|m| &m.name);
         let enum_natives: &[&str] = match (def.kind == ClassKind::Enum, &def.enum_backing) {
             (false, _) => &[],
             (true, None) => &["cases"],
@@ -897,20 +923,16 @@ impl Vm {
                 Some(p) => rt(p).methods.clone(),
                 None => NameMap::default(),
             };
-            for t in &traits {
-                if let Some(tdef) = &rt(t).def {
-                    for m in &tdef.methods {
-                        // An abstract trait method does not replace an inherited one.
-                        let lc = m.func.name.to_ascii_lowercase();
-                        if m.is_abstract && methods.contains_key(lc.as_slice()) {
-                            continue;
-                        }
-                        insert_method(&mut methods, m, weak, &name);
-                    }
+            for tm in &trait_methods {
+                // An abstract trait method does not replace an inherited one.
+                let lc = tm.name.to_ascii_lowercase();
+                if tm.def.is_abstract && methods.contains_key(lc.as_slice()) {
+                    continue;
                 }
+                insert_method(&mut methods, &tm.def, weak, &tm.name);
             }
             for m in &def.methods {
-                insert_method(&mut methods, m, weak, &name);
+                insert_method(&mut methods, m, weak, &m.func.name);
             }
             if def.kind == ClassKind::Enum {
                 let mut natives: Vec<(&str, NativeMethod)> = vec![("cases", enum_cases)];
@@ -958,13 +980,16 @@ impl Vm {
                 }),
             }
         });
+        if !self.check_signatures(&class, &traits, early)? {
+            return Ok(false);
+        }
         self.check_abstract_implemented(&class, &def, kind_uc, &dname)?;
         self.classes.insert(lc, class.clone());
         for (r, init) in static_inits {
             let v = self.eval_const_init(&init, Some(&class))?;
             *r.borrow_mut() = v;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Evaluates a constant expression initialiser.
@@ -1506,10 +1531,18 @@ impl Vm {
             if i > 0 {
                 out.push_str("\n\nNext ");
             }
-            out.push_str(&o.class_name().to_string_lossy());
+            let class_name = o.class_name().to_string_lossy();
+            out.push_str(&class_name);
             if !msg.is_empty() {
                 out.push_str(": ");
                 out.push_str(&msg);
+            }
+            // PHP marks where a user function was declared when a call site is named.
+            if (class_name.eq_ignore_ascii_case("TypeError")
+                || class_name.eq_ignore_ascii_case("ArgumentCountError"))
+                && msg.contains(", called in ")
+            {
+                out.push_str(" and defined");
             }
             out.push_str(&format!(
                 " in {}:{}\nStack trace:\n{}",
@@ -1804,16 +1837,17 @@ impl Vm {
     }
 }
 
+/// Adds method `m` to a class's table under `name` (its own name, or a trait alias).
 fn insert_method(
     methods: &mut NameMap<Rc<MethodRt>>,
     m: &super::super::bytecode::MethodDef,
     weak: &Weak<Class>,
-    _class_name: &PhpStr,
+    name: &PhpStr,
 ) {
     methods.insert(
-        PhpStr::from(m.func.name.to_ascii_lowercase()),
+        PhpStr::from(name.to_ascii_lowercase()),
         Rc::new(MethodRt {
-            name: m.func.name.clone(),
+            name: name.clone(),
             imp: MethodImpl::User(m.func.clone()),
             visibility: m.visibility,
             is_static: m.is_static,

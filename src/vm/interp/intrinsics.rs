@@ -1054,6 +1054,23 @@ impl Vm {
         (file, line)
     }
 
+    /// The TypeError for falling off the end of a function with a return type.
+    pub(crate) fn none_returned(&mut self, func: &Func) -> Fault {
+        let fname = super::call::func_display_name(func);
+        match &func.return_type {
+            Some(ty) if ty.has(&super::super::coerce::SimpleType::Never) => Fault::type_error(
+                format!("{fname}(): never-returning function must not implicitly return"),
+            ),
+            Some(ty) => Fault::type_error(format!(
+                "{fname}(): Return value must be of type {}, none returned",
+                ty.display()
+            )),
+            None => Fault::type_error(format!(
+                "{fname}(): Return value must be of type mixed, none returned"
+            )),
+        }
+    }
+
     pub(crate) fn verify_return(&mut self, func: &Func, base: usize, val: Slot) -> PhpResult<()> {
         let Some(ty) = &func.return_type else {
             return Ok(());
@@ -1284,6 +1301,8 @@ impl Vm {
         if let Some(name) = self.magic_name.take() {
             let packed = PhpArray::from_values(args.iter().map(Value::deref_clone).collect());
             args = vec![Value::Str(name), Value::array(packed)];
+        } else {
+            self.warn_values_for_refs(&target, &args)?;
         }
         self.call_target_named(target, args, named)
     }

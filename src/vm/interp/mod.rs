@@ -20,6 +20,7 @@ pub mod date_classes;
 mod destruct;
 mod generator;
 mod host_impl;
+mod inherit;
 mod intrinsics;
 pub mod output;
 mod path;
@@ -593,23 +594,21 @@ impl Vm {
         id
     }
 
-    /// Ends every output buffer at the end of the request, running their callbacks with
-    /// `PHP_OUTPUT_HANDLER_FINAL` as `php_output_end_all` does.
+    /// End of the request: every buffer is flushed through its callback (final mode).
     fn flush_all_buffers(&mut self) {
         while let Some(buf) = self.out.buffers.pop() {
-            let data = match &buf.callback {
-                Some(cb) => {
-                    let args = [Value::str(buf.data.clone()), Value::Int(8)];
-                    match self.call_value(cb, &args) {
-                        Ok(Value::Bool(false)) | Err(_) => buf.data,
-                        Ok(other) => match self.to_php_str(&other) {
-                            Ok(s) => s.into_vec(),
-                            Err(_) => buf.data,
-                        },
+            let mut data = buf.data;
+            if let Some(cb) = &buf.callback {
+                let mode = 8 | if buf.started { 0 } else { 1 };
+                match self.call_value(cb, &[Value::str(data.clone()), Value::Int(mode)]) {
+                    Ok(Value::Bool(false)) | Err(_) => {}
+                    Ok(v) => {
+                        if let Ok(s) = self.to_php_str(&v) {
+                            data = s.into_vec();
+                        }
                     }
                 }
-                None => buf.data,
-            };
+            }
             self.out.write(&data);
             if self.out.origin_pending {
                 self.note_output_origin();
@@ -645,7 +644,7 @@ impl Vm {
                 && def.traits.is_empty()
                 && def.kind != super::ast::ClassKind::Enum;
             if early && self.class_deps_available(&def) {
-                self.declare_class(def, unit)?;
+                self.declare_class_early(def, unit)?;
             }
         }
         Ok(())
@@ -892,7 +891,10 @@ impl Vm {
                 Op::BitNot { dst, a } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
-                    let r = tryop!(ops::bit_not(&v));
+                    let r = match &v {
+                        Value::Int(i) => Value::Int(!i),
+                        _ => tryop!(ops::bit_not_with(self, &v)),
+                    };
                     store(&mut self.stack[base + *dst as usize], r);
                 }
                 Op::Cast { dst, a, ty } => {
@@ -1096,8 +1098,18 @@ impl Vm {
                     sync_pc!();
                     let val = match val {
                         Some(v) if *action == PathAction::AssignRef => {
-                            // The operand holds a Value::Ref: read it raw.
-                            Some(self.raw(&func, base, *v))
+                            // The operand holds a Value::Ref: read it raw. A call that
+                            // returned by value gets a fresh reference, with PHP's notice.
+                            match self.raw(&func, base, *v) {
+                                Value::Ref(r) => Some(Value::Ref(r)),
+                                other => {
+                                    tryop!(self.raise(
+                                        ErrorLevel::Notice,
+                                        "Only variables should be assigned by reference"
+                                    ));
+                                    Some(other)
+                                }
+                            }
                         }
                         Some(v) => Some(tryop!(self.read(&func, base, *v))),
                         None => None,
@@ -1340,6 +1352,15 @@ impl Vm {
                     };
                     tryop!(self.send_value(v));
                 }
+                Op::SendVar { val, notice } => {
+                    sync_pc!();
+                    let v = if !val.is_const() && val.index() as usize >= func.local_names.len() {
+                        std::mem::take(&mut self.stack[base + val.index() as usize])
+                    } else {
+                        self.raw(&func, base, *val)
+                    };
+                    tryop!(self.send_var(v, *notice));
+                }
                 Op::SendPath { path } => {
                     sync_pc!();
                     tryop!(self.send_path(&func, base, *path, None));
@@ -1409,7 +1430,16 @@ impl Vm {
                 }
                 Op::ReturnRef { val } => {
                     sync_pc!();
-                    let v = self.raw(&func, base, *val);
+                    let v = match self.raw(&func, base, *val) {
+                        Value::Ref(r) => Value::Ref(r),
+                        v => {
+                            tryop!(self.raise(
+                                ErrorLevel::Notice,
+                                "Only variable references should be returned by reference"
+                            ));
+                            Value::Ref(Value::new_ref(v.undef_to_null()))
+                        }
+                    };
                     match self.return_from_frame(v) {
                         Some(v) => return Ok(v),
                         None => reload!(),
@@ -1446,6 +1476,10 @@ impl Vm {
                         sync_pc!();
                         tryop!(self.verify_return(&func, base, *val));
                     }
+                }
+                Op::VerifyNoReturn => {
+                    sync_pc!();
+                    tryop!(Err(self.none_returned(&func)));
                 }
                 Op::IterInit {
                     iter,

@@ -9,6 +9,8 @@ pub struct OutputBuffer {
     /// The callback given to `ob_start`, if any (called on flush/clean/end).
     pub callback: Option<super::super::value::Value>,
     pub chunk_size: usize,
+    /// The callback has run once (later calls lack `PHP_OUTPUT_HANDLER_START`).
+    pub started: bool,
 }
 
 /// Where output goes: a stack of buffers over the final sink.
