@@ -249,6 +249,7 @@ fn run_request(
                 data: Vec::new(),
                 callback: None,
                 chunk_size: if buffering > 1 { buffering as usize } else { 0 },
+                started: false,
             });
     }
     for (name, builtin) in crate::vm::builtins::web_only_table() {
