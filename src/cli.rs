@@ -137,6 +137,7 @@ fn run_script(args: RunArgs) -> i32 {
     let stdout = std::io::stdout();
     let sink: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout));
     let mut vm = Vm::new(sink, Box::new(DiskLoader));
+    vm.set_spawner(crate::lightproc::engine_spawner());
     for (k, v) in &args.ini {
         vm.set_ini(k.as_bytes(), v.as_bytes());
     }

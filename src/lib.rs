@@ -8,9 +8,13 @@
 //! - `fcgi`: the pure FastCGI codec (records, params, server and client sides). Knows
 //!   nothing of sockets, actors or the engine.
 //!
+//! - `lightproc`: light processes, helpers forked at start-up that start children for the
+//!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
+//!
 //! `actors` (server), `jit` (Cranelift) arrive with their issues.
 
 pub mod cli;
 pub mod fcgi;
+pub mod lightproc;
 pub mod pcre_ffi;
 pub mod vm;
