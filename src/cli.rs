@@ -218,6 +218,7 @@ fn run_script(args: RunArgs) -> i32 {
         }
     };
     let mut vm = Vm::new(sink, Box::new(DiskLoader(repo.clone())));
+    vm.set_spawner(crate::lightproc::engine_spawner());
     for (k, v) in &args.ini {
         vm.set_ini(k.as_bytes(), v.as_bytes());
     }

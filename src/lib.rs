@@ -12,12 +12,15 @@
 //!
 //! - `repo`: the translation cache (compiled units in SQLite), behind the engine's
 //!   `UnitStore` trait.
+//! - `lightproc`: light processes, helpers forked at start-up that start children for the
+//!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
 //!
 //! `jit` (Cranelift) arrives with its issue.
 
 pub mod actors;
 pub mod cli;
 pub mod fcgi;
+pub mod lightproc;
 pub mod pcre_ffi;
 pub mod repo;
 pub mod server;

@@ -28,6 +28,7 @@ pub mod lexer;
 pub mod object;
 pub mod ops;
 pub mod parser;
+pub mod process;
 pub mod stats;
 pub mod token;
 pub mod unit_codec;

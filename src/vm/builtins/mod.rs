@@ -25,6 +25,7 @@ pub mod hash;
 pub mod json;
 pub mod math;
 pub mod pcre;
+pub mod process;
 pub mod string;
 pub mod var;
 pub mod web;
@@ -146,6 +147,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         json::FUNCTIONS,
         math::FUNCTIONS,
         pcre::FUNCTIONS,
+        process::FUNCTIONS,
         string::FUNCTIONS,
         string::html::FUNCTIONS,
         string::transform::FUNCTIONS,

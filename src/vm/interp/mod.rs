@@ -199,6 +199,8 @@ pub struct Vm {
     pub(crate) last_error: Option<(i64, PhpStr, PhpStr, u32)>,
     /// The server API name (`php_sapi_name()`, `PHP_SAPI`): "cli", or the server's.
     pub(crate) sapi: &'static str,
+    /// Starts processes for `shell_exec`, `proc_open`, ... (`vm::process`).
+    pub(crate) spawner: std::sync::Arc<dyn super::process::Spawner>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -273,6 +275,7 @@ impl Vm {
             saved_globals: Vec::new(),
             last_error: None,
             sapi: "cli",
+            spawner: super::process::default_spawner(),
         };
         class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -294,6 +297,16 @@ impl Vm {
     /// Sets the server API name (`php_sapi_name()`); the CLI's is "cli".
     pub fn set_sapi(&mut self, sapi: &'static str) {
         self.sapi = sapi;
+    }
+
+    /// Installs what starts processes (the server's light process pool).
+    pub fn set_spawner(&mut self, spawner: std::sync::Arc<dyn super::process::Spawner>) {
+        self.spawner = spawner;
+    }
+
+    /// What starts processes for this engine.
+    pub fn spawner(&self) -> std::sync::Arc<dyn super::process::Spawner> {
+        self.spawner.clone()
     }
 
     /// Whether this engine runs the command line (not a server request).

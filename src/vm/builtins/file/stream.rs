@@ -21,19 +21,31 @@ use super::super::super::object::{Obj, RESOURCE_ID_BIT};
 use super::super::super::value::{PhpStr, Value};
 
 thread_local! {
-    /// The next resource number (PHP numbers STDIN/STDOUT/STDERR 1-3 and the script 4).
-    static NEXT_ID: Cell<u64> = const { Cell::new(5) };
+    /// The next resource number (PHP numbers STDIN/STDOUT/STDERR 1-3).
+    static NEXT_ID: Cell<u64> = const { Cell::new(4) };
+    /// Whether the default stream context (a resource too) exists yet: PHP makes it the
+    /// first time a function that takes a context runs, taking the next number.
+    static CONTEXT_MADE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Starts resource numbering afresh for a new request.
 pub fn reset_request_state() {
-    NEXT_ID.with(|n| n.set(5));
+    NEXT_ID.with(|n| n.set(4));
+    CONTEXT_MADE.with(|c| c.set(false));
+}
+
+/// Numbers the default stream context the first time a context-taking function runs.
+fn ensure_context() {
+    if !CONTEXT_MADE.with(|c| c.replace(true)) {
+        next_plain_id();
+    }
 }
 
 /// Uses up a resource number without creating a resource: PHP's `file_get_contents`,
 /// `file`, `copy`, `scandir`, ... open a stream resource internally, and the numbers a
 /// script sees later (`var_dump($fp)`, `(int)$fp`) count them.
 pub fn skip_id() {
+    ensure_context();
     NEXT_ID.with(|n| n.set(n.get() + 1));
 }
 
@@ -72,6 +84,8 @@ pub struct Stream {
     pub mode: PhpStr,
     /// `tmpfile()`'s file, deleted on close.
     pub delete_on_close: Option<std::path::PathBuf>,
+    /// `popen()`'s process, waited for when the stream closes (`pclose`).
+    pub child: Option<Box<dyn super::super::super::process::Child>>,
 }
 
 /// A resource's native state: `None` once closed.
@@ -93,6 +107,7 @@ impl Stream {
             uri: PhpStr::new(),
             mode: PhpStr::from("r"),
             delete_on_close: None,
+            child: None,
         }
     }
 
@@ -352,12 +367,28 @@ impl Stream {
 ///
 /// Only if the engine is missing (unit tests): resources need the hidden class.
 pub fn new_resource(host: &mut dyn Host, stream: Stream) -> PhpResult<Value> {
-    let id = NEXT_ID.with(|n| {
+    ensure_context();
+    new_resource_plain(host, stream)
+}
+
+/// Wraps a stream made without a stream context (`popen`, `proc_open`'s pipes) into a new
+/// resource value.
+///
+/// # Errors
+///
+/// Only if the engine is missing (unit tests): resources need the hidden class.
+pub fn new_resource_plain(host: &mut dyn Host, stream: Stream) -> PhpResult<Value> {
+    let id = next_plain_id();
+    Ok(Value::Object(make_resource(host, id, stream)?))
+}
+
+/// Takes the next resource number for a resource made without a stream context.
+pub fn next_plain_id() -> u64 {
+    NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id + 1);
         id
-    });
-    Ok(Value::Object(make_resource(host, id, stream)?))
+    })
 }
 
 /// A resource object with a given number (STDIN/STDOUT/STDERR use 1-3).
@@ -388,7 +419,11 @@ pub fn resource_info(v: &Value) -> Option<(i64, &'static str)> {
         };
     };
     let data = o.borrow();
-    let res = data.internal.as_ref()?.downcast_ref::<Resource>()?;
+    let internal = data.internal.as_ref()?;
+    if let Some(p) = internal.downcast_ref::<super::super::process::ProcResource>() {
+        return Some((p.id, if p.is_open() { "process" } else { "Unknown" }));
+    }
+    let res = internal.downcast_ref::<Resource>()?;
     Some((
         res.id,
         if res.stream.is_some() {
@@ -404,7 +439,7 @@ pub fn is_resource_obj(o: &Obj) -> bool {
     o.borrow()
         .internal
         .as_ref()
-        .is_some_and(|i| i.is::<Resource>())
+        .is_some_and(|i| i.is::<Resource>() || i.is::<super::super::process::ProcResource>())
 }
 
 /// Runs `f` on the open stream of argument `v`, with PHP's errors for non-resources and
