@@ -47,5 +47,9 @@ CONF
   python3 "$root/scripts/fcgi-request.py" "$sock" "$req" "$dir" "$name.err" > "$name.out" ||
     python3 "$root/scripts/fcgi-request.py" "$sock" "$req" "$dir" "$name.err" > "$name.out"
   kill "$fpm_pid"; wait "$fpm_pid" 2>/dev/null || true; fpm_pid=
+  # Recorded outputs must not depend on where the repository is checked out.
+  for f in "$name.out" "$name.err"; do
+    [ -f "$f" ] && python3 -c 'import sys; p, d = sys.argv[1], sys.argv[2].encode(); b = open(p, "rb").read(); open(p, "wb").write(b.replace(d, b"%DIR%"))' "$f" "$dir"
+  done
   echo "regenerated ${name#$root/}"
 done

@@ -174,6 +174,7 @@ fn run_merged(
     bin: &Path,
     file: &Path,
     cwd: &Path,
+    repo: &Path,
     timeout: Duration,
 ) -> Result<(Vec<u8>, ExitStatus), String> {
     // One pipe for both streams, as `2>&1` does, so the interleaving is the real one.
@@ -184,6 +185,9 @@ fn run_merged(
         .map_err(|err| format!("cannot clone pipe: {err}"))?;
     let mut command = Command::new(bin);
     command.arg("run");
+    command
+        .arg("-d")
+        .arg(format!("hhvm.repo.central.path={}", repo.display()));
     for setting in area_ini(cwd) {
         command.arg("-d").arg(setting);
     }
@@ -227,7 +231,25 @@ fn run_merged(
 }
 
 /// Runs one fixture and compares it with its `.out` and `.status`.
-fn check_fixture(bin: &Path, root: &Path, file: &Path, timeout: Duration) -> Outcome {
+/// Runs one fixture twice against a fresh translation cache: cold (compiled, then stored)
+/// and warm (loaded from the cache), so a unit that does not survive the cache fails.
+fn check_fixture(bin: &Path, root: &Path, file: &Path, repo: &Path, timeout: Duration) -> Outcome {
+    match check_fixture_once(bin, root, file, repo, timeout) {
+        Outcome::Pass => match check_fixture_once(bin, root, file, repo, timeout) {
+            Outcome::Fail(why) => Outcome::Fail(format!("(from the translation cache) {why}")),
+            pass => pass,
+        },
+        fail => fail,
+    }
+}
+
+fn check_fixture_once(
+    bin: &Path,
+    root: &Path,
+    file: &Path,
+    repo: &Path,
+    timeout: Duration,
+) -> Outcome {
     let out_path = file.with_extension("out");
     let status_path = file.with_extension("status");
     let expected = match std::fs::read(&out_path) {
@@ -249,7 +271,7 @@ fn check_fixture(bin: &Path, root: &Path, file: &Path, timeout: Duration) -> Out
     let cwd = file
         .parent()
         .expect("a fixture file always has a parent directory");
-    let (output, status) = match run_merged(bin, file, cwd, timeout) {
+    let (output, status) = match run_merged(bin, file, cwd, repo, timeout) {
         Ok(result) => result,
         Err(why) => return Outcome::Fail(why),
     };
@@ -305,6 +327,15 @@ fn fixtures() {
             .unwrap_or(20),
     );
 
+    // A translation cache of this run only (each fixture runs cold, then warm from it).
+    let repo = std::env::temp_dir().join(format!("rhvm-fixtures-{}.sqlite", std::process::id()));
+    let remove_repo = || {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", repo.display()));
+        }
+    };
+    remove_repo();
+
     let mut files = Vec::new();
     find_fixtures(&fixtures_dir, &mut files);
     files.sort();
@@ -343,7 +374,7 @@ fn fixtures() {
                 let Some((name, path)) = selected.get(index) else {
                     break;
                 };
-                let outcome = check_fixture(&bin, &root, path, timeout);
+                let outcome = check_fixture(&bin, &root, path, &repo, timeout);
                 reports
                     .lock()
                     .expect("no worker panics while holding the lock")
@@ -354,6 +385,7 @@ fn fixtures() {
             });
         }
     });
+    remove_repo();
     let mut reports = reports.into_inner().expect("workers have finished");
     reports.sort_by(|a, b| a.name.cmp(&b.name));
 

@@ -161,7 +161,7 @@ fn check_health(state: &AdminState) -> serde_json::Value {
         "threads": state.threads,
         "units": units.0,
         "funcs": units.1,
-        "light-processes": 0,
+        "light-processes": crate::lightproc::LightPool::installed().map_or(0, |p| p.stats().alive),
         "apc-entries": ApcStore::global().stats().entries,
         "uptime": state.started.elapsed().as_secs(),
     })

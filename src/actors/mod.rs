@@ -87,6 +87,9 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     });
     let mut settings = web_settings(&config);
     settings.unit_store = Some(crate::vm::unit_codec::SharedStore(repo.clone()));
+    settings.spawner = Some(crate::vm::web::SharedSpawner(
+        crate::lightproc::engine_spawner(),
+    ));
     let factory: EngineFactory =
         Arc::new(move || Box::new(WebEngine::new(settings.clone())) as Box<dyn Engine>);
     let executor = Executor::start_threads(config.thread_count, factory)
@@ -156,7 +159,8 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     tokio::select! {
         r = wait_for_stop_signal() => r?,
-        _ = stop_rx.recv() => tracing::info!("stop requested through the admin endpoint"),
+        // `None` (no admin endpoint holds a sender) disables this branch.
+        Some(()) = stop_rx.recv() => tracing::info!("stop requested through the admin endpoint"),
     }
     if let Some(handle) = &admin_server {
         drop(handle.stop(false));

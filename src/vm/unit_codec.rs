@@ -432,6 +432,12 @@ impl<'de> Deserialize<'de> for Value {
             StoredValue::Int(i) => Value::Int(i),
             StoredValue::Float(f) => Value::Float(f),
             StoredValue::Str(s) => Value::Str(s),
+            // `[]` literals are PHP's shared empty array (next append key 0 even after a
+            // negative key); arrays with elements replay their inserts from a fresh array,
+            // as the compiler built them.
+            StoredValue::Array(items) if items.is_empty() => {
+                Value::array(PhpArray::empty_literal())
+            }
             StoredValue::Array(items) => {
                 let mut a = PhpArray::with_capacity(items.len());
                 for (k, v) in items {

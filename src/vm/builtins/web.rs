@@ -689,6 +689,6 @@ mod tests {
     #[test]
     fn cookie_dates() {
         assert_eq!(cookie_date(1), "Thu, 01 Jan 1970 00:00:01 GMT");
-        assert_eq!(cookie_date(1_893_456_000), "Mon, 01 Jan 2030 00:00:00 GMT");
+        assert_eq!(cookie_date(1_893_456_000), "Tue, 01 Jan 2030 00:00:00 GMT");
     }
 }

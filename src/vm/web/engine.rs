@@ -196,6 +196,9 @@ fn run_request(
     );
     // PHP-FPM's SAPI name: scripts (and APC's CLI switch) tell web requests by it.
     vm.set_sapi("fpm-fcgi");
+    if let Some(spawner) = &settings.spawner {
+        vm.set_spawner(spawner.0.clone());
+    }
     // The request's ini table: the engine defaults plus the web settings, built on the
     // first request and cloned afterwards.
     let template = INI_TEMPLATE.with(|t| t.borrow().clone());

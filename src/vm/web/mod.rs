@@ -104,6 +104,19 @@ pub struct WebSettings {
     pub engine_stack_size: usize,
     /// The translation cache compiled units go through (`None`: compile in memory).
     pub unit_store: Option<crate::vm::unit_codec::SharedStore>,
+    /// How scripts start processes (`shell_exec`, `proc_open`, ...): the server's light
+    /// processes; `None` keeps the engine's default (posix_spawn).
+    pub spawner: Option<SharedSpawner>,
+}
+
+/// A process spawner shared by a server's engine threads.
+#[derive(Clone)]
+pub struct SharedSpawner(pub std::sync::Arc<dyn crate::vm::process::Spawner>);
+
+impl std::fmt::Debug for SharedSpawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedSpawner")
+    }
 }
 
 impl Default for WebSettings {
@@ -115,6 +128,7 @@ impl Default for WebSettings {
             chunk_size: 32 * 1024,
             engine_stack_size: 64 << 20,
             unit_store: None,
+            spawner: None,
         }
     }
 }
