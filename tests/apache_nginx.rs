@@ -8,13 +8,14 @@
 //! Skipped with a notice when apache2, nginx, curl or the recipes are missing, unless `CI`
 //! is set (then it fails). Every process started here is stopped by PID, also on failure.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use md5::{Digest, Md5};
+
+mod common;
+use common::Serve;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -30,57 +31,6 @@ fn have(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-/// The rhvm server, killed by PID on drop.
-struct Rhvm {
-    child: Child,
-    port: u16,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Rhvm {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Rhvm {
-    fn start(args: &[&str]) -> Rhvm {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rhvm"))
-            .arg("serve")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start rhvm serve");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.strip_prefix("rhvm: listening on fastcgi 127.0.0.1:") {
-                    let _ = tx.send(rest.trim().parse::<u16>().unwrap_or(0));
-                }
-                lines.lock().expect("log lock").push(line);
-            }
-        });
-        let mut rhvm = Rhvm {
-            child,
-            port: 0,
-            log,
-        };
-        rhvm.port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .ok()
-            .filter(|p| *p != 0)
-            .unwrap_or_else(|| panic!("rhvm did not start: {:?}", rhvm.log.lock().expect("log")));
-        rhvm
-    }
 }
 
 /// A front end started by a recipe script; stopped with its `stop.sh` (TERM, then KILL of
@@ -481,17 +431,23 @@ fn behind_apache_and_nginx() {
     let _ = std::fs::remove_dir_all(&work);
     let docroot = work.join("docroot");
     copy_readable(&recipes.join("testdocroot"), &docroot);
-    let rhvm = Rhvm::start(&[
-        "-d",
-        "hhvm.server.port=0",
-        "-d",
-        "hhvm.server.thread_count=4",
-        "-d",
-        "post_max_size=64M",
-        "-d",
-        "upload_max_filesize=64M",
-    ]);
-    let backend = format!("127.0.0.1:{}", rhvm.port);
+    let rhvm = Serve::start(
+        &[
+            "-d",
+            "hhvm.server.port=0",
+            "-d",
+            "hhvm.server.thread_count=4",
+            "-d",
+            "post_max_size=64M",
+            "-d",
+            "upload_max_filesize=64M",
+        ]
+        .map(String::from),
+    );
+    let port = rhvm
+        .port(&["fastcgi"], Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("rhvm did not start: {:?}", rhvm.log()));
+    let backend = format!("127.0.0.1:{port}");
     let big_input: Vec<u8> = (0..5u32 << 20)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
@@ -533,7 +489,7 @@ fn behind_apache_and_nginx() {
         failures.extend(smoke(name, &base, &work, &docroot, &big_input));
         drop(front);
     }
-    let log = rhvm.log.lock().expect("log").clone();
+    let log = rhvm.log();
     let panics: Vec<&String> = log.iter().filter(|l| l.contains("panicked")).collect();
     assert!(panics.is_empty(), "rhvm panicked: {panics:?}");
     drop(rhvm);

@@ -5,28 +5,28 @@
 //! written from the spec (not `rhvm::fcgi`), so the codec is checked against an independent
 //! reading. Every server is killed by PID when its guard drops; every socket has timeouts.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::Serve;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A running `rhvm serve` with its own docroot; killed (by PID) and cleaned up on drop.
 struct Server {
-    child: Child,
+    serve: Serve,
     port: u16,
     docroot: PathBuf,
-    /// Every stderr line so far (the error and access logs go there by default).
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.serve.child.kill();
+        let _ = self.serve.child.wait();
         let _ = std::fs::remove_dir_all(&self.docroot);
     }
 }
@@ -72,52 +72,24 @@ impl Server {
         std::fs::write(docroot.join("index.php"), "<?php echo 'dev ', $_SERVER['REQUEST_METHOD'], ' ', $_SERVER['SCRIPT_NAME'], ' ', $_GET['q'] ?? '';").expect("write");
         std::fs::write(docroot.join("plain.txt"), "static file\n").expect("write");
         let root = docroot.to_string_lossy().to_string();
-        let mut args = vec!["serve".to_string()];
+        let mut args = Vec::new();
         if !extra.contains(&"--http") {
             args.extend(["-d".to_string(), "hhvm.server.port=0".into()]);
         }
         // `{docroot}` in an argument stands for this server's document root.
         args.extend(extra.iter().map(|a| a.replace("{docroot}", &root)));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rhvm"))
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start rhvm serve");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                for prefix in [
-                    "rhvm: listening on fastcgi 127.0.0.1:",
-                    "rhvm: listening on http 127.0.0.1:",
-                ] {
-                    if let Some(rest) = line.strip_prefix(prefix) {
-                        let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                        let _ = port_tx.send(port.parse::<u16>().unwrap_or(0));
-                    }
-                }
-                lines.lock().expect("log lock").push(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            docroot,
-            log,
-        };
-        match port_rx.recv_timeout(TIMEOUT) {
-            Ok(port) if port != 0 => server.port = port,
-            _ => panic!(
+        let serve = Serve::start(&args);
+        let Some(port) = serve.port(&["fastcgi", "http"], TIMEOUT) else {
+            panic!(
                 "rhvm serve did not announce its port; stderr: {:?}",
-                server.log.lock().expect("log lock")
-            ),
+                serve.log()
+            )
+        };
+        Server {
+            serve,
+            port,
+            docroot,
         }
-        server
     }
 
     fn connect(&self) -> TcpStream {
@@ -154,24 +126,9 @@ impl Server {
 
     /// Waits until a stderr line contains `needle`.
     fn wait_for_log(&self, needle: &str) -> String {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(line) = self
-                .log
-                .lock()
-                .expect("log lock")
-                .iter()
-                .find(|l| l.contains(needle))
-            {
-                return line.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no log line with {needle:?}: {:?}",
-                self.log.lock().expect("log lock")
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.serve
+            .wait_for(TIMEOUT, |l| l.contains(needle).then(|| l.to_string()))
+            .unwrap_or_else(|| panic!("no log line with {needle:?}: {:?}", self.serve.log()))
     }
 }
 
@@ -643,7 +600,7 @@ fn sigterm_lets_running_requests_finish() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
+        .args(["-TERM", &server.serve.child.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
@@ -651,7 +608,7 @@ fn sigterm_lets_running_requests_finish() {
     assert_eq!(response.body(), b"slept");
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        if let Some(status) = server.child.try_wait().expect("wait") {
+        if let Some(status) = server.serve.child.try_wait().expect("wait") {
             assert!(status.success(), "{status:?}");
             break;
         }
@@ -693,18 +650,10 @@ fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
         "-d",
         "hhvm.admin_server.password=s3cret",
     ]);
-    let deadline = Instant::now() + TIMEOUT;
-    let admin = loop {
-        let found = server.log.lock().expect("log lock").iter().find_map(|l| {
-            l.strip_prefix("rhvm: listening on admin 127.0.0.1:")
-                .and_then(|p| p.trim().parse::<u16>().ok())
-        });
-        if let Some(p) = found {
-            break p;
-        }
-        assert!(Instant::now() < deadline, "no admin port announced");
-        std::thread::yield_now();
-    };
+    let admin = server
+        .serve
+        .port(&["admin"], TIMEOUT)
+        .expect("no admin port announced");
     let first = get(&server, "/apc.php");
     let second = get(&server, "/apc.php");
     let (first, second) = (
@@ -753,7 +702,7 @@ fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
     assert_eq!(admin_get(admin, "/stop?auth=s3cret").0, 200);
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
+        if let Ok(Some(status)) = server.serve.child.try_wait() {
             assert!(status.success(), "{status:?}");
             break;
         }

@@ -181,13 +181,10 @@ impl Repo {
                 Err(e) if attempt == 0 && path.exists() && is_corruption(&e) => {
                     attempt += 1;
                     match move_aside(path) {
-                        Ok(aside) => warn_once(
-                            &AtomicBool::new(false),
-                            &format!(
-                                "{} is unusable ({e}); moved to {} and starting afresh",
-                                path.display(),
-                                aside.display()
-                            ),
+                        Ok(aside) => tracing::warn!(
+                            "translation cache: {} is unusable ({e}); moved to {} and starting afresh",
+                            path.display(),
+                            aside.display()
                         ),
                         Err(io) => {
                             warn_once(

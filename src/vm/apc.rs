@@ -417,6 +417,16 @@ impl ApcStore {
         }
     }
 
+    /// Entries held now (live or not yet purged); cheap, unlike `stats`.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Whether the store holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+
     /// Bytes in use (keys and values).
     pub fn used_bytes(&self) -> u64 {
         self.cache.weight()

@@ -819,19 +819,8 @@ impl Vm {
                 Op::Binary { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
                     // Int/float fast paths without cloning.
-                    let fast = {
-                        let va = if a.is_const() {
-                            &func.consts[a.index() as usize]
-                        } else {
-                            &self.stack[base + a.index() as usize]
-                        };
-                        let vb = if b.is_const() {
-                            &func.consts[b.index() as usize]
-                        } else {
-                            &self.stack[base + b.index() as usize]
-                        };
-                        fast_binary(op, va, vb)
-                    };
+                    let fast =
+                        fast_binary(op, self.stored(&func, base, a), self.stored(&func, base, b));
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -845,19 +834,8 @@ impl Vm {
                 }
                 Op::BinaryLocal { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
-                    let fast = {
-                        let va = if a.is_const() {
-                            &func.consts[a.index() as usize]
-                        } else {
-                            &self.stack[base + a.index() as usize]
-                        };
-                        let vb = if b.is_const() {
-                            &func.consts[b.index() as usize]
-                        } else {
-                            &self.stack[base + b.index() as usize]
-                        };
-                        fast_binary(op, va, vb)
-                    };
+                    let fast =
+                        fast_binary(op, self.stored(&func, base, a), self.stored(&func, base, b));
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1716,24 +1694,26 @@ impl Vm {
     /// locals, which need the slow path).
     #[inline]
     fn peek<'a>(&'a self, func: &'a Func, base: usize, op: Operand) -> Option<&'a Value> {
-        let v = if op.is_const() {
-            &func.consts[op.index() as usize]
-        } else {
-            &self.stack[base + op.index() as usize]
-        };
-        match v {
+        match self.stored(func, base, op) {
             Value::Ref(_) | Value::Undef => None,
             v => Some(v),
         }
     }
 
+    /// Where an operand's value is stored: a constant or a register, as is (references
+    /// and unset locals included).
+    #[inline(always)]
+    fn stored<'a>(&'a self, func: &'a Func, base: usize, op: Operand) -> &'a Value {
+        if op.is_const() {
+            &func.consts[op.index() as usize]
+        } else {
+            &self.stack[base + op.index() as usize]
+        }
+    }
+
     /// The operand's stored value without dereferencing (to pass references around).
     pub(crate) fn raw(&self, func: &Func, base: usize, op: Operand) -> Value {
-        if op.is_const() {
-            func.consts[op.index() as usize].clone()
-        } else {
-            self.stack[base + op.index() as usize].clone()
-        }
+        self.stored(func, base, op).clone()
     }
 
     /// Binary operators beyond the fast paths.
