@@ -230,7 +230,9 @@ async fn warm_up(dir: &std::path::Path, executor: &Addr<Executor>, warmup: &admi
         pending.push(async move { while out_rx.recv_async().await.is_ok() {} });
     }
     futures_util::future::join_all(pending).await;
-    warmup.requests.store(entries.len() as u64, Ordering::Relaxed);
+    warmup
+        .requests
+        .store(entries.len() as u64, Ordering::Relaxed);
     warmup.running.store(false, Ordering::Relaxed);
     warmup.done.store(true, Ordering::Relaxed);
     tracing::info!(

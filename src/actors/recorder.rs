@@ -116,7 +116,8 @@ impl Handler<Save> for Recorder {
         let name = format!("{stamp}-{}-{:06}.json", std::process::id(), self.seq);
         let tmp = self.dir.join(format!(".{name}.tmp"));
         // Written aside and renamed, so a reader never sees half a recording.
-        let written = std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, self.dir.join(&name)));
+        let written =
+            std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, self.dir.join(&name)));
         match written {
             Ok(()) => {
                 self.files += 1;
@@ -146,7 +147,9 @@ impl Handler<Save> for Recorder {
 pub fn start(config: &RecordConfig, stats: Arc<RecordStats>) -> std::io::Result<Addr<Recorder>> {
     let recorder = Recorder::new(config, stats)?;
     let arbiter = Arbiter::new();
-    Ok(Recorder::start_in_arbiter(&arbiter.handle(), move |_| recorder))
+    Ok(Recorder::start_in_arbiter(&arbiter.handle(), move |_| {
+        recorder
+    }))
 }
 
 /// An engine that records what the engine inside it runs.

@@ -116,7 +116,9 @@ impl Recording {
     /// The last non-empty value of a param.
     pub fn param(&self, name: &[u8]) -> Option<&[u8]> {
         param(
-            self.params.iter().map(|(k, v)| (k.0.as_slice(), v.0.as_slice())),
+            self.params
+                .iter()
+                .map(|(k, v)| (k.0.as_slice(), v.0.as_slice())),
             name,
         )
     }
@@ -263,7 +265,8 @@ impl TeeBody {
             if bytes.len() > room {
                 copy.truncated = true;
             }
-            copy.bytes.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            copy.bytes
+                .extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
     }
 }
@@ -299,9 +302,12 @@ pub fn recording_of(
     duration: std::time::Duration,
 ) -> Recording {
     let text = |name: &[u8]| {
-        param(params.iter().map(|(k, v)| (k.as_slice(), v.as_slice())), name)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .unwrap_or_default()
+        param(
+            params.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
+            name,
+        )
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default()
     };
     let (method, uri, script) = (
         text(b"REQUEST_METHOD"),
@@ -400,7 +406,12 @@ pub fn compare(
     let (left, right) = match &recorded.body {
         Some(body) => (
             render(recorded.status, &recorded_headers, Ok(&body.0), ignore),
-            render(replayed.status, &replayed.headers, Ok(&replayed.body), ignore),
+            render(
+                replayed.status,
+                &replayed.headers,
+                Ok(&replayed.body),
+                ignore,
+            ),
         ),
         None => {
             let digest = hex(&Sha256::digest(&replayed.body));

@@ -253,7 +253,10 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 /// The recording's params with path prefixes rebased.
-pub fn rebased_params(recording: &Recording, rebase: &[(String, String)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn rebased_params(
+    recording: &Recording,
+    rebase: &[(String, String)],
+) -> Vec<(Vec<u8>, Vec<u8>)> {
     recording
         .params
         .iter()
@@ -498,7 +501,11 @@ pub fn main_with_args(args: &[String]) -> i32 {
             }
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(out, "failed {} ({} {}): {e}", entry.name, entry.recording.method, entry.recording.uri);
+                let _ = writeln!(
+                    out,
+                    "failed {} ({} {}): {e}",
+                    entry.name, entry.recording.method, entry.recording.uri
+                );
             }
         }
     }
