@@ -68,11 +68,14 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
         Arc::new(move || Box::new(WebEngine::new(settings.clone())) as Box<dyn Engine>);
     // Recording (and so warm-up's exclusion from it) starts when traffic does.
     let live = Arc::new(AtomicBool::new(false));
+    let record_stats = Arc::new(recorder::RecordStats::default());
+    let mut recorder_addr = None;
     if config.record.enabled {
-        let stats = Arc::new(recorder::RecordStats::default());
+        let stats = record_stats.clone();
         match recorder::start(&config.record, stats.clone()) {
             Ok(addr) => {
                 tracing::info!("recording requests into {}", config.record.dir.display());
+                recorder_addr = Some(addr.clone());
                 let (inner, record, live) = (factory, config.record.clone(), live.clone());
                 factory = Arc::new(move || {
                     Box::new(recorder::RecordingEngine::new(
@@ -195,6 +198,23 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     // Give the connections a moment to write the ends of the last responses.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    if let Some(recorder) = recorder_addr {
+        // The recordings of the last requests are written before the process ends.
+        let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        if tokio::time::timeout(left, recorder.send(recorder::Flush))
+            .await
+            .is_err()
+        {
+            tracing::warn!("recording: stopping before the last recordings were written");
+        }
+        let written = record_stats.written.load(Ordering::Relaxed);
+        match record_stats.dropped.load(Ordering::Relaxed) {
+            0 => tracing::info!("recording: {written} requests recorded"),
+            dropped => tracing::warn!(
+                "recording: {written} requests recorded, {dropped} dropped (the recorder fell behind, or hit a cap or a write error)"
+            ),
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -28,6 +28,17 @@ const RECORDER_QUEUE: usize = 4096;
 #[rtype(result = "()")]
 pub struct Save(pub Box<Recording>);
 
+/// Answered once every recording handed over before it is written (graceful stop).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush;
+
+impl Handler<Flush> for Recorder {
+    type Result = ();
+
+    fn handle(&mut self, _: Flush, _: &mut Self::Context) {}
+}
+
 /// Counters shared by the tee and the recorder.
 #[derive(Debug, Default)]
 pub struct RecordStats {
