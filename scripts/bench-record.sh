@@ -7,27 +7,33 @@
 #     code (must give 0 differences), then replayed after one page changed (must report
 #     exactly that page's recordings).
 #
-#   scripts/bench-record.sh [-d SECONDS] [-r ROUNDS] [-k]
+#   scripts/bench-record.sh [-d SECONDS] [-r ROUNDS] [-t RECORD_DIR_BASE] [-k]
+#
+# Recordings go under -t (default target/): creating a file costs what the file system
+# makes it cost (on a busy ext4, inode allocation dominates; tmpfs is cheap), so compare
+# both when the numbers matter.
 set -euo pipefail
 
 DURATION=5
 ROUNDS=2
 KEEP=0
-while getopts "d:r:kh" opt; do
+BASE=
+while getopts "d:r:t:kh" opt; do
     case $opt in
         d) DURATION=$OPTARG ;;
         r) ROUNDS=$OPTARG ;;
         k) KEEP=1 ;;
-        *) sed -n '2,11p' "$0"; exit 2 ;;
+        t) BASE=$OPTARG ;;
+        *) sed -n '2,15p' "$0"; exit 2 ;;
     esac
 done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 SHARED=$ROOT/../shared
 [ -d "$SHARED/bench/www" ] || SHARED=/work/shared
-# Under target/: on some machines /tmp is much slower at creating files.
-mkdir -p "$ROOT/target"
-RUN=$(mktemp -d "$ROOT/target/bench-record.XXXXXX")
+BASE=${BASE:-$ROOT/target}
+mkdir -p "$BASE"
+RUN=$(mktemp -d "$BASE/bench-record.XXXXXX")
 PID=
 cleanup() {
     [ -n "$PID" ] && stop_server
@@ -76,21 +82,23 @@ load() {
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # --- 1. throughput with and without recording ------------------------------------------
-declare -a OFF ON
+declare -a OFF ON OFF_CPU ON_CPU
 for ((round = 1; round <= ROUNDS; round++)); do
     start_server
     line=$(load hello.php --duration "$DURATION" --warmup 1)
     OFF+=("$(field rps "$line")")
+    OFF_CPU+=("$(field server_cpu_us_per_req "$line")")
     echo "round $round off: $line" >&2
     stop_server
     rm -rf "$RUN/tp"
     start_server --record "$RUN/tp" -d hhvm.debug.record_max_files=10000000
     line=$(load hello.php --duration "$DURATION" --warmup 1)
     ON+=("$(field rps "$line")")
+    ON_CPU+=("$(field server_cpu_us_per_req "$line")")
     echo "round $round on:  $line" >&2
     stop_server
+    grep -h 'recording: .* recorded' "$RUN/server.log" | sed "s/^/  round $round: /" >>"$RUN/recstats" || true
 done
-written=$(ls "$RUN/tp" | wc -l)
 
 # --- 2. 1,000 mixed requests recorded, then replayed -----------------------------------
 start_server --record "$RUN/mixed"
@@ -119,13 +127,14 @@ done
 echo
 echo "recording overhead on hello.php (2 threads, 2 keep-alive connections, ${DURATION}s runs):"
 for ((i = 0; i < ROUNDS; i++)); do
-    awk -v a="${OFF[$i]}" -v b="${ON[$i]}" -v r=$((i + 1)) \
-        'BEGIN { printf "  round %d: off %.0f req/s, on %.0f req/s, on/off %.3f\n", r, a, b, b / a }'
+    awk -v a="${OFF[$i]}" -v b="${ON[$i]}" -v c="${OFF_CPU[$i]}" -v d="${ON_CPU[$i]}" -v r=$((i + 1)) \
+        'BEGIN { printf "  round %d: off %.0f req/s %.1f us CPU/req, on %.0f req/s %.1f us CPU/req; on/off req/s %.3f, CPU %.3f\n", r, a, c, b, d, b / a, d / c }'
 done
 printf '%s\n' "${OFF[@]}" >"$RUN/off"
 printf '%s\n' "${ON[@]}" >"$RUN/on"
 awk 'NR == FNR { a += $1; n++; next } { b += $1 } END { printf "  mean: off %.0f, on %.0f req/s, throughput cost %.1f%%\n", a / n, b / n, 100 * (1 - b / a) }' "$RUN/off" "$RUN/on"
-echo "  recordings written in the last recorded run: $written"
+cat "$RUN/recstats" 2>/dev/null || true
+echo "  recordings under: $BASE ($(df -T "$BASE" | awk 'NR == 2 { print $2 }'))"
 echo "mixed run: $recorded recordings"
 echo "  replay, same code:       $same_code"
 echo "  replay, page.php edited: $changed"

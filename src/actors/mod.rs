@@ -72,7 +72,8 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     let mut recorder_addr = None;
     if config.record.enabled {
         let stats = record_stats.clone();
-        match recorder::start(&config.record, stats.clone()) {
+        let queue = Arc::new(recorder::RecordQueue::default());
+        match recorder::start(&config.record, queue.clone(), stats.clone()) {
             Ok(addr) => {
                 tracing::info!("recording requests into {}", config.record.dir.display());
                 recorder_addr = Some(addr.clone());
@@ -80,7 +81,7 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
                 factory = Arc::new(move || {
                     Box::new(recorder::RecordingEngine::new(
                         inner(),
-                        addr.clone(),
+                        queue.clone(),
                         record.clone(),
                         live.clone(),
                         stats.clone(),

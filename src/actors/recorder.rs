@@ -3,15 +3,16 @@
 //! `RecordingEngine`, the executor-side tee that captures a sampled request and its
 //! response and hands the recording over without waiting.
 //!
-//! Recording never slows or fails the request it records: the copy is handed over with
-//! `try_send` (a full mailbox drops the recording and counts it), and every file-system
-//! problem (full disk, caps reached, unwritable directory) drops recordings and is logged
-//! once, not per request.
+//! Recording never slows or fails the request it records: the copy is pushed onto a shared
+//! bounded queue (a full queue drops the recording and counts it) that the recorder drains
+//! every `DRAIN_INTERVAL`, so a request costs no message and no thread wake-up; every
+//! file-system problem (full disk, caps reached, unwritable directory) drops recordings
+//! and is logged once, not per request.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
@@ -21,14 +22,38 @@ use crate::server::config::RecordConfig;
 use crate::vm::web::{ResponseWriter, WebOutcome, WebRequest};
 
 /// Recordings that may wait for the recorder before new ones are dropped.
-const RECORDER_QUEUE: usize = 4096;
+const RECORDER_QUEUE: usize = 16_384;
 
-/// One recording to write.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Save(pub Box<Recording>);
+/// How often the recorder writes what is queued.
+const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
 
-/// Answered once every recording handed over before it is written (graceful stop).
+/// Recordings waiting for the recorder, filled by the executor threads.
+#[derive(Default)]
+pub struct RecordQueue {
+    waiting: Mutex<Vec<Recording>>,
+}
+
+impl RecordQueue {
+    /// Queues a recording; `false` (and the recording dropped) when the queue is full.
+    fn push(&self, recording: Recording) -> bool {
+        match self.waiting.lock() {
+            Ok(mut waiting) if waiting.len() < RECORDER_QUEUE => {
+                waiting.push(recording);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn take(&self) -> Vec<Recording> {
+        self.waiting
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
+    }
+}
+
+/// Writes everything queued so far; answered when it is on disk (graceful stop).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Flush;
@@ -36,7 +61,9 @@ pub struct Flush;
 impl Handler<Flush> for Recorder {
     type Result = ();
 
-    fn handle(&mut self, _: Flush, _: &mut Self::Context) {}
+    fn handle(&mut self, _: Flush, _: &mut Self::Context) {
+        self.drain();
+    }
 }
 
 /// Counters shared by the tee and the recorder.
@@ -48,6 +75,7 @@ pub struct RecordStats {
 
 /// The actor owning the recording directory.
 pub struct Recorder {
+    queue: Arc<RecordQueue>,
     dir: PathBuf,
     max_files: u64,
     max_bytes: u64,
@@ -67,7 +95,11 @@ impl Recorder {
     /// # Errors
     ///
     /// The directory cannot be created or read.
-    pub fn new(config: &RecordConfig, stats: Arc<RecordStats>) -> std::io::Result<Recorder> {
+    pub fn new(
+        config: &RecordConfig,
+        queue: Arc<RecordQueue>,
+        stats: Arc<RecordStats>,
+    ) -> std::io::Result<Recorder> {
         std::fs::create_dir_all(&config.dir)?;
         let (mut files, mut bytes) = (0u64, 0u64);
         for entry in std::fs::read_dir(&config.dir)?.flatten() {
@@ -77,6 +109,7 @@ impl Recorder {
             }
         }
         Ok(Recorder {
+            queue,
             dir: config.dir.clone(),
             max_files: config.max_files,
             max_bytes: config.max_bytes,
@@ -92,20 +125,15 @@ impl Recorder {
     fn drop_one(&self) {
         self.stats.dropped.fetch_add(1, Ordering::Relaxed);
     }
-}
 
-impl Actor for Recorder {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(RECORDER_QUEUE);
+    /// Writes every queued recording.
+    fn drain(&mut self) {
+        for recording in self.queue.take() {
+            self.save(&recording);
+        }
     }
-}
 
-impl Handler<Save> for Recorder {
-    type Result = ();
-
-    fn handle(&mut self, Save(recording): Save, _: &mut Self::Context) {
+    fn save(&mut self, recording: &Recording) {
         let text = recording.to_json();
         let len = text.len() as u64;
         if self.files + 1 > self.max_files || self.bytes + len > self.max_bytes {
@@ -150,13 +178,25 @@ impl Handler<Save> for Recorder {
     }
 }
 
+impl Actor for Recorder {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(DRAIN_INTERVAL, |recorder, _| recorder.drain());
+    }
+}
+
 /// Starts the recorder on its own arbiter thread.
 ///
 /// # Errors
 ///
 /// The recording directory cannot be created or read.
-pub fn start(config: &RecordConfig, stats: Arc<RecordStats>) -> std::io::Result<Addr<Recorder>> {
-    let recorder = Recorder::new(config, stats)?;
+pub fn start(
+    config: &RecordConfig,
+    queue: Arc<RecordQueue>,
+    stats: Arc<RecordStats>,
+) -> std::io::Result<Addr<Recorder>> {
+    let recorder = Recorder::new(config, queue, stats)?;
     let arbiter = Arbiter::new();
     Ok(Recorder::start_in_arbiter(&arbiter.handle(), move |_| {
         recorder
@@ -166,7 +206,7 @@ pub fn start(config: &RecordConfig, stats: Arc<RecordStats>) -> std::io::Result<
 /// An engine that records what the engine inside it runs.
 pub struct RecordingEngine {
     pub inner: Box<dyn Engine>,
-    pub recorder: Addr<Recorder>,
+    pub queue: Arc<RecordQueue>,
     pub config: RecordConfig,
     /// Recording starts once the server takes traffic (warm-up requests are not
     /// recorded).
@@ -180,14 +220,14 @@ pub struct RecordingEngine {
 impl RecordingEngine {
     pub fn new(
         inner: Box<dyn Engine>,
-        recorder: Addr<Recorder>,
+        queue: Arc<RecordQueue>,
         config: RecordConfig,
         live: Arc<AtomicBool>,
         stats: Arc<RecordStats>,
     ) -> Self {
         RecordingEngine {
             inner,
-            recorder,
+            queue,
             config,
             live,
             stats,
@@ -248,7 +288,7 @@ impl Engine for RecordingEngine {
             outcome.fatal,
             duration,
         );
-        if self.recorder.try_send(Save(Box::new(recording))).is_err() {
+        if !self.queue.push(recording) {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
         outcome
