@@ -334,8 +334,19 @@ impl Vm {
         obj: Value,
         name: Value,
         nullsafe: bool,
-        _n_args: u32,
+        site: usize,
     ) -> PhpResult<()> {
+        if let (Value::Object(o), true) = (&obj, site != 0) {
+            let class = o.class();
+            let key = (Rc::as_ptr(&class) as usize, site);
+            if let Some(m) = self.method_cache.get(&key).cloned() {
+                self.check_method_visibility(&class, &m, &[])?;
+                let this = if m.is_static { None } else { Some(o.clone()) };
+                let target = self.method_target(m, this, class);
+                self.push_call(target, None);
+                return Ok(());
+            }
+        }
         let Value::Object(o) = obj else {
             if nullsafe && obj.is_null() {
                 self.push_call(CallTarget::Nothing, None);
@@ -367,6 +378,10 @@ impl Vm {
         match self.find_method(&class, &name) {
             Some(m) => {
                 self.check_method_visibility(&class, &m, &name)?;
+                if site != 0 {
+                    let key = (Rc::as_ptr(&class) as usize, site);
+                    self.method_cache.insert(key, m.clone());
+                }
                 let this = if m.is_static { None } else { Some(o) };
                 let target = self.method_target(m, this, class);
                 self.push_call(target, None);
