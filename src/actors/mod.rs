@@ -25,12 +25,12 @@ use actix::prelude::*;
 use anyhow::Context as _;
 
 use crate::server::config::ServerConfig;
-use crate::vm::web::{ResponseWriter, WebEngine, WebOutcome, WebRequest};
+use crate::vm::web::{SharedWriter, WebEngine, WebOutcome, WebRequest};
 use executor::{Engine, EngineFactory, Executor};
 use listener::{ConnLimits, Listener, StopListening};
 
 impl Engine for WebEngine {
-    fn run(&mut self, request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome {
+    fn run(&mut self, request: WebRequest, out: SharedWriter) -> WebOutcome {
         WebEngine::run(self, request, out)
     }
 }

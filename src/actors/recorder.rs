@@ -9,7 +9,9 @@
 //! file-system problem (full disk, caps reached, unwritable directory) drops recordings
 //! and is logged once, not per request.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +21,7 @@ use actix::prelude::*;
 use super::executor::Engine;
 use crate::record::{recording_of, Recording, TeeBody, TeeWriter};
 use crate::server::config::RecordConfig;
-use crate::vm::web::{ResponseWriter, WebOutcome, WebRequest};
+use crate::vm::web::{SharedWriter, WebOutcome, WebRequest};
 
 /// Recordings that may wait for the recorder before new ones are dropped.
 const RECORDER_QUEUE: usize = 16_384;
@@ -247,7 +249,7 @@ impl RecordingEngine {
 }
 
 impl Engine for RecordingEngine {
-    fn run(&mut self, request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome {
+    fn run(&mut self, request: WebRequest, out: SharedWriter) -> WebOutcome {
         if !self.live.load(Ordering::Relaxed) || !self.sampled() {
             return self.inner.run(request, out);
         }
@@ -255,18 +257,19 @@ impl Engine for RecordingEngine {
         let started = Instant::now();
         let params = request.params.clone();
         let (body, body_copy) = TeeBody::new(request.body, self.config.body_limit);
-        let mut tee = TeeWriter::new(out, self.config.body_limit);
+        let tee = Rc::new(RefCell::new(TeeWriter::new(out, self.config.body_limit)));
         let outcome = self.inner.run(
             WebRequest {
                 params: request.params,
                 body: Box::new(body),
             },
-            &mut tee,
+            tee.clone(),
         );
+        let mut captured = std::mem::take(&mut tee.borrow_mut().captured);
         let duration = started.elapsed();
-        if tee.captured.status == 0 {
+        if captured.status == 0 {
             // No head went through the tee: the pool completes such a response.
-            tee.captured.status = outcome.status;
+            captured.status = outcome.status;
         }
         if self.config.clear_input_on_success && outcome.status < 500 && !outcome.fatal {
             return outcome;
@@ -283,7 +286,7 @@ impl Engine for RecordingEngine {
             arrival,
             params,
             body,
-            tee.captured,
+            captured,
             self.config.body_limit,
             outcome.fatal,
             duration,

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::vm::web::ResponseWriter;
+use crate::vm::web::{ResponseWriter, SharedWriter};
 
 /// The version of the file format; a reader refuses other versions.
 pub const RECORDING_FORMAT: u32 = 1;
@@ -183,14 +183,14 @@ pub struct Captured {
 
 /// A `ResponseWriter` that passes everything on and keeps a copy (the body up to
 /// `body_limit` bytes, its digest always).
-pub struct TeeWriter<'a> {
-    pub inner: &'a mut dyn ResponseWriter,
+pub struct TeeWriter {
+    pub inner: SharedWriter,
     pub captured: Captured,
     body_limit: usize,
 }
 
-impl<'a> TeeWriter<'a> {
-    pub fn new(inner: &'a mut dyn ResponseWriter, body_limit: usize) -> Self {
+impl TeeWriter {
+    pub fn new(inner: SharedWriter, body_limit: usize) -> Self {
         TeeWriter {
             inner,
             captured: Captured::default(),
@@ -199,13 +199,13 @@ impl<'a> TeeWriter<'a> {
     }
 }
 
-impl ResponseWriter for TeeWriter<'_> {
+impl ResponseWriter for TeeWriter {
     fn head(&mut self, status: u16, reason: &[u8], headers: &[Vec<u8>]) -> io::Result<()> {
         if self.captured.status == 0 {
             self.captured.status = status;
             self.captured.headers = headers.to_vec();
         }
-        self.inner.head(status, reason, headers)
+        self.inner.borrow_mut().head(status, reason, headers)
     }
 
     fn body(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -214,19 +214,19 @@ impl ResponseWriter for TeeWriter<'_> {
         c.sha256.update(bytes);
         let room = self.body_limit.saturating_sub(c.body.len());
         c.body.extend_from_slice(&bytes[..bytes.len().min(room)]);
-        self.inner.body(bytes)
+        self.inner.borrow_mut().body(bytes)
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.inner.finish()
+        self.inner.borrow_mut().finish()
     }
 
     fn aborted(&self) -> bool {
-        self.inner.aborted()
+        self.inner.borrow().aborted()
     }
 
     fn error_log(&mut self, line: &[u8]) {
-        self.inner.error_log(line)
+        self.inner.borrow_mut().error_log(line)
     }
 }
 

@@ -7,7 +7,9 @@
 //! with FROM start with TO instead, and TO in the replayed response reads as FROM again
 //! before the comparison, so a recording stays valid wherever the code is checked out.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
+use std::rc::Rc;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -121,16 +123,17 @@ impl ResponseWriter for Collect {
 
 impl Target for InProcess {
     fn send(&mut self, params: &[(Vec<u8>, Vec<u8>)], body: &[u8]) -> Result<Response, String> {
-        let mut out = Collect::default();
+        let out = Rc::new(RefCell::new(Collect::default()));
         let outcome = self.0.run(
             WebRequest {
                 params: params.to_vec(),
                 body: Box::new(std::io::Cursor::new(body.to_vec())),
             },
-            &mut out,
+            out.clone(),
         );
-        out.response.fatal = outcome.fatal;
-        Ok(out.response)
+        let mut response = std::mem::take(&mut out.borrow_mut().response);
+        response.fatal = outcome.fatal;
+        Ok(response)
     }
 }
 
@@ -467,7 +470,8 @@ pub fn main_with_args(args: &[String]) -> i32 {
             }
         },
     };
-    let stack = settings.engine_stack_size;
+    // The engine runs on the replay thread: it gets the executor threads' native stack.
+    let stack = 64 << 20;
     let make_target = |fcgi: &Option<String>| -> Result<Box<dyn Target>, String> {
         Ok(match fcgi {
             Some(addr) => Box::new(Fcgi::new(addr)),

@@ -244,6 +244,16 @@ pub enum Outcome {
 impl Vm {
     /// A fresh engine writing output to `sink`.
     pub fn new(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>) -> Vm {
+        Vm::with_ini(sink, loader, default_ini())
+    }
+
+    /// A fresh engine whose ini table is `ini` instead of PHP's defaults (a server starts
+    /// each request from a table it keeps). Everything else is as `Vm::new` makes it.
+    pub fn with_ini(
+        sink: Box<dyn std::io::Write>,
+        loader: Box<dyn Loader>,
+        ini: HashMap<Vec<u8>, PhpStr>,
+    ) -> Vm {
         let mut vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
@@ -259,7 +269,7 @@ impl Vm {
             included: HashMap::new(),
             statics: HashMap::new(),
             out: Output::new(sink),
-            ini: default_ini(),
+            ini,
             error_reporting: 32767,
             silence: 0,
             next_obj_id: 1,
@@ -530,10 +540,12 @@ impl Vm {
     /// An ini setting read as a boolean flag (`On`, `1`, `yes`, `stderr`... are on).
     pub(crate) fn ini_flag(&self, name: &[u8], default: bool) -> bool {
         match self.ini.get(name) {
-            Some(v) => !matches!(
-                v.to_ascii_lowercase().as_slice(),
-                b"0" | b"" | b"off" | b"no" | b"false" | b"none"
-            ),
+            Some(v) => {
+                !(v.is_empty()
+                    || [&b"0"[..], b"off", b"no", b"false", b"none"]
+                        .iter()
+                        .any(|word| v.eq_ignore_ascii_case(word)))
+            }
             None => default,
         }
     }
