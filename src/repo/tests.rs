@@ -198,3 +198,26 @@ fn concurrent_compiles_of_one_source_compile_it_once() {
     repo.flush();
     assert_eq!(st.stored.load(Ordering::Relaxed), 1);
 }
+
+#[test]
+fn a_read_only_directory_compiles_in_memory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("rodir");
+    let set_mode = |mode| std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(mode));
+    set_mode(0o555).unwrap_or_else(|e| panic!("{e}"));
+    // Root ignores directory modes; /sys refuses new files even to root.
+    let probe = dir.0.join("probe");
+    let ro = if std::fs::write(&probe, b"x").is_err() {
+        dir.0.clone()
+    } else {
+        let _ = std::fs::remove_file(&probe);
+        PathBuf::from("/sys")
+    };
+    let repo = Repo::open_central(&ro.join("rhvm-test-repo.sqlite"), true);
+    set_mode(0o755).unwrap_or_else(|e| panic!("{e}"));
+    assert!(repo.path().is_none(), "{}", ro.display());
+    for _ in 0..2 {
+        compiled_once(&repo, SRC, b"/a.php");
+    }
+    assert_eq!(repo.stats().compiled.load(Ordering::Relaxed), 2);
+}
