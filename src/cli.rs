@@ -44,41 +44,16 @@ impl Loader for DiskLoader {
         if !self.0.authoritative() {
             return path.is_file();
         }
-        let normal = lexical_normal(path);
-        self.0
-            .get_by_path(normal.as_os_str().as_encoded_bytes())
-            .is_some()
+        crate::vm::unit_codec::repo_has(&*self.0, path)
     }
 
     fn canonical(&self, path: &std::path::Path) -> Option<std::path::PathBuf> {
         if self.0.authoritative() {
-            Some(lexical_normal(path))
+            Some(crate::vm::unit_codec::lexical_normal(path))
         } else {
             std::fs::canonicalize(path).ok()
         }
     }
-}
-
-/// `path` made absolute with `.` and `..` resolved without touching the disk (repo
-/// paths are recorded in this form by `rhvm compile`).
-fn lexical_normal(path: &std::path::Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = std::path::PathBuf::from("/");
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(n) => out.push(n),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    out
 }
 
 /// The translation cache a CLI run uses, from the `-d` settings: `hhvm.repo.authoritative`
@@ -118,6 +93,9 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
     if rest.first().map(String::as_str) == Some("replay") {
         return crate::record::replay::main_with_args(&rest[1..]);
+    }
+    if rest.first().map(String::as_str) == Some("admin") {
+        return crate::server::admin_client::main_with_args(&rest[1..]);
     }
     if rest.first().map(String::as_str) == Some("run") {
         rest.remove(0);
@@ -238,7 +216,7 @@ fn run_script(args: RunArgs) -> i32 {
         (None, Some(script)) => {
             let abs = absolute(script);
             if repo.authoritative() {
-                let normal = lexical_normal(std::path::Path::new(script));
+                let normal = crate::vm::unit_codec::lexical_normal(std::path::Path::new(script));
                 let normal = normal.to_string_lossy().into_owned();
                 (PhpStr::from(normal), Vec::new(), script.clone())
             } else {

@@ -58,19 +58,29 @@ const SCRIPTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A fresh document root holding `SCRIPTS`, `index.php` and `plain.txt`.
+fn new_docroot() -> PathBuf {
+    let docroot = std::env::temp_dir().join(format!(
+        "rhvm-server-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&docroot).expect("create docroot");
+    for (name, text) in SCRIPTS {
+        std::fs::write(docroot.join(name), text).expect("write script");
+    }
+    std::fs::write(docroot.join("index.php"), "<?php echo 'dev ', $_SERVER['REQUEST_METHOD'], ' ', $_SERVER['SCRIPT_NAME'], ' ', $_GET['q'] ?? '';").expect("write");
+    std::fs::write(docroot.join("plain.txt"), "static file\n").expect("write");
+    docroot
+}
+
 impl Server {
     fn start(extra: &[&str]) -> Server {
-        let docroot = std::env::temp_dir().join(format!(
-            "rhvm-server-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&docroot).expect("create docroot");
-        for (name, text) in SCRIPTS {
-            std::fs::write(docroot.join(name), text).expect("write script");
-        }
-        std::fs::write(docroot.join("index.php"), "<?php echo 'dev ', $_SERVER['REQUEST_METHOD'], ' ', $_SERVER['SCRIPT_NAME'], ' ', $_GET['q'] ?? '';").expect("write");
-        std::fs::write(docroot.join("plain.txt"), "static file\n").expect("write");
+        Server::start_at(new_docroot(), extra)
+    }
+
+    /// Starts a server on `docroot`; `{docroot}` in an argument stands for it.
+    fn start_at(docroot: PathBuf, extra: &[&str]) -> Server {
         let root = docroot.to_string_lossy().to_string();
         let mut args = Vec::new();
         if !extra.contains(&"--http") {
@@ -699,6 +709,96 @@ fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
         "{tc}"
     );
     assert_eq!(admin_get(admin, "/no-such-endpoint?auth=s3cret").0, 404);
+    assert_eq!(admin_get(admin, "/no-such-endpoint").0, 401);
+
+    // Every endpoint but /check-health wants the password.
+    let (status, list) = admin_get(admin, "/?auth=s3cret");
+    assert_eq!(status, 200);
+    let listed: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for path in listed.iter().filter(|p| **p != "/check-health") {
+        assert_eq!(admin_get(admin, path).0, 401, "{path} without the password");
+    }
+    for path in [
+        "/check-health",
+        "/status.json",
+        "/memory.json",
+        "/dump-apc-info",
+        "/dump-apc",
+        "/vm-tcspace",
+        "/repo-stats",
+        "/set-log-level",
+        "/build-id",
+        "/stop",
+    ] {
+        assert!(listed.contains(&path), "{path} listed in {list}");
+    }
+    let status = admin_json(admin, "/status.json?auth=s3cret");
+    let lp = &status["status"]["light-processes"];
+    for key in ["alive", "busy", "respawned", "calls", "waits", "wait_us"] {
+        assert!(lp[key].is_u64(), "{key} in {status}");
+    }
+    let health = admin_json(admin, "/check-health");
+    assert!(
+        health
+            .as_object()
+            .is_some_and(|o| o.values().all(serde_json::Value::is_u64)),
+        "{health}"
+    );
+    let repo = admin_json(admin, "/repo-stats?auth=s3cret");
+    for key in [
+        "hits",
+        "misses",
+        "stored",
+        "stored_bytes",
+        "loaded",
+        "compiled",
+    ] {
+        assert!(repo[key].is_u64(), "{key} in {repo}");
+    }
+    assert!(repo["hit_rate"].is_number(), "{repo}");
+    let (status, id) = admin_get(admin, "/build-id?auth=s3cret");
+    assert_eq!((status, id.starts_with("rhvm-")), (200, true), "{id}");
+    assert_eq!(
+        admin_get(admin, "/set-log-level?level=warn&auth=s3cret").0,
+        200
+    );
+    assert_eq!(
+        admin_get(admin, "/set-log-level?level=loud&auth=s3cret").0,
+        400
+    );
+    // /dump-apc writes a plain file name inside the dump directory, never a path.
+    let name = format!("rhvm-dump-apc-{}.txt", std::process::id());
+    let (status, said) = admin_get(admin, &format!("/dump-apc?file={name}&auth=s3cret"));
+    assert_eq!(status, 200, "{said}");
+    assert!(said.starts_with("dumped 1 entries to "), "{said}");
+    let dump_path = std::env::temp_dir().join(&name);
+    let dumped = std::fs::read_to_string(&dump_path).expect("dump file");
+    let _ = std::fs::remove_file(&dump_path);
+    assert!(dumped.starts_with("hits ttl=0 size="), "{dumped}");
+    assert_eq!(admin_get(admin, "/dump-apc?file=../x&auth=s3cret").0, 400);
+
+    // `rhvm admin` reads the port and password from the same settings.
+    let cli = |password: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rhvm"))
+            .arg("admin")
+            .args(args)
+            .arg("-d")
+            .arg(format!("hhvm.admin_server.port={admin}"))
+            .arg("-d")
+            .arg(format!("hhvm.admin_server.password={password}"))
+            .output()
+            .expect("rhvm admin")
+    };
+    let out = cli("s3cret", &["dump-apc-info"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Entries count: 1\n"));
+    assert!(!cli("wrong", &["dump-apc-info"]).status.success());
+    let out = cli("s3cret", &["set-log-level", "--level=info"]);
+    assert!(out.status.success(), "{out:?}");
+
     assert_eq!(admin_get(admin, "/stop?auth=s3cret").0, 200);
     let deadline = Instant::now() + TIMEOUT;
     loop {
@@ -709,4 +809,250 @@ fn apc_is_shared_by_requests_and_the_admin_endpoint_reports_it() {
         assert!(Instant::now() < deadline, "the server did not stop");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `GET path` on the admin endpoint, parsed as JSON.
+fn admin_json(port: u16, path: &str) -> serde_json::Value {
+    let (status, body) = admin_get(port, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+#[test]
+fn sixty_four_concurrent_requests_share_apc_and_compile_the_page_once() {
+    let docroot = new_docroot();
+    // A page big enough that its compile overlaps the other threads' lookups: each of the
+    // 4 executor threads meets it cold, yet the translation cache compiles it once.
+    let mut page = String::from(
+        "<?php\nif (!apcu_exists('blob')) { apcu_add('blob', array_fill(0, 32, str_repeat('v', 24))); }\n\
+         $blob = apcu_fetch('blob', $ok);\n\
+         $n = apcu_inc('counter', 1, $inc_ok);\n\
+         usleep(20000);\n\
+         echo $ok && $inc_ok && count($blob) === 32 && $blob[31] === str_repeat('v', 24) ? 'ok' : 'bad', ' ', $n;\n",
+    );
+    for i in 0..300 {
+        page.push_str(&format!(
+            "function f{i}($a) {{ $s = 0; foreach ($a as $k => $v) {{ $s += $k * $v; }} return $s; }}\n"
+        ));
+    }
+    std::fs::write(docroot.join("load.php"), page).expect("write");
+    std::fs::write(
+        docroot.join("count.php"),
+        "<?php echo apcu_fetch('counter');",
+    )
+    .expect("write");
+    let repo = docroot.join("repo.sqlite").to_string_lossy().into_owned();
+    let server = Server::start_at(
+        docroot,
+        &[
+            "-d",
+            "hhvm.server.thread_count=4",
+            "-d",
+            "hhvm.admin_server.port=0",
+            "-d",
+            &format!("hhvm.repo.central.path={repo}"),
+        ],
+    );
+    let admin = server
+        .serve
+        .port(&["admin"], TIMEOUT)
+        .expect("no admin port announced");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (answers, health) = std::thread::scope(|s| {
+        let monitor = s.spawn(|| {
+            // (answers, answers that saw requests running or queued)
+            let mut seen = (0, 0);
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let h = admin_json(admin, "/check-health");
+                let busy =
+                    h["load"].as_u64().expect("load") + h["queued"].as_u64().expect("queued");
+                seen.0 += 1;
+                seen.1 += usize::from(busy > 0);
+            }
+            seen
+        });
+        let clients: Vec<_> = (0..64)
+            .map(|_| {
+                s.spawn(|| String::from_utf8_lossy(get(&server, "/load.php").body()).into_owned())
+            })
+            .collect();
+        let answers: Vec<String> = clients
+            .into_iter()
+            .map(|c| c.join().expect("client thread"))
+            .collect();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        (answers, monitor.join().expect("monitor thread"))
+    });
+    let mut counts: Vec<u64> = answers
+        .iter()
+        .map(|a| {
+            let n = a
+                .strip_prefix("ok ")
+                .unwrap_or_else(|| panic!("answer {a:?}"));
+            n.parse().unwrap_or_else(|_| panic!("answer {a:?}"))
+        })
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=64).collect::<Vec<u64>>(),
+        "each increment seen once"
+    );
+    assert!(
+        health.1 > 0,
+        "/check-health answered {} times, never while requests ran",
+        health.0
+    );
+    let stats = admin_json(admin, "/repo-stats");
+    assert_eq!(stats["compiled"], 1, "{stats}");
+    // The other three threads took the unit from the cache, then kept it.
+    assert_eq!(stats["loaded"], 3, "{stats}");
+    assert_eq!(get(&server, "/count.php").body(), b"64");
+}
+
+#[test]
+fn repo_authoritative_serves_with_the_sources_deleted() {
+    let docroot = new_docroot();
+    std::fs::create_dir_all(docroot.join("lib")).expect("mkdir");
+    std::fs::write(
+        docroot.join("front.php"),
+        "<?php require __DIR__ . '/lib/greet.php'; include 'lib/twice.php'; echo greet(twice('a')), ' ', basename(__FILE__), ' ', (int) file_exists(__FILE__);",
+    )
+    .expect("write");
+    std::fs::write(
+        docroot.join("lib/greet.php"),
+        "<?php function greet($n) { return \"hello $n\"; }",
+    )
+    .expect("write");
+    std::fs::write(
+        docroot.join("lib/twice.php"),
+        "<?php function twice($s) { return $s . $s; }",
+    )
+    .expect("write");
+    let repo = std::env::temp_dir().join(format!(
+        "rhvm-server-test-repo-{}-{}.sqlite",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_rhvm"))
+        .arg("compile")
+        .arg("--repo")
+        .arg(&repo)
+        .arg(&docroot)
+        .output()
+        .expect("rhvm compile");
+    assert!(out.status.success(), "{out:?}");
+    // Every PHP source goes; a new file appears that the repo does not have.
+    for f in ["front.php", "lib/greet.php", "lib/twice.php", "hello.php"] {
+        std::fs::remove_file(docroot.join(f)).expect("remove source");
+    }
+    std::fs::write(docroot.join("late.php"), "<?php echo 'from disk';").expect("write");
+    let repo_arg = format!("hhvm.repo.path={}", repo.display());
+    let server = Server::start_at(
+        docroot,
+        &["-d", "hhvm.repo.authoritative=true", "-d", &repo_arg],
+    );
+    let response = get(&server, "/front.php");
+    assert_eq!(response.body(), b"hello aa front.php 0");
+    // Another page of the repo, compiled from the fixed scripts.
+    assert_eq!(get(&server, "/hello.php?name=repo").body(), b"Hello repo\n");
+    // Only the repo counts: a file on disk that it lacks is not served.
+    assert!(get(&server, "/late.php").head().starts_with("Status: 404"));
+    let _ = std::fs::remove_file(&repo);
+}
+
+/// The children of process `pid` (its main thread's, where the light processes are).
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Whether `pid` is gone (or a zombie waiting for its new parent to reap it).
+fn gone(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+    })
+}
+
+#[test]
+fn shell_outs_through_five_light_processes_and_helpers_die_with_the_server() {
+    let docroot = new_docroot();
+    std::fs::write(
+        docroot.join("shell.php"),
+        "<?php echo trim(shell_exec('echo $$'));",
+    )
+    .expect("write");
+    let mut server = Server::start_at(
+        docroot,
+        &[
+            "-d",
+            "hhvm.server.thread_count=20",
+            "-d",
+            "hhvm.server.light_process_count=5",
+            "-d",
+            "hhvm.admin_server.port=0",
+        ],
+    );
+    let admin = server
+        .serve
+        .port(&["admin"], TIMEOUT)
+        .expect("no admin port announced");
+    let pid = server.serve.child.id();
+    let helpers = children(pid);
+    assert_eq!(helpers.len(), 5, "helpers {helpers:?}");
+    // 200 concurrent shell-outs (20 clients x 10 requests) over 5 helpers: all answered.
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let clients: Vec<_> = (0..20)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..10)
+                        .map(|_| {
+                            String::from_utf8_lossy(get(&server, "/shell.php").body()).into_owned()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("client thread"))
+            .collect()
+    });
+    assert_eq!(answers.len(), 200);
+    for a in &answers {
+        assert!(
+            !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()),
+            "a shell's pid, got {a:?}"
+        );
+    }
+    let status = admin_json(admin, "/status.json");
+    let lp = &status["status"]["light-processes"];
+    assert_eq!(lp["alive"], 5, "{status}");
+    assert_eq!(lp["respawned"], 0, "{status}");
+    assert!(lp["calls"].as_u64().is_some_and(|c| c >= 200), "{status}");
+    assert_eq!(children(pid), helpers, "the same helpers served every call");
+
+    // SIGKILL leaves the server no chance to clean up: the helpers' parent-death signal
+    // takes them down.
+    server.serve.child.kill().expect("kill the server");
+    let _ = server.serve.child.wait();
+    let deadline = Instant::now() + TIMEOUT;
+    while !helpers.iter().all(|h| gone(*h)) {
+        assert!(
+            Instant::now() < deadline,
+            "helpers {helpers:?} outlived the server"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let noise: Vec<String> = server
+        .serve
+        .log()
+        .into_iter()
+        .filter(|l| l.to_ascii_lowercase().contains("parent"))
+        .collect();
+    assert!(noise.is_empty(), "helpers printed {noise:?}");
 }

@@ -179,18 +179,32 @@ async fn dispatch(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespons
 
 fn check_health(state: &AdminState) -> serde_json::Value {
     let units = crate::vm::stats::units_compiled();
+    let loaded = state
+        .repo
+        .stats()
+        .loaded
+        .load(std::sync::atomic::Ordering::Relaxed);
     serde_json::json!({
         "load": state.load.running(),
         "queued": state.load.queued(),
         "threads": state.threads,
-        "units": units.0,
+        // Units compiled here plus units loaded from the translation cache.
+        "units": units.0 + loaded,
         "funcs": units.1,
-        "light-processes": crate::lightproc::LightPool::installed().map_or(0, |p| p.stats().alive),
+        "light-processes": light_stats().alive,
+        "light-processes-busy": light_stats().busy,
         // Monitoring polls this: the entry count, not `stats()`, which walks the cache.
         "apc-entries": ApcStore::global().len(),
         "uptime": state.started.elapsed().as_secs(),
         "warmup": state.warmup.state(),
     })
+}
+
+/// The light-process pool's counters (all 0 without a pool).
+fn light_stats() -> crate::lightproc::LightStats {
+    crate::lightproc::LightPool::installed()
+        .map(crate::lightproc::LightPool::stats)
+        .unwrap_or_default()
 }
 
 fn status(state: &AdminState) -> serde_json::Value {
@@ -209,12 +223,21 @@ fn status(state: &AdminState) -> serde_json::Value {
             })
         })
         .collect();
+    let lp = light_stats();
     serde_json::json!({
         "status": {
             "load": state.load.running(),
             "queued": state.load.queued(),
             "uptime": state.started.elapsed().as_secs(),
             "threads": threads,
+            "light-processes": {
+                "alive": lp.alive,
+                "busy": lp.busy,
+                "respawned": lp.respawned,
+                "calls": lp.calls,
+                "waits": lp.waits,
+                "wait_us": lp.wait_us,
+            },
         }
     })
 }
@@ -292,6 +315,11 @@ fn repo_stats(repo: &crate::repo::Repo) -> serde_json::Value {
     for (k, v) in repo.stats().snapshot() {
         m.insert(k.to_string(), v.into());
     }
+    // Percent of units served from the cache, with two decimals.
+    m.insert(
+        "hit_rate".to_string(),
+        ((repo.stats().hit_rate() * 100.0).round() / 100.0).into(),
+    );
     m.insert(
         "path".to_string(),
         repo.path()

@@ -52,6 +52,17 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
         tracing::warn!("apc: the cache existed before the server configured it; settings ignored");
     }
     let repo = Arc::new(match config.repo_central_path.as_deref() {
+        // Authoritative mode has no sources to fall back on: a missing repo stops start-up.
+        _ if config.repo_authoritative => {
+            let path = config
+                .repo_path
+                .as_deref()
+                .or(config.repo_central_path.as_deref())
+                .context("hhvm.repo.authoritative needs hhvm.repo.path")?;
+            crate::repo::Repo::open_authoritative(std::path::Path::new(path))
+                .map_err(anyhow::Error::msg)
+                .context("cannot open the repo for authoritative mode")?
+        }
         Some("") => crate::repo::Repo::in_memory_only(),
         Some(path) => crate::repo::Repo::open_central(std::path::Path::new(path), true),
         None => match crate::repo::default_cli_path() {

@@ -54,6 +54,8 @@ pub struct LightStats {
     pub calls: u64,
     /// Requests that had to wait for a free helper.
     pub waits: u64,
+    /// Total time those requests waited in line, in microseconds.
+    pub wait_us: u64,
 }
 
 /// One helper as the server sees it.
@@ -79,6 +81,7 @@ struct Inner {
     respawned: AtomicU64,
     calls: AtomicU64,
     waits: AtomicU64,
+    wait_us: AtomicU64,
 }
 
 /// A pool of light processes. Cheap to clone (shared).
@@ -147,6 +150,7 @@ impl LightPool {
                 respawned: AtomicU64::new(0),
                 calls: AtomicU64::new(0),
                 waits: AtomicU64::new(0),
+                wait_us: AtomicU64::new(0),
             }),
         })
     }
@@ -164,8 +168,9 @@ impl LightPool {
     /// The counters now.
     pub fn stats(&self) -> LightStats {
         let (alive, busy) = match self.inner.slots.lock() {
+            // A busy slot's helper is out on loan (taken from the slot while it works).
             Ok(s) => (
-                s.iter().filter(|s| s.helper.is_some()).count() as u64,
+                s.iter().filter(|s| s.helper.is_some() || s.busy).count() as u64,
                 s.iter().filter(|s| s.busy).count() as u64,
             ),
             Err(_) => (0, 0),
@@ -176,6 +181,7 @@ impl LightPool {
             respawned: self.inner.respawned.load(Ordering::Relaxed),
             calls: self.inner.calls.load(Ordering::Relaxed),
             waits: self.inner.waits.load(Ordering::Relaxed),
+            wait_us: self.inner.wait_us.load(Ordering::Relaxed),
         }
     }
 
@@ -206,7 +212,7 @@ impl LightPool {
         if slots.is_empty() {
             return Err(io::Error::other("no light processes"));
         }
-        let mut waited = false;
+        let mut waited: Option<std::time::Instant> = None;
         loop {
             let found = match want {
                 None => slots.iter().position(|s| !s.busy),
@@ -220,6 +226,10 @@ impl LightPool {
                 },
             };
             if let Some(i) = found {
+                if let Some(since) = waited {
+                    let us = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    self.inner.wait_us.fetch_add(us, Ordering::Relaxed);
+                }
                 slots[i].busy = true;
                 let helper = match slots[i].helper.take() {
                     Some(h) => h,
@@ -238,8 +248,8 @@ impl LightPool {
                 };
                 return Ok((i, helper));
             }
-            if !waited {
-                waited = true;
+            if waited.is_none() {
+                waited = Some(std::time::Instant::now());
                 self.inner.waits.fetch_add(1, Ordering::Relaxed);
             }
             slots = self

@@ -9,9 +9,10 @@
 //! location, a full disk or a locked database are logged once and the engine keeps
 //! compiling in memory.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -29,7 +30,7 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Counters for the admin endpoint (`/repo-stats`).
 #[derive(Debug, Default)]
 pub struct RepoStats {
-    /// Lookups answered from the file.
+    /// Lookups answered from the file (or from units queued for it).
     pub hits: AtomicU64,
     /// Lookups that found nothing (the caller compiled).
     pub misses: AtomicU64,
@@ -43,6 +44,12 @@ pub struct RepoStats {
     pub corrupt: AtomicU64,
     /// Writes lost to faults (full disk, locked database).
     pub write_errors: AtomicU64,
+    /// Units decoded from the cache and run.
+    pub loaded: AtomicU64,
+    /// Units compiled from source (a miss, or a unit that could not be used).
+    pub compiled: AtomicU64,
+    /// Compiles that waited for another thread compiling the same source.
+    pub compile_waits: AtomicU64,
 }
 
 impl RepoStats {
@@ -57,7 +64,21 @@ impl RepoStats {
             ("stored_bytes", g(&self.stored_bytes)),
             ("corrupt", g(&self.corrupt)),
             ("write_errors", g(&self.write_errors)),
+            ("loaded", g(&self.loaded)),
+            ("compiled", g(&self.compiled)),
+            ("compile_waits", g(&self.compile_waits)),
         ]
+    }
+
+    /// Percent of units that came from the cache rather than the compiler.
+    pub fn hit_rate(&self) -> f64 {
+        let loaded = self.loaded.load(Ordering::Relaxed) as f64;
+        let compiled = self.compiled.load(Ordering::Relaxed) as f64;
+        if loaded + compiled == 0.0 {
+            0.0
+        } else {
+            100.0 * loaded / (loaded + compiled)
+        }
     }
 }
 
@@ -69,11 +90,20 @@ enum WriteMsg {
     Flush(flume::Sender<()>),
 }
 
+/// Units handed to the writer and not yet committed, so that other threads find them.
+type Pending = Arc<Mutex<HashMap<UnitKey, Vec<u8>>>>;
+
 /// The translation cache file.
 pub struct Repo {
     path: Option<PathBuf>,
     reader: Mutex<Option<Connection>>,
     writer: Option<flume::Sender<WriteMsg>>,
+    pending: Pending,
+    /// Keys being compiled now, and the signal that one finished.
+    compiling: Mutex<HashSet<UnitKey>>,
+    compiled: Condvar,
+    /// Authoritative mode: every path the repo has (it never changes while open).
+    paths: HashSet<Vec<u8>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     authoritative: bool,
     stats: Arc<RepoStats>,
@@ -150,6 +180,10 @@ impl Repo {
             path: None,
             reader: Mutex::new(None),
             writer: None,
+            pending: Pending::default(),
+            compiling: Mutex::new(HashSet::new()),
+            compiled: Condvar::new(),
+            paths: HashSet::new(),
             writer_thread: Mutex::new(None),
             authoritative: false,
             stats: Arc::new(RepoStats::default()),
@@ -211,19 +245,25 @@ impl Repo {
             return Repo::in_memory_only();
         };
         let stats = Arc::new(RepoStats::default());
+        let pending = Pending::default();
         let (tx, rx) = flume::unbounded();
         let writer = open_conn(path, flags).ok().and_then(|wconn| {
             let stats = stats.clone();
             let warned = warned.clone();
+            let pending = pending.clone();
             std::thread::Builder::new()
                 .name("repo-writer".into())
-                .spawn(move || writer_loop(wconn, rx, &stats, &warned))
+                .spawn(move || writer_loop(wconn, rx, &stats, &warned, &pending))
                 .ok()
         });
         Repo {
             path: Some(path.to_path_buf()),
             reader: Mutex::new(Some(conn)),
             writer: writer.is_some().then_some(tx),
+            pending,
+            compiling: Mutex::new(HashSet::new()),
+            compiled: Condvar::new(),
+            paths: HashSet::new(),
             writer_thread: Mutex::new(writer),
             authoritative: false,
             stats,
@@ -249,7 +289,15 @@ impl Repo {
         if schema.as_deref() != Some(SCHEMA) {
             return Err(format!("{}: not a repo of this rhvm", path.display()));
         }
+        let paths = conn
+            .prepare("SELECT path FROM paths")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, Vec<u8>>(0))?
+                    .collect::<rusqlite::Result<HashSet<Vec<u8>>>>()
+            })
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let mut repo = Repo::in_memory_only();
+        repo.paths = paths;
         repo.path = Some(path.to_path_buf());
         repo.reader = Mutex::new(Some(conn));
         repo.authoritative = true;
@@ -323,6 +371,7 @@ fn writer_loop(
     rx: flume::Receiver<WriteMsg>,
     stats: &RepoStats,
     warned: &AtomicBool,
+    pending: &Mutex<HashMap<UnitKey, Vec<u8>>>,
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -333,6 +382,13 @@ fn writer_loop(
             }
         }
         let mut flushes = Vec::new();
+        let written: Vec<UnitKey> = batch
+            .iter()
+            .filter_map(|m| match m {
+                WriteMsg::Unit(key, _) => Some(*key),
+                _ => None,
+            })
+            .collect();
         let mut units = 0u64;
         let mut bytes = 0u64;
         let result: rusqlite::Result<()> = (|| {
@@ -371,6 +427,11 @@ fn writer_loop(
                 warn_once(warned, &format!("write failed ({e}); units stay in memory"));
             }
         }
+        if let Ok(mut p) = pending.lock() {
+            for key in &written {
+                p.remove(key);
+            }
+        }
         for f in flushes {
             let _ = f.send(());
         }
@@ -379,6 +440,11 @@ fn writer_loop(
 
 impl UnitStore for Repo {
     fn get(&self, key: &UnitKey) -> Option<Vec<u8>> {
+        let queued = self.pending.lock().ok().and_then(|p| p.get(key).cloned());
+        if queued.is_some() {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return queued;
+        }
         let found = self.with_reader(|c| {
             c.query_row("SELECT bytes FROM units WHERE key = ?1", [&key[..]], |r| {
                 r.get::<_, Vec<u8>>(0)
@@ -395,8 +461,46 @@ impl UnitStore for Repo {
     fn put(&self, key: UnitKey, bytes: Vec<u8>) {
         if let Some(w) = &self.writer {
             self.stats.queued.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut p) = self.pending.lock() {
+                p.insert(key, bytes.clone());
+            }
             let _ = w.send(WriteMsg::Unit(key, bytes));
         }
+    }
+
+    fn begin_compile(&self, key: &UnitKey) -> bool {
+        let Ok(mut busy) = self.compiling.lock() else {
+            return false;
+        };
+        let mut waited = false;
+        while busy.contains(key) {
+            waited = true;
+            busy = match self.compiled.wait(busy) {
+                Ok(b) => b,
+                Err(_) => return waited,
+            };
+        }
+        busy.insert(*key);
+        if waited {
+            self.stats.compile_waits.fetch_add(1, Ordering::Relaxed);
+        }
+        waited
+    }
+
+    fn end_compile(&self, key: &UnitKey) {
+        if let Ok(mut busy) = self.compiling.lock() {
+            busy.remove(key);
+        }
+        self.compiled.notify_all();
+    }
+
+    fn note(&self, loaded: bool) {
+        let counter = if loaded {
+            &self.stats.loaded
+        } else {
+            &self.stats.compiled
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     fn authoritative(&self) -> bool {
@@ -412,6 +516,10 @@ impl UnitStore for Repo {
             )
             .optional()
         })?
+    }
+
+    fn has_path(&self, path: &[u8]) -> bool {
+        self.paths.contains(path)
     }
 
     fn report_bad(&self, key: &UnitKey, why: &DecodeError) {

@@ -169,3 +169,55 @@ fn concurrent_lookups_and_stores() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(n, 20);
 }
+
+#[test]
+fn concurrent_compiles_of_one_source_compile_it_once() {
+    let dir = TempDir::new("once");
+    let db = dir.0.join("repo.sqlite");
+    let repo = Arc::new(Repo::open_central(&db, false));
+    // A source big enough that its compile overlaps the other threads' lookups.
+    let mut src = b"<?php\n".to_vec();
+    for i in 0..400 {
+        src.extend_from_slice(
+            format!("function f{i}($a) {{ $s = 0; foreach ($a as $k => $v) {{ $s += $k * $v; }} return $s; }}\n").as_bytes(),
+        );
+    }
+    let start = Arc::new(std::sync::Barrier::new(8));
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            let (repo, start, src) = (repo.clone(), start.clone(), &src);
+            s.spawn(move || {
+                start.wait();
+                compiled_once(&repo, src, b"/same.php");
+            });
+        }
+    });
+    let st = repo.stats();
+    assert_eq!(st.compiled.load(Ordering::Relaxed), 1);
+    assert_eq!(st.loaded.load(Ordering::Relaxed), 7);
+    repo.flush();
+    assert_eq!(st.stored.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_read_only_directory_compiles_in_memory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("rodir");
+    let set_mode = |mode| std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(mode));
+    set_mode(0o555).unwrap_or_else(|e| panic!("{e}"));
+    // Root ignores directory modes; /sys refuses new files even to root.
+    let probe = dir.0.join("probe");
+    let ro = if std::fs::write(&probe, b"x").is_err() {
+        dir.0.clone()
+    } else {
+        let _ = std::fs::remove_file(&probe);
+        PathBuf::from("/sys")
+    };
+    let repo = Repo::open_central(&ro.join("rhvm-test-repo.sqlite"), true);
+    set_mode(0o755).unwrap_or_else(|e| panic!("{e}"));
+    assert!(repo.path().is_none(), "{}", ro.display());
+    for _ in 0..2 {
+        compiled_once(&repo, SRC, b"/a.php");
+    }
+    assert_eq!(repo.stats().compiled.load(Ordering::Relaxed), 2);
+}

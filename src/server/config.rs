@@ -57,6 +57,11 @@ pub struct ServerConfig {
     /// `hhvm.repo.central.path`: the translation cache file (`None`: the default under the
     /// user's cache directory; empty: no cache).
     pub repo_central_path: Option<String>,
+    /// `hhvm.repo.authoritative`: serve only from the prebuilt repo `hhvm.repo.path`
+    /// (or the central path), never reading or stat-ing PHP sources.
+    pub repo_authoritative: bool,
+    /// `hhvm.repo.path`: the prebuilt repo of authoritative mode.
+    pub repo_path: Option<String>,
     /// Request recording (`hhvm.debug.*`, `--record DIR`).
     pub record: RecordConfig,
     /// `hhvm.server.warmup_requests`: a directory of recordings replayed at start-up,
@@ -123,6 +128,8 @@ impl ServerConfig {
             admin_password: None,
             apc: crate::vm::apc::ApcConfig::default(),
             repo_central_path: None,
+            repo_authoritative: false,
+            repo_path: None,
             record: RecordConfig::default(),
             warmup_requests: None,
         }
@@ -187,7 +194,6 @@ const PHP_KEYS: &[&str] = &[
 const HHVM_KEYS_ELSEWHERE: &[&str] = &[
     "hhvm.server.type",
     "hhvm.jit",
-    "hhvm.repo.authoritative",
     "hhvm.server.light_process_count",
     "hhvm.server.light_process_file_prefix",
 ];
@@ -222,6 +228,13 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
                 "hhvm.server.ip" => config.ip = value.to_string(),
                 "hhvm.admin_server.ip" => config.admin_ip = value.to_string(),
                 "hhvm.repo.central.path" => config.repo_central_path = Some(value.to_string()),
+                "hhvm.repo.path" => config.repo_path = Some(value.to_string()),
+                "hhvm.repo.authoritative" => {
+                    config.repo_authoritative = matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "1" | "on" | "true" | "yes"
+                    )
+                }
                 "hhvm.admin_server.port" => match value {
                     "" => config.admin_port = None,
                     v => match v.parse() {

@@ -5,7 +5,9 @@
 //! - `ini`: the php.ini-syntax parser.
 //! - `config`: HHVM's `server.ini` keys into a typed `ServerConfig`.
 //! - `log`: the tracing subscriber, error log and access log.
+//! - `admin_client`: `rhvm admin`, the admin endpoint's command-line client.
 
+pub mod admin_client;
 pub mod config;
 pub mod ini;
 pub mod log;

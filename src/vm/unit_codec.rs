@@ -268,8 +268,74 @@ pub trait UnitStore: Send + Sync {
     fn get_by_path(&self, _path: &[u8]) -> Option<Vec<u8>> {
         None
     }
+    /// In authoritative mode, whether the repo has a unit for `path`.
+    fn has_path(&self, path: &[u8]) -> bool {
+        self.get_by_path(path).is_some()
+    }
     /// A stored unit failed to decode (corrupt row): the store may drop it.
     fn report_bad(&self, _key: &UnitKey, _why: &DecodeError) {}
+    /// Called on a miss before compiling `key`: waits while another thread compiles the
+    /// same source, so that concurrent requests for one file compile it once. Returns
+    /// whether it waited (the unit may be stored now). Always paired with `end_compile`.
+    fn begin_compile(&self, _key: &UnitKey) -> bool {
+        false
+    }
+    /// The compile of `key` begun by `begin_compile` is over (stored or failed).
+    fn end_compile(&self, _key: &UnitKey) {}
+    /// Counts a unit decoded from the store (`true`) or compiled from source (`false`).
+    fn note(&self, _loaded: bool) {}
+}
+
+/// `path` made absolute with `.` and `..` resolved without touching the disk: the form
+/// in which `rhvm compile --repo` records paths, so authoritative lookups use it.
+pub fn lexical_normal(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = std::path::PathBuf::from("/");
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// Whether an authoritative `store` has a unit for the file at `path` (no disk access).
+pub fn repo_has(store: &dyn UnitStore, path: &std::path::Path) -> bool {
+    store.has_path(lexical_normal(path).as_os_str().as_encoded_bytes())
+}
+
+/// One thread's turn at compiling a key; ends it however the compile ends.
+struct CompileTurn<'a>(&'a dyn UnitStore, UnitKey);
+
+impl Drop for CompileTurn<'_> {
+    fn drop(&mut self) {
+        self.0.end_compile(&self.1);
+    }
+}
+
+/// The stored unit under `key`, decoded for `path`, if it is there and sound.
+fn lookup(store: &dyn UnitStore, key: &UnitKey, path: &[u8]) -> Option<Rc<Unit>> {
+    let bytes = store.get(key)?;
+    match decode(&bytes, path) {
+        Ok(unit) => {
+            store.note(true);
+            Some(Rc::new(unit))
+        }
+        Err(DecodeError::PathBound) => None,
+        Err(why) => {
+            store.report_bad(key, &why);
+            None
+        }
+    }
 }
 
 /// A `UnitStore` shared by the engine threads of a server.
@@ -293,10 +359,14 @@ pub fn load_through(
     path: &[u8],
 ) -> Result<Option<Rc<Unit>>, super::interp::LoadError> {
     if store.authoritative() {
-        return Ok(store
+        let unit = store
             .get_by_path(path)
             .and_then(|bytes| decode(&bytes, path).ok())
-            .map(Rc::new));
+            .map(Rc::new);
+        if unit.is_some() {
+            store.note(true);
+        }
+        return Ok(unit);
     }
     let Ok(p) = std::str::from_utf8(path) else {
         return Ok(None);
@@ -319,17 +389,22 @@ pub fn compile_through(
     path: &[u8],
 ) -> Result<Rc<Unit>, super::interp::LoadError> {
     let key = unit_key(src);
-    if let Some(bytes) = store.get(&key) {
-        match decode(&bytes, path) {
-            Ok(unit) => return Ok(Rc::new(unit)),
-            Err(DecodeError::PathBound) => {}
-            Err(why) => store.report_bad(&key, &why),
+    if let Some(unit) = lookup(store, &key, path) {
+        return Ok(unit);
+    }
+    let turn = CompileTurn(store, key);
+    // Another thread compiled it while this one waited: its unit is in the store now.
+    if store.begin_compile(&key) {
+        if let Some(unit) = lookup(store, &key, path) {
+            return Ok(unit);
         }
     }
+    store.note(false);
     let unit = super::compile_source(src, path)?;
     if let Ok(bytes) = encode(&unit) {
         store.put(key, bytes);
     }
+    drop(turn);
     Ok(unit)
 }
 

@@ -62,8 +62,54 @@ pub(crate) struct UnitCache {
 /// The `Loader` of web requests: compiles through the thread's `UnitCache`.
 struct CachedLoader(Rc<RefCell<UnitCache>>);
 
+impl CachedLoader {
+    /// The repo of repo-authoritative mode, if that is how this engine runs.
+    fn authoritative(&self) -> Option<std::sync::Arc<dyn crate::vm::unit_codec::UnitStore>> {
+        self.0.borrow().store.clone().filter(|s| s.authoritative())
+    }
+}
+
 impl Loader for CachedLoader {
+    fn file_exists(&self, path: &std::path::Path) -> bool {
+        match self.authoritative() {
+            Some(repo) => crate::vm::unit_codec::repo_has(&*repo, path),
+            None => path.is_file(),
+        }
+    }
+
+    fn canonical(&self, path: &std::path::Path) -> Option<std::path::PathBuf> {
+        match self.authoritative() {
+            Some(_) => Some(crate::vm::unit_codec::lexical_normal(path)),
+            None => std::fs::canonicalize(path).ok(),
+        }
+    }
+
     fn load(&mut self, path: &[u8]) -> Result<Option<Rc<Unit>>, LoadError> {
+        if let Some(repo) = self.authoritative() {
+            // The repo never changes under a running server: a unit decoded once stays.
+            let normal = crate::vm::unit_codec::lexical_normal(std::path::Path::new(
+                std::ffi::OsStr::from_bytes(path),
+            ));
+            let normal = normal.as_os_str().as_bytes();
+            if let Some((_, unit)) = self.0.borrow().units.get(normal) {
+                return Ok(Some(unit.clone()));
+            }
+            let unit = crate::vm::unit_codec::load_through(&*repo, normal)?;
+            if let Some(unit) = &unit {
+                let stamp = FileStamp {
+                    mtime: (0, 0),
+                    ctime: (0, 0),
+                    ino: 0,
+                    dev: 0,
+                    size: 0,
+                };
+                self.0
+                    .borrow_mut()
+                    .units
+                    .insert(normal.to_vec(), (stamp, unit.clone()));
+            }
+            return Ok(unit);
+        }
         let os_path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
         let Ok(md) = std::fs::metadata(os_path) else {
             return Ok(None);
@@ -129,13 +175,14 @@ impl Drop for CurrentGuard {
 
 impl EngineLocal {
     pub(super) fn new(settings: WebSettings) -> EngineLocal {
+        let store = settings.unit_store.as_ref().map(|s| s.0.clone());
         EngineLocal {
+            roots: resolve::RootCache::for_store(store.as_ref()),
             cache: Rc::new(RefCell::new(UnitCache {
                 units: HashMap::new(),
-                store: settings.unit_store.as_ref().map(|s| s.0.clone()),
+                store,
             })),
             settings: Rc::new(settings),
-            roots: resolve::RootCache::default(),
             template: None,
             spare_ini: None,
         }

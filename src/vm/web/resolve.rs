@@ -107,8 +107,15 @@ fn as_path(bytes: &[u8]) -> &Path {
     Path::new(std::ffi::OsStr::from_bytes(bytes))
 }
 
-fn is_file(bytes: &[u8]) -> bool {
-    std::fs::metadata(as_path(bytes)).is_ok_and(|m| m.is_file())
+/// Where scripts are looked up: the disk, or (repo-authoritative mode, `Some`) the paths
+/// recorded in the repo, so that serving never touches the sources.
+type Repo<'a> = Option<&'a dyn crate::vm::unit_codec::UnitStore>;
+
+fn is_file(repo: Repo<'_>, bytes: &[u8]) -> bool {
+    match repo {
+        Some(repo) => crate::vm::unit_codec::repo_has(repo, as_path(bytes)),
+        None => std::fs::metadata(as_path(bytes)).is_ok_and(|m| m.is_file()),
+    }
 }
 
 /// `%XX` decoding (no `+`), as `rawurldecode`.
@@ -122,6 +129,8 @@ pub(crate) fn resolve(
     source_root: Option<&Path>,
     roots: &mut RootCache,
 ) -> Result<Resolved, (NotFound, Env)> {
+    let repo = roots.repo.clone();
+    let repo = repo.as_deref();
     let mut env = Env::from_params(params);
     let mut orig_script_filename = env.get(b"SCRIPT_FILENAME").map(<[u8]>::to_vec);
     let mut apache_was_here = false;
@@ -139,9 +148,9 @@ pub(crate) fn resolve(
         return Err((NotFound::Missing, env));
     };
     // Beyond php-fpm: Apache's ProxyPassMatch sends the path URL-encoded.
-    if apache_was_here && !path_prefix_exists(&spt) {
+    if apache_was_here && !path_prefix_exists(repo, &spt) {
         let decoded = raw_url_decode(&spt);
-        if decoded != spt && path_prefix_exists(&decoded) {
+        if decoded != spt && path_prefix_exists(repo, &decoded) {
             spt = decoded;
         }
     }
@@ -151,8 +160,12 @@ pub(crate) fn resolve(
     let env_document_root = env.get(b"DOCUMENT_ROOT").map(<[u8]>::to_vec);
     let mut request_uri = orig_script_name.clone();
 
-    let spt_meta = std::fs::metadata(as_path(&spt)).ok();
-    let exists = !spt.ends_with(b"/") && spt_meta.is_some();
+    // (None, true) when the repo of authoritative mode has the script.
+    let (spt_meta, in_repo) = match repo {
+        Some(_) => (None, is_file(repo, &spt)),
+        None => (std::fs::metadata(as_path(&spt)).ok(), false),
+    };
+    let exists = !spt.ends_with(b"/") && (spt_meta.is_some() || in_repo);
     let script;
     if !exists {
         // Walk up to the first existing file; the rest is PATH_INFO.
@@ -160,7 +173,7 @@ pub(crate) fn resolve(
         let mut found = false;
         while let Some(slash) = pt.iter().rposition(|&c| c == b'/') {
             pt.truncate(slash);
-            if pt.is_empty() || !is_file(&pt) {
+            if pt.is_empty() || !is_file(repo, &pt) {
                 continue;
             }
             found = true;
@@ -252,7 +265,7 @@ pub(crate) fn resolve(
     }
     let is_regular = match (exists, &spt_meta) {
         (true, Some(m)) => m.is_file(),
-        _ => is_file(&script),
+        _ => is_file(repo, &script),
     };
     if !is_regular {
         return Err((NotFound::Missing, env));
@@ -260,7 +273,12 @@ pub(crate) fn resolve(
     // The script must be inside the source root (the document root by default).
     let root = source_root.or_else(|| env_document_root.as_deref().map(as_path));
     if let Some(root) = root {
-        if !inside_root(&script, root, roots) {
+        let inside = match repo {
+            Some(_) => crate::vm::unit_codec::lexical_normal(as_path(&script))
+                .starts_with(crate::vm::unit_codec::lexical_normal(root)),
+            None => inside_root(&script, root, roots),
+        };
+        if !inside {
             return Err((NotFound::OutsideRoot, env));
         }
     }
@@ -272,14 +290,14 @@ pub(crate) fn resolve(
 }
 
 /// Whether some leading part of `path` (up to a `/`) is an existing file.
-fn path_prefix_exists(path: &[u8]) -> bool {
-    if std::fs::metadata(as_path(path)).is_ok() {
+fn path_prefix_exists(repo: Repo<'_>, path: &[u8]) -> bool {
+    if repo.is_none() && std::fs::metadata(as_path(path)).is_ok() {
         return true;
     }
     let mut p = path.to_vec();
     while let Some(slash) = p.iter().rposition(|&c| c == b'/') {
         p.truncate(slash);
-        if !p.is_empty() && is_file(&p) {
+        if !p.is_empty() && is_file(repo, &p) {
             return true;
         }
     }
@@ -295,13 +313,25 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Canonical forms of root directories, revalidated by one `stat`: a root that is a
 /// symlink swapped to a new release (a common deploy) changes device/inode and is
-/// resolved again.
+/// resolved again. Also where resolution looks for scripts: `repo` is the translation
+/// cache of repo-authoritative mode (scripts are the repo's paths, the disk is not read).
 #[derive(Default)]
 pub(crate) struct RootCache {
     roots: std::collections::HashMap<std::path::PathBuf, ((u64, u64), std::path::PathBuf)>,
+    repo: Option<std::sync::Arc<dyn crate::vm::unit_codec::UnitStore>>,
 }
 
 impl RootCache {
+    /// The resolution state of an engine whose units come from `store`.
+    pub(crate) fn for_store(
+        store: Option<&std::sync::Arc<dyn crate::vm::unit_codec::UnitStore>>,
+    ) -> RootCache {
+        RootCache {
+            roots: Default::default(),
+            repo: store.filter(|s| s.authoritative()).cloned(),
+        }
+    }
+
     fn canonical(&mut self, root: &Path) -> Option<std::path::PathBuf> {
         use std::os::unix::fs::MetadataExt;
         let md = std::fs::metadata(root).ok()?;
