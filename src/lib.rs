@@ -15,9 +15,13 @@
 //! - `lightproc`: light processes, helpers forked at start-up that start children for the
 //!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
 //!
+//! - `alloc`: the global allocator (the system's), counting each thread's bytes for the
+//!   engine's `memory_limit`.
+//!
 //! `jit` (Cranelift) arrives with its issue.
 
 pub mod actors;
+pub mod alloc;
 pub mod cli;
 pub mod fcgi;
 pub mod lightproc;

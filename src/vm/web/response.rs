@@ -288,6 +288,13 @@ impl ResponseState {
             return;
         }
         let events = std::mem::take(&mut self.events);
+        // Body bytes are freed by the thread that writes them out, not by this one: they
+        // leave this request's memory account here (`vm::limits`).
+        for e in &events {
+            if let Event::Body(b) = e {
+                crate::vm::limits::note_free(b.capacity());
+            }
+        }
         // A closed channel means the caller is gone: there is nobody to tell.
         let _ = self.conn.tx.send(FromEngine::Batch(events, then));
     }
