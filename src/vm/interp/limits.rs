@@ -74,6 +74,17 @@ impl Vm {
         Ok(())
     }
 
+    /// The interpreter loop's slow path when the flag is up at a jump: syncs the frame's
+    /// pc (for the error's line) and raises the pending fault.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn interrupted_at(&mut self, pc: usize) -> PhpResult<()> {
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = pc;
+        }
+        self.interrupt_fault()
+    }
+
     #[cold]
     #[inline(never)]
     fn interrupt_fault(&mut self) -> PhpResult<()> {

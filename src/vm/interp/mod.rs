@@ -789,15 +789,12 @@ impl Vm {
                 }
             };
         }
-        // A backward jump reads the thread's interrupt flag (time and memory limits,
-        // `limits.rs`): one relaxed load; the pc is synced only when it is up.
+        // A jump reads the thread's interrupt flag (time and memory limits, `limits.rs`):
+        // one relaxed load and a branch; the rest is out of line.
         macro_rules! back_edge {
             ($target:expr) => {
-                if ($target as usize) < pc
-                    && self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0
-                {
-                    sync_pc!();
-                    tryop!(self.check_interrupt());
+                if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+                    tryop!(self.interrupted_at(pc));
                 }
             };
         }
