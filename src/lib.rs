@@ -15,6 +15,7 @@
 //! - `lightproc`: light processes, helpers forked at start-up that start children for the
 //!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
 //!
+//! - `record`: request recordings (format, capture tee, comparison) and `rhvm replay`.
 //! - `alloc`: the global allocator (the system's), counting each thread's bytes for the
 //!   engine's `memory_limit`.
 //!
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod fcgi;
 pub mod lightproc;
 pub mod pcre_ffi;
+pub mod record;
 pub mod repo;
 pub mod server;
 pub mod vm;
