@@ -71,6 +71,24 @@ pub trait Host {
     /// Whether the calling file has `declare(strict_types=1)`.
     fn strict_types(&self) -> bool;
 
+    /// Fails with the pending limit fault (`max_execution_time`, `memory_limit`) if
+    /// one is up: long-running builtins call it inside their loops.
+    fn check_limits(&mut self) -> PhpResult<()> {
+        Ok(())
+    }
+
+    /// Fails with PHP's `memory_limit` fatal error if a string of `len` bytes would not
+    /// fit: builtins call it before building a large string.
+    fn check_string_alloc(&mut self, _len: usize) -> PhpResult<()> {
+        Ok(())
+    }
+
+    /// Fails with PHP's `memory_limit` fatal error if `size` more bytes would not fit
+    /// (arrays built at a known size: `range`, `array_fill`).
+    fn check_alloc(&mut self, _size: usize) -> PhpResult<()> {
+        Ok(())
+    }
+
     /// The interpreter itself, for the few engine-level builtins (`function_exists`,
     /// `ob_start`, `define`, ...) that need more than this trait. `None` in unit tests.
     fn engine(&mut self) -> Option<&mut super::interp::Vm> {

@@ -25,6 +25,7 @@ pub mod error;
 pub mod host;
 pub mod interp;
 pub mod lexer;
+pub mod limits;
 pub mod object;
 pub mod ops;
 pub mod parser;

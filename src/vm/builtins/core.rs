@@ -341,6 +341,11 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         sig: "int $microseconds",
         func: usleep,
     },
+    BuiltinDef {
+        name: "sleep",
+        sig: "int $seconds",
+        func: sleep,
+    },
 ];
 
 /// The constants of this family.
@@ -1189,8 +1194,38 @@ fn getenv(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     }
 }
 
-fn usleep(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    let us = int_or(args, 0, 0).max(0) as u64;
-    std::thread::sleep(std::time::Duration::from_micros(us));
+fn usleep(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let us = int_or(args, 0, 0);
+    if us < 0 {
+        return Err(Fault::value_error(
+            "usleep(): Argument #1 ($microseconds) must be greater than or equal to 0",
+        ));
+    }
+    sleep_checked(host, std::time::Duration::from_micros(us as u64))?;
     Ok(Value::Null)
+}
+
+fn sleep(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let secs = int_or(args, 0, 0);
+    if secs < 0 {
+        return Err(Fault::value_error(
+            "sleep(): Argument #1 ($seconds) must be greater than or equal to 0",
+        ));
+    }
+    sleep_checked(host, std::time::Duration::from_secs(secs as u64))?;
+    Ok(Value::Int(0))
+}
+
+/// Sleeps in slices of at most 20 ms, so that the (wall-time) execution limit ends a
+/// sleeping request on time.
+fn sleep_checked(host: &mut dyn Host, total: std::time::Duration) -> PhpResult<()> {
+    let end = std::time::Instant::now() + total;
+    loop {
+        host.check_limits()?;
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+    }
 }

@@ -181,6 +181,51 @@ fn close_status(state: std::io::Result<ChildState>) -> i64 {
     }
 }
 
+/// Reads the child's output pipe, waking every 50 ms to check the execution limit; when
+/// the request has to end, the child is killed (SIGKILL) and reaped first.
+fn read_checked(
+    host: &mut dyn Host,
+    pipe: &mut File,
+    buf: &mut [u8],
+    child: &mut Box<dyn Child>,
+) -> PhpResult<std::io::Result<usize>> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    loop {
+        if let Err(fault) = host.check_limits() {
+            let _ = child.signal(libc::SIGKILL);
+            let _ = child.wait();
+            return Err(fault);
+        }
+        let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(50u16)) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            _ => return Ok(pipe.read(buf)),
+        }
+    }
+}
+
+/// Waits for the child to end, checking the execution limit (polling with a backoff up
+/// to 50 ms); when the request has to end, the child is killed and reaped.
+fn wait_checked(
+    host: &mut dyn Host,
+    child: &mut Box<dyn Child>,
+) -> PhpResult<std::io::Result<ChildState>> {
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(ChildState::Running | ChildState::Stopped(_)) => {}
+            done => return Ok(done),
+        }
+        if let Err(fault) = host.check_limits() {
+            let _ = child.signal(libc::SIGKILL);
+            let _ = child.wait();
+            return Err(fault);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+    }
+}
+
 fn shell_exec(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let cmd = str_at(args, 0);
     check_command("shell_exec", cmd.as_bytes())?;
@@ -199,9 +244,17 @@ fn shell_exec(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         }
     };
     let mut buf = Vec::new();
-    let _ = out.read_to_end(&mut buf);
+    let mut chunk = vec![0u8; 8192];
+    loop {
+        match read_checked(host, &mut out, &mut chunk, &mut child)? {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
     drop(out);
-    let _ = child.wait();
+    let _ = wait_checked(host, &mut child)?;
     Ok(if buf.is_empty() {
         Value::Null
     } else {
@@ -271,7 +324,7 @@ fn php_exec(
     let mut pending: Vec<u8> = Vec::new();
     let mut last: Vec<u8> = Vec::new();
     loop {
-        let n = match out.read(&mut chunk) {
+        let n = match read_checked(host, &mut out, &mut chunk, &mut child)? {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -294,7 +347,7 @@ fn php_exec(
         last = pending;
     }
     drop(out);
-    let status = close_status(child.wait());
+    let status = close_status(wait_checked(host, &mut child)?);
     Ok(Some((rtrim(&last).to_vec(), status)))
 }
 
@@ -496,12 +549,12 @@ fn strerror(e: &std::io::Error) -> String {
     }
 }
 
-fn pclose(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+fn pclose(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let mut stream = take_stream("pclose", &args[0])?;
     let child = stream.child.take();
     drop(stream);
     Ok(Value::Int(match child {
-        Some(mut c) => close_status(c.wait()),
+        Some(mut c) => close_status(wait_checked(host, &mut c)?),
         None => -1,
     }))
 }
@@ -857,7 +910,7 @@ fn with_proc<R>(
     Ok(f(&mut res.proc))
 }
 
-fn proc_close(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+fn proc_close(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let state = with_proc("proc_close", &args[0], |p| p.take())?;
     let Some(mut state) = state else {
         return Ok(Value::Int(-1));
@@ -865,7 +918,7 @@ fn proc_close(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     for pipe in &state.pipes {
         let _ = take_stream("proc_close", pipe);
     }
-    let status = close_status(state.child.wait());
+    let status = close_status(wait_checked(host, &mut state.child)?);
     Ok(Value::Int(if state.reaped { -1 } else { status }))
 }
 

@@ -259,7 +259,7 @@ fn strlen(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::Int(s0(a).len() as i64))
 }
 
-fn str_repeat(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+fn str_repeat(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let s = s0(a);
     let times = args::int_or(a, 1, 0);
     if times < 0 {
@@ -271,9 +271,19 @@ fn str_repeat(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         .len()
         .checked_mul(times as usize)
         .ok_or_else(|| Fault::fatal("Possible integer overflow in memory allocation"))?;
+    h.check_string_alloc(total)?;
     let mut out = Vec::with_capacity(total);
-    for _ in 0..times {
+    if total > 0 {
         out.extend_from_slice(&s);
+        // Doubling copies; gigabytes still take seconds, so the time limit is checked
+        // between copies of more than 16 MiB.
+        while out.len() < total {
+            let n = out.len().min(total - out.len());
+            out.extend_from_within(..n);
+            if n >= 16 << 20 {
+                h.check_limits()?;
+            }
+        }
     }
     Ok(Value::str(out))
 }
@@ -691,7 +701,7 @@ fn implode_named(host: &mut dyn Host, a: &[Value], fname: &str) -> PhpResult<Val
     Ok(Value::str(out))
 }
 
-fn str_pad(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+fn str_pad(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let s = s0(a);
     let length = args::int_or(a, 1, 0);
     let pad = match args::opt(a, 2) {
@@ -718,6 +728,7 @@ fn str_pad(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         1 => (0, num_pad),
         _ => (num_pad / 2, num_pad - num_pad / 2),
     };
+    h.check_string_alloc(length as usize)?;
     let mut out = Vec::with_capacity(length as usize);
     out.extend((0..left).map(|i| pad[i % pad.len()]));
     out.extend_from_slice(&s);

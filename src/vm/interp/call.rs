@@ -1071,9 +1071,15 @@ impl Vm {
         if self.frames.len() >= self.limits.max_depth {
             self.args.truncate(args_base);
             return Err(Fault::fatal(format!(
-                "Allowed memory size of 134217728 bytes exhausted (tried to allocate {} bytes)",
-                262144
+                "Maximum function nesting level of '{}' reached, aborting!",
+                self.limits.max_depth
             )));
+        }
+        if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            if let Err(e) = self.check_interrupt() {
+                self.args.truncate(args_base);
+                return Err(e);
+            }
         }
         let call_line = self.current_line();
         let base = self.stack.len();
@@ -1409,6 +1415,7 @@ impl Vm {
                 }
                 let r = self.run();
                 if r.is_err() {
+                    self.note_fatal_location(&r);
                     // Drop frames a fault left behind above the caller.
                     self.drop_frames_above(depth);
                 }

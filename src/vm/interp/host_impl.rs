@@ -69,6 +69,18 @@ impl Host for Vm {
         self.frames.last().is_some_and(|f| f.func.strict_types)
     }
 
+    fn check_limits(&mut self) -> PhpResult<()> {
+        self.check_interrupt()
+    }
+
+    fn check_string_alloc(&mut self, len: usize) -> PhpResult<()> {
+        Vm::check_string_alloc(self, len)
+    }
+
+    fn check_alloc(&mut self, size: usize) -> PhpResult<()> {
+        Vm::check_alloc(self, size)
+    }
+
     fn engine(&mut self) -> Option<&mut Vm> {
         Some(self)
     }

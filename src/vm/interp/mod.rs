@@ -22,6 +22,7 @@ mod generator;
 mod host_impl;
 mod inherit;
 mod intrinsics;
+mod limits;
 pub mod output;
 mod path;
 
@@ -132,13 +133,18 @@ pub(crate) struct PropSlot {
 /// Runtime limits checked by the interpreter.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Maximum PHP call depth (an approximation of PHP's memory limit on the VM stack).
+    /// Maximum PHP call depth. PHP itself has none (unbounded recursion ends at
+    /// `memory_limit`, which frames count towards here too); this bounds it when
+    /// `memory_limit` is -1. PHP-to-PHP calls use no native stack, so deep recursion
+    /// (100,000 frames and more) works.
     pub max_depth: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100_000 }
+        Limits {
+            max_depth: 1_000_000,
+        }
     }
 }
 
@@ -205,6 +211,8 @@ pub struct Vm {
     pub(crate) sapi: &'static str,
     /// Starts processes for `shell_exec`, `proc_open`, ... (`vm::process`).
     pub(crate) spawner: std::sync::Arc<dyn super::process::Spawner>,
+    /// Time and memory limits of the running request (`limits.rs`).
+    pub(crate) lim: limits::LimitState,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -291,6 +299,7 @@ impl Vm {
             last_error: None,
             sapi: "cli",
             spawner: super::process::default_spawner(),
+            lim: limits::LimitState::new(),
         };
         class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -307,6 +316,7 @@ impl Vm {
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
         super::host::note_ini_change();
+        self.limits_ini_changed(key);
     }
 
     /// Sets the server API name (`php_sapi_name()`); the CLI's is "cli".
@@ -339,8 +349,10 @@ impl Vm {
     pub fn run_main(&mut self, unit: Rc<Unit>) -> Outcome {
         self.script_path = unit.file.clone();
         self.included.insert(unit.file.clone(), unit.clone());
+        self.begin_limits();
         let result = self.run_unit_as_main(&unit);
         let status = self.finish(result);
+        self.end_limits();
         Outcome::Exit(status)
     }
 
@@ -395,6 +407,7 @@ impl Vm {
             Err(fault) => self.report_fault(fault),
         };
         // Shutdown functions run even after exit() and fatal errors.
+        self.limits_for_shutdown();
         let funcs = std::mem::take(&mut self.shutdown_functions);
         for (callable, args) in funcs {
             self.unwind_all();
@@ -416,8 +429,10 @@ impl Vm {
         match fault {
             Fault::Exit(status) => status,
             Fault::Fatal(msg) => {
-                let line = self.current_line();
-                let file = self.current_file();
+                let (file, line) = match self.lim.fatal_at.take() {
+                    Some(at) => at,
+                    None => (self.current_file(), self.current_line()),
+                };
                 self.print_diagnostic("Fatal error", &msg, &file, line);
                 255
             }
@@ -743,6 +758,8 @@ impl Vm {
 
     /// The main loop: runs frames until the innermost `stop` frame returns.
     pub(crate) fn run(&mut self) -> PhpResult<Value> {
+        // Nested runs (PHP called back from builtins) use the native stack.
+        self.check_native_stack()?;
         loop {
             match self.run_inner() {
                 Ok(v) => return Ok(v),
@@ -786,6 +803,15 @@ impl Vm {
                 match $e {
                     Ok(v) => v,
                     Err(e) => return Err(e),
+                }
+            };
+        }
+        // A jump reads the thread's interrupt flag (time and memory limits, `limits.rs`):
+        // one relaxed load and a branch; the rest is out of line.
+        macro_rules! back_edge {
+            ($target:expr) => {
+                if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+                    tryop!(self.interrupted_at(pc));
                 }
             };
         }
@@ -928,6 +954,8 @@ impl Vm {
                             *other = Value::Str(PhpStr::from(s));
                         }
                     }
+                    // A growing string may have passed memory_limit (`limits.rs`).
+                    tryop!(self.check_interrupt());
                 }
                 Op::ConcatAssignLocal { dst, a, result } => {
                     sync_pc!();
@@ -962,6 +990,8 @@ impl Vm {
                         store(&mut self.stack[base + *r as usize], new.clone());
                     }
                     self.write_local(base, *dst, new);
+                    // A growing string may have passed memory_limit (`limits.rs`).
+                    tryop!(self.check_interrupt());
                 }
                 Op::IncDecLocal { slot, kind, result } => {
                     let idx = base + *slot as usize;
@@ -1006,7 +1036,10 @@ impl Vm {
                     }
                     self.write_local(base, *slot, new);
                 }
-                Op::Jmp { target } => pc = *target as usize,
+                Op::Jmp { target } => {
+                    back_edge!(*target);
+                    pc = *target as usize;
+                }
                 Op::JmpIf { cond, target } => {
                     let t = match self.peek(&func, base, *cond) {
                         Some(Value::Bool(b)) => *b,
@@ -1016,6 +1049,7 @@ impl Vm {
                         }
                     };
                     if t {
+                        back_edge!(*target);
                         pc = *target as usize;
                     }
                 }
@@ -1028,6 +1062,7 @@ impl Vm {
                         }
                     };
                     if !t {
+                        back_edge!(*target);
                         pc = *target as usize;
                     }
                 }
@@ -1076,6 +1111,7 @@ impl Vm {
                         }
                     };
                     if holds == when {
+                        back_edge!(*target);
                         pc = *target as usize;
                     }
                 }
@@ -1541,7 +1577,10 @@ impl Vm {
                         .unwrap_or(FinallyAction::Normal);
                     match action {
                         FinallyAction::Normal => {}
-                        FinallyAction::Jump(t) => pc = t as usize,
+                        FinallyAction::Jump(t) => {
+                            back_edge!(t);
+                            pc = t as usize;
+                        }
                         FinallyAction::Rethrow(e) => tryop!(Err(Fault::Throw(e))),
                         FinallyAction::Return(v) => {
                             if let Some(target) = self.finally_for_return(&func, pc - 1) {

@@ -382,7 +382,7 @@ pub(super) fn array_flip(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value
     Ok(Value::array(out))
 }
 
-pub(super) fn array_fill(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+pub(super) fn array_fill(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let start = args::int_or(args, 0, 0);
     let count = args::int_or(args, 1, 0);
     let value = args.get(2).map(deref).unwrap_or(Value::Null);
@@ -399,6 +399,7 @@ pub(super) fn array_fill(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
     if count == 0 {
         return Ok(Value::empty_array());
     }
+    host.check_alloc((count as usize).saturating_mul(16))?;
     if start == 0 {
         return Ok(Value::array(PhpArray::from_values(vec![
             value;
@@ -466,7 +467,7 @@ fn range_step_error() -> Fault {
     Fault::value_error("range(): Argument #3 ($step) must not exceed the specified range")
 }
 
-pub(super) fn range(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+pub(super) fn range(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let low = deref(&args[0]);
     let high = deref(&args[1]);
     let (step, step_is_float) = match args::opt(args, 2) {
@@ -497,8 +498,8 @@ pub(super) fn range(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         }
     }
     match mode {
-        RangeMode::Float => range_float(low.to_float(), high.to_float(), step),
-        RangeMode::Int => range_int(low.to_int(), high.to_int(), step),
+        RangeMode::Float => range_float(host, low.to_float(), high.to_float(), step),
+        RangeMode::Int => range_int(host, low.to_int(), high.to_int(), step),
     }
 }
 
@@ -537,7 +538,7 @@ fn range_chars(low: u8, high: u8, step: i64) -> PhpResult<Value> {
     Ok(Value::array(PhpArray::from_values(out)))
 }
 
-fn range_float(low: f64, high: f64, step: f64) -> PhpResult<Value> {
+fn range_float(host: &mut dyn Host, low: f64, high: f64, step: f64) -> PhpResult<Value> {
     if low.is_infinite() || high.is_infinite() {
         return Err(Fault::value_error(format!(
             "Invalid range supplied: start={low:.0} end={high:.0}"
@@ -561,6 +562,7 @@ fn range_float(low: f64, high: f64, step: f64) -> PhpResult<Value> {
             return Err(range_step_error());
         }
         let size = size_for(low - high)?;
+        host.check_alloc(size.saturating_mul(16))?;
         let mut i = 0usize;
         let mut element = low;
         while i < size && element >= high {
@@ -573,6 +575,7 @@ fn range_float(low: f64, high: f64, step: f64) -> PhpResult<Value> {
             return Err(range_step_error());
         }
         let size = size_for(high - low)?;
+        host.check_alloc(size.saturating_mul(16))?;
         let mut i = 0usize;
         let mut element = low;
         while i < size && element <= high {
@@ -586,7 +589,7 @@ fn range_float(low: f64, high: f64, step: f64) -> PhpResult<Value> {
     Ok(Value::array(PhpArray::from_values(out)))
 }
 
-fn range_int(low: i64, high: i64, step: f64) -> PhpResult<Value> {
+fn range_int(host: &mut dyn Host, low: i64, high: i64, step: f64) -> PhpResult<Value> {
     if step <= 0.0 {
         return Err(range_step_error());
     }
@@ -618,6 +621,7 @@ fn range_int(low: i64, high: i64, step: f64) -> PhpResult<Value> {
                 return Err(range_step_error());
             }
             let size = size_for(span)?;
+            host.check_alloc(size.saturating_mul(16))?;
             out.reserve(size);
             for i in 0..size as u64 {
                 out.push(Value::Int(low.wrapping_sub(i.wrapping_mul(lstep) as i64)));
@@ -629,6 +633,7 @@ fn range_int(low: i64, high: i64, step: f64) -> PhpResult<Value> {
                 return Err(range_step_error());
             }
             let size = size_for(span)?;
+            host.check_alloc(size.saturating_mul(16))?;
             out.reserve(size);
             for i in 0..size as u64 {
                 out.push(Value::Int(low.wrapping_add(i.wrapping_mul(lstep) as i64)));

@@ -1,0 +1,340 @@
+//! Request limits and fault isolation (issue 10): what PHP 8.2 cannot show as a fixture
+//! (HHVM's wall-time limit over sleeps and shell-outs, messages whose allocation sizes are
+//! rhvm's own, recursion PHP would crash on) through `rhvm run`, and the server side:
+//! each fault ends its request with a 500 and the error in the log, and the next request
+//! on the same (single) executor thread succeeds.
+//! See: issue 10 ("Limits and fault isolation").
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+mod common;
+use common::Serve;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A scratch directory removed on drop.
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(tag: &str) -> Dir {
+    let dir = std::env::temp_dir().join(format!("rhvm-limits-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    Dir(dir)
+}
+
+/// Runs `rhvm run -d ARGS... FILE` on `code`; (exit status, stdout+stderr).
+fn run(tag: &str, ini: &[&str], code: &str) -> (i32, String) {
+    let dir = scratch(tag);
+    let file = dir.0.join("t.php");
+    std::fs::write(&file, code).expect("write script");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rhvm"));
+    cmd.arg("run");
+    for d in ini {
+        cmd.args(["-d", d]);
+    }
+    let out = cmd.arg(&file).output().expect("run rhvm");
+    let mut text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn assert_fatal(status: i32, out: &str, message: &str) {
+    assert_eq!(status, 255, "{out}");
+    assert!(
+        out.contains(&format!("Fatal error: {message}")),
+        "expected {message:?} in {out:?}"
+    );
+}
+
+#[test]
+fn time_limit_is_wall_time_and_ends_sleep() {
+    // HHVM's timeouts_use_wall_time: sleeping counts (PHP's CPU-time limit would not).
+    let (status, out) = run(
+        "sleep",
+        &[],
+        "<?php set_time_limit(1); echo \"start\\n\"; sleep(30); echo \"not reached\\n\";",
+    );
+    assert_fatal(status, &out, "Maximum execution time of 1 second exceeded");
+    assert!(
+        out.starts_with("start\n") && !out.contains("not reached"),
+        "{out}"
+    );
+}
+
+#[test]
+fn time_limit_ends_a_shell_out_and_kills_the_child() {
+    let (status, out) = run(
+        "shell",
+        &["max_execution_time=1"],
+        "<?php echo shell_exec('sleep 30 >/dev/null 2>&1; echo done'); echo \"not reached\\n\";",
+    );
+    assert_fatal(status, &out, "Maximum execution time of 1 second exceeded");
+    assert!(
+        !out.contains("done") && !out.contains("not reached"),
+        "{out}"
+    );
+    let (status, out) = run(
+        "exec",
+        &["max_execution_time=1"],
+        "<?php exec('echo a; sleep 30 >/dev/null 2>&1', $lines); echo \"not reached\\n\";",
+    );
+    assert_fatal(status, &out, "Maximum execution time of 1 second exceeded");
+    assert!(!out.contains("not reached"), "{out}");
+}
+
+#[test]
+fn time_limit_zero_means_none() {
+    let (status, out) = run(
+        "zero",
+        &["max_execution_time=1"],
+        "<?php set_time_limit(0); usleep(1500000); echo \"finished\\n\";",
+    );
+    assert_eq!((status, out.as_str()), (0, "finished\n"));
+}
+
+#[test]
+fn memory_limit_stops_growing_arrays_and_strings() {
+    let (status, out) = run(
+        "grow",
+        &["memory_limit=32M"],
+        "<?php $a = []; while (true) { $a[] = str_repeat('y', 100); }",
+    );
+    assert_fatal(
+        status,
+        &out,
+        "Allowed memory size of 33554432 bytes exhausted (tried to allocate",
+    );
+    let (status, out) = run(
+        "concat",
+        &["memory_limit=32M"],
+        "<?php $s = 'x'; while (true) { $s .= $s; }",
+    );
+    assert_fatal(
+        status,
+        &out,
+        "Allowed memory size of 33554432 bytes exhausted (tried to allocate",
+    );
+    // A 10 GB string is refused before it is allocated.
+    let (status, out) = run("huge", &[], "<?php $s = str_repeat('x', 10 << 30);");
+    assert_fatal(
+        status,
+        &out,
+        "Allowed memory size of 134217728 bytes exhausted (tried to allocate 10737422336 bytes)",
+    );
+    let (status, out) = run("range", &[], "<?php $a = range(1, 500000000);");
+    assert_fatal(
+        status,
+        &out,
+        "Allowed memory size of 134217728 bytes exhausted (tried to allocate",
+    );
+}
+
+#[test]
+fn unbounded_recursion_is_a_fatal_error() {
+    // PHP frames count towards memory_limit, as in PHP.
+    let code = "<?php function g($n) { return g($n + 1); } g(0);";
+    let (status, out) = run("rec", &[], code);
+    assert_fatal(
+        status,
+        &out,
+        "Allowed memory size of 134217728 bytes exhausted (tried to allocate",
+    );
+    // Without a memory limit, the nesting limit.
+    let (status, out) = run("rec-unlimited", &["memory_limit=-1"], code);
+    assert_fatal(
+        status,
+        &out,
+        "Maximum function nesting level of '1000000' reached, aborting!",
+    );
+}
+
+#[test]
+fn recursion_through_builtins_is_a_fatal_error() {
+    // PHP 8.2 overflows the native stack (segfault) on these.
+    let stack = "Maximum call stack size of 33554432 bytes reached. Infinite recursion?";
+    let (status, out) = run(
+        "map",
+        &["memory_limit=-1"],
+        "<?php function f($x) { return array_map('f', [$x]); } f(1);",
+    );
+    assert_fatal(status, &out, stack);
+    let (status, out) = run(
+        "tostring",
+        &["memory_limit=-1"],
+        "<?php class A { function __toString(): string { return (string) $this; } } echo new A;",
+    );
+    assert_fatal(status, &out, stack);
+    let (status, out) = run(
+        "usort",
+        &["memory_limit=-1"],
+        "<?php function cmp($x, $y) { $b = [2, 1]; usort($b, 'cmp'); return $x <=> $y; }\n$a = [3, 1, 2]; usort($a, 'cmp');",
+    );
+    assert_fatal(status, &out, stack);
+}
+
+// ---- the server ----
+
+const PAGES: &[(&str, &str)] = &[
+    ("ok.php", "<?php echo 'ok ', $_GET['n'] ?? '';"),
+    ("spin.php", "<?php while (true) {}"),
+    ("sleep.php", "<?php sleep(60);"),
+    ("shell.php", "<?php echo shell_exec('sleep 60; echo late');"),
+    ("bomb.php", "<?php $s = str_repeat('x', 10 << 30);"),
+    (
+        "grow.php",
+        "<?php $a = []; while (true) { $a[] = str_repeat('x', 1 << 20); }",
+    ),
+    (
+        "recurse.php",
+        "<?php function f($n) { return f($n + 1); } f(0);",
+    ),
+];
+
+/// `rhvm serve` with the development HTTP listener over a docroot of `PAGES`.
+struct Server {
+    serve: Serve,
+    port: u16,
+    _docroot: Dir,
+}
+
+impl Server {
+    fn start(tag: &str, extra: &[&str]) -> Server {
+        let docroot = scratch(tag);
+        for (name, text) in PAGES {
+            std::fs::write(docroot.0.join(name), text).expect("write page");
+        }
+        let mut args: Vec<String> = vec![
+            "--http".into(),
+            "127.0.0.1:0".into(),
+            "--docroot".into(),
+            docroot.0.to_string_lossy().to_string(),
+            "-d".into(),
+            "display_errors=0".into(),
+        ];
+        for e in extra {
+            args.extend(["-d".to_string(), e.to_string()]);
+        }
+        let serve = Serve::start(&args);
+        let Some(port) = serve.port(&["http"], TIMEOUT) else {
+            panic!("rhvm serve did not announce its port: {:?}", serve.log())
+        };
+        Server {
+            serve,
+            port,
+            _docroot: docroot,
+        }
+    }
+
+    fn get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut text = String::new();
+        stream.read_to_string(&mut text).expect("read");
+        text
+    }
+
+    fn assert_500_logged(&self, path: &str, message: &str) {
+        let page = self.get(path);
+        assert!(page.starts_with("HTTP/1.1 500"), "{path}: {page}");
+        let line = self
+            .serve
+            .wait_for(TIMEOUT, |l| l.contains(message).then(|| l.to_string()));
+        assert!(line.is_some(), "no {message:?} in {:?}", self.serve.log());
+    }
+
+    fn assert_ok(&self, n: u32) {
+        let page = self.get(&format!("/ok.php?n={n}"));
+        assert!(
+            page.starts_with("HTTP/1.1 200") && page.contains(&format!("\r\nok {n}\r\n")),
+            "{page}"
+        );
+    }
+
+    /// The server's peak resident memory (kB).
+    fn peak_rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.serve.child.id()))
+            .expect("read /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+}
+
+#[test]
+fn server_time_limit_is_a_500_and_the_thread_serves_the_next_request() {
+    let server = Server::start(
+        "srv-time",
+        &[
+            "hhvm.server.thread_count=1",
+            "hhvm.server.request_timeout_seconds=1",
+        ],
+    );
+    server.assert_ok(1);
+    server.assert_500_logged(
+        "/spin.php",
+        "PHP Fatal error:  Maximum execution time of 1 second exceeded in",
+    );
+    server.assert_ok(2);
+    server.assert_500_logged("/sleep.php", "sleep.php on line 1");
+    server.assert_ok(3);
+    server.assert_500_logged("/shell.php", "shell.php on line 1");
+    server.assert_ok(4);
+}
+
+#[test]
+fn server_memory_bombs_and_recursion_are_500s_and_memory_stays_bounded() {
+    let server = Server::start(
+        "srv-mem",
+        &["hhvm.server.thread_count=4", "memory_limit=128M"],
+    );
+    server.assert_ok(1);
+    server.assert_500_logged(
+        "/bomb.php",
+        "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 10737422336 bytes)",
+    );
+    server.assert_ok(2);
+    server.assert_500_logged("/recurse.php", "recurse.php on line 1");
+    server.assert_ok(3);
+    // 64 requests at once, each trying to allocate 10 GB a megabyte at a time: each ends
+    // at its 128 MB limit, so the server never holds much more than 4 x 128 MB.
+    let clients: Vec<_> = (0..64)
+        .map(|_| {
+            let port = server.port;
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                stream.set_read_timeout(Some(TIMEOUT * 4)).expect("timeout");
+                stream
+                    .write_all(
+                        b"GET /grow.php HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    )
+                    .expect("send");
+                let mut text = String::new();
+                stream.read_to_string(&mut text).expect("read");
+                text
+            })
+        })
+        .collect();
+    for c in clients {
+        let page = c.join().expect("client thread");
+        assert!(page.starts_with("HTTP/1.1 500"), "{page}");
+    }
+    let peak = server.peak_rss_kb();
+    assert!(peak < 1_500_000, "server peak RSS {peak} kB");
+    server.assert_ok(4);
+}
