@@ -518,6 +518,12 @@ impl FuncCompiler<'_> {
                 })
             }
             ExprKind::YieldFrom(src) => {
+                if self.by_ref_return {
+                    return err(
+                        "Cannot use \"yield from\" inside a by-reference generator",
+                        self.line,
+                    );
+                }
                 self.is_generator = true;
                 let src = self.expr(src)?;
                 let dst = want.then(|| self.temp());

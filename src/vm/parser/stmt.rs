@@ -982,11 +982,24 @@ impl Parser<'_> {
     fn parse_class_decl(&mut self) -> PResult<ClassDecl> {
         let mut modifiers = Modifiers::default();
         loop {
-            match self.peek() {
-                Tok::Kw(Kw::Abstract) => modifiers.is_abstract = true,
-                Tok::Kw(Kw::Final) => modifiers.is_final = true,
-                Tok::Kw(Kw::Readonly) => modifiers.is_readonly = true,
+            // zend_add_class_modifier's checks.
+            let (again, word) = match self.peek() {
+                Tok::Kw(Kw::Abstract) => (
+                    std::mem::replace(&mut modifiers.is_abstract, true),
+                    "abstract",
+                ),
+                Tok::Kw(Kw::Final) => (std::mem::replace(&mut modifiers.is_final, true), "final"),
+                Tok::Kw(Kw::Readonly) => (
+                    std::mem::replace(&mut modifiers.is_readonly, true),
+                    "readonly",
+                ),
                 _ => break,
+            };
+            if again {
+                return Err(self.fatal_here(format!("Multiple {word} modifiers are not allowed")));
+            }
+            if modifiers.is_abstract && modifiers.is_final {
+                return Err(self.fatal_here("Cannot use the final modifier on an abstract class"));
             }
             self.bump();
         }
@@ -1094,16 +1107,38 @@ impl Parser<'_> {
         let mut modifiers = Modifiers::default();
         let mut any = false;
         loop {
-            match self.peek() {
-                Tok::Kw(Kw::Public) => modifiers.visibility = Some(Visibility::Public),
-                Tok::Kw(Kw::Protected) => modifiers.visibility = Some(Visibility::Protected),
-                Tok::Kw(Kw::Private) => modifiers.visibility = Some(Visibility::Private),
-                Tok::Kw(Kw::Static) => modifiers.is_static = true,
-                Tok::Kw(Kw::Abstract) => modifiers.is_abstract = true,
-                Tok::Kw(Kw::Final) => modifiers.is_final = true,
-                Tok::Kw(Kw::Readonly) => modifiers.is_readonly = true,
-                Tok::Kw(Kw::Var) => {}
+            // zend_add_member_modifier's checks.
+            let (flag, word) = match self.peek() {
+                Tok::Kw(Kw::Public | Kw::Protected | Kw::Private) => {
+                    let v = match self.peek() {
+                        Tok::Kw(Kw::Public) => Visibility::Public,
+                        Tok::Kw(Kw::Protected) => Visibility::Protected,
+                        _ => Visibility::Private,
+                    };
+                    (modifiers.visibility.replace(v).is_some(), "access type")
+                }
+                Tok::Kw(Kw::Static) => {
+                    (std::mem::replace(&mut modifiers.is_static, true), "static")
+                }
+                Tok::Kw(Kw::Abstract) => (
+                    std::mem::replace(&mut modifiers.is_abstract, true),
+                    "abstract",
+                ),
+                Tok::Kw(Kw::Final) => (std::mem::replace(&mut modifiers.is_final, true), "final"),
+                Tok::Kw(Kw::Readonly) => (
+                    std::mem::replace(&mut modifiers.is_readonly, true),
+                    "readonly",
+                ),
+                Tok::Kw(Kw::Var) => (false, ""),
                 _ => break,
+            };
+            if flag {
+                return Err(self.fatal_here(format!("Multiple {word} modifiers are not allowed")));
+            }
+            if modifiers.is_abstract && modifiers.is_final {
+                return Err(
+                    self.fatal_here("Cannot use the final modifier on an abstract class member")
+                );
             }
             any = true;
             self.bump();
