@@ -9,8 +9,10 @@
 //! Below the fixtures, behaviour tests for what the oracle cannot show (php-fpm has no
 //! source-root check; streaming happens in several `body` calls).
 
+use std::cell::RefCell;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use rhvm::vm::web::{ResponseWriter, WebEngine, WebRequest, WebSettings};
 
@@ -134,15 +136,26 @@ fn parse_req(text: &str, dir: &str) -> Req {
     req
 }
 
+/// Runs `req` on `engine` with `out` as the writer and gives the writer back.
+fn exec<W: ResponseWriter + 'static>(engine: &mut WebEngine, req: WebRequest, out: W) -> W {
+    let shared = Rc::new(RefCell::new(out));
+    engine.run(req, shared.clone());
+    match Rc::try_unwrap(shared) {
+        Ok(cell) => cell.into_inner(),
+        Err(_) => panic!("the engine kept the writer after the request"),
+    }
+}
+
 fn run(settings: WebSettings, req: &Req) -> Collect {
     let mut engine = WebEngine::new(settings);
     let mut out = Collect::default();
-    engine.run(
+    out = exec(
+        &mut engine,
         WebRequest {
             params: req.params.clone(),
             body: Box::new(io::Cursor::new(req.body.clone())),
         },
-        &mut out,
+        out,
     );
     out
 }
@@ -394,7 +407,8 @@ fn params(list: &[(&str, String)]) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 fn get(engine: &mut WebEngine, script: &str, docroot: &str) -> Collect {
     let mut out = Collect::default();
-    engine.run(
+    out = exec(
+        engine,
         WebRequest {
             params: params(&[
                 ("REQUEST_METHOD", "GET".into()),
@@ -403,7 +417,7 @@ fn get(engine: &mut WebEngine, script: &str, docroot: &str) -> Collect {
             ]),
             body: Box::new(io::empty()),
         },
-        &mut out,
+        out,
     );
     out
 }
@@ -470,7 +484,8 @@ fn percent_encoded_proxypassmatch_filename_is_decoded() {
     .expect("write");
     let mut engine = WebEngine::new(WebSettings::default());
     let mut out = Collect::default();
-    engine.run(
+    out = exec(
+        &mut engine,
         WebRequest {
             params: params(&[
                 ("REQUEST_METHOD", "GET".into()),
@@ -483,7 +498,7 @@ fn percent_encoded_proxypassmatch_filename_is_decoded() {
             ]),
             body: Box::new(io::empty()),
         },
-        &mut out,
+        out,
     );
     assert_eq!(
         show(&out.body),
@@ -498,7 +513,8 @@ fn body_without_content_length_reaches_php_input() {
     let dir = fixture_dir().join("docroot");
     let mut engine = WebEngine::new(WebSettings::default());
     let mut out = Collect::default();
-    engine.run(
+    out = exec(
+        &mut engine,
         WebRequest {
             params: params(&[
                 ("REQUEST_METHOD", "POST".into()),
@@ -509,7 +525,7 @@ fn body_without_content_length_reaches_php_input() {
             ]),
             body: Box::new(io::Cursor::new(b"raw body without length".to_vec())),
         },
-        &mut out,
+        out,
     );
     let body = show(&out.body);
     assert!(body.contains("\"input_len\":23"), "{body}");
@@ -598,7 +614,8 @@ fn connection_state_is_asked_of_the_writer() {
     .expect("write");
     let mut engine = WebEngine::new(WebSettings::default());
     let mut out = Gone(Collect::default());
-    engine.run(
+    out = exec(
+        &mut engine,
         WebRequest {
             params: params(&[
                 ("REQUEST_METHOD", "GET".into()),
@@ -606,7 +623,7 @@ fn connection_state_is_asked_of_the_writer() {
             ]),
             body: Box::new(io::empty()),
         },
-        &mut out,
+        out,
     );
     assert_eq!(out.0.body, b"1101");
     let normal = get(&mut engine, &script.display().to_string(), &tmp.s());
@@ -626,7 +643,8 @@ fn uploads_are_removed_at_request_end() {
         ..WebSettings::default()
     });
     let mut out = Collect::default();
-    engine.run(
+    out = exec(
+        &mut engine,
         WebRequest {
             params: params(&[
                 ("REQUEST_METHOD", "POST".into()),
@@ -636,9 +654,76 @@ fn uploads_are_removed_at_request_end() {
             ]),
             body: Box::new(io::Cursor::new(body)),
         },
-        &mut out,
+        out,
     );
     assert_eq!(show(&out.body), "0 stored");
     let left: Vec<_> = std::fs::read_dir(&uploads).expect("read dir").collect();
     assert!(left.is_empty(), "upload temp files left behind: {left:?}");
+}
+
+#[test]
+fn no_state_leaks_between_requests_on_one_engine() {
+    // Two requests on the same engine (so the same thread): everything the first one
+    // changes must be gone for the second, whatever the engine reuses between them.
+    let tmp = TempDir::new("leak");
+    let first = tmp.path().join("first.php");
+    std::fs::write(
+        &first,
+        r#"<?php
+$GLOBALS['leak'] = 1;
+function declared_by_first() {}
+class DeclaredByFirst {}
+define('LEAK_CONST', 1);
+ini_set('precision', '5');
+ini_set('default_charset', 'ISO-8859-1');
+header('X-Leak: 1');
+http_response_code(201);
+set_error_handler(function () { echo 'handler'; return true; });
+set_exception_handler(function () { echo 'exception handler'; });
+register_shutdown_function(function () { echo 'shutdown'; });
+function counter() { static $n = 0; return ++$n; }
+echo counter(), counter(), ' ', ini_get('precision'), ' ';
+ob_start();
+echo 'buffered';
+"#,
+    )
+    .expect("write");
+    let second = tmp.path().join("second.php");
+    std::fs::write(
+        &second,
+        r#"<?php
+echo isset($GLOBALS['leak']) ? 'global ' : '',
+    function_exists('declared_by_first') ? 'function ' : '',
+    class_exists('DeclaredByFirst', false) ? 'class ' : '',
+    defined('LEAK_CONST') ? 'const ' : '',
+    in_array('X-Leak: 1', headers_list()) ? 'header ' : '',
+    ini_get('precision'), ' ', ini_get('default_charset'), ' ',
+    ob_get_level(), ' ', http_response_code(), "\n";
+trigger_error('plain notice', E_USER_NOTICE);
+"#,
+    )
+    .expect("write");
+    let (first_s, second_s) = (first.display().to_string(), second.display().to_string());
+    let mut engine = WebEngine::new(WebSettings {
+        ini: vec![(b"display_errors".to_vec(), b"0".to_vec())],
+        ..WebSettings::default()
+    });
+    for round in 0..2 {
+        let one = get(&mut engine, &first_s, &tmp.s());
+        assert_eq!(show(&one.body), "12 5 bufferedshutdown", "round {round}");
+        let (status, _, headers) = one.head.clone().expect("head");
+        assert_eq!(status, 201);
+        assert!(headers.contains(&b"X-Leak: 1".to_vec()), "{headers:?}");
+        let two = get(&mut engine, &second_s, &tmp.s());
+        assert_eq!(show(&two.body), "14 UTF-8 0 200\n", "round {round}");
+        let (status, _, headers) = two.head.clone().expect("head");
+        assert_eq!(status, 200);
+        assert!(!headers.contains(&b"X-Leak: 1".to_vec()), "{headers:?}");
+        // The notice went to the default handler (the log), not the first request's.
+        assert!(
+            two.log.iter().any(|l| show(l).contains("plain notice")),
+            "{:?}",
+            two.log
+        );
+    }
 }

@@ -302,28 +302,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Handler<Tagged> for Connection
             return;
         };
         let request_id = current.request_id;
-        match output {
-            Output::Head {
-                status,
-                reason,
-                headers,
-            } => {
-                let mut head = format!("Status: {status} ").into_bytes();
-                head.extend_from_slice(&reason);
-                head.extend_from_slice(b"\r\n");
-                for header in headers {
-                    head.extend_from_slice(&header);
-                    head.extend_from_slice(b"\r\n");
-                }
-                head.extend_from_slice(b"\r\n");
-                fcgi::encode_stdout(request_id, &head, &mut self.out);
+        if let Some(head) = output.head {
+            let mut bytes = format!("Status: {} ", head.status).into_bytes();
+            bytes.extend_from_slice(&head.reason);
+            bytes.extend_from_slice(b"\r\n");
+            for header in head.headers {
+                bytes.extend_from_slice(&header);
+                bytes.extend_from_slice(b"\r\n");
             }
-            Output::Body(bytes) => fcgi::encode_stdout(request_id, &bytes, &mut self.out),
-            Output::End => {
-                current.ended = true;
-                if current.stdin_done {
-                    self.end_request();
-                }
+            bytes.extend_from_slice(b"\r\n");
+            fcgi::encode_stdout(request_id, &bytes, &mut self.out);
+        }
+        if !output.body.is_empty() {
+            fcgi::encode_stdout(request_id, &output.body, &mut self.out);
+        }
+        if output.end {
+            current.ended = true;
+            if current.stdin_done {
+                self.end_request();
             }
         }
         self.flush(ctx);

@@ -5,12 +5,16 @@
 //!
 //! A request's body arrives as a flume channel of chunks (read by a blocking `Read` on the
 //! executor thread) and its response leaves as `Output` messages over a bounded channel,
-//! so a slow client slows the script instead of buffering the whole page. The threads are
+//! so a slow client slows the script instead of buffering the whole page. The PHP script
+//! runs on the executor thread itself; a small page costs one `Output` message (head,
+//! body and end together), so one wake-up of the connection. The threads are
 //! plain threads rather than a `SyncArbiter` because the engine needs a large native stack
 //! (the CLI uses 64 MiB) and `SyncArbiter` cannot set one.
 
+use std::cell::RefCell;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use crate::server::log::{access_line, AccessRecord, ACCESS, PHP};
-use crate::vm::web::{ResponseWriter, WebOutcome, WebRequest};
+use crate::vm::web::{ResponseWriter, SharedWriter, WebOutcome, WebRequest};
 
 /// Native stack of each executor thread, as the CLI's engine thread.
 const ENGINE_STACK_SIZE: usize = 64 << 20;
@@ -35,7 +39,7 @@ const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// What runs a request: the PHP engine in production, a stand-in in unit tests.
 pub trait Engine {
     /// Runs one request to its end, writing the response to `out`.
-    fn run(&mut self, request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome;
+    fn run(&mut self, request: WebRequest, out: SharedWriter) -> WebOutcome;
 }
 
 /// Makes one engine; called on each executor thread (and again after a panic).
@@ -98,19 +102,22 @@ impl Load {
     }
 }
 
-/// A piece of a response, from the executor thread to the connection that owns the client.
+/// The response head: status, reason phrase and `Name: value` header lines.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Output {
-    /// Status, reason phrase and `Name: value` header lines (sent once, first).
-    Head {
-        status: u16,
-        reason: Vec<u8>,
-        headers: Vec<Vec<u8>>,
-    },
-    /// Body bytes.
-    Body(Vec<u8>),
-    /// The response is complete (the script ended or called `fastcgi_finish_request`).
-    End,
+pub struct Head {
+    pub status: u16,
+    pub reason: Vec<u8>,
+    pub headers: Vec<Vec<u8>>,
+}
+
+/// The next piece of a response, from the executor thread to the connection that owns the
+/// client: the head (in the first message only), body bytes, and whether the response is
+/// complete (the script ended or called `fastcgi_finish_request`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    pub head: Option<Head>,
+    pub body: Vec<u8>,
+    pub end: bool,
 }
 
 /// One request for the pool.
@@ -250,12 +257,13 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
                 since: started,
             }),
         );
-        let mut writer = ChannelWriter::new(job.output, job.aborted);
+        let writer = Rc::new(RefCell::new(ChannelWriter::new(job.output, job.aborted)));
         let request = WebRequest {
             params: job.params,
             body: Box::new(BodyReader::new(job.body)),
         };
-        let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, &mut writer))) {
+        let shared: SharedWriter = writer.clone();
+        let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, shared))) {
             Ok(outcome) => outcome,
             Err(panic) => {
                 let what = panic
@@ -264,25 +272,25 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 tracing::error!("internal error: the engine panicked on {method} {uri}: {what}");
-                writer.internal_error();
+                writer.borrow_mut().internal_error();
                 // The engine's state after a panic is unknown: start afresh.
                 match make_engine(&factory) {
                     Some(fresh) => engine = fresh,
                     None => {
-                        writer.end();
+                        writer.borrow_mut().end();
                         load.running.fetch_sub(1, Ordering::Relaxed);
                         return;
                     }
                 }
                 WebOutcome {
                     status: 500,
-                    body_bytes: writer.body_bytes,
+                    body_bytes: writer.borrow().body_bytes,
                     script: Vec::new(),
                     fatal: true,
                 }
             }
         };
-        writer.end();
+        writer.borrow_mut().end();
         let script = String::from_utf8_lossy(&outcome.script);
         let record = AccessRecord {
             client: &client,
@@ -352,12 +360,15 @@ impl io::Read for BodyReader {
     }
 }
 
-/// The engine's `ResponseWriter`: head and body chunks over the output channel.
+/// The engine's `ResponseWriter`: the head and body chunks over the output channel. The
+/// head waits for the first body chunk (or the end), so a small page is one message.
 struct ChannelWriter {
     output: flume::Sender<Output>,
     aborted: Arc<AtomicBool>,
     head_sent: bool,
     finished: bool,
+    /// The head, until it goes out with the first message.
+    head: Option<Head>,
     pending: Vec<u8>,
     body_bytes: u64,
 }
@@ -369,12 +380,22 @@ impl ChannelWriter {
             aborted,
             head_sent: false,
             finished: false,
+            head: None,
             pending: Vec::new(),
             body_bytes: 0,
         }
     }
 
-    fn send(&mut self, message: Output) -> io::Result<()> {
+    /// Sends the head (if not sent yet), the pending body bytes and, with `end`, the end.
+    fn send(&mut self, end: bool) -> io::Result<()> {
+        let message = Output {
+            head: self.head.take(),
+            body: std::mem::take(&mut self.pending),
+            end,
+        };
+        if message.head.is_none() && message.body.is_empty() && !end {
+            return Ok(());
+        }
         if self.output.send(message).is_err() {
             // The connection is gone: the client aborted.
             self.aborted.store(true, Ordering::Relaxed);
@@ -384,14 +405,6 @@ impl ChannelWriter {
             ));
         }
         Ok(())
-    }
-
-    fn flush_pending(&mut self) -> io::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::take(&mut self.pending);
-        self.send(Output::Body(chunk))
     }
 
     /// The answer when the engine panicked: a 500 if nothing was sent yet.
@@ -421,11 +434,12 @@ impl ResponseWriter for ChannelWriter {
             return Ok(());
         }
         self.head_sent = true;
-        self.send(Output::Head {
+        self.head = Some(Head {
             status,
             reason: reason.to_vec(),
             headers: headers.to_vec(),
-        })
+        });
+        Ok(())
     }
 
     fn body(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -435,19 +449,24 @@ impl ResponseWriter for ChannelWriter {
         self.body_bytes += bytes.len() as u64;
         self.pending.extend_from_slice(bytes);
         if self.pending.len() >= OUTPUT_CHUNK {
-            self.flush_pending()?;
+            self.send(false)?;
         }
         Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.send(false)
     }
 
     fn finish(&mut self) -> io::Result<()> {
         if self.finished {
             return Ok(());
         }
-        let flushed = self.flush_pending();
         self.finished = true;
-        let ended = self.send(Output::End);
-        flushed.and(ended)
+        self.send(true)
     }
 
     fn aborted(&self) -> bool {
@@ -468,12 +487,13 @@ mod tests {
     struct EchoEngine;
 
     impl Engine for EchoEngine {
-        fn run(&mut self, mut request: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome {
+        fn run(&mut self, mut request: WebRequest, out: SharedWriter) -> WebOutcome {
             let mut body = Vec::new();
             let _ = request.body.read_to_end(&mut body);
             if body == b"panic" {
                 panic!("asked to");
             }
+            let mut out = out.borrow_mut();
             let _ = out.head(200, b"OK", &[b"X-A: 1".to_vec()]);
             let _ = out.body(&body);
             WebOutcome {
@@ -514,26 +534,27 @@ mod tests {
         let factory: EngineFactory = Arc::new(|| Box::new(EchoEngine) as Box<dyn Engine>);
         let executor = Executor::start_threads(1, factory).expect("threads");
         let out = run_one(&executor, b"hello body");
+        // A small response is one message: head, body and end.
         assert_eq!(
             out,
-            vec![
-                Output::Head {
+            vec![Output {
+                head: Some(Head {
                     status: 200,
                     reason: b"OK".to_vec(),
                     headers: vec![b"X-A: 1".to_vec()]
-                },
-                Output::Body(b"hello body".to_vec()),
-                Output::End
-            ]
+                }),
+                body: b"hello body".to_vec(),
+                end: true,
+            }]
         );
         let out = run_one(&executor, b"panic");
         assert!(
-            matches!(out[0], Output::Head { status: 500, .. }),
+            matches!(out[0].head, Some(Head { status: 500, .. })),
             "{out:?}"
         );
-        assert_eq!(out.last(), Some(&Output::End));
+        assert!(out.last().is_some_and(|o| o.end), "{out:?}");
         // The same single thread, with a fresh engine, serves the next request.
         let out = run_one(&executor, b"again");
-        assert_eq!(out[1], Output::Body(b"again".to_vec()));
+        assert_eq!(out[0].body, b"again".to_vec());
     }
 }

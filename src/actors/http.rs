@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::{future, StreamExt};
 
-use super::executor::{Execute, Executor, Job, Output, OUTPUT_QUEUE};
+use super::executor::{Execute, Executor, Head, Job, Output, OUTPUT_QUEUE};
 
 /// What every request handler needs.
 struct HttpState {
@@ -203,8 +203,12 @@ async fn handle(
         peer,
     }));
     let mut outputs = out_rx.into_stream();
-    let Some(Output::Head {
-        status, headers, ..
+    let Some(Output {
+        head: Some(Head {
+            status, headers, ..
+        }),
+        body: first_body,
+        end: first_end,
     }) = outputs.next().await
     else {
         return HttpResponse::BadGateway().body("502 Bad Gateway\n");
@@ -226,14 +230,18 @@ async fn handle(
         }
         response.append_header((name, value.trim()));
     }
-    let body = outputs
-        .take_while(|output| future::ready(!matches!(output, Output::End)))
-        .filter_map(|output| {
-            future::ready(match output {
-                Output::Body(bytes) => Some(Ok::<_, actix_web::Error>(web::Bytes::from(bytes))),
-                _ => None,
-            })
-        });
+    // The body: the first message's, then each message's up to the one that ends it.
+    let rest = outputs.scan(first_end, |done, output| {
+        if *done {
+            return future::ready(None);
+        }
+        *done = output.end;
+        future::ready(Some(output.body))
+    });
+    let body = futures_util::stream::once(future::ready(first_body))
+        .chain(rest)
+        .filter(|bytes| future::ready(!bytes.is_empty()))
+        .map(|bytes| Ok::<_, actix_web::Error>(web::Bytes::from(bytes)));
     response.streaming(body)
 }
 

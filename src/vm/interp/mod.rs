@@ -156,6 +156,10 @@ pub struct Vm {
     pub(crate) class_cache: HashMap<usize, Rc<Class>, foldhash::fast::RandomState>,
     /// Resolved named calls, keyed by the address of the call site's name constant.
     pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
+    /// Resolved `$obj->name()` calls with a constant name, keyed by (class, name constant)
+    /// addresses: a class's method table never changes once linked.
+    pub(crate) method_cache:
+        HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
     pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
     pub(crate) constants: HashMap<PhpStr, Value>,
     /// Files already included (for `_once`), by resolved path.
@@ -240,6 +244,16 @@ pub enum Outcome {
 impl Vm {
     /// A fresh engine writing output to `sink`.
     pub fn new(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>) -> Vm {
+        Vm::with_ini(sink, loader, default_ini())
+    }
+
+    /// A fresh engine whose ini table is `ini` instead of PHP's defaults (a server starts
+    /// each request from a table it keeps). Everything else is as `Vm::new` makes it.
+    pub fn with_ini(
+        sink: Box<dyn std::io::Write>,
+        loader: Box<dyn Loader>,
+        ini: HashMap<Vec<u8>, PhpStr>,
+    ) -> Vm {
         let mut vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
@@ -247,6 +261,7 @@ impl Vm {
             args: Vec::new(),
             functions: HashMap::new(),
             fn_cache: HashMap::default(),
+            method_cache: HashMap::default(),
             prop_cache: HashMap::default(),
             class_cache: HashMap::default(),
             classes: HashMap::new(),
@@ -254,7 +269,7 @@ impl Vm {
             included: HashMap::new(),
             statics: HashMap::new(),
             out: Output::new(sink),
-            ini: default_ini(),
+            ini,
             error_reporting: 32767,
             silence: 0,
             next_obj_id: 1,
@@ -525,10 +540,12 @@ impl Vm {
     /// An ini setting read as a boolean flag (`On`, `1`, `yes`, `stderr`... are on).
     pub(crate) fn ini_flag(&self, name: &[u8], default: bool) -> bool {
         match self.ini.get(name) {
-            Some(v) => !matches!(
-                v.to_ascii_lowercase().as_slice(),
-                b"0" | b"" | b"off" | b"no" | b"false" | b"none"
-            ),
+            Some(v) => {
+                !(v.is_empty()
+                    || [&b"0"[..], b"off", b"no", b"false", b"none"]
+                        .iter()
+                        .any(|word| v.eq_ignore_ascii_case(word)))
+            }
             None => default,
         }
     }
@@ -1313,12 +1330,16 @@ impl Vm {
                     obj,
                     name,
                     nullsafe,
-                    n_args,
+                    n_args: _,
                 } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
                     let n = tryop!(self.read(&func, base, *name));
-                    tryop!(self.init_method_call(o, n, *nullsafe, *n_args));
+                    let site = match (&n, name.is_const()) {
+                        (Value::Str(s), true) => s.as_bytes().as_ptr() as usize,
+                        _ => 0,
+                    };
+                    tryop!(self.init_method_call(o, n, *nullsafe, site));
                 }
                 Op::InitStaticCall {
                     class,
@@ -1987,6 +2008,11 @@ fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
             | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
             | ([TypeMember::Simple(SimpleType::Mixed)], _)
     ) && !matches!(v, Value::Undef)
+        || matches!(
+            (ty.members.as_slice(), v),
+            ([TypeMember::Simple(SimpleType::Class(c))], Value::Object(o))
+                if o.borrow().class.lc_name.eq_ignore_ascii_case(c)
+        )
 }
 
 /// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the

@@ -1,6 +1,13 @@
-//! The engine thread of a `WebEngine`: it waits for a request, resolves the script, builds
-//! a fresh `Vm` with the request's superglobals and an output sink to the response state,
-//! runs the script (shutdown functions and destructors included), and ends the response.
+//! One request of a `WebEngine`: resolve the script, build a fresh `Vm` with the request's
+//! superglobals and an output sink to the response state, run the script (shutdown
+//! functions and destructors included), and end the response.
+//!
+//! What a request may reuse from the previous one on the same engine is only what is
+//! immutable or provably unchanged: compiled units, and the ini table when no `ini_set`
+//! (nor anything else that goes through `Vm::set_ini`) ran during the request, which
+//! `host::ini_generation` tells. Everything else (globals, functions, classes, constants,
+//! statics, output buffers, headers, handlers) lives in the `Vm` and the `ResponseState`,
+//! both made afresh for every request.
 //!
 //! Compiled units are kept across requests in `UnitCache`, keyed by path and revalidated by
 //! `stat` (mtime, ctime, inode, device, size): an unchanged file is not recompiled, an
@@ -12,12 +19,11 @@ use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::rc::Rc;
-use std::sync::mpsc;
 
 use super::request::{self, Input, Limits};
 use super::resolve::{self, NotFound};
-use super::response::{self, Conn, ResponseState, WebSink};
-use super::{FromEngine, Then, ToEngine, WebOutcome, WebSettings, WEB_INI_DEFAULTS};
+use super::response::{self, ResponseState, WebSink};
+use super::{SharedWriter, WebOutcome, WebRequest, WebSettings, WEB_INI_DEFAULTS};
 use crate::vm::array::PhpArray;
 use crate::vm::bytecode::Unit;
 use crate::vm::interp::{LoadError, Loader, Vm};
@@ -45,7 +51,7 @@ impl FileStamp {
     }
 }
 
-/// Compiled units of this engine thread, by path.
+/// Compiled units of one `WebEngine`, by path.
 #[derive(Default)]
 pub(crate) struct UnitCache {
     units: HashMap<Vec<u8>, (FileStamp, Rc<Unit>)>,
@@ -96,47 +102,94 @@ impl Loader for CachedLoader {
     }
 }
 
-thread_local! {
-    /// The ini table every request of this engine thread starts from.
-    static INI_TEMPLATE: RefCell<Option<(HashMap<Vec<u8>, PhpStr>, i64)>> =
-        const { RefCell::new(None) };
+/// An ini table and the `error_reporting` level that goes with it.
+type IniTable = (HashMap<Vec<u8>, PhpStr>, i64);
+
+/// What a `WebEngine` keeps between requests.
+pub(super) struct EngineLocal {
+    settings: Rc<WebSettings>,
+    cache: Rc<RefCell<UnitCache>>,
+    roots: resolve::RootCache,
+    /// The ini table every request starts from: the engine defaults plus the web settings,
+    /// built by the first request.
+    template: Option<IniTable>,
+    /// The previous request's ini table, when it ended equal to `template`.
+    spare_ini: Option<HashMap<Vec<u8>, PhpStr>>,
 }
 
-/// The engine thread's main loop: one request at a time until the `WebEngine` is dropped.
-pub(super) fn engine_main(
-    settings: WebSettings,
-    rx: mpsc::Receiver<ToEngine>,
-    tx: mpsc::Sender<FromEngine>,
-) {
-    let conn = Rc::new(Conn { tx, rx });
-    let cache = Rc::new(RefCell::new(UnitCache {
-        units: HashMap::new(),
-        store: settings.unit_store.as_ref().map(|s| s.0.clone()),
-    }));
-    let mut roots = resolve::RootCache::default();
-    let mut ini: Vec<(Vec<u8>, Vec<u8>)> = WEB_INI_DEFAULTS
-        .iter()
-        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-        .collect();
-    ini.extend(settings.ini.iter().cloned());
-    loop {
-        let params = match conn.rx.recv() {
-            Ok(ToEngine::Request(p)) => p,
-            Ok(_) => continue,
-            Err(_) => return,
-        };
-        let state = Rc::new(RefCell::new(ResponseState::new(
-            conn.clone(),
-            settings.chunk_size,
-        )));
-        response::set_current(Some(state.clone()));
-        let outcome = run_request(&settings, &ini, &cache, &state, params, &mut roots);
+/// Clears the current request state of this thread when dropped (also when the engine
+/// panics, so a later request on the thread never sees a stale state).
+struct CurrentGuard;
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
         response::set_current(None);
-        let mut st = state.borrow_mut();
-        st.send_events(Then::Done(outcome));
     }
 }
 
+impl EngineLocal {
+    pub(super) fn new(settings: WebSettings) -> EngineLocal {
+        EngineLocal {
+            cache: Rc::new(RefCell::new(UnitCache {
+                units: HashMap::new(),
+                store: settings.unit_store.as_ref().map(|s| s.0.clone()),
+            })),
+            settings: Rc::new(settings),
+            roots: resolve::RootCache::default(),
+            template: None,
+            spare_ini: None,
+        }
+    }
+
+    /// Runs one request to its end.
+    pub(super) fn run(&mut self, req: WebRequest, out: SharedWriter) -> WebOutcome {
+        let WebRequest { params, body } = req;
+        let state = Rc::new(RefCell::new(ResponseState::new(
+            out,
+            body,
+            self.settings.chunk_size,
+        )));
+        response::set_current(Some(state.clone()));
+        let _guard = CurrentGuard;
+        self.run_request(&state, params)
+    }
+
+    /// A fresh `Vm` for a request, starting from the spare ini table when there is one.
+    fn new_vm(&mut self, state: &Rc<RefCell<ResponseState>>) -> Vm {
+        let sink = Box::new(WebSink(state.clone()));
+        let loader = Box::new(CachedLoader(self.cache.clone()));
+        let Some((table, error_reporting)) = &self.template else {
+            let mut vm = Vm::new(sink, loader);
+            let mut ini: Vec<(Vec<u8>, Vec<u8>)> = WEB_INI_DEFAULTS
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect();
+            ini.extend(self.settings.ini.iter().cloned());
+            for (k, v) in &ini {
+                vm.set_ini(k, v);
+            }
+            self.template = Some((vm.ini.clone(), vm.error_reporting));
+            return vm;
+        };
+        let ini = match self.spare_ini.take() {
+            Some(ini) => ini,
+            None => table.clone(),
+        };
+        let mut vm = Vm::with_ini(sink, loader, ini);
+        vm.error_reporting = *error_reporting;
+        vm
+    }
+
+    /// Keeps the ini table of a request that did not change it, for the next request.
+    fn recycle(&mut self, mut vm: Vm, ini_generation: u64) {
+        let unchanged = crate::vm::host::ini_generation() == ini_generation;
+        let ini = std::mem::take(&mut vm.ini);
+        drop(vm);
+        if unchanged {
+            self.spare_ini = Some(ini);
+        }
+    }
+}
 /// Answers a request whose script could not be found or opened, as php-fpm does.
 fn not_found(state: &Rc<RefCell<ResponseState>>, why: NotFound, env: &resolve::Env) -> WebOutcome {
     let mut st = state.borrow_mut();
@@ -174,134 +227,119 @@ fn end_response(st: &mut ResponseState) {
     }
 }
 
-fn run_request(
-    settings: &WebSettings,
-    ini: &[(Vec<u8>, Vec<u8>)],
-    cache: &Rc<RefCell<UnitCache>>,
-    state: &Rc<RefCell<ResponseState>>,
-    params: Vec<(Vec<u8>, Vec<u8>)>,
-    roots: &mut resolve::RootCache,
-) -> WebOutcome {
-    let time = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    let resolved = match resolve::resolve(&params, settings.source_root.as_deref(), roots) {
-        Ok(r) => r,
-        Err((why, env)) => return not_found(state, why, &env),
-    };
-    let mut vm = Vm::new(
-        Box::new(WebSink(state.clone())),
-        Box::new(CachedLoader(cache.clone())),
-    );
-    // PHP-FPM's SAPI name: scripts (and APC's CLI switch) tell web requests by it.
-    vm.set_sapi("fpm-fcgi");
-    if let Some(spawner) = &settings.spawner {
-        vm.set_spawner(spawner.0.clone());
-    }
-    // The request's ini table: the engine defaults plus the web settings, built on the
-    // first request and cloned afterwards.
-    let template = INI_TEMPLATE.with(|t| t.borrow().clone());
-    match template {
-        Some((table, error_reporting)) => {
-            vm.ini = table;
-            vm.error_reporting = error_reporting;
+impl EngineLocal {
+    fn run_request(
+        &mut self,
+        state: &Rc<RefCell<ResponseState>>,
+        params: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> WebOutcome {
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let settings = self.settings.clone();
+        let settings = &*settings;
+        let resolved =
+            match resolve::resolve(&params, settings.source_root.as_deref(), &mut self.roots) {
+                Ok(r) => r,
+                Err((why, env)) => return not_found(state, why, &env),
+            };
+        let mut vm = self.new_vm(state);
+        // Every change of the ini table from here on moves the generation.
+        let ini_generation = crate::vm::host::ini_generation();
+        // PHP-FPM's SAPI name: scripts (and APC's CLI switch) tell web requests by it.
+        vm.set_sapi("fpm-fcgi");
+        if let Some(spawner) = &settings.spawner {
+            vm.set_spawner(spawner.0.clone());
         }
-        None => {
-            for (k, v) in ini {
-                vm.set_ini(k, v);
+        {
+            let mut st = state.borrow_mut();
+            let ini_val = |name: &[u8]| -> Vec<u8> {
+                vm.ini
+                    .get(name)
+                    .map(|v| v.as_bytes().to_vec())
+                    .unwrap_or_default()
+            };
+            st.default_mimetype = ini_val(b"default_mimetype");
+            st.default_charset = ini_val(b"default_charset");
+            st.expose_php = vm.ini_flag(b"expose_php", false);
+            if st.expose_php {
+                st.headers.push(b"X-Powered-By: PHP/8.2.36".to_vec());
             }
-            let saved = (vm.ini.clone(), vm.error_reporting);
-            INI_TEMPLATE.with(|t| *t.borrow_mut() = Some(saved));
+            st.ignore_user_abort = vm.ini_flag(b"ignore_user_abort", false);
+            st.head_request = resolved.env.get(b"REQUEST_METHOD") == Some(b"HEAD");
+            st.request_headers = request_headers(&resolved.env);
         }
-    }
-    {
-        let mut st = state.borrow_mut();
-        let ini_val = |name: &[u8]| -> Vec<u8> {
+        // `output_buffering`: a buffer around the whole script (`On` is unlimited).
+        let buffering = request::parse_size(
             vm.ini
-                .get(name)
-                .map(|v| v.as_bytes().to_vec())
-                .unwrap_or_default()
-        };
-        st.default_mimetype = ini_val(b"default_mimetype");
-        st.default_charset = ini_val(b"default_charset");
-        st.expose_php = vm.ini_flag(b"expose_php", false);
-        if st.expose_php {
-            st.headers.push(b"X-Powered-By: PHP/8.2.36".to_vec());
-        }
-        st.ignore_user_abort = vm.ini_flag(b"ignore_user_abort", false);
-        st.head_request = resolved.env.get(b"REQUEST_METHOD") == Some(b"HEAD");
-        st.request_headers = request_headers(&resolved.env);
-    }
-    // `output_buffering`: a buffer around the whole script (`On` is unlimited).
-    let buffering = request::parse_size(
-        vm.ini
-            .get(b"output_buffering".as_slice())
-            .map(|v| v.as_bytes())
-            .unwrap_or(b"0"),
-    );
-    let buffering = if vm.ini_flag(b"output_buffering", false) && buffering == 0 {
-        1
-    } else {
-        buffering
-    };
-    if buffering > 0 {
-        vm.out
-            .buffers
-            .push(crate::vm::interp::output::OutputBuffer {
-                data: Vec::new(),
-                callback: None,
-                chunk_size: if buffering > 1 { buffering as usize } else { 0 },
-                started: false,
-            });
-    }
-    for (name, builtin) in crate::vm::builtins::web_only_table() {
-        vm.functions.insert(
-            PhpStr::from(*name),
-            crate::vm::interp::FnEntry::Builtin(builtin),
+                .get(b"output_buffering".as_slice())
+                .map(|v| v.as_bytes())
+                .unwrap_or(b"0"),
         );
-    }
-    let warnings = build_superglobals(&mut vm, settings, state, &resolved, time);
-    for (label, msg) in &warnings {
-        vm.print_diagnostic(label, msg, b"Unknown", 0);
-    }
-    let script = resolved.script.clone();
-    let unit = CachedLoader(cache.clone()).load(&script);
-    let mut fatal = false;
-    match unit {
-        Ok(Some(unit)) => {
-            let _ = vm.run_main(unit);
+        let buffering = if vm.ini_flag(b"output_buffering", false) && buffering == 0 {
+            1
+        } else {
+            buffering
+        };
+        if buffering > 0 {
+            vm.out
+                .buffers
+                .push(crate::vm::interp::output::OutputBuffer {
+                    data: Vec::new(),
+                    callback: None,
+                    chunk_size: if buffering > 1 { buffering as usize } else { 0 },
+                    started: false,
+                });
         }
-        Ok(None) => {
-            // Resolution saw a file; it cannot be read (or vanished since).
-            drop(vm);
-            let why = if std::fs::metadata(std::ffi::OsStr::from_bytes(&script)).is_ok() {
-                NotFound::Denied
-            } else {
-                NotFound::Missing
-            };
-            return not_found(state, why, &resolved.env);
+        for (name, builtin) in crate::vm::builtins::web_only_table() {
+            vm.functions.insert(
+                PhpStr::from(*name),
+                crate::vm::interp::FnEntry::Builtin(builtin),
+            );
         }
-        Err(e) => {
-            let (label, message, line) = match e {
-                LoadError::Parse { message, line } => ("Parse error", message, line),
-                LoadError::Compile { message, line } => ("Fatal error", message, line),
-            };
-            vm.print_diagnostic(label, &message, &script, line);
-            fatal = true;
+        let warnings = build_superglobals(&mut vm, settings, state, &resolved, time);
+        for (label, msg) in &warnings {
+            vm.print_diagnostic(label, msg, b"Unknown", 0);
         }
-    }
-    drop(vm);
-    let mut st = state.borrow_mut();
-    for path in std::mem::take(&mut st.uploaded) {
-        let _ = std::fs::remove_file(path);
-    }
-    end_response(&mut st);
-    WebOutcome {
-        status: st.sent_status,
-        body_bytes: st.body_bytes,
-        script,
-        fatal: fatal || st.fatal,
+        let script = resolved.script.clone();
+        let unit = CachedLoader(self.cache.clone()).load(&script);
+        let mut fatal = false;
+        match unit {
+            Ok(Some(unit)) => {
+                let _ = vm.run_main(unit);
+            }
+            Ok(None) => {
+                // Resolution saw a file; it cannot be read (or vanished since).
+                self.recycle(vm, ini_generation);
+                let why = if std::fs::metadata(std::ffi::OsStr::from_bytes(&script)).is_ok() {
+                    NotFound::Denied
+                } else {
+                    NotFound::Missing
+                };
+                return not_found(state, why, &resolved.env);
+            }
+            Err(e) => {
+                let (label, message, line) = match e {
+                    LoadError::Parse { message, line } => ("Parse error", message, line),
+                    LoadError::Compile { message, line } => ("Fatal error", message, line),
+                };
+                vm.print_diagnostic(label, &message, &script, line);
+                fatal = true;
+            }
+        }
+        self.recycle(vm, ini_generation);
+        let mut st = state.borrow_mut();
+        for path in std::mem::take(&mut st.uploaded) {
+            let _ = std::fs::remove_file(path);
+        }
+        end_response(&mut st);
+        WebOutcome {
+            status: st.sent_status,
+            body_bytes: st.body_bytes,
+            script,
+            fatal: fatal || st.fatal,
+        }
     }
 }
 
@@ -391,7 +429,7 @@ fn build_superglobals(
     let mut warnings = Vec::new();
     let query = env.get_raw(b"QUERY_STRING");
     let input = Input {
-        server: env.server_order().cloned().collect(),
+        server: env.server_order().collect(),
         request_uri: resolved.request_uri.as_deref(),
         time,
     };
@@ -462,6 +500,7 @@ fn build_superglobals(
             _ => {}
         }
     }
+    vm.superglobals.reserve(7);
     set_superglobal(vm, "_SERVER", server);
     set_superglobal(vm, "_GET", get);
     set_superglobal(vm, "_POST", post);

@@ -2,37 +2,33 @@
 //! params and a body reader) and what the engine hands back (status, headers, body chunks,
 //! error-log lines), with no knowledge of FastCGI, sockets or actors.
 //!
-//! A server thread owns one `WebEngine` and calls
-//! `WebEngine::run(request, &mut writer)` per request. The server implements
-//! `ResponseWriter` over its transport (FastCGI STDOUT records, an HTTP response).
+//! A server thread owns one `WebEngine` and calls `WebEngine::run(request, writer)` per
+//! request. The server implements `ResponseWriter` over its transport (FastCGI STDOUT
+//! records, an HTTP response).
 //!
 //! # Layout
 //!
 //! | file | what it does |
 //! | --- | --- |
-//! | `mod.rs` | the contract (`WebRequest`, `ResponseWriter`, `WebOutcome`), `WebSettings`, and `WebEngine`, which pumps one request's messages between the caller's thread and the engine thread |
-//! | `engine.rs` | the engine thread: per-request `Vm` setup, the compiled-unit cache, running the script and its end |
+//! | `mod.rs` | the contract (`WebRequest`, `ResponseWriter`, `WebOutcome`), `WebSettings`, and `WebEngine` |
+//! | `engine.rs` | per-request `Vm` setup (reusing the thread's ini table), the compiled-unit cache, running the script and its end |
 //! | `resolve.rs` | SCRIPT_FILENAME / PATH_INFO / SCRIPT_NAME resolution as php-fpm's `cgi.fix_pathinfo=1`, and the source-root check |
 //! | `request.rs` | `$_SERVER`, `$_GET`, `$_POST`, `$_COOKIE`, `$_FILES`, `$_REQUEST`: query strings, cookies, url-encoded and multipart bodies, uploads |
 //! | `response.rs` | the per-request response state (status, headers, cookies, body chunking, `fastcgi_finish_request`) and the output sink |
 //!
-//! # Why the script runs on its own thread
+//! # Threads and output
 //!
-//! PHP output must reach `ResponseWriter::body` while the script runs (a 1 MiB page is
-//! streamed, `flush()` pushes bytes out, `fastcgi_finish_request()` completes the
-//! response and lets the script go on). The interpreter's output sink is a
-//! `Box<dyn Write>` owned by the `Vm`, which cannot borrow the caller's
-//! `&mut dyn ResponseWriter` without `unsafe` (forbidden in `vm`). So each `WebEngine`
-//! owns one engine thread (with the same large stack as the CLI's engine thread), and
-//! `run` is a message pump on the caller's thread: the engine sends batches of events
-//! (head, body chunks, finish, log lines) and asks for request-body bytes or the abort
-//! state; `run` performs them on `out` and `req.body`. Small pages cost one message each
-//! way. A panic in the engine (an engine bug) ends only that request with a 500; the
-//! thread is started again for the next request.
+//! The script runs on the caller's thread, which must have a large native stack (the
+//! server's executor threads and the CLI's engine thread have 64 MiB). PHP output reaches
+//! `ResponseWriter::body` while the script runs (a 1 MiB page is streamed, `flush()` pushes
+//! bytes out, `fastcgi_finish_request()` completes the response and lets the script go
+//! on): the interpreter's output sink is a `Box<dyn Write>` owned by the `Vm`, so the writer
+//! is shared with it as a `SharedWriter` (`Rc<RefCell<dyn ResponseWriter>>`) rather than
+//! borrowed. A panic in the engine (an engine bug) unwinds out of `run`; the caller
+//! catches it, answers 500 and replaces the engine (the server's executor does).
 
 use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 mod engine;
 pub(crate) mod request;
@@ -60,6 +56,11 @@ pub trait ResponseWriter {
 
     /// Body bytes, as PHP flushes them.
     fn body(&mut self, bytes: &[u8]) -> io::Result<()>;
+
+    /// PHP's `flush()`: pass on what `body` collected now rather than when convenient.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 
     /// `fastcgi_finish_request()` or the end of the request: the response is complete;
     /// later output of a still-running script is discarded.
@@ -100,8 +101,6 @@ pub struct WebSettings {
     /// Body bytes collected before they are handed to `ResponseWriter::body` when the
     /// script does not flush (PHP's SAPI writes each echo; we batch up to this size).
     pub chunk_size: usize,
-    /// Native stack of the engine thread (parsing deep expressions uses it).
-    pub engine_stack_size: usize,
     /// The translation cache compiled units go through (`None`: compile in memory).
     pub unit_store: Option<crate::vm::unit_codec::SharedStore>,
     /// How scripts start processes (`shell_exec`, `proc_open`, ...): the server's light
@@ -126,7 +125,6 @@ impl Default for WebSettings {
             source_root: None,
             upload_tmp_dir: None,
             chunk_size: 32 * 1024,
-            engine_stack_size: 64 << 20,
             unit_store: None,
             spawner: None,
         }
@@ -161,219 +159,27 @@ pub const WEB_INI_DEFAULTS: &[(&str, &str)] = &[
     ("error_append_string", ""),
 ];
 
-/// What the engine thread sends to `run`.
-pub(crate) enum FromEngine {
-    /// Events to perform in order, then what the engine waits for.
-    Batch(Vec<Event>, Then),
-}
-
-/// One response action.
-pub(crate) enum Event {
-    Head {
-        status: u16,
-        reason: Vec<u8>,
-        headers: Vec<Vec<u8>>,
-    },
-    Body(Vec<u8>),
-    Finish,
-    Log(Vec<u8>),
-}
-
-/// What the engine needs after a batch.
-pub(crate) enum Then {
-    /// Nothing: it keeps running.
-    Continue,
-    /// Up to this many request-body bytes (an empty reply is the end of the body).
-    ReadBody(usize),
-    /// Whether the client has gone away.
-    Aborted,
-    /// The request is over.
-    Done(WebOutcome),
-}
-
-/// What `run` sends to the engine thread.
-pub(crate) enum ToEngine {
-    /// A new request's params.
-    Request(Vec<(Vec<u8>, Vec<u8>)>),
-    /// Body bytes read (empty at the end of the body or on a read error).
-    Body(Vec<u8>),
-    /// The answer to `Then::Aborted`.
-    Aborted(bool),
-}
-
-/// The engine thread of a `WebEngine`.
-struct Worker {
-    to_engine: mpsc::Sender<ToEngine>,
-    from_engine: mpsc::Receiver<FromEngine>,
-    handle: Option<std::thread::JoinHandle<()>>,
-}
+/// The caller's `ResponseWriter` as the engine holds it during a request.
+pub type SharedWriter = std::rc::Rc<std::cell::RefCell<dyn ResponseWriter>>;
 
 /// Runs web requests; one per server thread. Each request gets a fresh PHP state; compiled
-/// units are cached across requests (revalidated by `stat`).
+/// units are cached across requests (revalidated by `stat`), and so is the ini table while
+/// no request changes it.
 pub struct WebEngine {
-    settings: WebSettings,
-    worker: Option<Worker>,
+    local: engine::EngineLocal,
 }
 
 impl WebEngine {
-    /// An engine with `settings`; its thread starts with the first request.
+    /// An engine with `settings`.
     pub fn new(settings: WebSettings) -> WebEngine {
         WebEngine {
-            settings,
-            worker: None,
+            local: engine::EngineLocal::new(settings),
         }
     }
 
-    fn start_worker(&self) -> io::Result<Worker> {
-        let (to_engine, engine_rx) = mpsc::channel();
-        let (engine_tx, from_engine) = mpsc::channel();
-        let settings = self.settings.clone();
-        let handle = std::thread::Builder::new()
-            .name("php-web".into())
-            .stack_size(self.settings.engine_stack_size)
-            .spawn(move || engine::engine_main(settings, engine_rx, engine_tx))?;
-        Ok(Worker {
-            to_engine,
-            from_engine,
-            handle: Some(handle),
-        })
-    }
-
-    /// Runs one request to completion, writing the response to `out`.
-    pub fn run(&mut self, req: WebRequest, out: &mut dyn ResponseWriter) -> WebOutcome {
-        let WebRequest { params, mut body } = req;
-        let mut params = Some(params);
-        // A worker that died (an engine panic in an earlier request) is replaced.
-        for _attempt in 0..2 {
-            if self.worker.is_none() {
-                match self.start_worker() {
-                    Ok(w) => self.worker = Some(w),
-                    Err(e) => {
-                        out.error_log(
-                            format!("rhvm: cannot start the engine thread: {e}").as_bytes(),
-                        );
-                        return internal_error(out, false);
-                    }
-                }
-            }
-            let Some(worker) = self.worker.as_mut() else {
-                break;
-            };
-            let Some(p) = params.take() else { break };
-            if let Err(mpsc::SendError(ToEngine::Request(p))) =
-                worker.to_engine.send(ToEngine::Request(p))
-            {
-                params = Some(p);
-                self.stop_worker();
-                continue;
-            }
-            return self.pump(&mut *body, out);
-        }
-        internal_error(out, false)
-    }
-
-    /// Performs the engine's events until the request is done.
-    fn pump(&mut self, body: &mut dyn io::Read, out: &mut dyn ResponseWriter) -> WebOutcome {
-        let mut head_sent = false;
-        let mut finished = false;
-        loop {
-            let Some(worker) = self.worker.as_ref() else {
-                return internal_error(out, head_sent);
-            };
-            let msg = worker.from_engine.recv();
-            let Ok(FromEngine::Batch(events, then)) = msg else {
-                // The engine thread is gone mid-request: an engine bug (a panic). The
-                // request ends with a 500 if nothing was sent yet.
-                self.stop_worker();
-                if finished {
-                    return WebOutcome {
-                        status: 500,
-                        fatal: true,
-                        ..WebOutcome::default()
-                    };
-                }
-                return internal_error(out, head_sent);
-            };
-            for event in events {
-                match event {
-                    Event::Head {
-                        status,
-                        reason,
-                        headers,
-                    } => {
-                        head_sent = true;
-                        let _ = out.head(status, &reason, &headers);
-                    }
-                    Event::Body(bytes) => {
-                        let _ = out.body(&bytes);
-                    }
-                    Event::Finish => {
-                        finished = true;
-                        let _ = out.finish();
-                    }
-                    Event::Log(line) => out.error_log(&line),
-                }
-            }
-            let reply = match then {
-                Then::Continue => continue,
-                Then::Done(outcome) => return outcome,
-                Then::Aborted => ToEngine::Aborted(out.aborted()),
-                Then::ReadBody(max) => {
-                    let mut buf = vec![0u8; max.clamp(1, 1 << 20)];
-                    let n = loop {
-                        match body.read(&mut buf) {
-                            Ok(n) => break n,
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            Err(_) => break 0,
-                        }
-                    };
-                    buf.truncate(n);
-                    ToEngine::Body(buf)
-                }
-            };
-            let sent = self
-                .worker
-                .as_ref()
-                .is_some_and(|w| w.to_engine.send(reply).is_ok());
-            if !sent {
-                self.stop_worker();
-                return internal_error(out, head_sent);
-            }
-        }
-    }
-
-    /// Drops the engine thread (it ends when its channel closes) and waits for it.
-    fn stop_worker(&mut self) {
-        if let Some(mut w) = self.worker.take() {
-            drop(w.to_engine);
-            if let Some(h) = w.handle.take() {
-                let _ = h.join();
-            }
-        }
-    }
-}
-
-impl Drop for WebEngine {
-    fn drop(&mut self) {
-        self.stop_worker();
-    }
-}
-
-/// Ends a request the engine could not run: a bare 500 (when no head was sent yet).
-fn internal_error(out: &mut dyn ResponseWriter, head_sent: bool) -> WebOutcome {
-    if !head_sent {
-        let _ = out.head(
-            500,
-            b"Internal Server Error",
-            &[b"Content-type: text/html; charset=UTF-8".to_vec()],
-        );
-    }
-    let _ = out.finish();
-    WebOutcome {
-        status: 500,
-        body_bytes: 0,
-        script: Vec::new(),
-        fatal: true,
+    /// Runs one request to completion on this thread, writing the response to `out`.
+    pub fn run(&mut self, req: WebRequest, out: SharedWriter) -> WebOutcome {
+        self.local.run(req, out)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::vm::value::Value;
 /// What the superglobal builder needs from the request.
 pub(crate) struct Input<'a> {
     /// The CGI environment in `$_SERVER` order.
-    pub server: Vec<(Vec<u8>, Vec<u8>)>,
+    pub server: Vec<&'a (Vec<u8>, Vec<u8>)>,
     /// `SG(request_info).request_uri` (the fixed SCRIPT_NAME).
     pub request_uri: Option<&'a [u8]>,
     /// Request start time (seconds since the epoch).
@@ -109,7 +109,7 @@ fn mangle(name: &[u8]) -> Vec<u8> {
 /// `$_SERVER` from the environment.
 pub(crate) fn server_array(input: &Input<'_>, limits: &Limits, query: Option<&[u8]>) -> PhpArray {
     let mut arr = PhpArray::with_capacity(input.server.len() + 6);
-    for (k, v) in &input.server {
+    for (k, v) in input.server.iter().copied() {
         // Plain names (all CGI variables in practice) need none of the mangling.
         let plain = !k.is_empty() && !k.iter().any(|c| matches!(c, b' ' | b'.' | b'[' | 0));
         if plain {

@@ -1,7 +1,7 @@
-//! The response side of one web request on the engine thread: status and header list
-//! (what `header()`, `http_response_code()`, `setcookie()` change), the output sink that
-//! sends the head with the first body byte and hands body bytes to the caller's thread in
-//! chunks, `fastcgi_finish_request()`, and error-log lines.
+//! The response side of one web request: status and header list (what `header()`,
+//! `http_response_code()`, `setcookie()` change), the output sink that sends the head with
+//! the first body byte and hands body bytes to the caller's `ResponseWriter` in chunks,
+//! `fastcgi_finish_request()`, error-log lines, and the request body reader.
 //!
 //! The state is reached by the output sink (which the `Vm` owns) and by the web builtins
 //! (through `with_current`), so it lives in an `Rc<RefCell<_>>` registered in a
@@ -12,22 +12,15 @@ use std::cell::RefCell;
 use std::io;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::mpsc;
 
-use super::{Event, FromEngine, Then, ToEngine};
-
-/// The engine thread's end of the channels to `WebEngine::run`.
-pub(crate) struct Conn {
-    pub tx: mpsc::Sender<FromEngine>,
-    pub rx: mpsc::Receiver<ToEngine>,
-}
+use super::SharedWriter;
 
 /// The response state of the running request.
 pub(crate) struct ResponseState {
-    /// The channels to the caller's thread.
-    pub conn: Rc<Conn>,
-    /// Events not yet sent (sent with the next chunk, flush, question or the end).
-    pub events: Vec<Event>,
+    /// Where the response goes (the caller's writer, called on this thread).
+    pub out: SharedWriter,
+    /// The request body, read on demand.
+    pub body_in: Box<dyn io::Read>,
     /// The HTTP status (`http_response_code`).
     pub status: u16,
     /// The status the head went out with.
@@ -148,10 +141,10 @@ pub(crate) fn reason_phrase(code: u16) -> &'static [u8] {
 
 impl ResponseState {
     /// A fresh state for a request.
-    pub fn new(conn: Rc<Conn>, chunk_size: usize) -> ResponseState {
+    pub fn new(out: SharedWriter, body_in: Box<dyn io::Read>, chunk_size: usize) -> ResponseState {
         ResponseState {
-            conn,
-            events: Vec::new(),
+            out,
+            body_in,
             status: 200,
             sent_status: 200,
             reason: None,
@@ -224,7 +217,7 @@ impl ResponseState {
         Some(ct)
     }
 
-    /// Queues the head (once).
+    /// Sends the head (once).
     pub fn send_head(&mut self) {
         if self.headers_sent {
             return;
@@ -237,11 +230,8 @@ impl ResponseState {
         }
         let (status, reason, headers) = self.build_head();
         self.sent_status = status;
-        self.events.push(Event::Head {
-            status,
-            reason,
-            headers,
-        });
+        // A failed write means the client is gone; the writer reports it by `aborted`.
+        let _ = self.out.borrow_mut().head(status, &reason, &headers);
     }
 
     /// Program output reaching the SAPI.
@@ -255,41 +245,28 @@ impl ResponseState {
         }
         self.chunk.extend_from_slice(bytes);
         if self.chunk.len() >= self.chunk_size {
-            self.flush_body();
+            self.take_chunk();
         }
     }
 
-    /// Hands the collected body bytes (and pending events) to the caller's thread.
+    /// PHP's `flush()`: the collected body bytes go to the client now.
     pub fn flush_body(&mut self) {
         self.take_chunk();
-        self.send_events(Then::Continue);
+        let _ = self.out.borrow_mut().flush();
     }
 
-    /// Turns the collected body bytes into pending `Body` events of at most `chunk_size`
-    /// bytes each (one big `echo` still reaches the server in pieces).
+    /// Hands the collected body bytes to the writer, in pieces of at most `chunk_size`
+    /// bytes (one big `echo` still reaches the server in pieces).
     pub fn take_chunk(&mut self) {
         if self.chunk.is_empty() {
             return;
         }
-        let chunk = std::mem::take(&mut self.chunk);
-        self.body_bytes += chunk.len() as u64;
-        if chunk.len() <= self.chunk_size {
-            self.events.push(Event::Body(chunk));
-        } else {
-            for piece in chunk.chunks(self.chunk_size) {
-                self.events.push(Event::Body(piece.to_vec()));
-            }
+        self.body_bytes += self.chunk.len() as u64;
+        let mut out = self.out.borrow_mut();
+        for piece in self.chunk.chunks(self.chunk_size) {
+            let _ = out.body(piece);
         }
-    }
-
-    /// Sends the pending events followed by `then`.
-    pub fn send_events(&mut self, then: Then) {
-        if self.events.is_empty() && matches!(then, Then::Continue) {
-            return;
-        }
-        let events = std::mem::take(&mut self.events);
-        // A closed channel means the caller is gone: there is nobody to tell.
-        let _ = self.conn.tx.send(FromEngine::Batch(events, then));
+        self.chunk.clear();
     }
 
     /// `fastcgi_finish_request()`: everything so far goes out and the response ends.
@@ -300,19 +277,17 @@ impl ResponseState {
         self.send_head();
         self.take_chunk();
         self.finished = true;
-        self.events.push(Event::Finish);
-        self.send_events(Then::Continue);
+        let _ = self.out.borrow_mut().finish();
     }
 
-    /// Queues a line for the server's error log.
+    /// Writes a line to the server's error log.
     pub fn log(&mut self, line: Vec<u8>) {
-        self.events.push(Event::Log(line));
+        self.out.borrow_mut().error_log(&line);
     }
 
-    /// Asks the caller's thread whether the client went away.
+    /// Whether the client went away.
     pub fn client_aborted(&mut self) -> bool {
-        self.send_events(Then::Aborted);
-        matches!(self.conn.rx.recv(), Ok(ToEngine::Aborted(true)))
+        self.out.borrow().aborted()
     }
 
     /// Reads up to `max` more request-body bytes into `input`; false at the end.
@@ -320,17 +295,20 @@ impl ResponseState {
         if self.input_complete {
             return false;
         }
-        self.send_events(Then::ReadBody(max));
-        match self.conn.rx.recv() {
-            Ok(ToEngine::Body(bytes)) if !bytes.is_empty() => {
-                self.input.extend_from_slice(&bytes);
-                true
+        let start = self.input.len();
+        self.input.resize(start + max.clamp(1, 1 << 20), 0);
+        let n = loop {
+            match self.body_in.read(&mut self.input[start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break 0,
             }
-            _ => {
-                self.input_complete = true;
-                false
-            }
+        };
+        self.input.truncate(start + n);
+        if n == 0 {
+            self.input_complete = true;
         }
+        n > 0
     }
 
     /// Reads the whole request body into `input`.
@@ -354,10 +332,9 @@ impl io::Write for WebSink {
         Ok(buf.len())
     }
 
-    /// Moves the collected bytes into the pending events without waking the caller's
-    /// thread: the engine flushes its sink at the very end of every request, where the
-    /// final message carries them anyway. PHP's `flush()` pushes them out
-    /// (`web::flush_now`).
+    /// Hands the collected bytes to the writer without asking it to flush: the engine
+    /// flushes its sink at the very end of every request, where the writer's finish sends
+    /// them anyway. PHP's `flush()` pushes them out (`web::flush_now`).
     fn flush(&mut self) -> io::Result<()> {
         self.0.borrow_mut().take_chunk();
         Ok(())

@@ -126,6 +126,10 @@ fn charset(host: &mut dyn Host, arg: Option<&Value>, func: &str) -> PhpResult<Ch
             _ => return Ok(Charset::Utf8),
         },
     };
+    // The common case without building a lower-case copy.
+    if name.eq_ignore_ascii_case(b"utf-8") {
+        return Ok(Charset::Utf8);
+    }
     let lc = name.to_ascii_lowercase();
     let cs = match lc.as_slice() {
         b"iso-8859-1" | b"iso8859-1" => Charset::Latin1,
@@ -559,7 +563,19 @@ fn escape(host: &mut dyn Host, a: &[Value], all: bool, func: &str) -> PhpResult<
     };
     let mut out = Vec::with_capacity(s.len() + s.len() / 8);
     let mut pos = 0;
+    // `htmlspecialchars` in UTF-8 without ENT_DISALLOWED copies every ASCII byte but the
+    // five special ones as it is: copy such runs at once.
+    let ascii_runs = !all && cs == Charset::Utf8 && flags & ENT_DISALLOWED == 0;
+    let plain = |b: u8| b < 0x80 && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
     while pos < s.len() {
+        if ascii_runs && plain(s[pos]) {
+            let start = pos;
+            while pos < s.len() && plain(s[pos]) {
+                pos += 1;
+            }
+            out.extend_from_slice(&s[start..pos]);
+            continue;
+        }
         let (c, len) = match next_char(cs, &s, pos) {
             Next::Char(c, len) => (c, len),
             Next::Invalid(len) => {
