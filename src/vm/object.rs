@@ -60,7 +60,12 @@ pub fn gc_due() -> bool {
 /// garbage. Garbage that still owes a destructor is returned instead of freed (its
 /// destructor runs first; a later collection frees it). Returns (freed count, objects
 /// whose destructors must run).
-pub fn collect_cycles() -> (usize, Vec<Obj>) {
+///
+/// `scan_internal` reports the values held in a built-in object's native state (a
+/// closure's bound variables and `$this`, a suspended generator's registers); values it
+/// does not report count as external references. Garbage has its native state dropped
+/// along with its properties, which breaks cycles through closures and generators.
+pub fn collect_cycles(scan_internal: InternalScan) -> (usize, Vec<Obj>) {
     GC_DUE.with(|d| d.set(false));
     let objs: Vec<Obj> = ALL_OBJECTS.with(|r| {
         let mut r = r.borrow_mut();
@@ -88,6 +93,22 @@ pub fn collect_cycles() -> (usize, Vec<Obj>) {
             scan_value(v, &index, &mut |j| {
                 internal[j] += 1;
                 edges[i].push(j);
+            });
+        }
+        if let Some(native) = d.internal.as_deref() {
+            scan_internal(native, &mut |r| {
+                let mut edge = |j: usize| {
+                    internal[j] += 1;
+                    edges[i].push(j);
+                };
+                match r {
+                    Held::Value(v) => scan_value(v, &index, &mut edge),
+                    Held::Obj(o) => {
+                        if let Some(&j) = index.get(&Rc::as_ptr(&o.0)) {
+                            edge(j);
+                        }
+                    }
+                }
             });
         }
     }
@@ -120,7 +141,7 @@ pub fn collect_cycles() -> (usize, Vec<Obj>) {
     if owing.is_empty() {
         for &i in &garbage {
             let mut d = objs[i].0.borrow_mut();
-            dropped.push(std::mem::take(&mut d.props));
+            dropped.push((std::mem::take(&mut d.props), d.internal.take()));
             freed += 1;
         }
     }
@@ -129,6 +150,15 @@ pub fn collect_cycles() -> (usize, Vec<Obj>) {
     drop(dropped);
     drop(objs);
     (freed, owing)
+}
+
+/// Reports the PHP values inside a built-in object's native state (see `collect_cycles`).
+pub type InternalScan = fn(&dyn Any, &mut dyn FnMut(Held<'_>));
+
+/// Something a built-in object's native state holds, as reported to the cycle collector.
+pub enum Held<'a> {
+    Value(&'a super::value::Value),
+    Obj(&'a Obj),
 }
 
 fn scan_value(

@@ -241,14 +241,18 @@ impl Retarget {
 // ---------------------------------------------------------------------------------------
 // Where encoded units live between runs (implemented outside the engine: SQLite).
 
-/// The key of a unit: SHA-256 of the bytecode format version and the source bytes.
+/// The key of a unit: SHA-256 of the bytecode format version, the engine build's
+/// fingerprint and the source bytes.
 pub type UnitKey = [u8; 32];
 
-/// The key of `src` for this engine's bytecode format.
+/// The key of `src` for this engine's bytecode format and build: the fingerprint of the
+/// engine's sources (from `build.rs`) is part of it, so a compiler change never reuses
+/// units cached by an older binary (the central cache is shared by every build).
 pub fn unit_key(src: &[u8]) -> UnitKey {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(FORMAT_VERSION.to_le_bytes());
+    h.update(env!("RHVM_ENGINE_HASH").as_bytes());
     h.update(src);
     h.finalize().into()
 }

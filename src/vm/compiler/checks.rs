@@ -206,9 +206,18 @@ pub(super) fn check_class(decl: &ast::ClassDecl, name: &[u8]) -> R<()> {
         if let ClassMember::Method { decl: f, .. } = m {
             if f.name.eq_ignore_ascii_case(b"__construct") {
                 for p in &f.params {
-                    if p.promote.is_some() {
+                    if let Some(pm) = &p.promote {
                         if is_enum {
                             return fail(format!("Enum {cname} cannot include properties"), p.line);
+                        }
+                        if (pm.is_readonly || decl.modifiers.is_readonly) && p.ty.is_none() {
+                            return fail(
+                                format!(
+                                    "Readonly property {cname}::${} must have type",
+                                    s(&p.name)
+                                ),
+                                p.line,
+                            );
                         }
                         if props.contains(&p.name) {
                             return fail(

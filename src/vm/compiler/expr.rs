@@ -268,6 +268,10 @@ impl FuncCompiler<'_> {
             | ExprKind::Prop { .. }
             | ExprKind::StaticProp { .. } => self.read_chain(e),
             ExprKind::Array(items) => self.array_literal(items),
+            // A literal with holes (`[, 1]`) outside a destructuring.
+            ExprKind::List(items) if items.iter().any(Option::is_none) => {
+                err("Cannot use empty array elements in arrays", e.line)
+            }
             ExprKind::List(_) => err("Cannot use list() as standalone expression", e.line),
             ExprKind::ClassConst { class, name } => self.class_const(class, name),
             ExprKind::Const(q) => {
@@ -298,6 +302,12 @@ impl FuncCompiler<'_> {
                 })
             }
             ExprKind::CallableConvert(inner) => {
+                if matches!(inner.kind, ExprKind::MethodCall { nullsafe: true, .. }) {
+                    return err(
+                        "Cannot combine nullsafe operator with Closure creation",
+                        e.line,
+                    );
+                }
                 let t = self.temp();
                 self.call(inner, Some(t), true)?;
                 Ok(Operand::slot(t))
@@ -518,6 +528,12 @@ impl FuncCompiler<'_> {
                 })
             }
             ExprKind::YieldFrom(src) => {
+                if self.by_ref_return {
+                    return err(
+                        "Cannot use \"yield from\" inside a by-reference generator",
+                        self.line,
+                    );
+                }
                 self.is_generator = true;
                 let src = self.expr(src)?;
                 let dst = want.then(|| self.temp());

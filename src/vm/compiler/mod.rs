@@ -234,6 +234,8 @@ pub(crate) struct LoopCtx {
     pub finally_depth: u32,
     /// Foreach iterator to free when leaving the loop by `break N`/`continue N` (N > 1).
     pub iter: Option<Slot>,
+    /// Number of enclosing `finally` bodies at loop entry (leaving one is an error).
+    pub fin_bodies: usize,
 }
 
 /// Constant pool dedupe key.
@@ -269,9 +271,14 @@ pub(crate) struct FuncCompiler<'u> {
     pub line: u32,
     pub loops: Vec<LoopCtx>,
     pub finally_depth: u32,
-    pub labels: HashMap<Vec<u8>, Label>,
-    /// (op index, label name, line, finally depth) for gotos to patch at the end.
-    pub gotos: Vec<(usize, Vec<u8>, u32)>,
+    /// Labels: their position and the `finally` bodies they are in.
+    pub labels: HashMap<Vec<u8>, (Label, Vec<u32>)>,
+    /// (op index, label name, line, `finally` bodies it is in) for gotos to patch at the end.
+    pub gotos: Vec<(usize, Vec<u8>, u32, Vec<u32>)>,
+    /// Ids of the `finally` bodies around the current statement, outermost first.
+    pub fin_bodies: Vec<u32>,
+    /// Next id for `fin_bodies`.
+    pub next_fin: u32,
     pub children: Vec<Rc<Func>>,
     pub tries: Vec<TryRegion>,
     pub n_statics: u32,
@@ -315,6 +322,8 @@ impl<'u> FuncCompiler<'u> {
             finally_depth: 0,
             labels: HashMap::new(),
             gotos: Vec::new(),
+            fin_bodies: Vec::new(),
+            next_fin: 0,
             children: Vec::new(),
             tries: Vec::new(),
             n_statics: 0,
@@ -470,9 +479,19 @@ impl<'u> FuncCompiler<'u> {
     }
 
     fn finish(mut self) -> R<Func> {
-        for (at, name, line) in std::mem::take(&mut self.gotos) {
+        for (at, name, line, fins) in std::mem::take(&mut self.gotos) {
             match self.labels.get(&name) {
-                Some(&l) => self.patch_jump(at, l),
+                Some((l, label_fins)) => {
+                    // PHP's zend_check_finally_breakout.
+                    if fins.iter().any(|f| !label_fins.contains(f)) {
+                        return err("jump out of a finally block is disallowed", line);
+                    }
+                    if label_fins.iter().any(|f| !fins.contains(f)) {
+                        return err("jump into a finally block is disallowed", line);
+                    }
+                    let l = *l;
+                    self.patch_jump(at, l)
+                }
                 None => {
                     return err(
                         format!(

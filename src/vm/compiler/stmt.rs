@@ -268,7 +268,8 @@ impl FuncCompiler<'_> {
                 } else {
                     self.emit_jump(Op::Jmp { target: 0 })
                 };
-                self.gotos.push((j, name.clone(), line));
+                self.gotos
+                    .push((j, name.clone(), line, self.fin_bodies.clone()));
                 Ok(())
             }
             StmtKind::Label(name) => {
@@ -279,7 +280,8 @@ impl FuncCompiler<'_> {
                     );
                 }
                 let h = self.here();
-                self.labels.insert(name.clone(), h);
+                self.labels
+                    .insert(name.clone(), (h, self.fin_bodies.clone()));
                 Ok(())
             }
             StmtKind::Namespace { name, body } => {
@@ -451,6 +453,7 @@ impl FuncCompiler<'_> {
             continues: Vec::new(),
             finally_depth: self.finally_depth,
             iter,
+            fin_bodies: self.fin_bodies.len(),
         });
     }
 
@@ -483,6 +486,9 @@ impl FuncCompiler<'_> {
             return err(format!("Cannot '{word}' {n} levels"), line);
         }
         let target = self.loops.len() - n;
+        if self.fin_bodies.len() > self.loops[target].fin_bodies {
+            return err("jump out of a finally block is disallowed", line);
+        }
         // `continue` targeting a switch acts like `break` (PHP warns at compile time).
         let as_continue = is_continue && !self.loops[target].is_switch;
         // Iterators of foreach loops left behind are freed first.
@@ -697,7 +703,11 @@ impl FuncCompiler<'_> {
             Some(f) => {
                 self.finally_depth -= 1;
                 let l = self.here();
-                self.nested_block(f)?;
+                self.fin_bodies.push(self.next_fin);
+                self.next_fin += 1;
+                let compiled = self.nested_block(f);
+                self.fin_bodies.pop();
+                compiled?;
                 self.emit(Op::EndFinally);
                 Some(l)
             }

@@ -1077,6 +1077,28 @@ impl Vm {
         ))
     }
 
+    /// `self::class`, `parent::class`, `static::class` outside any class scope (PHP's
+    /// ZEND_FETCH_CLASS_NAME).
+    pub(crate) fn check_class_name_scope(&self, class: ClassOperand) -> PhpResult<()> {
+        let word = match class {
+            ClassOperand::SelfClass => "self",
+            ClassOperand::Parent => "parent",
+            ClassOperand::Static => "static",
+            _ => return Ok(()),
+        };
+        let scoped = self
+            .frames
+            .last()
+            .is_some_and(|f| f.scope.is_some() || f.static_class.is_some());
+        if scoped {
+            return Ok(());
+        }
+        Err(Fault::error(
+            "Error",
+            format!("Cannot use \"{word}\" in the global scope"),
+        ))
+    }
+
     /// Resolves the class part of a static access.
     pub(crate) fn resolve_class_operand(
         &mut self,

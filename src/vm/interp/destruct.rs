@@ -6,9 +6,50 @@
 //! object still owing a destructor gets it in creation-handle order.
 
 use super::super::error::{Fault, PhpResult};
-use super::super::object::{self, Obj};
+use super::super::object::{self, Held, Obj};
 use super::super::value::Value;
 use super::Vm;
+
+/// Reports to the cycle collector what closures and suspended generators hold: a closure's
+/// bound variables and `$this`, a generator's saved registers, `$this`, current key and
+/// value, return value and delegate. Anything else native counts as an outside reference.
+fn scan_native(native: &dyn std::any::Any, f: &mut dyn FnMut(Held<'_>)) {
+    if let Some(c) = native.downcast_ref::<super::class::ClosureData>() {
+        c.bound.iter().for_each(|v| f(Held::Value(v)));
+        if let Some(t) = &c.this {
+            f(Held::Obj(t));
+        }
+        match &c.target {
+            Some(super::call::CallTarget::User { this, closure, .. }) => {
+                for o in [this, closure].into_iter().flatten() {
+                    f(Held::Obj(o));
+                }
+            }
+            Some(super::call::CallTarget::Native { this: Some(t), .. }) => f(Held::Obj(t)),
+            _ => {}
+        }
+    } else if let Some(g) = native.downcast_ref::<super::generator::GeneratorData>() {
+        // A running generator's registers are on the VM stack; it is reachable from there.
+        g.regs.iter().for_each(|v| f(Held::Value(v)));
+        for v in [&g.key, &g.value, &g.return_value] {
+            f(Held::Value(v));
+        }
+        if let Some(fr) = &g.frame {
+            if let Some(t) = &fr.this {
+                f(Held::Obj(t));
+            }
+            for o in [&fr.closure, &fr.generator].into_iter().flatten() {
+                f(Held::Obj(o));
+            }
+            if let Some(ext) = &fr.ext {
+                ext.extra_args.iter().for_each(|v| f(Held::Value(v)));
+            }
+        }
+        if let Some(super::generator::Delegate::Generator { obj, .. }) = &g.delegate {
+            f(Held::Obj(obj));
+        }
+    }
+}
 
 impl Vm {
     /// Runs the destructors queued since the last safe point (and any they queue in turn).
@@ -41,7 +82,7 @@ impl Vm {
     /// Runs the cycle collector; garbage owing destructors gets them called (and is freed
     /// by a later collection). Returns how many objects were freed.
     pub(crate) fn collect_cycles(&mut self, first_err: &mut Option<Fault>) -> PhpResult<usize> {
-        let (mut freed, owing) = object::collect_cycles();
+        let (mut freed, owing) = object::collect_cycles(scan_native);
         let had_owing = !owing.is_empty();
         for o in owing {
             let due = std::mem::replace(&mut o.borrow_mut().needs_destruct, false);
@@ -56,7 +97,7 @@ impl Vm {
         }
         if had_owing {
             // Destructed garbage that was not resurrected is freed now.
-            let (more, _) = object::collect_cycles();
+            let (more, _) = object::collect_cycles(scan_native);
             freed += more;
         }
         Ok(freed)

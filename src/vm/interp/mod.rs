@@ -1312,6 +1312,7 @@ impl Vm {
                 }
                 Op::ClassName { dst, class } => {
                     sync_pc!();
+                    tryop!(self.check_class_name_scope(*class));
                     let c = tryop!(self.resolve_class_operand(&func, base, *class));
                     store(
                         &mut self.stack[base + *dst as usize],

@@ -1267,9 +1267,16 @@ impl Parser<'_> {
         self.expect_op_plain(Op::RParen)?;
         self.expect_op(Op::LBrace)?;
         let mut arms = Vec::new();
+        let mut has_default = false;
         while !self.at_op(Op::RBrace) {
             let line = self.line();
             let conds = if self.at_kw(Kw::Default) {
+                if has_default {
+                    return Err(
+                        self.fatal_here("Match expressions may only contain one default arm")
+                    );
+                }
+                has_default = true;
                 self.bump();
                 self.eat_op(Op::Comma);
                 None

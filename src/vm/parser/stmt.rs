@@ -618,6 +618,9 @@ impl Parser<'_> {
                 self.expect_op(Op::LParen)?;
                 let mut types = Vec::new();
                 loop {
+                    if self.at_kw(Kw::Static) {
+                        return Err(self.fatal_here("Bad class name in the catch statement"));
+                    }
                     match self.name() {
                         Some(name) => types.push(name),
                         None => return Err(self.unexpected()),
@@ -783,6 +786,24 @@ impl Parser<'_> {
             }
             if !self.eat_op(Op::Comma) {
                 break;
+            }
+        }
+        for it in &items {
+            if it.kind != UseKind::Class {
+                continue;
+            }
+            let alias = match &it.alias {
+                Some(a) => a.as_slice(),
+                None => it.name.rsplit(|&b| b == b'\\').next().unwrap_or(&it.name),
+            };
+            if is_reserved_class_name(alias) {
+                let (n, a) = (
+                    String::from_utf8_lossy(&it.name),
+                    String::from_utf8_lossy(alias),
+                );
+                return Err(self.fatal_here(format!(
+                    "Cannot use {n} as {a} because '{a}' is a special class name"
+                )));
             }
         }
         if !self.eat_op(Op::Semi) {
@@ -982,11 +1003,24 @@ impl Parser<'_> {
     fn parse_class_decl(&mut self) -> PResult<ClassDecl> {
         let mut modifiers = Modifiers::default();
         loop {
-            match self.peek() {
-                Tok::Kw(Kw::Abstract) => modifiers.is_abstract = true,
-                Tok::Kw(Kw::Final) => modifiers.is_final = true,
-                Tok::Kw(Kw::Readonly) => modifiers.is_readonly = true,
+            // zend_add_class_modifier's checks.
+            let (again, word) = match self.peek() {
+                Tok::Kw(Kw::Abstract) => (
+                    std::mem::replace(&mut modifiers.is_abstract, true),
+                    "abstract",
+                ),
+                Tok::Kw(Kw::Final) => (std::mem::replace(&mut modifiers.is_final, true), "final"),
+                Tok::Kw(Kw::Readonly) => (
+                    std::mem::replace(&mut modifiers.is_readonly, true),
+                    "readonly",
+                ),
                 _ => break,
+            };
+            if again {
+                return Err(self.fatal_here(format!("Multiple {word} modifiers are not allowed")));
+            }
+            if modifiers.is_abstract && modifiers.is_final {
+                return Err(self.fatal_here("Cannot use the final modifier on an abstract class"));
             }
             self.bump();
         }
@@ -1001,6 +1035,12 @@ impl Parser<'_> {
         self.bump();
         let name = match self.peek().clone() {
             Tok::Ident(n) => {
+                if is_reserved_class_name(&n) {
+                    return Err(self.fatal_here(format!(
+                        "Cannot use '{}' as class name as it is reserved",
+                        String::from_utf8_lossy(&n)
+                    )));
+                }
                 self.bump();
                 n
             }
@@ -1032,6 +1072,20 @@ impl Parser<'_> {
             if kind == ClassKind::Interface {
                 interfaces = self.parse_name_list()?;
             } else {
+                // zend_resolve_const_class_name_reference.
+                let special = match self.peek() {
+                    Tok::Kw(Kw::Static) => Some("static".to_string()),
+                    Tok::Ident(n)
+                        if n.eq_ignore_ascii_case(b"self") || n.eq_ignore_ascii_case(b"parent") =>
+                    {
+                        Some(String::from_utf8_lossy(n).into_owned())
+                    }
+                    _ => None,
+                };
+                if let Some(w) = special {
+                    return Err(self
+                        .fatal_here(format!("Cannot use '{w}' as class name, as it is reserved")));
+                }
                 parent = Some(self.name().ok_or_else(|| self.unexpected())?);
             }
         }
@@ -1094,16 +1148,38 @@ impl Parser<'_> {
         let mut modifiers = Modifiers::default();
         let mut any = false;
         loop {
-            match self.peek() {
-                Tok::Kw(Kw::Public) => modifiers.visibility = Some(Visibility::Public),
-                Tok::Kw(Kw::Protected) => modifiers.visibility = Some(Visibility::Protected),
-                Tok::Kw(Kw::Private) => modifiers.visibility = Some(Visibility::Private),
-                Tok::Kw(Kw::Static) => modifiers.is_static = true,
-                Tok::Kw(Kw::Abstract) => modifiers.is_abstract = true,
-                Tok::Kw(Kw::Final) => modifiers.is_final = true,
-                Tok::Kw(Kw::Readonly) => modifiers.is_readonly = true,
-                Tok::Kw(Kw::Var) => {}
+            // zend_add_member_modifier's checks.
+            let (flag, word) = match self.peek() {
+                Tok::Kw(Kw::Public | Kw::Protected | Kw::Private) => {
+                    let v = match self.peek() {
+                        Tok::Kw(Kw::Public) => Visibility::Public,
+                        Tok::Kw(Kw::Protected) => Visibility::Protected,
+                        _ => Visibility::Private,
+                    };
+                    (modifiers.visibility.replace(v).is_some(), "access type")
+                }
+                Tok::Kw(Kw::Static) => {
+                    (std::mem::replace(&mut modifiers.is_static, true), "static")
+                }
+                Tok::Kw(Kw::Abstract) => (
+                    std::mem::replace(&mut modifiers.is_abstract, true),
+                    "abstract",
+                ),
+                Tok::Kw(Kw::Final) => (std::mem::replace(&mut modifiers.is_final, true), "final"),
+                Tok::Kw(Kw::Readonly) => (
+                    std::mem::replace(&mut modifiers.is_readonly, true),
+                    "readonly",
+                ),
+                Tok::Kw(Kw::Var) => (false, ""),
                 _ => break,
+            };
+            if flag {
+                return Err(self.fatal_here(format!("Multiple {word} modifiers are not allowed")));
+            }
+            if modifiers.is_abstract && modifiers.is_final {
+                return Err(
+                    self.fatal_here("Cannot use the final modifier on an abstract class member")
+                );
             }
             any = true;
             self.bump();
@@ -1272,4 +1348,26 @@ impl Parser<'_> {
             line,
         })
     }
+}
+
+/// Names a class may not have (`zend_assert_valid_class_name`).
+fn is_reserved_class_name(n: &[u8]) -> bool {
+    const RESERVED: &[&[u8]] = &[
+        b"bool",
+        b"false",
+        b"float",
+        b"int",
+        b"null",
+        b"parent",
+        b"self",
+        b"static",
+        b"string",
+        b"true",
+        b"void",
+        b"never",
+        b"iterable",
+        b"object",
+        b"mixed",
+    ];
+    RESERVED.iter().any(|r| n.eq_ignore_ascii_case(r))
 }
