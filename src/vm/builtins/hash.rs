@@ -7,9 +7,9 @@
 
 use md5::Digest;
 
+use super::super::array::PhpArray;
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::host::Host;
-use super::super::array::PhpArray;
 use super::super::value::Value;
 use super::args;
 use super::{BuiltinDef, ConstVal};
@@ -239,7 +239,9 @@ fn xxh_with_options(
             if seed.is_some() && secret.is_some() {
                 return Err(Fault::error(
                     "Error",
-                    format!("{name}: Only one of seed or secret is to be passed for initialization"),
+                    format!(
+                        "{name}: Only one of seed or secret is to be passed for initialization"
+                    ),
                 ));
             }
             let secret = match (int_seed, secret) {

@@ -24,6 +24,7 @@ mod inherit;
 mod intrinsics;
 pub mod output;
 mod path;
+mod spl_array;
 
 use std::collections::HashMap;
 use std::rc::Rc;
