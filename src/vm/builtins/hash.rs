@@ -7,6 +7,7 @@
 
 use md5::Digest;
 
+use super::super::array::PhpArray;
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::host::Host;
 use super::super::value::Value;
@@ -112,6 +113,10 @@ const ALGOS: &[&str] = &[
     "sha512/256",
     "sha512",
     "crc32b",
+    "xxh32",
+    "xxh64",
+    "xxh3",
+    "xxh128",
 ];
 
 /// The raw digest of `data` with `algo` (lower case), `None` if unsupported.
@@ -126,6 +131,10 @@ pub fn digest(algo: &[u8], data: &[u8]) -> Option<Vec<u8>> {
         b"sha512/256" => sha2::Sha512_256::digest(data).to_vec(),
         b"sha512" => sha2::Sha512::digest(data).to_vec(),
         b"crc32b" => crc32fast::hash(data).to_be_bytes().to_vec(),
+        b"xxh32" => xxhash_rust::xxh32::xxh32(data, 0).to_be_bytes().to_vec(),
+        b"xxh64" => xxhash_rust::xxh64::xxh64(data, 0).to_be_bytes().to_vec(),
+        b"xxh3" => xxhash_rust::xxh3::xxh3_64(data).to_be_bytes().to_vec(),
+        b"xxh128" => xxhash_rust::xxh3::xxh3_128(data).to_be_bytes().to_vec(),
         _ => return None,
     })
 }
@@ -200,8 +209,85 @@ fn crc32(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::Int(i64::from(crc32fast::hash(&args::str_at(a, 0)))))
 }
 
-fn hash(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
+/// The xxHash family with `hash()`'s `$options` (`seed`, and `secret` for xxh3/xxh128),
+/// as PHP's `hash_xxhash.c` reads them: a seed counts only when it is an int; xxh3 and
+/// xxh128 refuse both at once and a secret shorter than 136 bytes, and use at most 256
+/// bytes of it (with a warning). `None` when `algo` is not of the family.
+fn xxh_with_options(
+    h: &mut dyn Host,
+    algo: &[u8],
+    data: &[u8],
+    options: &PhpArray,
+) -> PhpResult<Option<Vec<u8>>> {
+    use xxhash_rust::{xxh3, xxh32, xxh64};
+    let seed = options.get_str(b"seed").map(Value::deref_clone);
+    let int_seed = match seed {
+        Some(Value::Int(n)) => Some(n),
+        _ => None,
+    };
+    Ok(Some(match algo {
+        // The seeds are truncated to the hash's width, as the C casts do.
+        b"xxh32" => xxh32::xxh32(data, int_seed.unwrap_or(0) as u32)
+            .to_be_bytes()
+            .to_vec(),
+        b"xxh64" => xxh64::xxh64(data, int_seed.unwrap_or(0) as u64)
+            .to_be_bytes()
+            .to_vec(),
+        b"xxh3" | b"xxh128" => {
+            let name = if algo == b"xxh3" { "xxh3" } else { "xxh128" };
+            let secret = options.get_str(b"secret").map(Value::deref_clone);
+            if seed.is_some() && secret.is_some() {
+                return Err(Fault::error(
+                    "Error",
+                    format!(
+                        "{name}: Only one of seed or secret is to be passed for initialization"
+                    ),
+                ));
+            }
+            let secret = match (int_seed, secret) {
+                (Some(_), _) | (None, None) => None,
+                (None, Some(v)) => {
+                    let mut s = h.to_str(&v)?.into_vec();
+                    if s.len() < 136 {
+                        return Err(Fault::error(
+                            "Error",
+                            format!(
+                                "{name}: Secret length must be >= 136 bytes, {} bytes passed",
+                                s.len()
+                            ),
+                        ));
+                    }
+                    if s.len() > 256 {
+                        s.truncate(256);
+                        h.raise(
+                            ErrorLevel::Warning,
+                            &format!(
+                                "hash(): {name}: Secret content exceeding 256 bytes discarded"
+                            ),
+                        )?;
+                    }
+                    Some(s)
+                }
+            };
+            let seed = int_seed.unwrap_or(0) as u64;
+            match (algo == b"xxh3", secret) {
+                (true, Some(s)) => xxh3::xxh3_64_with_secret(data, &s).to_be_bytes().to_vec(),
+                (true, None) => xxh3::xxh3_64_with_seed(data, seed).to_be_bytes().to_vec(),
+                (false, Some(s)) => xxh3::xxh3_128_with_secret(data, &s).to_be_bytes().to_vec(),
+                (false, None) => xxh3::xxh3_128_with_seed(data, seed).to_be_bytes().to_vec(),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn hash(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let algo = args::str_at(a, 0).to_ascii_lowercase();
+    if let Some(Value::Array(options)) = args::opt(a, 3) {
+        if let Some(raw) = xxh_with_options(h, &algo, &args::str_at(a, 1), options)? {
+            return Ok(digest_value(raw, args::bool_or(a, 2, false)));
+        }
+    }
     let Some(raw) = digest(&algo, &args::str_at(a, 1)) else {
         return Err(Fault::value_error(
             "hash(): Argument #1 ($algo) must be a valid hashing algorithm",

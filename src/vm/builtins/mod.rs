@@ -16,14 +16,18 @@
 pub mod apc;
 pub mod args;
 pub mod arrays;
+pub mod assert;
 pub mod core;
 pub mod ctype;
 pub mod datetime;
+pub mod extensions;
 pub mod file;
 pub mod format;
 pub mod hash;
+pub mod iconv;
 pub mod json;
 pub mod math;
+pub mod mbstring;
 pub mod pcre;
 pub mod process;
 pub mod string;
@@ -85,6 +89,9 @@ pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
         arrays::CONSTANTS,
         format::CONSTANTS,
         hash::CONSTANTS,
+        iconv::CONSTANTS,
+        assert::CONSTANTS,
+        mbstring::CONSTANTS,
         json::CONSTANTS,
         math::CONSTANTS,
         pcre::CONSTANTS,
@@ -144,6 +151,10 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         arrays::FUNCTIONS,
         format::FUNCTIONS,
         hash::FUNCTIONS,
+        iconv::FUNCTIONS,
+        assert::FUNCTIONS,
+        extensions::FUNCTIONS,
+        mbstring::FUNCTIONS,
         json::FUNCTIONS,
         math::FUNCTIONS,
         pcre::FUNCTIONS,

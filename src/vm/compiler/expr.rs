@@ -1669,8 +1669,40 @@ impl FuncCompiler<'_> {
     /// `callable` makes it a first-class callable (`CallableFromPending`).
     fn call(&mut self, e: &Expr, dst: Option<Slot>, callable: bool) -> R<()> {
         let line = e.line;
+        // `assert(x)` passes its own source text as the failure message (PHP's
+        // zend_compile_assert), so the call is compiled with this two-argument list.
+        let assert_args: Vec<Arg>;
         let args: &[Arg] = match &e.kind {
             ExprKind::Call { func, args } => {
+                let args: &[Arg] = match func {
+                    Callee::Name(q)
+                        if !callable
+                            && matches!(
+                                q.kind,
+                                NameKind::Unqualified | NameKind::FullyQualified
+                            )
+                            && q.name.eq_ignore_ascii_case(b"assert")
+                            && args.len() == 1
+                            && !args[0].unpack
+                            && args[0].name.is_none() =>
+                    {
+                        assert_args = vec![
+                            args[0].clone(),
+                            Arg {
+                                value: Expr {
+                                    kind: ExprKind::Str(super::export::assert_message(
+                                        &args[0].value,
+                                    )),
+                                    line,
+                                },
+                                unpack: false,
+                                name: None,
+                            },
+                        ];
+                        &assert_args
+                    }
+                    _ => args,
+                };
                 if let Callee::Name(q) = func {
                     let plain = matches!(q.kind, NameKind::Unqualified | NameKind::FullyQualified)
                         && !q.name.contains(&b'\\')

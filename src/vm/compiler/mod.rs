@@ -11,6 +11,7 @@
 //!   the hoisting already declared them).
 
 mod checks;
+mod export;
 mod expr;
 mod stmt;
 

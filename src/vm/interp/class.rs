@@ -241,6 +241,15 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             props: &[],
         },
         BuiltinClass {
+            name: "ArrayIterator",
+            parent: None,
+            interfaces: &["Iterator", "ArrayAccess", "Countable"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::spl_array::METHODS,
+            props: &[],
+        },
+        BuiltinClass {
             name: "Generator",
             parent: None,
             interfaces: &["Iterator"],

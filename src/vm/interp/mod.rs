@@ -25,6 +25,7 @@ mod intrinsics;
 mod limits;
 pub mod output;
 mod path;
+mod spl_array;
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -1,0 +1,3 @@
+<?php
+require __DIR__ . '/../render.inc';
+commonmark('escapes', false);
