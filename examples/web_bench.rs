@@ -8,10 +8,6 @@
 //! ```
 //! Default: 20000 requests each of `../shared/bench/www/hello.php` and `page.php`.
 
-/// The allocator of the `rhvm` binary, so that the figures match the server's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;

@@ -1,14 +1,21 @@
-//! The process's global allocator: the system allocator, counting each thread's net
-//! allocated bytes for the engine's `memory_limit` (`vm::limits::note_alloc`/`note_free`).
+//! The process's global allocator: mimalloc, counting each thread's net allocated bytes for
+//! the engine's `memory_limit` (`vm::limits::note_alloc`/`note_free`).
+//!
+//! mimalloc rather than glibc's malloc: the engine makes and frees many small values per
+//! request, and with glibc allocation was about a third of a template page's instructions
+//! (bench/RESULTS.md, "Server throughput"; also "calls"). Being the library's allocator, it
+//! is every binary's, examples and tests included.
 //!
 //! This is HHVM's accounting (jemalloc's per-thread allocated/deallocated counters) rather
 //! than PHP's own heap: a request's usage is its thread's net allocation since the request
 //! started. The bookkeeping is an add to a constant-initialised thread-local and a compare;
 //! it allocates nothing, so it cannot recurse into the allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 
-/// `System`, plus per-thread byte counts.
+use mimalloc::MiMalloc as System;
+
+/// mimalloc (`System` here), plus per-thread byte counts.
 pub struct Counting;
 
 #[global_allocator]
