@@ -8,6 +8,10 @@
 //! ```
 //! Default: 20000 requests each of `../shared/bench/www/hello.php` and `page.php`.
 
+/// The allocator of the `rhvm` binary, so that the figures match the server's.
+#[global_allocator]
+static GLOBAL: rhvm::alloc::Counting = rhvm::alloc::Counting;
+
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;

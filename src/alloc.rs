@@ -1,10 +1,5 @@
-//! The process's global allocator: mimalloc, counting each thread's net allocated bytes for
-//! the engine's `memory_limit` (`vm::limits::note_alloc`/`note_free`).
-//!
-//! mimalloc rather than glibc's malloc: the engine makes and frees many small values per
-//! request, and with glibc allocation was about a third of a template page's instructions
-//! (bench/RESULTS.md, "Server throughput"; also "calls"). Being the library's allocator, it
-//! is every binary's, examples and tests included.
+//! The process's global allocator (installed by `main.rs`): mimalloc, counting each
+//! thread's net allocated bytes for the engine's `memory_limit` (`vm::limits::note_alloc`/`note_free`).
 //!
 //! This is HHVM's accounting (jemalloc's per-thread allocated/deallocated counters) rather
 //! than PHP's own heap: a request's usage is its thread's net allocation since the request
@@ -13,21 +8,18 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 
-use mimalloc::MiMalloc as System;
+use mimalloc::MiMalloc as Inner;
 
-/// mimalloc (`System` here), plus per-thread byte counts.
+/// mimalloc, plus per-thread byte counts.
 pub struct Counting;
 
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged (so
-// `System`'s guarantees are ours) and only adds bookkeeping that neither allocates nor
+// SAFETY: every method forwards to mimalloc with the caller's arguments unchanged (so
+// mimalloc's guarantees are ours) and only adds bookkeeping that neither allocates nor
 // touches the returned memory.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { Inner.alloc(layout) };
         if !p.is_null() {
             crate::vm::limits::note_alloc(layout.size());
         }
@@ -36,7 +28,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { Inner.alloc_zeroed(layout) };
         if !p.is_null() {
             crate::vm::limits::note_alloc(layout.size());
         }
@@ -45,14 +37,14 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         crate::vm::limits::note_free(layout.size());
-        // SAFETY: the caller passes a block this allocator (that is, `System`) returned
+        // SAFETY: the caller passes a block this allocator (that is, mimalloc) returned
         // for `layout`.
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { Inner.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract; `System` owns `ptr`.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract; mimalloc owns `ptr`.
+        let p = unsafe { Inner.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             crate::vm::limits::note_free(layout.size());
             crate::vm::limits::note_alloc(new_size);

@@ -16,7 +16,7 @@
 //!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
 //!
 //! - `record`: request recordings (format, capture tee, comparison) and `rhvm replay`.
-//! - `alloc`: the global allocator (the system's), counting each thread's bytes for the
+//! - `alloc`: the global allocator (mimalloc, installed by `main.rs`), counting each thread's bytes for the
 //!   engine's `memory_limit`.
 //!
 //! `jit` (Cranelift) arrives with its issue.
