@@ -9,9 +9,9 @@
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
-use std::rc::Rc;
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
