@@ -396,12 +396,15 @@ fn mb_strcut(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         length = (len - from + length).max(0);
     }
     let mut from = from as usize;
-    let mut to = (from as i64).saturating_add(length).min(len) as usize;
     if enc == Enc::Utf8 {
-        // Both ends move back to the start of the character they fall in.
-        while from > 0 && s[from] & 0xC0 == 0x80 {
+        // The start moves back to the first byte of its character, and the length counts
+        // from there; the end moves back likewise.
+        while from > 0 && from < s.len() && s[from] & 0xC0 == 0x80 {
             from -= 1;
         }
+    }
+    let mut to = (from as i64).saturating_add(length).min(len) as usize;
+    if enc == Enc::Utf8 {
         while to > from && to < s.len() && s[to] & 0xC0 == 0x80 {
             to -= 1;
         }
@@ -539,14 +542,14 @@ fn fold_special(c: char) -> Option<&'static str> {
         'ϵ' => "ε",
         'ẛ' => "ṡ",
         'ŉ' => "ʼn",
-        'ǰ' => "ǰ",
-        'ΐ' => "ΐ",
-        'ΰ' => "ΰ",
+        'ǰ' => "j\u{30C}",
+        'ΐ' => "\u{3B9}\u{308}\u{301}",
+        'ΰ' => "\u{3C5}\u{308}\u{301}",
         'և' => "եւ",
-        'ẖ' => "ẖ",
-        'ẗ' => "ẗ",
-        'ẘ' => "ẘ",
-        'ẙ' => "ẙ",
+        'ẖ' => "h\u{331}",
+        'ẗ' => "t\u{308}",
+        'ẘ' => "w\u{30A}",
+        'ẙ' => "y\u{30A}",
         'ẚ' => "aʾ",
         'ﬀ' => "ff",
         'ﬁ' => "fi",
@@ -574,6 +577,8 @@ fn fold_simple_special(c: char) -> Option<char> {
         'ϵ' => 'ε',
         'ẛ' => 'ṡ',
         'ẞ' => 'ß',
+        // No simple folding (only the full one, to "i̇").
+        'İ' => 'İ',
         _ => return None,
     })
 }
@@ -582,6 +587,7 @@ fn fold_simple_special(c: char) -> Option<char> {
 /// lower case of the rest (`ß` → `Ss`, `ﬁ` → `Fi`), and the digraphs' own title forms.
 fn title_full(c: char, out: &mut Vec<Option<char>>) {
     match c {
+        'ŉ' => out.extend([Some('\u{2BC}'), Some('N')]),
         'Ǆ' | 'ǅ' | 'ǆ' => out.push(Some('ǅ')),
         'Ǉ' | 'ǈ' | 'ǉ' => out.push(Some('ǈ')),
         'Ǌ' | 'ǋ' | 'ǌ' => out.push(Some('ǋ')),
@@ -618,6 +624,9 @@ fn simple_upper(c: char) -> char {
 }
 
 fn simple_lower(c: char) -> char {
+    if c == 'İ' {
+        return 'i';
+    }
     let mut it = c.to_lowercase();
     match (it.next(), it.next()) {
         (Some(l), None) => l,
@@ -659,8 +668,8 @@ fn map_case(chars: &[Option<char>], mode: Mode) -> Vec<Option<char>> {
     let mut in_word = false;
     for &c in chars {
         let Some(c) = c else {
+            // An invalid sequence (printed `?`) leaves the word state as it is.
             out.push(None);
-            in_word = false;
             continue;
         };
         match mode {
@@ -1036,11 +1045,11 @@ fn mb_decode_numericentity(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     Ok(Value::str(out))
 }
 
-/// Parses `&#123;`, `&#x7B;` (the `;` is optional) at the start of `s`: the number and the
+/// Parses `&#123;`, `&#x7B;` (lower-case `x` only; the `;` is optional) at the start of `s`: the number and the
 /// bytes used. At most 10 digits are read, as PHP does.
 fn numeric_entity(s: &[u8]) -> Option<(u64, usize)> {
     let (hex, mut i) = match s.get(2) {
-        Some(b'x' | b'X') => (true, 3),
+        Some(b'x') => (true, 3),
         _ => (false, 2),
     };
     let start = i;
@@ -1067,10 +1076,11 @@ fn numeric_entity(s: &[u8]) -> Option<(u64, usize)> {
 /// Applies the `[start, end, offset, mask]` quadruples of `mb_decode_numericentity`.
 fn map_entity(cp: u64, map: &[i64]) -> Option<char> {
     let cp = i64::try_from(cp).ok()?;
+    // PHP 8.2 subtracts the offset and checks the range; the mask is not applied.
     for q in map.chunks_exact(4) {
         let v = cp.wrapping_sub(q[2]);
         if v >= q[0] && v <= q[1] {
-            return u32::try_from(v & q[3]).ok().and_then(char::from_u32);
+            return u32::try_from(v).ok().and_then(char::from_u32);
         }
     }
     None

@@ -20,7 +20,6 @@ pub mod assert;
 pub mod core;
 pub mod ctype;
 pub mod datetime;
-pub mod extensions;
 pub mod file;
 pub mod format;
 pub mod hash;
@@ -30,6 +29,7 @@ pub mod math;
 pub mod mbstring;
 pub mod pcre;
 pub mod process;
+pub mod runtime;
 pub mod string;
 pub mod var;
 pub mod web;
@@ -153,7 +153,7 @@ fn all_defs() -> impl Iterator<Item = &'static BuiltinDef> {
         hash::FUNCTIONS,
         iconv::FUNCTIONS,
         assert::FUNCTIONS,
-        extensions::FUNCTIONS,
+        runtime::FUNCTIONS,
         mbstring::FUNCTIONS,
         json::FUNCTIONS,
         math::FUNCTIONS,

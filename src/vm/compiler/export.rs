@@ -340,15 +340,19 @@ pub fn expr(out: &mut Vec<u8>, e: &Expr, priority: u32) {
             }
             expr(out, else_, 101);
         }),
+        // PHP's parser turns `isset(a, b)` into `isset(a) && isset(b)`.
         ExprKind::Isset(list) => {
-            out.extend_from_slice(b"isset(");
-            for (i, x) in list.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
+            let p = if list.len() > 1 { 130 } else { u32::MAX };
+            wrap(out, p, &mut |out| {
+                for (i, x) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b" && ");
+                    }
+                    out.extend_from_slice(b"isset(");
+                    expr(out, x, 0);
+                    out.push(b')');
                 }
-                expr(out, x, 0);
-            }
-            out.push(b')');
+            });
         }
         ExprKind::Empty(inner) => {
             out.extend_from_slice(b"empty(");

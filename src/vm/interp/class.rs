@@ -241,6 +241,15 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             props: &[],
         },
         BuiltinClass {
+            name: "ReflectionProperty",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflection::PROPERTY_METHODS,
+            props: super::reflection::PROPERTY_PROPS,
+        },
+        BuiltinClass {
             name: "ArrayIterator",
             parent: None,
             interfaces: &["Iterator", "ArrayAccess", "Countable"],
@@ -320,6 +329,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
         exc!("RangeException", "RuntimeException"),
         exc!("UnderflowException", "RuntimeException"),
         exc!("UnexpectedValueException", "RuntimeException"),
+        exc!("ReflectionException", "Exception"),
         iface!("DateTimeInterface", &[]),
         date_class("DateTime", super::date_classes::DATETIME_METHODS),
         date_class("DateTimeImmutable", super::date_classes::DATETIME_METHODS),
@@ -765,6 +775,10 @@ impl Vm {
                 interfaces.push(PhpStr::from("backedenum"));
             }
         }
+        // PHP refuses an interface listed twice, or one the parent class already has; one
+        // that an earlier listed interface extends may be listed again (`implements
+        // FooInterface, \Stringable` with `FooInterface extends Stringable`).
+        let mut listed: Vec<PhpStr> = Vec::new();
         for i in &def.interfaces {
             let ic = match self.find_class_autoload(i)? {
                 Some(c) => c,
@@ -782,16 +796,17 @@ impl Vm {
                     ic.name.to_string_lossy()
                 )));
             }
-            if let Some(pos) = interfaces.iter().position(|x| *x == ic.lc_name) {
-                if pos >= n_parent_ifaces {
-                    return Err(Fault::fatal(format!(
-                        "{} {} cannot implement previously implemented interface {}",
-                        kind_uc,
-                        dname,
-                        ic.name.to_string_lossy()
-                    )));
-                }
+            let seen_in_parent =
+                interfaces[..n_parent_ifaces.min(interfaces.len())].contains(&ic.lc_name);
+            if listed.contains(&ic.lc_name) && !seen_in_parent {
+                return Err(Fault::fatal(format!(
+                    "{} {} cannot implement previously implemented interface {}",
+                    kind_uc,
+                    dname,
+                    ic.name.to_string_lossy()
+                )));
             }
+            listed.push(ic.lc_name.clone());
             for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
                 if !interfaces.contains(x) {
                     interfaces.push(x.clone());

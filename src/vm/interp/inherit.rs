@@ -582,10 +582,47 @@ pub(crate) fn bind_trait_methods(
                 if let Some(v) = vis {
                     md.visibility = v;
                 }
+                if let Some(f) = self_types_for_user(&md.func, &t.name, cname.as_bytes()) {
+                    md.func = Rc::new(f);
+                }
                 out.push(TraitMethod { name, def: md });
                 origin.push((t.name.clone(), m.func.name.clone()));
             }
         }
     }
     Ok(out)
+}
+
+/// A trait method's copy for the class using it when its signature names `self`: the
+/// compiler resolved `self` to the trait, but in the using class it means that class
+/// (`trait T { function f(): self }` used by `C` returns a `C`). `None` when nothing
+/// names the trait.
+fn self_types_for_user(func: &Rc<Func>, trait_name: &[u8], user: &[u8]) -> Option<Func> {
+    let names_trait = |ty: &Option<TypeSpec>| {
+        ty.as_ref().is_some_and(|t| {
+            t.members.iter().any(|m| {
+                matches!(m, TypeMember::Simple(SimpleType::Class(c)) if c.eq_ignore_ascii_case(trait_name))
+            })
+        })
+    };
+    if !names_trait(&func.return_type) && !func.params.iter().any(|p| names_trait(&p.ty)) {
+        return None;
+    }
+    let retarget = |ty: &mut Option<TypeSpec>| {
+        if let Some(t) = ty {
+            for m in &mut t.members {
+                if let TypeMember::Simple(SimpleType::Class(c)) = m {
+                    if c.eq_ignore_ascii_case(trait_name) {
+                        *c = user.to_vec();
+                    }
+                }
+            }
+        }
+    };
+    let mut f = (**func).clone();
+    retarget(&mut f.return_type);
+    for p in &mut f.params {
+        retarget(&mut p.ty);
+    }
+    Some(f)
 }

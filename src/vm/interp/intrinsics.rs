@@ -1236,6 +1236,11 @@ impl Vm {
         self.run_unit_in_scope(func, base, &unit, dst)
     }
 
+    /// `stream_resolve_include_path`: resolves like `include` does from the running file.
+    pub(crate) fn resolve_include_from_current(&self, path: &[u8]) -> Option<PhpStr> {
+        self.resolve_include_path(path, &self.current_file())
+    }
+
     fn resolve_include_path(&self, path: &[u8], current_file: &[u8]) -> Option<PhpStr> {
         use std::path::Path;
         let p = std::str::from_utf8(path).ok()?;

@@ -25,6 +25,7 @@ mod intrinsics;
 mod limits;
 pub mod output;
 mod path;
+mod reflection;
 mod spl_array;
 
 use std::collections::HashMap;
@@ -2367,6 +2368,7 @@ fn build_default_ini() -> HashMap<Vec<u8>, PhpStr> {
         ("pcre.backtrack_limit", "1000000"),
         ("pcre.recursion_limit", "100000"),
         ("pcre.jit", "1"),
+        ("mbstring.internal_encoding", ""),
         ("date.timezone", "UTC"),
         ("default_charset", "UTF-8"),
         ("output_buffering", "0"),

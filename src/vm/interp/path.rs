@@ -320,6 +320,14 @@ impl Vm {
                             Some(Value::Ref(_)) | None => return None,
                             Some(cell) => cell,
                         };
+                        // `$a[k] .= s` appends in place (copying only a shared buffer), so
+                        // building a string in an array element stays linear.
+                        if let (BinOp::Concat, Value::Str(cur), Value::Str(r)) =
+                            (op, &mut *cell, rhs)
+                        {
+                            cur.make_mut().extend_from_slice(r);
+                            return Some(Ok(cell.clone()));
+                        }
                         let new = super::fast_binary(op, cell, rhs)?;
                         *cell = new.clone();
                         Some(Ok(new))
@@ -1036,6 +1044,13 @@ impl Vm {
                 Ok(v)
             }
             PathAction::AssignOp(op) => {
+                // `.=` on a string appends in place (copying only a shared buffer).
+                if let (BinOp::Concat, Value::Str(cur), Some(Value::Str(r))) =
+                    (op, &mut *target, val.as_ref())
+                {
+                    cur.make_mut().extend_from_slice(r);
+                    return Ok(target.clone());
+                }
                 let old = match &*target {
                     Value::Undef => {
                         if let Some((func, slot)) = local {

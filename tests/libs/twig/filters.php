@@ -4,7 +4,7 @@ require __DIR__ . '/../twig.inc';
 $env = twig([
     'f' => <<<'T'
 {{ 'hello world'|upper }} {{ 'HeLLo'|lower }} {{ 'hello big world'|title }} {{ 'hello'|capitalize }}
-{{ '  pad  '|trim }}|{{ 'xxhixx'|trim('x') }}|{{ '  left'|trim(side='left') }}
+{{ '  pad  '|trim }}|{{ 'xxhixx'|trim('x') }}|{{ '  left'|trim(' ', 'left') }}
 {{ [1, 2, 3]|join(', ') }} {{ [1, 2, 3]|join(', ', ' and ') }} {{ 'a,b,c'|split(',')|join('|') }}
 {{ 'abc'|split('')|join('-') }} {{ 'aabbcc'|split('', 2)|join('-') }}
 {{ 'héllo wörld'|length }} {{ [1, 2]|length }} {{ 'héllo'|reverse }} {{ [3, 1, 2]|reverse|join }}

@@ -1,3 +1,0 @@
-<?php
-require __DIR__ . '/../render.inc';
-commonmark('big', false);
