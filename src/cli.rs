@@ -116,6 +116,9 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     if rest.first().map(String::as_str) == Some("serve") {
         return crate::server::main_with_args(&rest[1..]);
     }
+    if rest.first().map(String::as_str) == Some("replay") {
+        return crate::record::replay::main_with_args(&rest[1..]);
+    }
     if rest.first().map(String::as_str) == Some("run") {
         rest.remove(0);
     }

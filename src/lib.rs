@@ -15,6 +15,8 @@
 //! - `lightproc`: light processes, helpers forked at start-up that start children for the
 //!   engine so the threaded server never forks (`vm::process::Spawner` over a pool).
 //!
+//! - `record`: request recordings (format, capture tee, comparison) and `rhvm replay`.
+//!
 //! `jit` (Cranelift) arrives with its issue.
 
 pub mod actors;
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod fcgi;
 pub mod lightproc;
 pub mod pcre_ffi;
+pub mod record;
 pub mod repo;
 pub mod server;
 pub mod vm;

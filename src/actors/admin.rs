@@ -32,6 +32,8 @@ pub struct AdminState {
     pub repo: Arc<crate::repo::Repo>,
     /// Asks the server to stop gracefully.
     pub stop: tokio::sync::mpsc::UnboundedSender<()>,
+    /// Start-up warm-up (`hhvm.server.warmup_requests`).
+    pub warmup: Arc<Warmup>,
 }
 
 const ENDPOINTS: &[(&str, &str)] = &[
@@ -50,6 +52,28 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/build-id", "the running build"),
     ("/stop", "stop gracefully"),
 ];
+
+/// The state of the start-up warm-up, for `/check-health`.
+#[derive(Debug, Default)]
+pub struct Warmup {
+    pub running: std::sync::atomic::AtomicBool,
+    pub done: std::sync::atomic::AtomicBool,
+    pub requests: std::sync::atomic::AtomicU64,
+}
+
+impl Warmup {
+    /// `none` (no warm-up configured), `running` or `done`.
+    fn state(&self) -> &'static str {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.running.load(Relaxed) {
+            "running"
+        } else if self.done.load(Relaxed) {
+            "done"
+        } else {
+            "none"
+        }
+    }
+}
 
 /// Starts the admin HTTP server on `addr`; returns its handle and bound addresses.
 ///
@@ -165,6 +189,7 @@ fn check_health(state: &AdminState) -> serde_json::Value {
         // Monitoring polls this: the entry count, not `stats()`, which walks the cache.
         "apc-entries": ApcStore::global().len(),
         "uptime": state.started.elapsed().as_secs(),
+        "warmup": state.warmup.state(),
     })
 }
 

@@ -7,13 +7,17 @@
 //! - `connection`: FastCGI records in and out for one connection.
 //! - `executor`: the `Executor` actor and its threads, each owning a PHP engine.
 //! - `http`: the development HTTP listener (actix-web).
+//! - `admin`: the admin endpoint and the APC purge actor.
+//! - `recorder`: request recordings (`hhvm.debug.record_input`) and the tee that feeds it.
 
 pub mod admin;
 pub mod connection;
 pub mod executor;
 pub mod http;
 pub mod listener;
+pub mod recorder;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +25,7 @@ use actix::prelude::*;
 use anyhow::Context as _;
 
 use crate::server::config::ServerConfig;
-use crate::vm::web::{SharedWriter, WebEngine, WebOutcome, WebRequest, WebSettings};
+use crate::vm::web::{SharedWriter, WebEngine, WebOutcome, WebRequest};
 use executor::{Engine, EngineFactory, Executor};
 use listener::{ConnLimits, Listener, StopListening};
 
@@ -29,36 +33,6 @@ impl Engine for WebEngine {
     fn run(&mut self, request: WebRequest, out: SharedWriter) -> WebOutcome {
         WebEngine::run(self, request, out)
     }
-}
-
-/// The engine settings a configuration asks for.
-fn web_settings(config: &ServerConfig) -> WebSettings {
-    let mut settings = WebSettings::default();
-    if let Some(timeout) = config.request_timeout {
-        // HHVM's request timeout is PHP's max_execution_time for web requests; an explicit
-        // max_execution_time (later in the list) still wins.
-        settings.ini.push((
-            b"max_execution_time".to_vec(),
-            timeout.as_secs().to_string().into_bytes(),
-        ));
-    }
-    for (key, value) in &config.php_ini {
-        settings
-            .ini
-            .push((key.clone().into_bytes(), value.clone().into_bytes()));
-    }
-    settings.source_root = config.source_root.clone();
-    if let Some((_, dir)) = config
-        .php_ini
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "upload_tmp_dir")
-    {
-        if !dir.is_empty() {
-            settings.upload_tmp_dir = Some(dir.into());
-        }
-    }
-    settings
 }
 
 /// Runs the server until SIGTERM/SIGINT.
@@ -85,13 +59,41 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
             None => crate::repo::Repo::in_memory_only(),
         },
     });
-    let mut settings = web_settings(&config);
+    let mut settings = crate::server::web_settings(&config);
     settings.unit_store = Some(crate::vm::unit_codec::SharedStore(repo.clone()));
     settings.spawner = Some(crate::vm::web::SharedSpawner(
         crate::lightproc::engine_spawner(),
     ));
-    let factory: EngineFactory =
+    let mut factory: EngineFactory =
         Arc::new(move || Box::new(WebEngine::new(settings.clone())) as Box<dyn Engine>);
+    // Recording (and so warm-up's exclusion from it) starts when traffic does.
+    let live = Arc::new(AtomicBool::new(false));
+    let record_stats = Arc::new(recorder::RecordStats::default());
+    let mut recorder_addr = None;
+    if config.record.enabled {
+        let stats = record_stats.clone();
+        let queue = Arc::new(recorder::RecordQueue::default());
+        match recorder::start(&config.record, queue.clone(), stats.clone()) {
+            Ok(addr) => {
+                tracing::info!("recording requests into {}", config.record.dir.display());
+                recorder_addr = Some(addr.clone());
+                let (inner, record, live) = (factory, config.record.clone(), live.clone());
+                factory = Arc::new(move || {
+                    Box::new(recorder::RecordingEngine::new(
+                        inner(),
+                        queue.clone(),
+                        record.clone(),
+                        live.clone(),
+                        stats.clone(),
+                    )) as Box<dyn Engine>
+                });
+            }
+            Err(e) => tracing::warn!(
+                "recording: cannot use {}: {e}; requests are not recorded",
+                config.record.dir.display()
+            ),
+        }
+    }
     let executor = Executor::start_threads(config.thread_count, factory)
         .context("cannot start the executor threads")?;
     let load = executor.load();
@@ -100,6 +102,38 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
         max_params_bytes: config.max_params_bytes,
         max_reqs: u32::try_from(config.thread_count).unwrap_or(u32::MAX),
     };
+
+    let warmup = Arc::new(admin::Warmup::default());
+    let (stop_tx, mut stop_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut admin_server = None;
+    if let Some(port) = config.admin_port {
+        let state = admin::AdminState {
+            load: load.clone(),
+            threads: config.thread_count,
+            started: Instant::now(),
+            password: config.admin_password.clone(),
+            dump_dir: std::env::temp_dir(),
+            repo: repo.clone(),
+            stop: stop_tx,
+            warmup: warmup.clone(),
+        };
+        let addr = format!("{}:{port}", config.admin_ip);
+        match admin::start(&addr, state) {
+            Ok((handle, addrs)) => {
+                for local in addrs {
+                    announce(&format!("admin {local}"));
+                }
+                admin_server = Some(handle);
+            }
+            // The admin endpoint is for operators; a taken port must not stop serving.
+            Err(e) => tracing::warn!("admin endpoint: cannot listen on {addr}: {e}"),
+        }
+    }
+
+    if let Some(dir) = &config.warmup_requests {
+        warm_up(dir, &executor, &warmup).await;
+    }
+    live.store(true, Ordering::Relaxed);
 
     let mut listeners = Vec::new();
     if config.listen_tcp {
@@ -132,31 +166,6 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
         interval: Duration::from_secs(60),
     }
     .start();
-    let (stop_tx, mut stop_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut admin_server = None;
-    if let Some(port) = config.admin_port {
-        let state = admin::AdminState {
-            load: load.clone(),
-            threads: config.thread_count,
-            started: Instant::now(),
-            password: config.admin_password.clone(),
-            dump_dir: std::env::temp_dir(),
-            repo: repo.clone(),
-            stop: stop_tx,
-        };
-        let addr = format!("{}:{port}", config.admin_ip);
-        match admin::start(&addr, state) {
-            Ok((handle, addrs)) => {
-                for local in addrs {
-                    announce(&format!("admin {local}"));
-                }
-                admin_server = Some(handle);
-            }
-            // The admin endpoint is for operators; a taken port must not stop serving.
-            Err(e) => tracing::warn!("admin endpoint: cannot listen on {addr}: {e}"),
-        }
-    }
-
     tokio::select! {
         r = wait_for_stop_signal() => r?,
         // `None` (no admin endpoint holds a sender) disables this branch.
@@ -190,8 +199,69 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     }
     // Give the connections a moment to write the ends of the last responses.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    if let Some(recorder) = recorder_addr {
+        // The recordings of the last requests are written before the process ends.
+        let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        if tokio::time::timeout(left, recorder.send(recorder::Flush))
+            .await
+            .is_err()
+        {
+            tracing::warn!("recording: stopping before the last recordings were written");
+        }
+        let written = record_stats.written.load(Ordering::Relaxed);
+        match record_stats.dropped.load(Ordering::Relaxed) {
+            0 => tracing::info!("recording: {written} requests recorded"),
+            dropped => tracing::warn!(
+                "recording: {written} requests recorded, {dropped} dropped (the recorder fell behind, or hit a cap or a write error)"
+            ),
+        }
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Replays the recordings in `dir` through the executor pool before traffic is accepted,
+/// so every thread's caches are warm; the responses are discarded.
+async fn warm_up(dir: &std::path::Path, executor: &Addr<Executor>, warmup: &admin::Warmup) {
+    let started = Instant::now();
+    warmup.running.store(true, Ordering::Relaxed);
+    let entries = match crate::record::replay::load(&[dir.to_path_buf()]) {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::warn!("warm-up: {e}; starting cold");
+            Vec::new()
+        }
+    };
+    let mut pending = Vec::new();
+    for entry in &entries {
+        let Ok(body) = entry.recording.body() else {
+            continue;
+        };
+        let (body_tx, body_rx) = flume::unbounded();
+        let _ = body_tx.send(body);
+        drop(body_tx);
+        let (out_tx, out_rx) = flume::bounded(executor::OUTPUT_QUEUE);
+        executor.do_send(executor::Execute(executor::Job {
+            params: crate::record::replay::rebased_params(&entry.recording, &[]),
+            body: body_rx,
+            output: out_tx,
+            aborted: Arc::new(AtomicBool::new(false)),
+            peer: "warm-up".into(),
+        }));
+        pending.push(async move { while out_rx.recv_async().await.is_ok() {} });
+    }
+    futures_util::future::join_all(pending).await;
+    warmup
+        .requests
+        .store(entries.len() as u64, Ordering::Relaxed);
+    warmup.running.store(false, Ordering::Relaxed);
+    warmup.done.store(true, Ordering::Relaxed);
+    tracing::info!(
+        "warm-up: {} requests from {} in {} ms",
+        entries.len(),
+        dir.display(),
+        started.elapsed().as_millis()
+    );
 }
 
 /// The one line a starting server prints on stderr per listener (tests read the port).

@@ -57,6 +57,46 @@ pub struct ServerConfig {
     /// `hhvm.repo.central.path`: the translation cache file (`None`: the default under the
     /// user's cache directory; empty: no cache).
     pub repo_central_path: Option<String>,
+    /// Request recording (`hhvm.debug.*`, `--record DIR`).
+    pub record: RecordConfig,
+    /// `hhvm.server.warmup_requests`: a directory of recordings replayed at start-up,
+    /// before the listeners accept traffic.
+    pub warmup_requests: Option<PathBuf>,
+}
+
+/// What the recorder keeps (`hhvm.debug.record_input` and its companions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordConfig {
+    /// `hhvm.debug.record_input` (or `--record DIR`): record requests.
+    pub enabled: bool,
+    /// `hhvm.debug.record_dir`: where recordings go (default `$TMPDIR/rhvm-recordings`).
+    pub dir: PathBuf,
+    /// `hhvm.debug.clear_input_on_success`: keep only requests that ended in a 5xx or a
+    /// PHP fatal error.
+    pub clear_input_on_success: bool,
+    /// `hhvm.debug.record_sample_rate` (0 to 1) in parts per million of requests.
+    pub sample_ppm: u32,
+    /// `hhvm.debug.record_max_files`: recordings kept in the directory at most.
+    pub max_files: u64,
+    /// `hhvm.debug.record_max_bytes`: bytes of recordings in the directory at most.
+    pub max_bytes: u64,
+    /// `hhvm.debug.record_body_limit`: response (and request) body bytes kept in a
+    /// recording; a longer response body is kept as its digest.
+    pub body_limit: usize,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        RecordConfig {
+            enabled: false,
+            dir: std::env::temp_dir().join("rhvm-recordings"),
+            clear_input_on_success: false,
+            sample_ppm: 1_000_000,
+            max_files: 100_000,
+            max_bytes: 1 << 30,
+            body_limit: 1 << 20,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -83,6 +123,8 @@ impl ServerConfig {
             admin_password: None,
             apc: crate::vm::apc::ApcConfig::default(),
             repo_central_path: None,
+            record: RecordConfig::default(),
+            warmup_requests: None,
         }
     }
 }
@@ -198,11 +240,35 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
                     Ok(n) if n >= 0 => config.apc.ttl_limit = n,
                     _ => bad("seconds"),
                 },
-                "hhvm.server.apc.expire_on_sets" => {
-                    config.apc.expire_on_sets = matches!(
-                        value.to_ascii_lowercase().as_str(),
-                        "1" | "on" | "true" | "yes"
-                    )
+                "hhvm.server.apc.expire_on_sets" => config.apc.expire_on_sets = truthy(value),
+                "hhvm.debug.record_input" => config.record.enabled = truthy(value),
+                "hhvm.debug.clear_input_on_success" => {
+                    config.record.clear_input_on_success = truthy(value)
+                }
+                "hhvm.debug.record_dir" => match value {
+                    "" => bad("a directory"),
+                    dir => config.record.dir = PathBuf::from(dir),
+                },
+                "hhvm.debug.record_sample_rate" => match value.parse::<f64>() {
+                    Ok(rate) if (0.0..=1.0).contains(&rate) => {
+                        config.record.sample_ppm = (rate * 1_000_000.0).round() as u32
+                    }
+                    _ => bad("a rate from 0 to 1"),
+                },
+                "hhvm.debug.record_max_files" => match value.parse::<u64>() {
+                    Ok(n) => config.record.max_files = n,
+                    Err(_) => bad("a number of files"),
+                },
+                "hhvm.debug.record_max_bytes" => match value.parse::<u64>() {
+                    Ok(n) => config.record.max_bytes = n,
+                    Err(_) => bad("bytes"),
+                },
+                "hhvm.debug.record_body_limit" => match value.parse::<usize>() {
+                    Ok(n) => config.record.body_limit = n,
+                    Err(_) => bad("bytes"),
+                },
+                "hhvm.server.warmup_requests" => {
+                    config.warmup_requests = (!value.is_empty()).then(|| PathBuf::from(value))
                 }
                 "hhvm.server.port" => match value.parse() {
                     Ok(p) => {
@@ -259,6 +325,14 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
         config.listen_tcp = false;
     }
     (config, warnings)
+}
+
+/// An ini boolean as HHVM reads it.
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "1" | "on" | "true" | "yes"
+    )
 }
 
 /// Parses `server.ini`-style text into a [`Source`], naming the file in the error.
@@ -325,6 +399,21 @@ mod tests {
                 ("display_errors".to_string(), "1".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn recording_keys() {
+        let (c, w) = config_of(
+            "hhvm.debug.record_input = true\nhhvm.debug.record_dir = /tmp/rec\n\
+             hhvm.debug.clear_input_on_success = 1\nhhvm.debug.record_sample_rate = 0.25\n\
+             hhvm.debug.record_max_files = 10\nhhvm.server.warmup_requests = /tmp/w\n\
+             hhvm.debug.record_sample_rate = 2\n",
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(c.record.enabled && c.record.clear_input_on_success);
+        assert_eq!(c.record.dir, PathBuf::from("/tmp/rec"));
+        assert_eq!((c.record.sample_ppm, c.record.max_files), (250_000, 10));
+        assert_eq!(c.warmup_requests, Some(PathBuf::from("/tmp/w")));
     }
 
     #[test]

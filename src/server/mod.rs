@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use config::{ServerConfig, Source};
 
-const USAGE: &str =
-    "usage: rhvm serve [-c server.ini]... [-d key=value]... [--http ADDR --docroot DIR]";
+const USAGE: &str = "usage: rhvm serve [-c server.ini]... [-d key=value]... \
+[--http ADDR --docroot DIR] [--record DIR]";
 
 /// What the `serve` command line said, before the files are read.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -28,6 +28,8 @@ struct ServeArgs {
     http: Option<String>,
     /// `--docroot DIR`.
     docroot: Option<String>,
+    /// `--record DIR`: record every request into DIR.
+    record: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<ServeArgs, String> {
@@ -44,9 +46,11 @@ fn parse_args(args: &[String]) -> Result<ServeArgs, String> {
             "-d" | "--define" => out.defines.push(value(arg)?),
             "--http" => out.http = Some(value(arg)?),
             "--docroot" => out.docroot = Some(value(arg)?),
+            "--record" => out.record = Some(value(arg)?),
             s if s.starts_with("-d") && s.len() > 2 => out.defines.push(s[2..].to_string()),
             s if s.starts_with("--http=") => out.http = Some(s[7..].to_string()),
             s if s.starts_with("--docroot=") => out.docroot = Some(s[10..].to_string()),
+            s if s.starts_with("--record=") => out.record = Some(s[9..].to_string()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -86,6 +90,10 @@ fn load_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<String>), String> 
     let mut base = ServerConfig::with_defaults(cores);
     base.http = args.http.clone();
     let (mut config, warnings) = config::build(base, &sources);
+    if let Some(dir) = &args.record {
+        config.record.enabled = true;
+        config.record.dir = PathBuf::from(dir);
+    }
     if config.http.is_some() {
         let root = match (&args.docroot, &config.source_root) {
             (Some(dir), _) => PathBuf::from(dir),
@@ -97,6 +105,53 @@ fn load_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<String>), String> 
         config.docroot = Some(root);
     }
     Ok((config, warnings))
+}
+
+/// The engine settings a configuration asks for.
+pub fn web_settings(config: &ServerConfig) -> crate::vm::web::WebSettings {
+    let mut settings = crate::vm::web::WebSettings::default();
+    if let Some(timeout) = config.request_timeout {
+        // HHVM's request timeout is PHP's max_execution_time for web requests; an explicit
+        // max_execution_time (later in the list) still wins.
+        settings.ini.push((
+            b"max_execution_time".to_vec(),
+            timeout.as_secs().to_string().into_bytes(),
+        ));
+    }
+    for (key, value) in &config.php_ini {
+        settings
+            .ini
+            .push((key.clone().into_bytes(), value.clone().into_bytes()));
+    }
+    settings.source_root = config.source_root.clone();
+    if let Some((_, dir)) = config
+        .php_ini
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "upload_tmp_dir")
+    {
+        if !dir.is_empty() {
+            settings.upload_tmp_dir = Some(dir.into());
+        }
+    }
+    settings
+}
+
+/// The configuration `-c` files and `-d` defines give (for `rhvm replay`, which runs the
+/// engine as the server would), with the warnings about unknown keys.
+///
+/// # Errors
+///
+/// An unreadable or malformed file, a bad `-d`.
+pub fn config_from(
+    config_files: &[String],
+    defines: &[String],
+) -> Result<(ServerConfig, Vec<String>), String> {
+    load_config(&ServeArgs {
+        config_files: config_files.to_vec(),
+        defines: defines.to_vec(),
+        ..ServeArgs::default()
+    })
 }
 
 /// Runs `rhvm serve ARGS` (the arguments after `serve`) and returns the exit status.

@@ -334,8 +334,19 @@ impl Vm {
         obj: Value,
         name: Value,
         nullsafe: bool,
-        _n_args: u32,
+        site: usize,
     ) -> PhpResult<()> {
+        if let (Value::Object(o), true) = (&obj, site != 0) {
+            let class = o.class();
+            let key = (Rc::as_ptr(&class) as usize, site);
+            if let Some(m) = self.method_cache.get(&key).cloned() {
+                self.check_method_visibility(&class, &m, &[])?;
+                let this = if m.is_static { None } else { Some(o.clone()) };
+                let target = self.method_target(m, this, class);
+                self.push_call(target, None);
+                return Ok(());
+            }
+        }
         let Value::Object(o) = obj else {
             if nullsafe && obj.is_null() {
                 self.push_call(CallTarget::Nothing, None);
@@ -367,6 +378,10 @@ impl Vm {
         match self.find_method(&class, &name) {
             Some(m) => {
                 self.check_method_visibility(&class, &m, &name)?;
+                if site != 0 {
+                    let key = (Rc::as_ptr(&class) as usize, site);
+                    self.method_cache.insert(key, m.clone());
+                }
                 let this = if m.is_static { None } else { Some(o) };
                 let target = self.method_target(m, this, class);
                 self.push_call(target, None);
@@ -1247,6 +1262,12 @@ impl Vm {
             }
             None => {
                 self.warn_values_for_refs(&target, args)?;
+                if let CallTarget::User { .. } = target {
+                    // Straight onto the argument stack: no vector per callback call.
+                    let args_base = self.args.len();
+                    self.args.extend_from_slice(args);
+                    return self.call_user_from(target, args_base);
+                }
                 args.to_vec()
             }
         };
@@ -1291,6 +1312,46 @@ impl Vm {
             self.raise(ErrorLevel::Warning, &msg)?;
         }
         Ok(())
+    }
+
+    /// Runs a user function with the pending positional arguments `self.args[args_base..]`
+    /// (which it consumes) to completion.
+    fn call_user_from(&mut self, target: CallTarget, args_base: usize) -> PhpResult<Value> {
+        let CallTarget::User {
+            func,
+            this,
+            scope,
+            static_class,
+            closure,
+        } = target
+        else {
+            let args: Vec<Value> = self.args.drain(args_base..).collect();
+            return self.call_target(target, args);
+        };
+        let depth = self.frames.len();
+        let is_generator = func.is_generator;
+        if let Err(e) = self.push_frame_from(
+            func,
+            args_base,
+            Vec::new(),
+            this,
+            scope,
+            static_class,
+            closure,
+            None,
+            true,
+        ) {
+            self.drop_frames_above(depth);
+            return Err(e);
+        }
+        if is_generator {
+            return self.make_generator_from_top_frame();
+        }
+        let r = self.run();
+        if r.is_err() {
+            self.drop_frames_above(depth);
+        }
+        r
     }
 
     /// Runs a resolved target with positional arguments to completion.

@@ -68,6 +68,10 @@ pub struct ClassRt {
     /// Lower-case method names in PHP's function-table order (own methods, then inherited
     /// ones, then trait methods), for `get_class_methods`.
     pub method_order: Vec<PhpStr>,
+    /// `__construct`, looked up once when the class is linked (`new` runs it per object).
+    pub(crate) ctor: Option<Rc<MethodRt>>,
+    /// Whether the class has a `__destruct` (its objects are registered for destruction).
+    pub(crate) has_destructor: bool,
 }
 
 /// Native state of a `Closure` object.
@@ -458,6 +462,8 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 is_trait: false,
                 is_enum: false,
                 runtime: Box::new(ClassRt {
+                    ctor: methods.get(b"__construct".as_slice()).cloned(),
+                    has_destructor: methods.contains_key(b"__destruct".as_slice()),
                     methods,
                     consts: RefCell::new(HashMap::new()),
                     static_props: HashMap::new(),
@@ -968,6 +974,8 @@ impl Vm {
                 is_trait: def.kind == ClassKind::Trait,
                 is_enum,
                 runtime: Box::new(ClassRt {
+                    ctor: methods.get(b"__construct".as_slice()).cloned(),
+                    has_destructor: methods.contains_key(b"__destruct".as_slice()),
                     methods,
                     consts: RefCell::new(consts),
                     static_props,
@@ -1284,7 +1292,7 @@ impl Vm {
         };
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls.clone(), props, id);
-        if rt(cls).methods.contains_key(b"__destruct".as_slice()) {
+        if rt(cls).has_destructor {
             super::super::object::register_destructible(&obj);
         }
         if cls.is_subclass_of(b"throwable") {
@@ -1304,7 +1312,7 @@ impl Vm {
     ) -> PhpResult<Obj> {
         let cls = self.resolve_class_operand(func, base, class)?;
         let obj = self.instantiate(&cls)?;
-        let target = match self.find_method(&cls, b"__construct") {
+        let target = match rt(&cls).ctor.clone() {
             Some(m) => {
                 self.check_method_visibility(&cls, &m, b"__construct")?;
                 self.method_target(m, Some(obj.clone()), cls.clone())

@@ -156,6 +156,10 @@ pub struct Vm {
     pub(crate) class_cache: HashMap<usize, Rc<Class>, foldhash::fast::RandomState>,
     /// Resolved named calls, keyed by the address of the call site's name constant.
     pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
+    /// Resolved `$obj->name()` calls with a constant name, keyed by (class, name constant)
+    /// addresses: a class's method table never changes once linked.
+    pub(crate) method_cache:
+        HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
     pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
     pub(crate) constants: HashMap<PhpStr, Value>,
     /// Files already included (for `_once`), by resolved path.
@@ -257,6 +261,7 @@ impl Vm {
             args: Vec::new(),
             functions: HashMap::new(),
             fn_cache: HashMap::default(),
+            method_cache: HashMap::default(),
             prop_cache: HashMap::default(),
             class_cache: HashMap::default(),
             classes: HashMap::new(),
@@ -1324,12 +1329,16 @@ impl Vm {
                     obj,
                     name,
                     nullsafe,
-                    n_args,
+                    n_args: _,
                 } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
                     let n = tryop!(self.read(&func, base, *name));
-                    tryop!(self.init_method_call(o, n, *nullsafe, *n_args));
+                    let site = match (&n, name.is_const()) {
+                        (Value::Str(s), true) => s.as_bytes().as_ptr() as usize,
+                        _ => 0,
+                    };
+                    tryop!(self.init_method_call(o, n, *nullsafe, site));
                 }
                 Op::InitStaticCall {
                     class,
@@ -1998,6 +2007,11 @@ fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
             | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
             | ([TypeMember::Simple(SimpleType::Mixed)], _)
     ) && !matches!(v, Value::Undef)
+        || matches!(
+            (ty.members.as_slice(), v),
+            ([TypeMember::Simple(SimpleType::Class(c))], Value::Object(o))
+                if o.borrow().class.lc_name.eq_ignore_ascii_case(c)
+        )
 }
 
 /// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
