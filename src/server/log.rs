@@ -142,7 +142,20 @@ pub struct AccessRecord<'a> {
 /// Formats one access line in Apache's common log style plus duration and script:
 /// `127.0.0.1 - - [28/Nov/2026:00:30:00 +0000] "GET /x.php HTTP/1.1" 200 123 456us "/srv/x.php"`.
 pub fn access_line(record: &AccessRecord<'_>, now: jiff::Timestamp) -> String {
-    let time = now.strftime("%d/%b/%Y:%H:%M:%S +0000");
+    thread_local! {
+        /// The last second formatted on this thread, and its text: formatting the time
+        /// once a second instead of once a request.
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let time = LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let second = now.as_second();
+        if last.0 != second {
+            *last = (second, now.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string());
+        }
+        last.1.clone()
+    });
     format!(
         "{} - - [{time}] \"{} {} {}\" {} {} {}us \"{}\"",
         record.client,

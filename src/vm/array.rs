@@ -316,7 +316,9 @@ impl PhpArray {
     fn ensure_hash(&mut self) -> &mut HashRepr {
         if let Repr::Packed(values) = &mut self.repr {
             let values = std::mem::take(values);
-            let mut h = HashRepr::with_capacity(values.len() + 1);
+            // Keep the room the packed form had: an array literal with string keys is
+            // made with its element count as capacity and converts at its first key.
+            let mut h = HashRepr::with_capacity(values.capacity().max(values.len() + 1));
             for (i, v) in values.into_iter().enumerate() {
                 h.append_new(ArrayKey::Int(i as i64), v);
             }

@@ -687,17 +687,17 @@ fn append_double(
 fn number_format(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let num = args::float_or(args, 0, 0.0);
     let decimals = args::int_or(args, 1, 0);
-    let dec_point = match args::opt(args, 2) {
-        Some(Value::Str(s)) => s.clone(),
-        _ => PhpStr::from("."),
+    let dec_point: &[u8] = match args::opt(args, 2) {
+        Some(Value::Str(s)) => s,
+        _ => b".",
     };
-    let thousands = match args::opt(args, 3) {
-        Some(Value::Str(s)) => s.clone(),
-        _ => PhpStr::from(","),
+    let thousands: &[u8] = match args::opt(args, 3) {
+        Some(Value::Str(s)) => s,
+        _ => b",",
     };
     let dec = decimals.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
     Ok(Value::str(number_format_bytes(
-        num, dec, &dec_point, &thousands,
+        num, dec, dec_point, thousands,
     )))
 }
 
