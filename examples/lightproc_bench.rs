@@ -4,7 +4,10 @@
 //! light processes or by a direct fork+exec of this process).
 //!
 //! Usage: `lightproc_bench stress HELPERS CALLS` prints `answered N` and the stats;
-//! `lightproc_bench bench light|spawn|fork HEAP_MB ITERS` prints `median_us N`.
+//! `lightproc_bench bench light|spawn|fork HEAP_MB ITERS` prints `median_us N`;
+//! `lightproc_bench cancel` cancels a thread's running shell-out from another thread
+//! (`LightPool::kill_children_of`) and reports whether the command and what it started
+//! in the background are gone.
 
 use std::io::Read;
 use std::os::fd::OwnedFd;
@@ -90,7 +93,54 @@ fn main() {
             println!("median_us {}", times[times.len() / 2]);
             std::hint::black_box(&heap);
         }
-        _ => eprintln!("usage: lightproc_bench stress HELPERS CALLS | bench MODE HEAP_MB ITERS"),
+        Some("cancel") => {
+            let pool = LightPool::start(2).expect("start pool");
+            let spawner = pool.spawner();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let worker = std::thread::spawn(move || -> std::io::Result<String> {
+                use std::io::BufRead;
+                // A background sleeper (not holding the output pipe) and a foreground wait.
+                let (r, w) = std::io::pipe()?;
+                let mut child = spawner.spawn(SpawnRequest {
+                    program: Program::Shell(
+                        b"sleep 60 >/dev/null 2>&1 & echo $!; wait; echo late".to_vec(),
+                    ),
+                    cwd: None,
+                    env: None,
+                    fds: vec![(1, OwnedFd::from(w))],
+                })?;
+                let mut out = std::io::BufReader::new(std::fs::File::from(OwnedFd::from(r)));
+                let mut sleeper = String::new();
+                out.read_line(&mut sleeper)?;
+                let _ = tx.send((std::thread::current().id(), sleeper.trim().to_string()));
+                let mut rest = String::new();
+                out.read_to_string(&mut rest)?;
+                child.wait()?;
+                Ok(rest)
+            });
+            let (id, sleeper) = rx.recv().expect("the sleeper's pid");
+            let killed = pool.kill_children_of(id);
+            let rest = worker.join().expect("worker").unwrap_or_default();
+            let gone = |pid: &str| {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+                    s.rsplit_once(')')
+                        .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+                })
+            };
+            let deadline = Instant::now() + std::time::Duration::from_secs(20);
+            while !sleeper.is_empty() && !gone(&sleeper) && Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            println!(
+                "killed {killed} late {} sleeper_gone {} tracked_after {}",
+                rest.contains("late"),
+                !sleeper.is_empty() && gone(&sleeper),
+                pool.kill_children_of(id)
+            );
+        }
+        _ => eprintln!(
+            "usage: lightproc_bench stress HELPERS CALLS | bench MODE HEAP_MB ITERS | cancel"
+        ),
     }
 }
 

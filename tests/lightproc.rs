@@ -1,7 +1,8 @@
 //! Light processes end to end, each in a child process (the test harness is threaded, and
 //! the pool must be started before any thread): a helper killed with SIGKILL is replaced
 //! and the next call works; helpers die with their parent; 200 concurrent shell-outs over
-//! 5 helpers are all answered.
+//! 5 helpers are all answered; a thread's running shell-out can be cancelled from another
+//! thread (what a request timeout uses), background children included.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -120,4 +121,19 @@ fn two_hundred_concurrent_calls_over_five_helpers() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("answered 200\n"), "{text}");
     assert!(text.contains("alive 5 busy 0 respawned 0"), "{text}");
+}
+
+#[test]
+fn a_running_shell_out_is_cancelled_with_its_process_group() {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(example())
+        .arg("cancel")
+        .output()
+        .expect("run the cancel example");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text, "killed 1 late false sleeper_gone true tracked_after 0\n",
+        "{out:?}"
+    );
 }

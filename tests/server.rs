@@ -827,8 +827,9 @@ fn sixty_four_concurrent_requests_share_apc_and_compile_the_page_once() {
         "<?php\nif (!apcu_exists('blob')) { apcu_add('blob', array_fill(0, 32, str_repeat('v', 24))); }\n\
          $blob = apcu_fetch('blob', $ok);\n\
          $n = apcu_inc('counter', 1, $inc_ok);\n\
+         $won = apcu_add('winner', $n);\n\
          usleep(20000);\n\
-         echo $ok && $inc_ok && count($blob) === 32 && $blob[31] === str_repeat('v', 24) ? 'ok' : 'bad', ' ', $n;\n",
+         echo $ok && $inc_ok && count($blob) === 32 && $blob[31] === str_repeat('v', 24) ? 'ok' : 'bad', ' ', $n, $won ? ' won' : '';\n",
     );
     for i in 0..300 {
         page.push_str(&format!(
@@ -883,8 +884,11 @@ fn sixty_four_concurrent_requests_share_apc_and_compile_the_page_once() {
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         (answers, monitor.join().expect("monitor thread"))
     });
+    let winners = answers.iter().filter(|a| a.ends_with(" won")).count();
+    assert_eq!(winners, 1, "apcu_add races have one winner: {answers:?}");
     let mut counts: Vec<u64> = answers
         .iter()
+        .map(|a| a.strip_suffix(" won").unwrap_or(a))
         .map(|a| {
             let n = a
                 .strip_prefix("ok ")

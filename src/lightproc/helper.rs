@@ -231,6 +231,9 @@ fn child_exec(
         let _ = nix::unistd::write(&err, &(e as i32).to_le_bytes());
         exit_now(127)
     };
+    // Its own process group, so that cancelling a request's shell-out (`LightPool::
+    // kill_children_of`) also reaches what the shell started.
+    let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
     // Move every passed descriptor out of the way first, so placing one cannot clobber
     // another that still has to be placed.
     let mut high = Vec::with_capacity(raw.len());

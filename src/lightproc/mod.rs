@@ -23,11 +23,13 @@
 pub mod helper;
 pub mod protocol;
 
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
@@ -82,6 +84,8 @@ struct Inner {
     calls: AtomicU64,
     waits: AtomicU64,
     wait_us: AtomicU64,
+    /// Children not yet known to have ended, by the thread that started them.
+    running: Mutex<HashMap<ThreadId, Vec<i32>>>,
 }
 
 /// A pool of light processes. Cheap to clone (shared).
@@ -151,6 +155,7 @@ impl LightPool {
                 calls: AtomicU64::new(0),
                 waits: AtomicU64::new(0),
                 wait_us: AtomicU64::new(0),
+                running: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -193,6 +198,37 @@ impl LightPool {
                 .filter_map(|s| s.helper.as_ref().map(|h| h.pid.as_raw()))
                 .collect(),
             Err(_) => Vec::new(),
+        }
+    }
+
+    /// Kills (SIGKILL, whole process group) every child that `thread` started through this
+    /// pool and that has not been seen to end; returns how many. The cancel entry point
+    /// for a request that outlived its time limit: the script's blocked read of the
+    /// command's output then ends. Callable from any thread.
+    pub fn kill_children_of(&self, thread: ThreadId) -> usize {
+        let pids = match self.inner.running.lock() {
+            Ok(r) => r.get(&thread).cloned().unwrap_or_default(),
+            Err(_) => return 0,
+        };
+        for &pid in &pids {
+            // The child leads its own group (the helper set it up so); a child that has
+            // ended is a zombie until its helper reaps it, so its pid is not reused yet.
+            let _ = kill(Pid::from_raw(-pid), Signal::SIGKILL);
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        pids.len()
+    }
+
+    fn track(&self, thread: ThreadId, pid: i32, running: bool) {
+        if let Ok(mut r) = self.inner.running.lock() {
+            if running {
+                r.entry(thread).or_default().push(pid);
+            } else if let Some(list) = r.get_mut(&thread) {
+                list.retain(|&p| p != pid);
+                if list.is_empty() {
+                    r.remove(&thread);
+                }
+            }
         }
     }
 
@@ -396,13 +432,18 @@ impl Spawner for LightSpawner {
                 .call(None, &request, &raw, Some(self.pool.inner.timeout))?;
         drop(fds);
         match reply {
-            Reply::Ok(pid) => Ok(Box::new(LightChild {
-                pool: self.pool.clone(),
-                slot,
-                generation,
-                pid: pid as i32,
-                done: None,
-            })),
+            Reply::Ok(pid) => {
+                let thread = std::thread::current().id();
+                self.pool.track(thread, pid as i32, true);
+                Ok(Box::new(LightChild {
+                    pool: self.pool.clone(),
+                    slot,
+                    generation,
+                    pid: pid as i32,
+                    thread,
+                    done: None,
+                }))
+            }
             Reply::Err(e) => Err(io::Error::from_raw_os_error(e)),
             Reply::State(..) => Err(io::Error::other("unexpected reply")),
         }
@@ -419,6 +460,8 @@ struct LightChild {
     slot: usize,
     generation: u64,
     pid: i32,
+    /// The thread that started it (`LightPool::kill_children_of`).
+    thread: ThreadId,
     done: Option<ChildState>,
 }
 
@@ -440,6 +483,7 @@ impl LightChild {
             _ => return Err(io::Error::other("unexpected reply")),
         };
         self.done = Some(state);
+        self.pool.track(self.thread, self.pid, false);
         Ok(state)
     }
 }
@@ -479,6 +523,7 @@ impl Drop for LightChild {
     fn drop(&mut self) {
         // Reap it in its helper, as PHP waits for a process whose resource is freed.
         let _ = self.wait();
+        self.pool.track(self.thread, self.pid, false);
     }
 }
 
