@@ -266,6 +266,7 @@ fn clear_input_on_success_keeps_only_failures_and_warm_up_replays_them() {
         .expect("send");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read");
-    assert!(answer.contains("\"warmup\":\"done\""), "{answer}");
+    assert!(answer.contains("\"warmup-running\":0"), "{answer}");
+    assert!(answer.contains("\"warmup-requests\":1"), "{answer}");
     let _ = std::fs::remove_dir_all(&root);
 }

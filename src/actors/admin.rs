@@ -57,21 +57,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
 #[derive(Debug, Default)]
 pub struct Warmup {
     pub running: std::sync::atomic::AtomicBool,
-    pub done: std::sync::atomic::AtomicBool,
     pub requests: std::sync::atomic::AtomicU64,
 }
 
 impl Warmup {
-    /// `none` (no warm-up configured), `running` or `done`.
-    fn state(&self) -> &'static str {
-        use std::sync::atomic::Ordering::Relaxed;
-        if self.running.load(Relaxed) {
-            "running"
-        } else if self.done.load(Relaxed) {
-            "done"
-        } else {
-            "none"
-        }
+    /// 1 while the warm-up runs (monitoring reads `/check-health` values as integers).
+    fn running(&self) -> u64 {
+        u64::from(self.running.load(std::sync::atomic::Ordering::Relaxed))
     }
 }
 
@@ -196,7 +188,8 @@ fn check_health(state: &AdminState) -> serde_json::Value {
         // Monitoring polls this: the entry count, not `stats()`, which walks the cache.
         "apc-entries": ApcStore::global().len(),
         "uptime": state.started.elapsed().as_secs(),
-        "warmup": state.warmup.state(),
+        "warmup-running": state.warmup.running(),
+        "warmup-requests": state.warmup.requests.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 

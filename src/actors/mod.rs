@@ -266,7 +266,6 @@ async fn warm_up(dir: &std::path::Path, executor: &Addr<Executor>, warmup: &admi
         .requests
         .store(entries.len() as u64, Ordering::Relaxed);
     warmup.running.store(false, Ordering::Relaxed);
-    warmup.done.store(true, Ordering::Relaxed);
     tracing::info!(
         "warm-up: {} requests from {} in {} ms",
         entries.len(),

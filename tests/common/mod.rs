@@ -48,6 +48,7 @@ impl Serve {
     }
 
     /// The stderr lines so far (error and access logs go there by default).
+    #[allow(dead_code)] // not every test binary reads the whole log
     pub fn log(&self) -> Vec<String> {
         self.log.0.lock().expect("log lock").clone()
     }

@@ -1355,6 +1355,7 @@ impl Vm {
         }
         let r = self.run();
         if r.is_err() {
+            self.note_fatal_location(&r);
             self.drop_frames_above(depth);
         }
         r
