@@ -1060,3 +1060,28 @@ fn shell_outs_through_five_light_processes_and_helpers_die_with_the_server() {
         .collect();
     assert!(noise.is_empty(), "helpers printed {noise:?}");
 }
+
+#[test]
+fn the_translation_cache_defaults_to_beside_the_file_socket() {
+    let server = Server::start(&[
+        "-d",
+        "hhvm.server.file_socket={docroot}/rhvm.sock",
+        "-d",
+        "hhvm.admin_server.port=",
+    ]);
+    server
+        .serve
+        .wait_for(TIMEOUT, |l| l.contains("fastcgi unix:").then_some(()))
+        .expect("unix socket announced");
+    let response = get(&server, "/hello.php?name=sock");
+    assert!(
+        response.head().starts_with("Status: 200"),
+        "{}",
+        response.head()
+    );
+    assert!(server.docroot.join("rhvm.sock").exists());
+    assert!(
+        server.docroot.join("rhvm-repo.sqlite").exists(),
+        "the repo lives beside the server's socket"
+    );
+}

@@ -35,6 +35,21 @@ impl Engine for WebEngine {
     }
 }
 
+/// The translation cache's default place in server mode: beside the server's runtime files
+/// (the directory of `hhvm.server.file_socket`, else of `hhvm.log.file`), as HHVM kept its
+/// repo beside its pid file and socket; the CLI's default under the user's cache
+/// directory when the server has no runtime file.
+fn server_repo_path(config: &ServerConfig) -> Option<std::path::PathBuf> {
+    let runtime_dir = [&config.file_socket, &config.error_log]
+        .into_iter()
+        .flatten()
+        .find_map(|file| file.parent().filter(|d| !d.as_os_str().is_empty()));
+    match runtime_dir {
+        Some(dir) => Some(dir.join("rhvm-repo.sqlite")),
+        None => crate::repo::default_cli_path(),
+    }
+}
+
 /// Runs the server until SIGTERM/SIGINT.
 ///
 /// # Errors
@@ -65,7 +80,7 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
         }
         Some("") => crate::repo::Repo::in_memory_only(),
         Some(path) => crate::repo::Repo::open_central(std::path::Path::new(path), true),
-        None => match crate::repo::default_cli_path() {
+        None => match server_repo_path(&config) {
             Some(path) => crate::repo::Repo::open_central(&path, true),
             None => crate::repo::Repo::in_memory_only(),
         },
