@@ -64,10 +64,12 @@ fn shell_outs_go_through_helpers() {
 
 #[test]
 fn a_killed_helper_is_replaced_and_the_next_call_succeeds() {
+    // The kill may run inside the very helper it kills: that call then fails with a
+    // warning (silenced here), as any call whose helper dies does.
     let out = run_php(
         2,
         "<?php $h = trim(shell_exec('echo $PPID'));\n\
-         shell_exec(\"kill -9 $h\");\n\
+         @shell_exec(\"kill -9 $h\");\n\
          $bad = 0; for ($i = 0; $i < 20; $i++) { if (shell_exec('echo ok') !== \"ok\\n\") $bad++; }\n\
          $h2 = trim(shell_exec('echo $PPID'));\n\
          echo $bad, ' ', $h2 !== $h ? 'replaced' : 'same', \"\\n\";\n\
