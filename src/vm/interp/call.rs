@@ -1336,7 +1336,7 @@ impl Vm {
         };
         let depth = self.frames.len();
         let is_generator = func.is_generator;
-        if let Err(e) = self.push_frame_from(
+        let pushed = self.push_frame_from(
             func,
             args_base,
             Vec::new(),
@@ -1346,7 +1346,20 @@ impl Vm {
             closure,
             None,
             true,
-        ) {
+        );
+        self.run_pushed_call(depth, is_generator, pushed)
+    }
+
+    /// Completes a user call a native caller pushed (its frame above `depth`): runs it to
+    /// its end (or makes the generator). A callee that rejected its arguments, or a fault,
+    /// leaves no frame behind for the native caller; a fatal error's location is kept.
+    fn run_pushed_call(
+        &mut self,
+        depth: usize,
+        is_generator: bool,
+        pushed: PhpResult<()>,
+    ) -> PhpResult<Value> {
+        if let Err(e) = pushed {
             self.drop_frames_above(depth);
             return Err(e);
         }
@@ -1395,7 +1408,7 @@ impl Vm {
             } => {
                 let depth = self.frames.len();
                 let is_generator = func.is_generator;
-                if let Err(e) = self.push_frame(
+                let pushed = self.push_frame(
                     func,
                     args,
                     named,
@@ -1405,22 +1418,8 @@ impl Vm {
                     closure,
                     None,
                     true,
-                ) {
-                    // A callee that rejected its arguments leaves no frame behind for the
-                    // native caller.
-                    self.drop_frames_above(depth);
-                    return Err(e);
-                }
-                if is_generator {
-                    return self.make_generator_from_top_frame();
-                }
-                let r = self.run();
-                if r.is_err() {
-                    self.note_fatal_location(&r);
-                    // Drop frames a fault left behind above the caller.
-                    self.drop_frames_above(depth);
-                }
-                r
+                );
+                self.run_pushed_call(depth, is_generator, pushed)
             }
         }
     }
