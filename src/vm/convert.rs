@@ -384,7 +384,37 @@ pub fn float_to_string(f: f64, precision: i32) -> Vec<u8> {
     format_float(f, precision, b'E')
 }
 
-/// The float as `var_dump`/`var_export`/`json_encode` print it (`serialize_precision` =
+thread_local! {
+    /// This thread's `precision` ini setting (the engine on this thread keeps it current
+    /// through `set_float_precisions`): string conversion reads it on every float.
+    static PRECISION: std::cell::Cell<(i32, i32)> = const { std::cell::Cell::new((14, -1)) };
+}
+
+/// Sets this thread's `precision` and `serialize_precision` (called by the engine whenever
+/// either ini setting changes, and when an engine starts).
+pub fn set_float_precisions(precision: i32, serialize_precision: i32) {
+    PRECISION.with(|p| p.set((precision, serialize_precision)));
+}
+
+/// This thread's `precision` (14 unless changed).
+pub fn precision() -> i32 {
+    PRECISION.with(|p| p.get().0)
+}
+
+/// This thread's `serialize_precision` (-1 unless changed).
+pub fn serialize_precision() -> i32 {
+    PRECISION.with(|p| p.get().1)
+}
+
+/// The float as `var_dump`, `var_export`, `serialize` and `json_encode` print it, with
+/// `serialize_precision` significant digits (-1, the default: the shortest string that
+/// round-trips; 0 counts as 1, as in PHP).
+pub fn float_to_serial(f: f64, exp_char: u8) -> Vec<u8> {
+    let p = serialize_precision();
+    format_float(f, if p == 0 { 1 } else { p }, exp_char)
+}
+
+/// The float as `var_dump`/`var_export`/`json_encode` print it by default (`serialize_precision` =
 /// -1: the shortest string that round-trips): `0.30000000000000004`, `1.0E+25`, `1`, `-0`.
 /// Callers add `.0` where their format wants it (`var_export(1.0)` is `1.0`).
 pub fn float_to_repr(f: f64) -> Vec<u8> {
@@ -435,15 +465,15 @@ impl Value {
         }
     }
 
-    /// String conversion of null, bool, int, float and string values (`precision` 14 for
-    /// floats). Arrays give `"Array"` and objects their class name: callers that must warn
+    /// String conversion of null, bool, int, float and string values (floats with this
+    /// thread's `precision`, 14 by default). Arrays give `"Array"` and objects their class name: callers that must warn
     /// or call `__toString` use `Host::to_str` instead.
     pub fn scalar_to_str(&self) -> PhpStr {
         match self {
             Value::Undef | Value::Null | Value::Bool(false) => PhpStr::new(),
             Value::Bool(true) => PhpStr::from("1"),
             Value::Int(i) => PhpStr::from(i.to_string()),
-            Value::Float(f) => PhpStr::from(float_to_string(*f, 14)),
+            Value::Float(f) => PhpStr::from(float_to_string(*f, precision())),
             Value::Str(s) => s.clone(),
             Value::Array(_) => PhpStr::from("Array"),
             Value::Object(o) => o.class_name(),

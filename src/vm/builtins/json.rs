@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::ast::Visibility;
-use super::super::convert::format_float;
+use super::super::convert::float_to_serial;
 use super::super::error::{Fault, PhpResult};
 use super::super::host::Host;
 use super::super::value::{PhpStr, Value};
@@ -343,9 +343,9 @@ impl Encoder<'_> {
         super::string::push_int(&mut self.out, i);
     }
 
-    /// `smart_str_append_double` with `serialize_precision` -1.
+    /// `smart_str_append_double` with `serialize_precision`.
     fn double(&mut self, f: f64, zero_frac: bool) {
-        let text = format_float(f, -1, b'e');
+        let text = float_to_serial(f, b'e');
         let has_dot = text.iter().any(|&c| c == b'.' || c == b'e' || c == b'E');
         self.out.extend_from_slice(&text);
         if zero_frac && !has_dot {

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::ast::Visibility;
-use super::super::convert::{float_to_repr, parse_numeric, NumericPrefix};
+use super::super::convert::{float_to_serial, parse_numeric, NumericPrefix};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::host::Host;
 use super::super::object::{Class, Obj};
@@ -327,7 +327,7 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
         Value::Float(f) => {
             buf.extend_from_slice(amp);
             buf.extend_from_slice(b"float(");
-            buf.extend_from_slice(&float_to_repr(*f));
+            buf.extend_from_slice(&float_to_serial(*f, b'E'));
             buf.extend_from_slice(b")\n");
         }
         Value::Str(s) => {
@@ -591,7 +591,7 @@ fn var_export(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 /// A float as `var_export` and `serialize_precision = -1` write it, with `.0` added to
 /// finite integral values when `zero_frac` (PHP's `smart_str_append_double`).
 pub(crate) fn append_double(buf: &mut Vec<u8>, f: f64, zero_frac: bool) {
-    let s = float_to_repr(f);
+    let s = float_to_serial(f, b'E');
     let integral = !s.iter().any(|c| matches!(c, b'.' | b'e' | b'E'));
     buf.extend_from_slice(&s);
     if zero_frac && f.is_finite() && integral {

@@ -14,6 +14,16 @@ use super::super::coerce::{coerce_arg, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::object::{Class, NameMap, Obj, PropDecl};
 use super::super::value::{PhpRef, PhpStr, Value};
+
+/// Kinds of magic property method, for `Vm::magic_guards`.
+pub(crate) struct MagicGuard;
+
+impl MagicGuard {
+    pub const GET: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const ISSET: u8 = 4;
+    pub const UNSET: u8 = 8;
+}
 use super::call::CallTarget;
 use super::Vm;
 
@@ -1678,29 +1688,78 @@ impl Vm {
         let class = o.class();
         if quiet {
             if let Some(m) = self.find_method(&class, b"__isset") {
+                if self.magic_guarded(o, name, MagicGuard::ISSET) {
+                    // `isset($this->x)` inside `__isset('x')`: a plain check.
+                    return Ok(Some(None));
+                }
                 let target = self.method_target(m, Some(o.clone()), class.clone());
                 let set = self
-                    .call_target(target, vec![Value::Str(name.clone())])?
+                    .call_magic(
+                        o,
+                        name,
+                        MagicGuard::ISSET,
+                        target,
+                        vec![Value::Str(name.clone())],
+                    )?
                     .to_bool();
                 if !set {
                     return Ok(Some(None));
                 }
+                if self.magic_guarded(o, name, MagicGuard::GET) {
+                    return Ok(Some(None));
+                }
                 if let Some(g) = self.find_method(&class, b"__get") {
                     let target = self.method_target(g, Some(o.clone()), class);
-                    return Ok(Some(Some(
-                        self.call_target(target, vec![Value::Str(name.clone())])?,
-                    )));
+                    let args = vec![Value::Str(name.clone())];
+                    return Ok(Some(Some(self.call_magic(
+                        o,
+                        name,
+                        MagicGuard::GET,
+                        target,
+                        args,
+                    )?)));
                 }
                 return Ok(Some(None));
             }
         }
+        if self.magic_guarded(o, name, MagicGuard::GET) {
+            return Ok(None);
+        }
         if let Some(g) = self.find_method(&class, b"__get") {
             let target = self.method_target(g, Some(o.clone()), class);
-            return Ok(Some(Some(
-                self.call_target(target, vec![Value::Str(name.clone())])?,
-            )));
+            let args = vec![Value::Str(name.clone())];
+            return Ok(Some(Some(self.call_magic(
+                o,
+                name,
+                MagicGuard::GET,
+                target,
+                args,
+            )?)));
         }
         Ok(None)
+    }
+
+    /// Whether `o`'s magic method of kind `kind` is already running for property `name`.
+    pub(crate) fn magic_guarded(&self, o: &Obj, name: &PhpStr, kind: u8) -> bool {
+        let id = o.id();
+        self.magic_guards
+            .iter()
+            .any(|(gid, gname, gkind)| *gid == id && *gkind == kind && gname == name)
+    }
+
+    /// Calls a magic property method of `o` for `name` under its guard.
+    pub(crate) fn call_magic(
+        &mut self,
+        o: &Obj,
+        name: &PhpStr,
+        kind: u8,
+        target: CallTarget,
+        args: Vec<Value>,
+    ) -> PhpResult<Value> {
+        self.magic_guards.push((o.id(), name.clone(), kind));
+        let r = self.call_target(target, args);
+        self.magic_guards.pop();
+        r
     }
 
     /// Property read as an rvalue.

@@ -215,6 +215,10 @@ pub struct Vm {
     pub(crate) spawner: std::sync::Arc<dyn super::process::Spawner>,
     /// Time and memory limits of the running request (`limits.rs`).
     pub(crate) lim: limits::LimitState,
+    /// Magic property methods running now, as (object id, property, `MagicGuard` bit):
+    /// inside `__get('x')` of an object, reading its `x` again is a plain property read, as
+    /// PHP's per-property guards make it (usually empty, so a linear scan).
+    pub(crate) magic_guards: Vec<(u64, PhpStr, u8)>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -302,13 +306,30 @@ impl Vm {
             sapi: "cli",
             spawner: super::process::default_spawner(),
             lim: limits::LimitState::new(),
+            magic_guards: Vec::new(),
         };
         class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
         super::builtins::file::define_std_streams(&mut vm);
+        vm.float_precisions_changed();
         vm
+    }
+
+    /// Hands `precision` and `serialize_precision` to float printing (`convert`), which reads
+    /// them on every conversion without access to the engine.
+    fn float_precisions_changed(&self) {
+        let int_ini = |key: &[u8], default: i32| {
+            self.ini
+                .get(key)
+                .and_then(|v| std::str::from_utf8(v.as_bytes()).ok()?.trim().parse().ok())
+                .unwrap_or(default)
+        };
+        super::convert::set_float_precisions(
+            int_ini(b"precision", 14),
+            int_ini(b"serialize_precision", -1),
+        );
     }
 
     /// Sets an ini value from the command line or config (`-d key=value`).
@@ -317,6 +338,9 @@ impl Vm {
             self.error_reporting = ini_int_expression(value);
         }
         self.ini.insert(key.to_vec(), PhpStr::from(value));
+        if key == b"precision" || key == b"serialize_precision" {
+            self.float_precisions_changed();
+        }
         super::host::note_ini_change();
         self.limits_ini_changed(key);
     }

@@ -14,6 +14,7 @@ use super::super::bytecode::{Func, PathAction, PathBase, PathElem};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::ops;
 use super::super::value::{PhpStr, Value};
+use super::class::MagicGuard;
 use super::Vm;
 
 /// A path step with its key already evaluated.
@@ -1232,11 +1233,14 @@ impl Vm {
             {
                 if let (Some(m), true) = (
                     self.find_method(&class, b"__set"),
-                    rest.is_empty() && action == PathAction::Assign,
+                    rest.is_empty()
+                        && action == PathAction::Assign
+                        && !self.magic_guarded(o, name, MagicGuard::SET),
                 ) {
                     let v = val.unwrap_or(Value::Null);
                     let target = self.method_target(m, Some(o.clone()), class.clone());
-                    self.call_target(target, vec![Value::Str(name.clone()), v.clone()])?;
+                    let args = vec![Value::Str(name.clone()), v.clone()];
+                    self.call_magic(o, name, MagicGuard::SET, target, args)?;
                     return Ok(v);
                 }
                 return Err(self.prop_access_error(&class, decl, name));
@@ -1255,18 +1259,26 @@ impl Vm {
                 } else {
                     d.props.remove(&ArrayKey::Str(name.clone()));
                 }
-            } else if let Some(m) = self.find_method(&class, b"__unset") {
+            } else if let Some(m) = self
+                .find_method(&class, b"__unset")
+                .filter(|_| !self.magic_guarded(o, name, MagicGuard::UNSET))
+            {
                 let target = self.method_target(m, Some(o.clone()), class.clone());
-                self.call_target(target, vec![Value::Str(name.clone())])?;
+                let args = vec![Value::Str(name.clone())];
+                self.call_magic(o, name, MagicGuard::UNSET, target, args)?;
             }
             return Ok(Value::Null);
         }
         if !exists {
             if let Some(m) = self.find_method(&class, b"__set") {
-                if rest.is_empty() && action == PathAction::Assign {
+                if rest.is_empty()
+                    && action == PathAction::Assign
+                    && !self.magic_guarded(o, name, MagicGuard::SET)
+                {
                     let v = val.unwrap_or(Value::Null);
                     let target = self.method_target(m, Some(o.clone()), class.clone());
-                    self.call_target(target, vec![Value::Str(name.clone()), v.clone()])?;
+                    let args = vec![Value::Str(name.clone()), v.clone()];
+                    self.call_magic(o, name, MagicGuard::SET, target, args)?;
                     return Ok(v);
                 }
             }

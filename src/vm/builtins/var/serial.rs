@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::super::super::array::{ArrayKey, PhpArray};
-use super::super::super::convert::float_to_repr;
+use super::super::super::convert::float_to_serial;
 use super::super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::super::host::Host;
 use super::super::super::object::Obj;
@@ -102,7 +102,7 @@ impl Serializer {
             }
             Value::Float(f) => {
                 self.buf.extend_from_slice(b"d:");
-                self.buf.extend_from_slice(&float_to_repr(*f));
+                self.buf.extend_from_slice(&float_to_serial(*f, b'E'));
                 self.buf.push(b';');
             }
             Value::Str(s) => {
