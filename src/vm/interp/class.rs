@@ -1021,7 +1021,8 @@ impl Vm {
                 )));
             }
             listed.push(ic.lc_name.clone());
-            for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
+            // PHP's order: the interface, then the ones it extends.
+            for x in std::iter::once(&ic.lc_name).chain(ic.interfaces.iter()) {
                 if !interfaces.contains(x) {
                     interfaces.push(x.clone());
                 }
