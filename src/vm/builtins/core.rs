@@ -332,6 +332,31 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
         func: iterator_to_array,
     },
     BuiltinDef {
+        name: "iterator_count",
+        sig: "Traversable|array $iterator",
+        func: iterator_count,
+    },
+    BuiltinDef {
+        name: "iterator_apply",
+        sig: "Traversable $iterator, callable $callback, ?array $args = null",
+        func: iterator_apply,
+    },
+    BuiltinDef {
+        name: "class_implements",
+        sig: "$object_or_class, bool $autoload = true",
+        func: class_implements,
+    },
+    BuiltinDef {
+        name: "class_parents",
+        sig: "$object_or_class, bool $autoload = true",
+        func: class_parents,
+    },
+    BuiltinDef {
+        name: "class_uses",
+        sig: "$object_or_class, bool $autoload = true",
+        func: class_uses,
+    },
+    BuiltinDef {
         name: "getenv",
         sig: "?string $name = null, bool $local_only = false",
         func: getenv,
@@ -370,8 +395,26 @@ fn vm(host: &mut dyn Host) -> PhpResult<&mut Vm> {
         .ok_or_else(|| Fault::fatal("engine builtin called without an engine"))
 }
 
+/// Functions the compiler turns into intrinsics (they need the calling frame) but that PHP
+/// declares as ordinary functions, so `function_exists` knows them.
+const INTRINSIC_FUNCTIONS: &[&[u8]] = &[
+    b"compact",
+    b"extract",
+    b"get_defined_vars",
+    b"func_get_args",
+    b"func_num_args",
+    b"func_get_arg",
+];
+
 fn function_exists(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let name = str_at(args, 0);
+    let bare = name
+        .strip_prefix(b"\\")
+        .unwrap_or(&name)
+        .to_ascii_lowercase();
+    if INTRINSIC_FUNCTIONS.contains(&bare.as_slice()) {
+        return Ok(Value::Bool(true));
+    }
     Ok(Value::Bool(vm(host)?.find_function(&name).is_some()))
 }
 
@@ -1173,6 +1216,157 @@ fn iterator_to_array(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         }
     }
     Ok(Value::array(out))
+}
+
+/// The `Iterator` behind a `Traversable` (following `IteratorAggregate::getIterator`).
+fn inner_iterator(vm: &mut Vm, o: &Obj) -> PhpResult<Obj> {
+    let mut cur = o.clone();
+    for _ in 0..64 {
+        if cur.instance_of(b"iterator") {
+            return Ok(cur);
+        }
+        if !cur.instance_of(b"iteratoraggregate") {
+            break;
+        }
+        match vm.call_method_value(&cur, b"getIterator", &[])? {
+            Value::Object(next) if next.instance_of(b"traversable") => cur = next,
+            _ => {
+                return Err(Fault::error(
+                    "Exception",
+                    format!(
+                        "Objects returned by {}::getIterator() must be traversable or implement interface Iterator",
+                        cur.class_name().to_string_lossy()
+                    ),
+                ))
+            }
+        }
+    }
+    Err(Fault::error("Error", "iterator has no Iterator behind it"))
+}
+
+fn iterator_count(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    match opt(args, 0) {
+        Some(Value::Array(a)) => Ok(Value::Int(a.len() as i64)),
+        Some(Value::Object(o)) => {
+            let it = inner_iterator(vm, o)?;
+            let mut n = 0;
+            vm.call_method_value(&it, b"rewind", &[])?;
+            while vm.call_method_value(&it, b"valid", &[])?.to_bool() {
+                n += 1;
+                vm.call_method_value(&it, b"next", &[])?;
+            }
+            Ok(Value::Int(n))
+        }
+        _ => Ok(Value::Int(0)),
+    }
+}
+
+fn iterator_apply(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    let Some(Value::Object(o)) = opt(args, 0) else {
+        return Ok(Value::Int(0));
+    };
+    let callback = opt(args, 1).cloned().unwrap_or(Value::Null);
+    let extra = match opt(args, 2) {
+        Some(Value::Array(a)) => (**a).clone(),
+        _ => PhpArray::new(),
+    };
+    let it = inner_iterator(vm, o)?;
+    let mut n = 0;
+    vm.call_method_value(&it, b"rewind", &[])?;
+    while vm.call_method_value(&it, b"valid", &[])?.to_bool() {
+        n += 1;
+        if !vm.call_with_array(&callback, &extra)?.to_bool() {
+            break;
+        }
+        vm.call_method_value(&it, b"next", &[])?;
+    }
+    Ok(Value::Int(n))
+}
+
+/// The class an SPL `class_*` function asks about, or its warning and `false`.
+fn spl_class_arg(
+    vm: &mut Vm,
+    args: &[Value],
+    func: &str,
+) -> PhpResult<Option<Rc<super::super::object::Class>>> {
+    match opt(args, 0) {
+        Some(Value::Object(o)) => Ok(Some(o.class())),
+        Some(Value::Str(name)) => {
+            let found = if bool_or(args, 1, true) {
+                vm.find_class_autoload(name)?
+            } else {
+                vm.find_class(name)
+            };
+            if found.is_none() {
+                let how = if bool_or(args, 1, true) {
+                    " and could not be loaded"
+                } else {
+                    ""
+                };
+                vm.raise(
+                    ErrorLevel::Warning,
+                    &format!(
+                        "{func}(): Class {} does not exist{how}",
+                        name.to_string_lossy()
+                    ),
+                )?;
+            }
+            Ok(found)
+        }
+        other => Err(Fault::type_error(format!(
+            "{func}(): Argument #1 ($object_or_class) must be of type object|string, {} given",
+            other.map_or("null".to_string(), super::super::interp::type_for_error)
+        ))),
+    }
+}
+
+/// `[name => name, ...]` with the classes' declared names.
+fn name_map(vm: &Vm, lc_names: &[PhpStr]) -> Value {
+    let mut out = PhpArray::new();
+    for lc in lc_names {
+        let name = vm
+            .find_class(lc)
+            .map_or_else(|| lc.clone(), |c| c.name.clone());
+        out.insert(ArrayKey::Str(name.clone()), Value::Str(name));
+    }
+    Value::array(out)
+}
+
+fn class_implements(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    let Some(class) = spl_class_arg(vm, args, "class_implements")? else {
+        return Ok(Value::Bool(false));
+    };
+    Ok(name_map(vm, &class.interfaces))
+}
+
+fn class_parents(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    let Some(class) = spl_class_arg(vm, args, "class_parents")? else {
+        return Ok(Value::Bool(false));
+    };
+    let mut out = PhpArray::new();
+    let mut p = class.parent.clone();
+    while let Some(c) = p {
+        out.insert(ArrayKey::Str(c.name.clone()), Value::Str(c.name.clone()));
+        p = c.parent.clone();
+    }
+    Ok(Value::array(out))
+}
+
+fn class_uses(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let vm = vm(host)?;
+    let Some(class) = spl_class_arg(vm, args, "class_uses")? else {
+        return Ok(Value::Bool(false));
+    };
+    let traits: Vec<PhpStr> = vm
+        .class_traits(&class)
+        .iter()
+        .map(|t| PhpStr::from(t.to_ascii_lowercase()))
+        .collect();
+    Ok(name_map(vm, &traits))
 }
 
 fn getenv(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {

@@ -191,6 +191,9 @@ pub(crate) enum PropVis {
     Public,
     Protected,
     Private(PhpStr),
+    /// An integer key of a built-in object's debug table (`SplFixedArray`'s elements):
+    /// `var_dump` shows `[0]=>`.
+    Index,
 }
 
 /// One entry of an object's property table with its visibility resolved.
@@ -229,11 +232,19 @@ pub(crate) fn object_props(obj: &Obj) -> Vec<PropEntry> {
         .collect()
 }
 
+/// What `var_dump` and `print_r` show of an object (PHP's `get_debug_info`): its
+/// properties, then the native state of SPL objects (`interp::spl`).
+fn debug_props(obj: &Obj) -> Vec<PropEntry> {
+    let mut props = object_props(obj);
+    props.extend(super::super::interp::spl_debug_props(obj));
+    props
+}
+
 /// The property's name as stored in PHP's mangled form (`\0*\0prot`, `\0Foo\0priv`),
 /// which `serialize` and `(array)` casts expose.
 pub(crate) fn mangled_name(p: &PropEntry) -> Vec<u8> {
     match &p.vis {
-        PropVis::Public => p.name.to_vec(),
+        PropVis::Public | PropVis::Index => p.name.to_vec(),
         PropVis::Protected => [b"\0*\0".as_slice(), &p.name].concat(),
         PropVis::Private(c) => [b"\0".as_slice(), c, b"\0", &p.name].concat(),
     }
@@ -390,7 +401,7 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
                 return;
             }
             guard.push_object(o);
-            let props = object_props(o);
+            let props = debug_props(o);
             let count = props
                 .iter()
                 .filter(|p| !matches!(p.value, Value::Undef))
@@ -412,11 +423,18 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
                     continue;
                 }
                 pad(buf, level + 1);
+                if let PropVis::Index = p.vis {
+                    buf.push(b'[');
+                    buf.extend_from_slice(&p.name);
+                    buf.extend_from_slice(b"]=>\n");
+                    dump_value(buf, &p.value, level + 2, guard);
+                    continue;
+                }
                 buf.extend_from_slice(b"[\"");
                 buf.extend_from_slice(&p.name);
                 buf.push(b'"');
                 match &p.vis {
-                    PropVis::Public => {}
+                    PropVis::Public | PropVis::Index => {}
                     PropVis::Protected => buf.extend_from_slice(b":protected"),
                     PropVis::Private(c) => {
                         buf.extend_from_slice(b":\"");
@@ -515,13 +533,13 @@ fn print_r_value(
                 return Ok(());
             }
             guard.push_object(o);
-            let entries = object_props(o)
+            let entries = debug_props(o)
                 .into_iter()
                 .filter(|p| !matches!(p.value, Value::Undef))
                 .map(|p| {
                     let mut key = p.name.to_vec();
                     match &p.vis {
-                        PropVis::Public => {}
+                        PropVis::Public | PropVis::Index => {}
                         PropVis::Protected => key.extend_from_slice(b":protected"),
                         PropVis::Private(c) => {
                             key.push(b':');

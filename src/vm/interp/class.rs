@@ -137,6 +137,29 @@ struct BuiltinClass {
     is_abstract: bool,
     methods: &'static [(&'static str, NativeMethod)],
     props: &'static [(&'static str, Visibility)],
+    /// Integer class constants (`SplDoublyLinkedList::IT_MODE_LIFO`).
+    consts: &'static [(&'static str, i64)],
+}
+
+/// A built-in SPL class (`interp/spl*.rs`); the interfaces are listed in PHP's
+/// `class_implements` order.
+fn spl_class(
+    name: &'static str,
+    parent: Option<&'static str>,
+    interfaces: &'static [&'static str],
+    methods: &'static [(&'static str, NativeMethod)],
+    consts: &'static [(&'static str, i64)],
+) -> BuiltinClass {
+    BuiltinClass {
+        name,
+        parent,
+        interfaces,
+        is_interface: false,
+        is_abstract: false,
+        methods,
+        props: &[],
+        consts,
+    }
 }
 
 const THROWABLE_METHODS: &[(&str, NativeMethod)] = &[
@@ -171,6 +194,7 @@ macro_rules! exc {
             is_abstract: false,
             methods: &[],
             props: &[],
+            consts: &[],
         }
     };
 }
@@ -185,6 +209,7 @@ macro_rules! iface {
             is_abstract: false,
             methods: &[],
             props: &[],
+            consts: &[],
         }
     };
 }
@@ -202,6 +227,7 @@ fn date_class(
         is_abstract: false,
         methods,
         props: &[],
+        consts: &[],
     }
 }
 
@@ -225,6 +251,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: &[],
             props: &[],
+            consts: &[],
         },
         BuiltinClass {
             name: "Closure",
@@ -240,6 +267,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
                 ("fromCallable", super::closure::closure_from_callable),
             ],
             props: &[],
+            consts: &[],
         },
         BuiltinClass {
             name: "APCUIterator",
@@ -249,6 +277,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::apc_iterator::METHODS,
             props: &[],
+            consts: &[],
         },
         BuiltinClass {
             name: "ReflectionProperty",
@@ -258,16 +287,159 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::reflection::PROPERTY_METHODS,
             props: super::reflection::PROPERTY_PROPS,
+            consts: &[],
         },
+        iface!("SeekableIterator", &["Iterator"]),
+        iface!("Serializable", &[]),
+        spl_class(
+            "ArrayIterator",
+            None,
+            &[
+                "SeekableIterator",
+                "Traversable",
+                "Iterator",
+                "ArrayAccess",
+                "Serializable",
+                "Countable",
+            ],
+            super::spl_array::METHODS,
+            super::spl_array::CONSTS,
+        ),
+        spl_class(
+            "ArrayObject",
+            None,
+            &[
+                "IteratorAggregate",
+                "Traversable",
+                "ArrayAccess",
+                "Serializable",
+                "Countable",
+            ],
+            super::spl_array::OBJECT_METHODS,
+            super::spl_array::CONSTS,
+        ),
+        spl_class(
+            "SplDoublyLinkedList",
+            None,
+            &[
+                "Iterator",
+                "Traversable",
+                "Countable",
+                "ArrayAccess",
+                "Serializable",
+            ],
+            super::spl_dllist::METHODS,
+            super::spl_dllist::CONSTS,
+        ),
+        spl_class(
+            "SplQueue",
+            Some("SplDoublyLinkedList"),
+            &[
+                "Serializable",
+                "ArrayAccess",
+                "Countable",
+                "Traversable",
+                "Iterator",
+            ],
+            super::spl_dllist::QUEUE_METHODS,
+            &[],
+        ),
+        spl_class(
+            "SplStack",
+            Some("SplDoublyLinkedList"),
+            &[
+                "Serializable",
+                "ArrayAccess",
+                "Countable",
+                "Traversable",
+                "Iterator",
+            ],
+            &[],
+            &[],
+        ),
         BuiltinClass {
-            name: "ArrayIterator",
+            name: "SplHeap",
             parent: None,
-            interfaces: &["Iterator", "ArrayAccess", "Countable"],
+            interfaces: &["Iterator", "Traversable", "Countable"],
             is_interface: false,
-            is_abstract: false,
-            methods: super::spl_array::METHODS,
+            is_abstract: true,
+            methods: super::spl_heap::HEAP_METHODS,
             props: &[],
+            consts: &[],
         },
+        spl_class(
+            "SplMinHeap",
+            Some("SplHeap"),
+            &["Countable", "Traversable", "Iterator"],
+            super::spl_heap::MIN_METHODS,
+            &[],
+        ),
+        spl_class(
+            "SplMaxHeap",
+            Some("SplHeap"),
+            &["Countable", "Traversable", "Iterator"],
+            super::spl_heap::MAX_METHODS,
+            &[],
+        ),
+        spl_class(
+            "SplPriorityQueue",
+            None,
+            &["Iterator", "Traversable", "Countable"],
+            super::spl_heap::PQ_METHODS,
+            super::spl_heap::PQ_CONSTS,
+        ),
+        spl_class(
+            "SplObjectStorage",
+            None,
+            &[
+                "Countable",
+                "Iterator",
+                "Traversable",
+                "Serializable",
+                "ArrayAccess",
+            ],
+            super::spl_storage::METHODS,
+            &[],
+        ),
+        spl_class(
+            "SplFixedArray",
+            None,
+            &[
+                "IteratorAggregate",
+                "Traversable",
+                "ArrayAccess",
+                "Countable",
+                "JsonSerializable",
+            ],
+            super::spl_fixed::METHODS,
+            &[],
+        ),
+        spl_class(
+            "InternalIterator",
+            None,
+            &["Iterator", "Traversable"],
+            super::spl_fixed::ITERATOR_METHODS,
+            &[],
+        ),
+        spl_class(
+            "EmptyIterator",
+            None,
+            &["Iterator", "Traversable"],
+            super::spl_fixed::EMPTY_METHODS,
+            &[],
+        ),
+        spl_class(
+            "WeakMap",
+            None,
+            &[
+                "ArrayAccess",
+                "Countable",
+                "IteratorAggregate",
+                "Traversable",
+            ],
+            super::spl_storage::WEAKMAP_METHODS,
+            &[],
+        ),
         BuiltinClass {
             name: "Generator",
             parent: None,
@@ -285,24 +457,27 @@ fn builtin_classes() -> Vec<BuiltinClass> {
                 ("getReturn", super::generator::gen_get_return),
             ],
             props: &[],
+            consts: &[],
         },
         BuiltinClass {
             name: "Exception",
             parent: None,
-            interfaces: &["Throwable"],
+            interfaces: &["Stringable", "Throwable"],
             is_interface: false,
             is_abstract: false,
             methods: THROWABLE_METHODS,
             props: THROWABLE_PROPS,
+            consts: &[],
         },
         BuiltinClass {
             name: "Error",
             parent: None,
-            interfaces: &["Throwable"],
+            interfaces: &["Stringable", "Throwable"],
             is_interface: false,
             is_abstract: false,
             methods: THROWABLE_METHODS,
             props: THROWABLE_PROPS,
+            consts: &[],
         },
         BuiltinClass {
             name: "ErrorException",
@@ -315,6 +490,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
                 ("getSeverity", error_exception_get_severity),
             ],
             props: &[("severity", Visibility::Protected)],
+            consts: &[],
         },
         exc!("TypeError", "Error"),
         exc!("ValueError", "Error"),
@@ -351,6 +527,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::date_classes::TIMEZONE_METHODS,
             props: &[],
+            consts: &[],
         },
         BuiltinClass {
             name: "DateInterval",
@@ -360,6 +537,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::date_classes::INTERVAL_METHODS,
             props: &[],
+            consts: &[],
         },
         // Carries PHP resources (builtins/file/stream.rs); never visible as a class.
         BuiltinClass {
@@ -370,6 +548,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: &[],
             props: &[],
+            consts: &[],
         },
     ]
 }
@@ -396,12 +575,29 @@ pub(crate) fn install_builtin_classes(vm: &mut Vm) {
     let shareable = vm.classes.values().all(|c| {
         let r = rt(c);
         r.static_props.is_empty()
-            && r.consts.borrow().is_empty()
+            && r.consts
+                .borrow()
+                .values()
+                .all(|c| matches!(c, ConstState::Ready(_)))
             && r.enum_cases.borrow().is_empty()
     });
     if shareable {
         BUILTIN_CLASSES.with(|c| *c.borrow_mut() = Some(vm.classes.clone()));
     }
+}
+
+/// A built-in class's constants: its parent's, then its own.
+fn builtin_consts(
+    parent: Option<&Rc<Class>>,
+    own: &[(&'static str, i64)],
+) -> HashMap<PhpStr, ConstState> {
+    let mut consts = parent
+        .map(|p| rt(p).consts.borrow().clone())
+        .unwrap_or_default();
+    for (n, v) in own {
+        consts.insert(PhpStr::from(*n), ConstState::Ready(Value::Int(*v)));
+    }
+    consts
 }
 
 /// Declares the built-in classes in a fresh engine.
@@ -410,18 +606,19 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
         let parent = bc
             .parent
             .and_then(|p| vm.classes.get(p.to_ascii_lowercase().as_bytes()).cloned());
+        // PHP's order: each listed interface, then the interfaces it extends.
         let mut interfaces: Vec<PhpStr> = Vec::new();
         for i in bc.interfaces {
             let lc = PhpStr::from(i.to_ascii_lowercase());
+            if !interfaces.contains(&lc) {
+                interfaces.push(lc.clone());
+            }
             if let Some(ic) = vm.classes.get(&lc) {
                 for x in &ic.interfaces {
                     if !interfaces.contains(x) {
                         interfaces.push(x.clone());
                     }
                 }
-            }
-            if !interfaces.contains(&lc) {
-                interfaces.push(lc);
             }
         }
         if let Some(p) = &parent {
@@ -444,12 +641,17 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     Some(rest) => (rest, true),
                     None => (*m, false),
                 };
+                // "protected foo" declares a protected method.
+                let (m, visibility) = match m.strip_prefix("protected ") {
+                    Some(rest) => (rest, Visibility::Protected),
+                    None => (m, Visibility::Public),
+                };
                 methods.insert(
                     PhpStr::from(m.to_ascii_lowercase()),
                     Rc::new(MethodRt {
                         name: PhpStr::from(m),
                         imp: MethodImpl::Native(*f),
-                        visibility: Visibility::Public,
+                        visibility,
                         is_static: is_static
                             || matches!(
                                 (bc.name, m),
@@ -494,7 +696,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     ctor: methods.get(b"__construct".as_slice()).cloned(),
                     has_destructor: methods.contains_key(b"__destruct".as_slice()),
                     methods,
-                    consts: RefCell::new(HashMap::new()),
+                    consts: RefCell::new(builtin_consts(parent.as_ref(), bc.consts)),
                     static_props: HashMap::new(),
                     defaults: Vec::new(),
                     template: RefCell::new(None),
@@ -505,7 +707,10 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                         let mut order: Vec<PhpStr> = bc
                             .methods
                             .iter()
-                            .map(|(m, _)| PhpStr::from(m.to_ascii_lowercase()))
+                            .map(|(m, _)| {
+                                let m = m.rsplit(' ').next().unwrap_or(m);
+                                PhpStr::from(m.to_ascii_lowercase())
+                            })
                             .collect();
                         if let Some(p) = &parent {
                             for m in &rt(p).method_order {
@@ -530,6 +735,15 @@ impl Vm {
         def.parent.as_ref().is_none_or(known)
             && def.interfaces.iter().all(known)
             && def.traits.iter().all(known)
+    }
+
+    /// The traits a class's declaration uses, as written (resolved names).
+    pub(crate) fn class_traits(&self, class: &Class) -> Vec<PhpStr> {
+        rt(class)
+            .def
+            .as_ref()
+            .map(|d| d.traits.clone())
+            .unwrap_or_default()
     }
 
     /// Whether a class was declared by PHP code (not built in).
@@ -817,7 +1031,8 @@ impl Vm {
                 )));
             }
             listed.push(ic.lc_name.clone());
-            for x in ic.interfaces.iter().chain(std::iter::once(&ic.lc_name)) {
+            // PHP's order: the interface, then the ones it extends.
+            for x in std::iter::once(&ic.lc_name).chain(ic.interfaces.iter()) {
                 if !interfaces.contains(x) {
                     interfaces.push(x.clone());
                 }

@@ -12,8 +12,12 @@ use super::Vm;
 
 /// Reports to the cycle collector what closures and suspended generators hold: a closure's
 /// bound variables and `$this`, a generator's saved registers, `$this`, current key and
-/// value, return value and delegate. Anything else native counts as an outside reference.
+/// value, return value and delegate; the SPL data structures report their elements
+/// (`spl::scan_native`). Anything else native counts as an outside reference.
 fn scan_native(native: &dyn std::any::Any, f: &mut dyn FnMut(Held<'_>)) {
+    if super::spl::scan_native(native, f) {
+        return;
+    }
     if let Some(c) = native.downcast_ref::<super::class::ClosureData>() {
         c.bound.iter().for_each(|v| f(Held::Value(v)));
         if let Some(t) = &c.this {

@@ -721,6 +721,14 @@ impl Vm {
         }
         let id = self.alloc_obj_id();
         let copy = Obj::new(class.clone(), props, id);
+        let native = o
+            .borrow()
+            .internal
+            .as_deref()
+            .and_then(super::spl::clone_native);
+        if native.is_some() {
+            copy.borrow_mut().internal = native;
+        }
         if self.find_method(&class, b"__clone").is_some() {
             self.call_method_value(&copy, b"__clone", &[])?;
         }

@@ -26,7 +26,12 @@ mod limits;
 pub mod output;
 mod path;
 mod reflection;
+mod spl;
 mod spl_array;
+mod spl_dllist;
+mod spl_fixed;
+mod spl_heap;
+mod spl_storage;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -40,9 +45,11 @@ use super::object::{Class, Obj};
 use super::ops;
 use super::value::{PhpRef, PhpStr, Value};
 
+pub(crate) use call::type_for_error;
 pub use call::CallTarget;
 pub(crate) use class::trace_frames_string as trace_text;
 use output::Output;
+pub(crate) use spl::debug_props as spl_debug_props;
 
 /// A function visible by name.
 #[derive(Clone)]

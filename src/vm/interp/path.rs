@@ -95,6 +95,29 @@ impl Vm {
                     self.superglobal(&n)
                 }
             };
+            // `isset($obj[$k])` on an `ArrayAccess` object asks `offsetExists` alone
+            // (`zend_std_has_dimension`); ArrayObject/ArrayIterator check the value too.
+            if let (PathAction::Isset, Some((Step::Dim(k), prefix))) = (action, steps.split_last())
+            {
+                let Some(container) = self.read_walk(start.clone(), prefix, quiet)? else {
+                    return Ok(Value::Bool(false));
+                };
+                if let Value::Object(o) = &container {
+                    if o.instance_of(b"arrayaccess")
+                        && !o.instance_of(b"arrayobject")
+                        && !o.instance_of(b"arrayiterator")
+                    {
+                        let exists = self.call_method_value(o, b"offsetExists", &[k.clone()])?;
+                        return Ok(Value::Bool(exists.to_bool()));
+                    }
+                }
+                let found = self.read_walk(
+                    container,
+                    std::slice::from_ref(&steps[steps.len() - 1]),
+                    quiet,
+                )?;
+                return Ok(Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())));
+            }
             let found = self.read_walk(start, &steps, quiet)?;
             return Ok(match action {
                 PathAction::Isset => Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())),
