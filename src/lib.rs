@@ -18,6 +18,8 @@
 //! - `record`: request recordings (format, capture tee, comparison) and `rhvm replay`.
 //! - `alloc`: the global allocator (mimalloc, installed by `main.rs`), counting each thread's bytes for the
 //!   engine's `memory_limit`.
+//! - `fuzzing`: the fuzz targets' entry functions (FastCGI, parser, unserialize,
+//!   json_decode), shared by `fuzz/` (cargo fuzz) and `tests/fuzz.rs`.
 //!
 //! `jit` (Cranelift) arrives with its issue.
 
@@ -25,6 +27,7 @@ pub mod actors;
 pub mod alloc;
 pub mod cli;
 pub mod fcgi;
+pub mod fuzzing;
 pub mod lightproc;
 pub mod pcre_ffi;
 pub mod record;

@@ -126,8 +126,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Connection<S> {
                     // The script is detached: its further output is dropped (stale serial)
                     // and its thread becomes free when it ends.
                     self.end_request();
-                } else {
-                    // Aborted before its params ended: nothing ran, only answer it.
+                } else if self.codec.active_request() == Some(request_id) {
+                    // Aborted before its params ended: nothing ran, only answer it (once:
+                    // a second ABORT decoded in the same read finds it answered).
                     let keep_conn = self.codec.keep_conn().unwrap_or(true);
                     fcgi::encode_end_request(
                         request_id,

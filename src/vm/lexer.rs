@@ -55,6 +55,8 @@ struct Heredoc {
     nowdoc: bool,
     /// Whether `body_end` marks a newline to drop (false for an empty body).
     has_body: bool,
+    /// The label (to find the marker again after an interpolation ran past it).
+    label: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -880,43 +882,10 @@ impl<'a> Lexer<'a> {
             spaces: true,
             nowdoc: quote == Some(b'\''),
             has_body: false,
+            label: Vec::new(),
         };
-        // Find the closing marker: a line of optional indentation and the label, not followed
-        // by a label character.
-        let mut line_start = body_start;
-        let mut mixed = false;
-        loop {
-            let mut j = line_start;
-            while matches!(self.src.get(j), Some(b' ' | b'\t')) {
-                j += 1;
-            }
-            let indent = &self.src[line_start..j];
-            if self.src[j..].starts_with(&label)
-                && !is_label_char(self.src.get(j + label.len()).copied().unwrap_or(0))
-            {
-                doc.closed = true;
-                doc.indent = indent.len();
-                doc.spaces = !indent.contains(&b'\t');
-                mixed = indent.contains(&b'\t') && indent.contains(&b' ');
-                doc.resume = j + label.len();
-                if line_start > body_start {
-                    doc.has_body = true;
-                    // The body ends before the newline that precedes the marker line.
-                    let mut end = line_start - 1;
-                    if end > body_start && self.src[end] == b'\n' && self.src[end - 1] == b'\r' {
-                        end -= 1;
-                    }
-                    doc.body_end = end;
-                } else {
-                    doc.body_end = body_start;
-                }
-                break;
-            }
-            match self.src[line_start..].iter().position(|&b| b == b'\n') {
-                Some(nl) => line_start += nl + 1,
-                None => break,
-            }
-        }
+        let mixed = self.find_closing_marker(&mut doc, &label, body_start, body_start);
+        doc.label = label;
         self.pos = body_start;
         self.push(Tok::StartHeredoc, start, line);
         if mixed {
@@ -951,6 +920,53 @@ impl<'a> Lexer<'a> {
         }
         self.modes.push(Mode::Heredoc(Box::new(doc)));
         true
+    }
+
+    /// Finds the closing marker of `doc` (labelled `label`, body from `body_start`) on the
+    /// first line starting at or after `line_start` that holds optional indentation and the
+    /// label, not followed by a label character; fills in `doc`'s end fields. Returns
+    /// whether the marker's indentation mixes tabs and spaces.
+    fn find_closing_marker(
+        &self,
+        doc: &mut Heredoc,
+        label: &[u8],
+        body_start: usize,
+        mut line_start: usize,
+    ) -> bool {
+        doc.closed = false;
+        doc.body_end = self.src.len();
+        doc.resume = self.src.len();
+        loop {
+            let mut j = line_start;
+            while matches!(self.src.get(j), Some(b' ' | b'\t')) {
+                j += 1;
+            }
+            let indent = &self.src[line_start..j];
+            if self.src[j..].starts_with(label)
+                && !is_label_char(self.src.get(j + label.len()).copied().unwrap_or(0))
+            {
+                doc.closed = true;
+                doc.indent = indent.len();
+                doc.spaces = !indent.contains(&b'\t');
+                doc.resume = j + label.len();
+                if line_start > body_start {
+                    doc.has_body = true;
+                    // The body ends before the newline that precedes the marker line.
+                    let mut end = line_start - 1;
+                    if end > body_start && self.src[end] == b'\n' && self.src[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    doc.body_end = end;
+                } else {
+                    doc.body_end = body_start;
+                }
+                return indent.contains(&b'\t') && indent.contains(&b' ');
+            }
+            match self.src[line_start..].iter().position(|&b| b == b'\n') {
+                Some(nl) => line_start += nl + 1,
+                None => return false,
+            }
+        }
     }
 
     /// Skips the newline before the closing marker and the marker, pushing `EndHeredoc`.
@@ -1061,6 +1077,21 @@ impl<'a> Lexer<'a> {
     fn lex_heredoc(&mut self, doc: &Heredoc) -> bool {
         let start = self.pos;
         let line = self.line;
+        if self.pos > doc.body_end {
+            // An interpolated expression (`{$a['...`) ran past the marker found when the
+            // heredoc began: as PHP, the heredoc goes on and ends at the next marker line
+            // after it (the newline before the marker must follow the expression).
+            let mut again = doc.clone();
+            let from = match self.src[self.pos..].iter().position(|&b| b == b'\n') {
+                Some(nl) => self.pos + nl + 1,
+                None => self.src.len(),
+            };
+            self.find_closing_marker(&mut again, &doc.label, self.pos, from);
+            if let Some(Mode::Heredoc(current)) = self.modes.last_mut() {
+                **current = again.clone();
+            }
+            return self.lex_heredoc(&again);
+        }
         if self.pos >= doc.body_end {
             if !doc.closed {
                 return self.finish();

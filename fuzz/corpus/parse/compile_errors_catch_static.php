@@ -1,0 +1,2 @@
+<?php
+class T { function m() { try { } catch (static $e) {} } }

@@ -1,0 +1,4 @@
+<?php
+abstract class A {
+    final abstract function f();
+}

@@ -1,0 +1,11 @@
+<?php
+function f() {
+    try {
+        echo "try\n";
+    } finally {
+        goto out;
+    }
+out:
+    return 1;
+}
+echo f();

@@ -1,0 +1,4 @@
+<?php
+class P {
+    public function __construct(public readonly $x) {}
+}

@@ -1,0 +1,4 @@
+<?php
+function &gen() {
+    yield from [1, 2];
+}

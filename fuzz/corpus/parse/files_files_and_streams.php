@@ -1,0 +1,50 @@
+<?php
+$dir = sys_get_temp_dir() . '/rhvm_fixture_files1';
+@mkdir($dir);
+$f = "$dir/a.txt";
+var_dump(file_put_contents($f, "line1\nline2\nline3"));
+var_dump(file_put_contents($f, "\nline4\n", FILE_APPEND | LOCK_EX));
+var_dump(file_get_contents($f), file_get_contents($f, false, null, 6, 5));
+var_dump(file($f), file($f, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES));
+var_dump(filesize($f), is_file($f), is_dir($f), is_dir($dir), file_exists("$dir/nope"), is_readable($f), is_writable($f), is_link($f));
+$fp = fopen($f, 'r');
+var_dump($fp, gettype($fp), get_resource_type($fp), is_resource($fp), is_object($fp), (int)$fp, "x$fp");
+while (($line = fgets($fp)) !== false) { var_dump($line, feof($fp)); }
+var_dump(feof($fp), ftell($fp), rewind($fp), fgetc($fp), fread($fp, 3), ftell($fp), fseek($fp, -2, SEEK_END), fread($fp, 100), feof($fp));
+var_dump(fclose($fp), gettype($fp), is_resource($fp));
+var_dump($fp);
+try { fread($fp, 1); } catch (TypeError $e) { echo $e->getMessage(), "\n"; }
+try { fread("x", 1); } catch (TypeError $e) { echo $e->getMessage(), "\n"; }
+$m = fopen('php://memory', 'w+');
+fwrite($m, "hello world"); fputs($m, "!\n");
+var_dump(ftell($m), rewind($m), stream_get_contents($m), ftruncate($m, 5), rewind($m), fread($m, 100));
+fprintf($m, "%05d|%s\n", 42, "x"); vfprintf($m, "%s-%s\n", ['a', 'b']);
+rewind($m); echo stream_get_contents($m);
+$c = fopen("$dir/c.csv", 'w');
+fputcsv($c, ['a', 'b c', 'd"e', "f,g", '', 12]);
+fputcsv($c, ['x', "multi\nline"], ';');
+fclose($c);
+echo file_get_contents("$dir/c.csv");
+$c = fopen("$dir/c.csv", 'r');
+var_dump(fgetcsv($c), fgetcsv($c, null, ';'), fgetcsv($c));
+fclose($c);
+$o = fopen('php://output', 'w'); fwrite($o, "to output\n"); fclose($o);
+ob_start(); $o = fopen('php://output', 'w'); fwrite($o, "buffered\n"); $got = ob_get_clean(); var_dump($got);
+fwrite(STDOUT, "to stdout\n");
+var_dump(STDIN, STDERR);
+var_dump(fopen("$dir/nope/x", 'r'));
+var_dump(file_get_contents("$dir/nope"));
+var_dump(copy($f, "$dir/b.txt"), rename("$dir/b.txt", "$dir/d.txt"), scandir($dir), glob("$dir/*.txt"), glob("$dir/{a,d}.txt", GLOB_BRACE));
+var_dump(mkdir("$dir/x/y/z", 0777, true), is_dir("$dir/x/y/z"), rmdir("$dir/x/y/z"), rmdir("$dir/x/y"), rmdir("$dir/x"));
+var_dump(@mkdir($dir), unlink("$dir/nope"));
+$d = opendir($dir); $names = []; while (($n = readdir($d)) !== false) $names[] = $n; closedir($d); sort($names); var_dump($names);
+var_dump(touch("$dir/t", 1000000000), filemtime("$dir/t"), fileatime("$dir/t"), chmod("$dir/t", 0640), clearstatcache(), decoct(fileperms("$dir/t") & 0777));
+$st = stat("$dir/t"); var_dump($st['size'], $st[7], count($st));
+var_dump(realpath("$dir/../" . basename($dir) . "/t") === "$dir/t", fnmatch('*.tx?', 'a.txt'), fnmatch('[ab]*', 'c'));
+$t = tmpfile(); fwrite($t, "tmp"); rewind($t); var_dump(fread($t, 10)); fclose($t);
+$tn = tempnam($dir, 'pre'); var_dump(strpos($tn, "$dir/pre") === 0, file_exists($tn)); unlink($tn);
+var_dump(putenv('RHVM_X=1'), getenv('RHVM_X'));
+var_dump(readfile($f));
+foreach (['a.txt','d.txt','c.csv','t'] as $n) unlink("$dir/$n");
+var_dump(rmdir($dir), file_exists($dir));
+$in = fopen('php://input', 'r'); var_dump(stream_get_contents($in));

@@ -1,0 +1,3 @@
+<?php
+echo "never printed\n";
+class M { public function __get($a, $b) {} }

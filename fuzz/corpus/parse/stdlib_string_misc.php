@@ -1,0 +1,35 @@
+<?php
+function t($f) { try { var_dump($f()); } catch (Throwable $e) { echo get_class($e), ": ", $e->getMessage(), "\n"; } }
+t(fn() => soundex(""));
+t(fn() => soundex("Robert Tymczak Lloyd"));
+t(fn() => substr_compare("abcde", "bc", 1, 2));
+t(fn() => substr_compare("abcde", "bc", 1, -1));
+t(fn() => substr_compare("abcde", "bc", 10));
+t(fn() => substr_compare("abcde", "BC", 1, 3, true));
+t(fn() => substr_compare("abcde", "bd", 1, 3));
+t(fn() => count_chars("abc", 5));
+t(fn() => count_chars("abcab", 3));
+t(fn() => str_word_count("Hello fri3nd, you're looking good today!", 2));
+t(fn() => str_word_count("Hello", 3));
+t(fn() => str_word_count("'-hello-'-", 1, "0..9"));
+t(fn() => levenshtein("kitten", "sitting", 1, 2, 3));
+t(function() { $r = similar_text("World","Word", $p); var_dump($p); return $r; });
+t(function() { $r = similar_text("","", $p); var_dump($p); return $r; });
+t(fn() => addcslashes("foo[bar]\0\n\x7f\xff zoo", 'A..Z'));
+t(fn() => addcslashes("foo\n\t\x01\xfe", "\0..\37!@\177..\377"));
+t(fn() => addcslashes("abc", "z..a"));
+t(fn() => stripcslashes('\a\b\f\n\r\t\v\x41\x4G\101\1234\e\\\\\'\q\\'));
+t(fn() => quoted_printable_encode(str_repeat("héllo wörld=", 10) . " \r\nx \n"));
+t(fn() => quoted_printable_decode("a=3Db=\r\nc=4 =ZZ=\nd=41"));
+t(fn() => convert_uuencode("test\ntext text text\r\n"));
+t(fn() => convert_uuencode(""));
+t(fn() => convert_uudecode(convert_uuencode(str_repeat("abc", 40))));
+t(fn() => convert_uudecode("x"));
+t(fn() => utf8_encode("a\xe9\xff"));
+t(fn() => utf8_decode("a\xc3\xa9\xe2\x82\xac\xff"));
+t(fn() => str_getcsv('a,"b ""c""",,d\\"e,"f\\"g",h'));
+t(fn() => str_getcsv(''));
+t(fn() => str_getcsv("a;b|c", ";", "|"));
+t(fn() => str_getcsv(" a , \"b\" ,c\n"));
+t(fn() => strtok("a b", ""));
+t(fn() => nl2br("x"));
