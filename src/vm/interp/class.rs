@@ -1370,6 +1370,7 @@ impl Vm {
             args_base: self.args.len(),
             named: Vec::new(),
             new_obj: Some(obj.clone()),
+            magic: None,
         });
         Ok(obj)
     }
