@@ -72,6 +72,8 @@ pub struct ClassRt {
     pub(crate) ctor: Option<Rc<MethodRt>>,
     /// Whether the class has a `__destruct` (its objects are registered for destruction).
     pub(crate) has_destructor: bool,
+    /// The file that declared the class (None for built-in classes), for Reflection.
+    pub(crate) file: Option<PhpStr>,
 }
 
 /// Native state of a `Closure` object.
@@ -81,6 +83,10 @@ pub struct ClosureData {
     pub bound: Vec<Value>,
     pub this: Option<Obj>,
     pub scope: Option<Rc<Class>>,
+    /// The called class (`static::`) where the closure was made, when it differs from
+    /// what `this`/`scope` give (a closure made in a static method called through a
+    /// subclass); `None` after binding, as PHP's called scope then follows the new scope.
+    pub called: Option<Rc<Class>>,
     /// For closures made from builtins/native targets (`strlen(...)`).
     pub target: Option<CallTarget>,
     /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
@@ -117,6 +123,46 @@ pub(crate) fn throwable_location(obj: &Obj) -> (PhpStr, u32) {
         _ => 0,
     };
     (file, line)
+}
+
+/// Constants of built-in classes (`ReflectionMethod::IS_STATIC`), found along the parent
+/// chain. Kept out of `ClassRt::consts` so that the built-in class set stays shareable
+/// between engines of a thread.
+fn builtin_class_const(cls: &Class, name: &[u8]) -> Option<Value> {
+    const MODIFIERS: &[(&str, i64)] = &[
+        ("IS_PUBLIC", 1),
+        ("IS_PROTECTED", 2),
+        ("IS_PRIVATE", 4),
+        ("IS_STATIC", 16),
+        ("IS_FINAL", 32),
+        ("IS_ABSTRACT", 64),
+    ];
+    const PROPERTY: &[(&str, i64)] = &[
+        ("IS_PUBLIC", 1),
+        ("IS_PROTECTED", 2),
+        ("IS_PRIVATE", 4),
+        ("IS_STATIC", 16),
+        ("IS_READONLY", 128),
+    ];
+    const CLASS: &[(&str, i64)] = &[
+        ("IS_IMPLICIT_ABSTRACT", 16),
+        ("IS_EXPLICIT_ABSTRACT", 64),
+        ("IS_FINAL", 32),
+    ];
+    let mut c = Some(cls);
+    while let Some(class) = c {
+        let table: &[(&str, i64)] = match class.lc_name.as_bytes() {
+            b"reflectionmethod" => MODIFIERS,
+            b"reflectionproperty" => PROPERTY,
+            b"reflectionclass" => CLASS,
+            _ => &[],
+        };
+        if let Some((_, v)) = table.iter().find(|(n, _)| n.as_bytes() == name) {
+            return Some(Value::Int(*v));
+        }
+        c = class.parent.as_deref();
+    }
+    None
 }
 
 struct BuiltinClass {
@@ -248,6 +294,97 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::reflection::PROPERTY_METHODS,
             props: super::reflection::PROPERTY_PROPS,
+        },
+        iface!("Reflector", &[]),
+        BuiltinClass {
+            name: "ReflectionFunctionAbstract",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: true,
+            methods: super::reflect_fn::ABSTRACT_METHODS,
+            props: super::reflect_fn::ABSTRACT_PROPS,
+        },
+        BuiltinClass {
+            name: "ReflectionFunction",
+            parent: Some("ReflectionFunctionAbstract"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::FUNCTION_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionMethod",
+            parent: Some("ReflectionFunctionAbstract"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::METHOD_METHODS,
+            props: super::reflect_fn::METHOD_PROPS,
+        },
+        BuiltinClass {
+            name: "ReflectionParameter",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::PARAMETER_METHODS,
+            props: super::reflect_fn::PARAMETER_PROPS,
+        },
+        BuiltinClass {
+            name: "ReflectionType",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: true,
+            methods: super::reflect_fn::TYPE_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionNamedType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::NAMED_TYPE_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionUnionType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::UNION_TYPE_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionIntersectionType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::UNION_TYPE_METHODS,
+            props: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionClass",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_class::CLASS_METHODS,
+            props: super::reflect_class::CLASS_PROPS,
+        },
+        BuiltinClass {
+            name: "ReflectionObject",
+            parent: Some("ReflectionClass"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_class::OBJECT_METHODS,
+            props: &[],
         },
         BuiltinClass {
             name: "ArrayIterator",
@@ -490,6 +627,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     template: RefCell::new(None),
                     prop_types: HashMap::new(),
                     def: None,
+                    file: None,
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order: {
                         let mut order: Vec<PhpStr> = bc
@@ -706,7 +844,7 @@ impl Vm {
         self.link_class(def, unit, true)
     }
 
-    fn link_class(&mut self, def: Rc<ClassDef>, _unit: &Rc<Unit>, early: bool) -> PhpResult<bool> {
+    fn link_class(&mut self, def: Rc<ClassDef>, unit: &Rc<Unit>, early: bool) -> PhpResult<bool> {
         let lc = PhpStr::from(def.name.to_ascii_lowercase());
         if self.classes.contains_key(&lc) {
             let what = match def.kind {
@@ -1007,6 +1145,7 @@ impl Vm {
                     template: RefCell::new(None),
                     prop_types,
                     def: Some(def_for_rt),
+                    file: Some(unit.file.clone()),
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order,
                 }),
@@ -1229,14 +1368,17 @@ impl Vm {
                     .insert(name.clone(), ConstState::Ready(v.clone()));
                 Ok(v)
             }
-            None => Err(Fault::error(
-                "Error",
-                format!(
-                    "Undefined constant {}::{}",
-                    cls.name.to_string_lossy(),
-                    name.to_string_lossy()
-                ),
-            )),
+            None => match builtin_class_const(cls, name) {
+                Some(v) => Ok(v),
+                None => Err(Fault::error(
+                    "Error",
+                    format!(
+                        "Undefined constant {}::{}",
+                        cls.name.to_string_lossy(),
+                        name.to_string_lossy()
+                    ),
+                )),
+            },
         }
     }
 

@@ -34,7 +34,10 @@ pub(crate) const ABSTRACT_METHODS: &[(&str, NativeMethod)] = &[
     ("inNamespace", fn_in_namespace),
     ("getParameters", fn_get_parameters),
     ("getNumberOfParameters", fn_number_of_parameters),
-    ("getNumberOfRequiredParameters", fn_number_of_required_parameters),
+    (
+        "getNumberOfRequiredParameters",
+        fn_number_of_required_parameters,
+    ),
     ("isVariadic", fn_is_variadic),
     ("returnsReference", fn_returns_reference),
     ("hasReturnType", fn_has_return_type),
@@ -114,10 +117,8 @@ pub(crate) const TYPE_METHODS: &[(&str, NativeMethod)] = &[
 ];
 
 /// The methods of `ReflectionNamedType`.
-pub(crate) const NAMED_TYPE_METHODS: &[(&str, NativeMethod)] = &[
-    ("getName", type_get_name),
-    ("isBuiltin", type_is_builtin),
-];
+pub(crate) const NAMED_TYPE_METHODS: &[(&str, NativeMethod)] =
+    &[("getName", type_get_name), ("isBuiltin", type_is_builtin)];
 
 /// The methods of `ReflectionUnionType` and `ReflectionIntersectionType`.
 pub(crate) const UNION_TYPE_METHODS: &[(&str, NativeMethod)] = &[("getTypes", type_get_types)];
@@ -214,7 +215,11 @@ fn with_param<T>(this: Option<&Obj>, f: impl FnOnce(&ParamRef) -> T) -> PhpResul
 fn with_type<T>(this: Option<&Obj>, f: impl FnOnce(&TypeRef) -> T) -> PhpResult<T> {
     let obj = this_of(this)?;
     let d = obj.borrow();
-    match d.internal.as_ref().and_then(|i| i.downcast_ref::<TypeRef>()) {
+    match d
+        .internal
+        .as_ref()
+        .and_then(|i| i.downcast_ref::<TypeRef>())
+    {
         Some(t) => Ok(f(t)),
         None => Err(not_initialised()),
     }
@@ -282,21 +287,27 @@ impl FnRef {
                 })
                 .collect()),
             FnImp::Builtin(b) => {
-                let defaults = builtins::signature(b.name)
-                    .map(builtins::param_default_texts)
+                let decls = builtins::signature(b.name)
+                    .map(builtins::param_decl_texts)
                     .unwrap_or_default();
                 Ok(b.params
                     .iter()
                     .enumerate()
                     .map(|(i, p)| {
-                        let text = defaults.get(i).copied().flatten();
+                        let (ty_text, text) = decls.get(i).copied().unwrap_or(("", None));
+                        // The stub's own text: `mixed` is a declared type here, while the
+                        // call path treats it as untyped.
+                        let ty = match ty_text {
+                            "" => None,
+                            t => Some(TypeSpec::parse(t)),
+                        };
                         ParamView {
                             name: PhpStr::from(p.name.as_str()),
                             by_ref: p.by_ref,
                             variadic: p.variadic,
                             has_default: text.is_some_and(|t| t != "UNKNOWN"),
                             optional_decl: p.optional,
-                            ty: p.ty.clone(),
+                            ty,
                             promoted: false,
                             builtin_default: text,
                         }
@@ -347,7 +358,10 @@ impl FnRef {
                 CallTarget::User {
                     this, static_class, ..
                 },
-            )) => this.as_ref().map(Obj::class).or_else(|| static_class.clone()),
+            )) => this
+                .as_ref()
+                .map(Obj::class)
+                .or_else(|| static_class.clone()),
             _ => None,
         }
     }
@@ -361,7 +375,10 @@ impl FnRef {
                 func: func.clone(),
                 this: this.clone(),
                 scope: self.scope(),
-                static_class: this.as_ref().map(Obj::class).or_else(|| self.static_class()),
+                static_class: this
+                    .as_ref()
+                    .map(Obj::class)
+                    .or_else(|| self.static_class()),
                 closure: None,
             },
             FnImp::Builtin(b) => CallTarget::Builtin(b),
@@ -499,10 +516,15 @@ fn fn_returns_reference(
     ))
 }
 
-/// The declared return type of a user function (`void` included, which `Func` keeps
-/// only as "no return value").
-fn return_type(f: &FnRef) -> Option<TypeSpec> {
-    f.user_func().and_then(|func| func.return_type.clone())
+/// The declared return type of a user function. Builtins are declared without theirs.
+fn return_type(f: &FnRef) -> PhpResult<Option<TypeSpec>> {
+    match &f.imp {
+        FnImp::User(func) => Ok(func.return_type.clone()),
+        _ => Err(refl_exception(format!(
+            "rhvm does not know the return type of the built-in {}()",
+            f.name().to_string_lossy()
+        ))),
+    }
 }
 
 fn fn_has_return_type(
@@ -511,7 +533,7 @@ fn fn_has_return_type(
     _c: &Rc<Class>,
     _a: &[Value],
 ) -> PhpResult<Value> {
-    Ok(Value::Bool(return_type(&fn_ref(this)?).is_some()))
+    Ok(Value::Bool(return_type(&fn_ref(this)?)?.is_some()))
 }
 
 fn fn_get_return_type(
@@ -520,7 +542,7 @@ fn fn_get_return_type(
     _c: &Rc<Class>,
     _a: &[Value],
 ) -> PhpResult<Value> {
-    match return_type(&fn_ref(this)?) {
+    match return_type(&fn_ref(this)?)? {
         Some(t) => type_object(vm, &t),
         None => Ok(Value::Null),
     }
@@ -586,10 +608,8 @@ fn fn_is_closure(
     _c: &Rc<Class>,
     _a: &[Value],
 ) -> PhpResult<Value> {
-    let f = fn_ref(this)?;
-    Ok(Value::Bool(
-        f.method.is_none() && f.user_func().is_some_and(|u| u.name.as_bytes() == b"{closure}"),
-    ))
+    // Closures and the closures `Closure::fromCallable`/`f(...)` make alike.
+    Ok(Value::Bool(fn_ref(this)?.closure.is_some()))
 }
 
 fn fn_is_generator(
@@ -719,7 +739,7 @@ fn function_construct(
                 None => {
                     return Err(refl_exception(format!(
                         "Function {}() does not exist",
-                        name.strip_prefix(b"\\").unwrap_or(&name).to_string_lossy()
+                        String::from_utf8_lossy(name.strip_prefix(b"\\").unwrap_or(&name))
                     )))
                 }
             };
@@ -774,12 +794,10 @@ fn function_invoke_args(
     let (pos, named) = match arg(a, 0) {
         Some(Value::Array(arr)) => split_args(&arr),
         None => (Vec::new(), Vec::new()),
-        Some(other) => {
-            return Err(Fault::type_error(format!(
-                "ReflectionFunction::invokeArgs(): Argument #1 ($args) must be of type array, {} given",
-                other.type_name()
-            )))
-        }
+        Some(other) => return Err(Fault::type_error(format!(
+            "ReflectionFunction::invokeArgs(): Argument #1 ($args) must be of type array, {} given",
+            other.type_name()
+        ))),
     };
     vm.call_target_named(f.target(None), pos, named)
 }
@@ -902,7 +920,7 @@ pub(crate) fn class_of_arg(vm: &mut Vm, v: &Value) -> PhpResult<Rc<Class>> {
                 Some(c) => Ok(c),
                 None => Err(refl_exception(format!(
                     "Class \"{}\" does not exist",
-                    name.strip_prefix(b"\\").unwrap_or(&name).to_string_lossy()
+                    String::from_utf8_lossy(name.strip_prefix(b"\\").unwrap_or(&name))
                 ))),
             }
         }
@@ -923,7 +941,9 @@ fn method_is_public(
     _c: &Rc<Class>,
     _a: &[Value],
 ) -> PhpResult<Value> {
-    Ok(Value::Bool(method_of(this)?.1.visibility == Visibility::Public))
+    Ok(Value::Bool(
+        method_of(this)?.1.visibility == Visibility::Public,
+    ))
 }
 
 fn method_is_private(
@@ -932,7 +952,9 @@ fn method_is_private(
     _c: &Rc<Class>,
     _a: &[Value],
 ) -> PhpResult<Value> {
-    Ok(Value::Bool(method_of(this)?.1.visibility == Visibility::Private))
+    Ok(Value::Bool(
+        method_of(this)?.1.visibility == Visibility::Private,
+    ))
 }
 
 fn method_is_protected(
@@ -971,10 +993,7 @@ fn method_is_constructor(
     _a: &[Value],
 ) -> PhpResult<Value> {
     Ok(Value::Bool(
-        method_of(this)?
-            .1
-            .name
-            .eq_ignore_ascii_case(b"__construct"),
+        method_of(this)?.1.name.eq_ignore_ascii_case(b"__construct"),
     ))
 }
 
@@ -1037,7 +1056,9 @@ fn invoke_this(m: &MethodRt, class: &Rc<Class>, v: Option<Value>) -> PhpResult<O
         Some(Value::Object(o)) => {
             let decl = m.scope.upgrade().unwrap_or_else(|| class.clone());
             if !o.class().is_subclass_of(&decl.lc_name) {
-                return Err(refl_exception("Given object is not an instance of the class this method was declared in"));
+                return Err(refl_exception(
+                    "Given object is not an instance of the class this method was declared in",
+                ));
             }
             Ok(Some(o))
         }
@@ -1049,12 +1070,7 @@ fn invoke_this(m: &MethodRt, class: &Rc<Class>, v: Option<Value>) -> PhpResult<O
     }
 }
 
-fn method_invoke(
-    vm: &mut Vm,
-    this: Option<&Obj>,
-    _c: &Rc<Class>,
-    a: &[Value],
-) -> PhpResult<Value> {
+fn method_invoke(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> PhpResult<Value> {
     let (f, m, class) = method_of(this)?;
     let obj = invoke_this(&m, &class, arg(a, 0))?;
     let args = a.get(1..).unwrap_or_default().to_vec();
@@ -1119,7 +1135,9 @@ fn param_construct(
         Some(Value::Array(arr)) => {
             let parts: Vec<Value> = arr.iter().map(|(_, v)| v.deref_clone()).collect();
             let (Some(c), Some(Value::Str(m))) = (parts.first(), parts.get(1)) else {
-                return Err(refl_exception("Expected array($object, $method) or array($classname, $method)"));
+                return Err(refl_exception(
+                    "Expected array($object, $method) or array($classname, $method)",
+                ));
             };
             let class = class_of_arg(vm, c)?;
             let Some(method) = vm.find_method(&class, m) else {
@@ -1163,7 +1181,9 @@ fn param_construct(
     let pos = match arg(a, 1) {
         Some(Value::Int(i)) => {
             if i < 0 || i as usize >= params.len() {
-                return Err(refl_exception("The parameter specified by its offset could not be found"));
+                return Err(refl_exception(
+                    "The parameter specified by its offset could not be found",
+                ));
             }
             i as usize
         }
@@ -1175,7 +1195,9 @@ fn param_construct(
             match params.iter().position(|p| p.name == name) {
                 Some(p) => p,
                 None => {
-                    return Err(refl_exception("The parameter specified by its name could not be found"))
+                    return Err(refl_exception(
+                        "The parameter specified by its name could not be found",
+                    ))
                 }
             }
         }
@@ -1290,7 +1312,11 @@ fn eval_user_default(
         return Err(failed());
     }
     let mut code: Vec<Op> = func.code[..end].to_vec();
-    let mut lines: Vec<u32> = func.lines.get(..end).map(<[u32]>::to_vec).unwrap_or_default();
+    let mut lines: Vec<u32> = func
+        .lines
+        .get(..end)
+        .map(<[u32]>::to_vec)
+        .unwrap_or_default();
     lines.resize(end, func.line_start);
     // Enter at the default's own code (skipping the other parameters' defaults).
     code[0] = Op::Jmp {
@@ -1358,14 +1384,12 @@ fn builtin_default(vm: &mut Vm, text: &str) -> PhpResult<Value> {
     let mut bits: Option<i64> = None;
     for part in t.split('|') {
         let name = part.trim();
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        {
+        if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
             return Err(unsupported());
         }
-        let v = vm.lookup_constant(name.as_bytes()).ok_or_else(unsupported)?;
+        let v = vm
+            .lookup_constant(name.as_bytes())
+            .ok_or_else(unsupported)?;
         if !t.contains('|') {
             return Ok(v);
         }
@@ -1462,7 +1486,11 @@ fn param_allows_null(
     _a: &[Value],
 ) -> PhpResult<Value> {
     Ok(Value::Bool(
-        param_view(this)?.2.ty.as_ref().is_none_or(TypeSpec::allows_null),
+        param_view(this)?
+            .2
+            .ty
+            .as_ref()
+            .is_none_or(TypeSpec::allows_null),
     ))
 }
 
