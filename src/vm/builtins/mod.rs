@@ -238,6 +238,30 @@ pub fn lookup(lc_name: &[u8]) -> Option<&'static Builtin> {
         .and_then(|n| table().get(n))
 }
 
+/// The stub signature builtin `lc_name` was declared with (Reflection reads parameter
+/// defaults from it).
+pub fn signature(lc_name: &str) -> Option<&'static str> {
+    all_defs().find(|d| d.name == lc_name).map(|d| d.sig)
+}
+
+/// Each parameter of a stub signature as written: its type (`""` when untyped, without
+/// `&`/`...`) and its default (`None`: no default).
+pub fn param_decl_texts(sig: &str) -> Vec<(&str, Option<&str>)> {
+    split_params(sig)
+        .into_iter()
+        .map(|p| {
+            let (decl, default) = match p.find('=') {
+                Some(eq) => (&p[..eq], Some(p[eq + 1..].trim())),
+                None => (p, None),
+            };
+            let head = decl.find('$').map_or(decl, |d| &decl[..d]).trim();
+            let head = head.strip_suffix("...").unwrap_or(head).trim_end();
+            let head = head.strip_suffix('&').unwrap_or(head).trim_end();
+            (head, default)
+        })
+        .collect()
+}
+
 /// Splits a stub parameter list at top-level commas (commas inside quotes, brackets or
 /// parentheses of default values do not split).
 fn split_params(sig: &str) -> Vec<&str> {

@@ -47,6 +47,10 @@ pub(crate) struct PendingCall {
     pub named: Vec<(PhpStr, Value)>,
     /// For `new`: the object, which is the result.
     pub new_obj: Option<Obj>,
+    /// For a call through `__call`/`__callStatic` (or a trampoline closure): the called
+    /// name; the arguments are wrapped into `(name, [args])` at `DoCall`. Kept per call,
+    /// since evaluating the arguments may run other calls (autoloaders included).
+    pub magic: Option<PhpStr>,
 }
 
 /// The result of starting a call.
@@ -157,6 +161,7 @@ impl Vm {
             args_base: self.args.len(),
             named: Vec::new(),
             new_obj,
+            magic: self.magic_name.take(),
         });
     }
 
@@ -708,7 +713,7 @@ impl Vm {
     pub(crate) fn do_call(&mut self, dst: Option<Slot>) -> PhpResult<Called> {
         let call = self.calls.pop().expect("DoCall without a pending call");
         let new_obj = call.new_obj.clone();
-        if let Some(name) = self.magic_name.take() {
+        if let Some(name) = call.magic {
             // __call($name, $args)
             let packed = PhpArray::from_values(
                 self.args
@@ -1428,6 +1433,9 @@ impl Vm {
     pub(crate) fn callable_from_pending(&mut self) -> PhpResult<Value> {
         let call = self.calls.pop().expect("pending call");
         self.args.truncate(call.args_base);
+        if let Some(name) = call.magic {
+            return Ok(Value::Object(self.trampoline_closure(call.target, name)));
+        }
         self.closure_from_target(call.target)
     }
 }

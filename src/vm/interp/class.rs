@@ -82,6 +82,8 @@ pub struct ClassRt {
     pub(crate) ctor: Option<Rc<MethodRt>>,
     /// Whether the class has a `__destruct` (its objects are registered for destruction).
     pub(crate) has_destructor: bool,
+    /// The file that declared the class (None for built-in classes), for Reflection.
+    pub(crate) file: Option<PhpStr>,
 }
 
 /// Native state of a `Closure` object.
@@ -91,6 +93,10 @@ pub struct ClosureData {
     pub bound: Vec<Value>,
     pub this: Option<Obj>,
     pub scope: Option<Rc<Class>>,
+    /// The called class (`static::`) where the closure was made, when it differs from
+    /// what `this`/`scope` give (a closure made in a static method called through a
+    /// subclass); `None` after binding, as PHP's called scope then follows the new scope.
+    pub called: Option<Rc<Class>>,
     /// For closures made from builtins/native targets (`strlen(...)`).
     pub target: Option<CallTarget>,
     /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
@@ -128,6 +134,32 @@ pub(crate) fn throwable_location(obj: &Obj) -> (PhpStr, u32) {
     };
     (file, line)
 }
+
+/// `ReflectionMethod`'s (and `ReflectionFunctionAbstract`'s) modifier constants.
+const REFLECTION_MODIFIERS: &[(&str, i64)] = &[
+    ("IS_PUBLIC", 1),
+    ("IS_PROTECTED", 2),
+    ("IS_PRIVATE", 4),
+    ("IS_STATIC", 16),
+    ("IS_FINAL", 32),
+    ("IS_ABSTRACT", 64),
+];
+
+/// `ReflectionProperty`'s modifier constants.
+const REFLECTION_PROPERTY: &[(&str, i64)] = &[
+    ("IS_PUBLIC", 1),
+    ("IS_PROTECTED", 2),
+    ("IS_PRIVATE", 4),
+    ("IS_STATIC", 16),
+    ("IS_READONLY", 128),
+];
+
+/// `ReflectionClass`'s modifier constants.
+const REFLECTION_CLASS: &[(&str, i64)] = &[
+    ("IS_IMPLICIT_ABSTRACT", 16),
+    ("IS_EXPLICIT_ABSTRACT", 64),
+    ("IS_FINAL", 32),
+];
 
 struct BuiltinClass {
     name: &'static str,
@@ -287,7 +319,7 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             is_abstract: false,
             methods: super::reflection::PROPERTY_METHODS,
             props: super::reflection::PROPERTY_PROPS,
-            consts: &[],
+            consts: REFLECTION_PROPERTY,
         },
         iface!("SeekableIterator", &["Iterator"]),
         iface!("Serializable", &[]),
@@ -357,6 +389,107 @@ fn builtin_classes() -> Vec<BuiltinClass> {
             &[],
             &[],
         ),
+        iface!("Reflector", &[]),
+        BuiltinClass {
+            name: "ReflectionFunctionAbstract",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: true,
+            methods: super::reflect_fn::ABSTRACT_METHODS,
+            props: super::reflect_fn::ABSTRACT_PROPS,
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionFunction",
+            parent: Some("ReflectionFunctionAbstract"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::FUNCTION_METHODS,
+            props: &[],
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionMethod",
+            parent: Some("ReflectionFunctionAbstract"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::METHOD_METHODS,
+            props: super::reflect_fn::METHOD_PROPS,
+            consts: REFLECTION_MODIFIERS,
+        },
+        BuiltinClass {
+            name: "ReflectionParameter",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::PARAMETER_METHODS,
+            props: super::reflect_fn::PARAMETER_PROPS,
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionType",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: true,
+            methods: super::reflect_fn::TYPE_METHODS,
+            props: &[],
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionNamedType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::NAMED_TYPE_METHODS,
+            props: &[],
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionUnionType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::UNION_TYPE_METHODS,
+            props: &[],
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionIntersectionType",
+            parent: Some("ReflectionType"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_fn::UNION_TYPE_METHODS,
+            props: &[],
+            consts: &[],
+        },
+        BuiltinClass {
+            name: "ReflectionClass",
+            parent: None,
+            interfaces: &["Reflector"],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_class::CLASS_METHODS,
+            props: super::reflect_class::CLASS_PROPS,
+            consts: REFLECTION_CLASS,
+        },
+        BuiltinClass {
+            name: "ReflectionObject",
+            parent: Some("ReflectionClass"),
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: super::reflect_class::OBJECT_METHODS,
+            props: &[],
+            consts: &[],
+        },
         BuiltinClass {
             name: "SplHeap",
             parent: None,
@@ -702,6 +835,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     template: RefCell::new(None),
                     prop_types: HashMap::new(),
                     def: None,
+                    file: None,
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order: {
                         let mut order: Vec<PhpStr> = bc
@@ -930,7 +1064,7 @@ impl Vm {
         self.link_class(def, unit, true)
     }
 
-    fn link_class(&mut self, def: Rc<ClassDef>, _unit: &Rc<Unit>, early: bool) -> PhpResult<bool> {
+    fn link_class(&mut self, def: Rc<ClassDef>, unit: &Rc<Unit>, early: bool) -> PhpResult<bool> {
         let lc = PhpStr::from(def.name.to_ascii_lowercase());
         if self.classes.contains_key(&lc) {
             let what = match def.kind {
@@ -1232,6 +1366,7 @@ impl Vm {
                     template: RefCell::new(None),
                     prop_types,
                     def: Some(def_for_rt),
+                    file: Some(unit.file.clone()),
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order,
                 }),
@@ -1595,6 +1730,7 @@ impl Vm {
             args_base: self.args.len(),
             named: Vec::new(),
             new_obj: Some(obj.clone()),
+            magic: None,
         });
         Ok(obj)
     }

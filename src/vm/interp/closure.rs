@@ -54,6 +54,7 @@ impl Vm {
                 bound: cd.bound.clone(),
                 this: cd.this.clone(),
                 scope: cd.scope.clone(),
+                called: None,
                 target: cd.target.clone(),
                 magic_name: cd.magic_name.clone(),
             }
@@ -121,6 +122,7 @@ impl Vm {
             bound: data.bound,
             this,
             scope: new_scope,
+            called: None,
             target,
             magic_name: data.magic_name,
         };

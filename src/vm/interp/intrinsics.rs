@@ -790,11 +790,16 @@ impl Vm {
             frame.this.clone()
         };
         let scope = frame.scope.clone();
+        let called = match &this {
+            Some(_) => None,
+            None => frame.static_class.clone(),
+        };
         let data = ClosureData {
             func: child,
             bound,
             this,
             scope,
+            called,
             target: None,
             magic_name: None,
         };
@@ -828,6 +833,7 @@ impl Vm {
                 .this
                 .as_ref()
                 .map(Obj::class)
+                .or_else(|| cd.called.clone())
                 .or_else(|| cd.scope.clone()),
             closure: Some(o.clone()),
         })
@@ -877,6 +883,7 @@ impl Vm {
                 bound: Vec::new(),
                 this: this.clone(),
                 scope: scope.clone(),
+                called: None,
                 target: Some(target.clone()),
                 magic_name: None,
             },
@@ -887,6 +894,7 @@ impl Vm {
                     bound: Vec::new(),
                     this: None,
                     scope: None,
+                    called: None,
                     target: Some(target),
                     magic_name: None,
                 }

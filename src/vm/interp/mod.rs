@@ -25,6 +25,8 @@ mod intrinsics;
 mod limits;
 pub mod output;
 mod path;
+mod reflect_class;
+mod reflect_fn;
 mod reflection;
 mod spl;
 mod spl_array;

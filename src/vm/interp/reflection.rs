@@ -1,7 +1,7 @@
-//! The first piece of Reflection: `ReflectionProperty` (looking a declared property up by
-//! class and name, its visibility and staticness, as nette/utils' `SmartObject` asks on the
-//! way into league/commonmark) and `ReflectionException`. The rest of the Reflection API
-//! does not exist yet: using it fails with PHP's "Class not found" error, never a guess.
+//! `ReflectionProperty`: looking a declared property up by class and name, its visibility
+//! and staticness, as nette/utils' `SmartObject` asks on the way into league/commonmark.
+//! Functions, methods, parameters and types are in `reflect_fn.rs`, classes in
+//! `reflect_class.rs`; what none of them implements fails as an undefined method.
 
 use std::rc::Rc;
 
