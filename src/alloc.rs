@@ -10,6 +10,10 @@ use std::alloc::{GlobalAlloc, Layout};
 
 use mimalloc::MiMalloc as Inner;
 
+/// Alignment every mimalloc block has (block sizes are multiples of the word size): layouts
+/// that ask no more go to the plain entry points, which skip the aligned path's checks.
+const WORD_ALIGN: usize = std::mem::size_of::<usize>();
+
 /// mimalloc, plus per-thread byte counts.
 pub struct Counting;
 
@@ -18,8 +22,15 @@ pub struct Counting;
 // touches the returned memory.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
-        let p = unsafe { Inner.alloc(layout) };
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`; a plain
+        // `mi_malloc` block is word-aligned, which satisfies any alignment up to a word.
+        let p = unsafe {
+            if layout.align() <= WORD_ALIGN {
+                libmimalloc_sys::mi_malloc(layout.size()).cast::<u8>()
+            } else {
+                Inner.alloc(layout)
+            }
+        };
         if !p.is_null() {
             crate::vm::limits::note_alloc(layout.size());
         }
@@ -28,7 +39,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
-        let p = unsafe { Inner.alloc_zeroed(layout) };
+        let p = unsafe {
+            if layout.align() <= WORD_ALIGN {
+                libmimalloc_sys::mi_zalloc(layout.size()).cast::<u8>()
+            } else {
+                Inner.alloc_zeroed(layout)
+            }
+        };
         if !p.is_null() {
             crate::vm::limits::note_alloc(layout.size());
         }
@@ -43,8 +60,15 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract; mimalloc owns `ptr`.
-        let p = unsafe { Inner.realloc(ptr, layout, new_size) };
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract; mimalloc owns `ptr`
+        // (word alignment as for `alloc`).
+        let p = unsafe {
+            if layout.align() <= WORD_ALIGN {
+                libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast::<u8>()
+            } else {
+                Inner.realloc(ptr, layout, new_size)
+            }
+        };
         if !p.is_null() {
             crate::vm::limits::note_free(layout.size());
             crate::vm::limits::note_alloc(new_size);

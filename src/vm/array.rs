@@ -422,6 +422,16 @@ impl PhpArray {
     /// available, which PHP reports as "Cannot add element to the array as the next element
     /// is already occupied".
     pub fn push(&mut self, value: Value) -> bool {
+        // The common case: a list growing at its end.
+        let next = self.next_key();
+        if let Repr::Packed(v) = &mut self.repr {
+            let len = v.len() as i64;
+            if next == len {
+                v.push(value);
+                self.next_free = len + 1;
+                return true;
+            }
+        }
         match self.push_slot() {
             Some(slot) => {
                 *slot = value;

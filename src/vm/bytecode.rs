@@ -19,7 +19,7 @@ use super::coerce::TypeSpec;
 use super::value::{PhpStr, Value};
 
 /// Bytecode format version; part of every translation-cache key.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A register index in the current frame.
 pub type Slot = u32;
@@ -635,6 +635,18 @@ pub enum Op {
         args: Slot,
         n: u32,
     },
+    /// Calls builtin number `builtin` (`builtins::by_index`) with the operands of
+    /// `Func::arg_lists[args]` as positional arguments, read left to right when the op runs
+    /// (temporaries are moved out, locals read with their undefined warning, constants
+    /// cloned). The compiler emits it instead of `InitFCall`/`Send*`/`DoCall` only for a call
+    /// that cannot resolve to anything else (a global name of a builtin without by-reference
+    /// parameters) with plain positional arguments; a local operand is only left to be read
+    /// here when no later argument can have side effects.
+    CallBuiltin {
+        dst: Option<Slot>,
+        builtin: u32,
+        args: u32,
+    },
 }
 
 /// Built-in functions that need the caller's frame (compiled specially when called by
@@ -688,6 +700,8 @@ pub struct Func {
     pub lines: Vec<u32>,
     pub consts: Vec<Value>,
     pub paths: Vec<Path>,
+    /// Argument operand lists of `CallBuiltin` ops.
+    pub arg_lists: Vec<Vec<Operand>>,
     pub switch_tables: Vec<Vec<(Value, Label)>>,
     /// Total registers.
     pub n_slots: u32,

@@ -467,6 +467,18 @@ impl Ctx<'_> {
             } => {
                 format!("CallIntrinsic {which:?} {} <- r{args}..+{n}", self.rr(*dst))
             }
+            Op::CallBuiltin { dst, builtin, args } => {
+                let name = crate::vm::builtins::by_index(*builtin).map_or("?", |b| b.name);
+                let list = match self.f.arg_lists.get(*args as usize) {
+                    Some(ops) => ops
+                        .iter()
+                        .map(|o| self.o(*o))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None => "?".to_string(),
+                };
+                format!("CallBuiltin {name}({list}) -> {}", self.rr(*dst))
+            }
         }
     }
 }

@@ -262,6 +262,32 @@ pub fn param_decl_texts(sig: &str) -> Vec<(&str, Option<&str>)> {
         .collect()
 }
 
+/// Every builtin of `table()` in a fixed order (by name), for `CallBuiltin`'s index.
+fn by_index_table() -> &'static [&'static Builtin] {
+    static LIST: OnceLock<Vec<&'static Builtin>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut v: Vec<&'static Builtin> = table().values().collect();
+        v.sort_by_key(|b| b.name);
+        v
+    })
+}
+
+/// The index of a builtin of `table()` for `Op::CallBuiltin`. Indices depend only on the
+/// set of builtins, which is part of the engine's sources (`RHVM_ENGINE_HASH` salts the
+/// translation cache with them).
+pub fn index_of(b: &Builtin) -> Option<u32> {
+    by_index_table()
+        .binary_search_by_key(&b.name, |x| x.name)
+        .ok()
+        .map(|i| i as u32)
+}
+
+/// The builtin with index `i` (`index_of`).
+#[inline]
+pub fn by_index(i: u32) -> Option<&'static Builtin> {
+    by_index_table().get(i as usize).copied()
+}
+
 /// Splits a stub parameter list at top-level commas (commas inside quotes, brackets or
 /// parentheses of default values do not split).
 fn split_params(sig: &str) -> Vec<&str> {
@@ -360,6 +386,14 @@ mod tests {
                 "bad signature for {}",
                 def.name
             );
+        }
+    }
+
+    #[test]
+    fn builtin_indices_round_trip() {
+        for b in table().values() {
+            let i = index_of(b).expect("indexed");
+            assert_eq!(by_index(i).map(|x| x.name), Some(b.name));
         }
     }
 

@@ -103,6 +103,9 @@ pub const CONSTANTS: &[(&str, ConstVal)] = &[
 /// PHP's `PCRE_CACHE_SIZE`.
 const CACHE_SIZE: usize = 4096;
 
+/// Pattern strings recognised by address (`State::recent`).
+const RECENT: usize = 8;
+
 /// A compiled pattern with what the match loops need about it.
 struct Compiled {
     code: Code,
@@ -120,6 +123,9 @@ struct State {
     /// Hashed with foldhash: patterns are looked up on every `preg_*` call.
     cache: HashMap<Vec<u8>, Rc<Compiled>, foldhash::fast::RandomState>,
     order: VecDeque<Vec<u8>>,
+    /// The pattern strings used last (most recent first, at most `RECENT`), compared by
+    /// buffer address before the cache is hashed.
+    recent: Vec<(PhpStr, Rc<Compiled>)>,
     ctx: Option<MatchContext>,
     /// `(host address, ini generation)` the context's limits were last read for.
     limits_for: Option<(usize, u64)>,
@@ -129,6 +135,7 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
         cache: HashMap::default(),
         order: VecDeque::new(),
+        recent: Vec::new(),
         ctx: None,
         limits_for: None,
     });
@@ -172,10 +179,26 @@ fn is_c_space(c: u8) -> bool {
 /// Parses and compiles a PHP regex (`/pattern/flags`), through the cache. Problems are
 /// warnings prefixed with the function name; they give `None` and set the last error to
 /// `PREG_INTERNAL_ERROR`, as PHP does.
-fn get_pattern(host: &mut dyn Host, fname: &str, regex: &[u8]) -> PhpResult<Option<Rc<Compiled>>> {
-    if let Some(c) = STATE.with(|s| s.borrow().cache.get(regex).cloned()) {
+fn get_pattern(
+    host: &mut dyn Host,
+    fname: &str,
+    regex: &PhpStr,
+) -> PhpResult<Option<Rc<Compiled>>> {
+    // A pattern is usually a literal: the same string buffer every call, found by its
+    // address among the last few without hashing it (the entry holds the string, so the
+    // buffer can neither be freed nor changed meanwhile).
+    let hit = STATE.with(|s| {
+        let s = s.borrow();
+        if let Some((_, c)) = s.recent.iter().find(|(k, _)| k.ptr_eq(regex)) {
+            return Some(c.clone());
+        }
+        s.cache.get(regex.as_bytes()).cloned()
+    });
+    if let Some(c) = hit {
+        remember_recent(regex, &c);
         return Ok(Some(c));
     }
+    let regex: &[u8] = regex.as_bytes();
     match compile_regex(regex, host) {
         Ok(c) => {
             let c = Rc::new(c);
@@ -199,6 +222,23 @@ fn get_pattern(host: &mut dyn Host, fname: &str, regex: &[u8]) -> PhpResult<Opti
             Ok(None)
         }
     }
+}
+
+/// Puts a pattern string first among the recently used ones (`State::recent`).
+fn remember_recent(regex: &PhpStr, c: &Rc<Compiled>) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        match s.recent.iter().position(|(k, _)| k.ptr_eq(regex)) {
+            Some(0) => {}
+            Some(i) => s.recent[..=i].rotate_right(1),
+            None => {
+                if s.recent.len() >= RECENT {
+                    s.recent.pop();
+                }
+                s.recent.insert(0, (regex.clone(), c.clone()));
+            }
+        }
+    });
 }
 
 /// `pcre_get_compiled_regex_cache` without the cache: the warning text on failure.

@@ -1736,6 +1736,9 @@ impl FuncCompiler<'_> {
                             });
                             return Ok(());
                         }
+                        if let Some(builtin) = self.direct_builtin(q, args.len()) {
+                            return self.builtin_call(builtin, args, dst, line);
+                        }
                         if q.name.eq_ignore_ascii_case(b"get_called_class") && args.is_empty() {
                             if let Some(d) = dst {
                                 self.emit(Op::LoadSpecial {
@@ -1821,6 +1824,80 @@ impl FuncCompiler<'_> {
         self.send_args(args)?;
         self.line = line;
         self.emit(Op::DoCall { dst });
+        Ok(())
+    }
+
+    /// The `builtins::by_index` number of the builtin a call by name `q` always reaches: a
+    /// global name (no namespace fallback, so no user function can take the call) of a
+    /// builtin none of whose first `n_args` parameters is by reference. `None` leaves the
+    /// call to `InitFCall`.
+    fn direct_builtin(&self, q: &crate::vm::ast::QName, n_args: usize) -> Option<u32> {
+        let (name, fallback) = self.unit.resolve_function(q);
+        if fallback.is_some() {
+            return None;
+        }
+        let lc = name.to_ascii_lowercase();
+        let lc = lc.strip_prefix(b"\\").unwrap_or(&lc);
+        // `assert` has its own compile-time message; `array_multisort` prefers references.
+        if lc == b"assert" || lc == b"array_multisort" {
+            return None;
+        }
+        let b = crate::vm::builtins::lookup(lc)?;
+        // By-reference parameters beyond the arguments passed (`str_replace`'s `&$count`)
+        // do not matter.
+        let by_ref = |i: usize| match b.params.get(i) {
+            Some(p) => p.by_ref,
+            None => b.params.last().is_some_and(|p| p.variadic && p.by_ref),
+        };
+        if (0..n_args).any(by_ref) {
+            return None;
+        }
+        crate::vm::builtins::index_of(b)
+    }
+
+    /// An argument whose evaluation cannot change a variable or raise anything: a literal
+    /// or a plain local (its undefined warning, if any, is raised by the call in order).
+    fn is_quiet_arg(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Var(n) => n != b"this" && !is_superglobal(n),
+            _ => self.literal_value(e).is_some(),
+        }
+    }
+
+    /// `CallBuiltin`: positional arguments compiled to operands read by the op itself. A
+    /// local is passed as its slot (read when the call runs) only when every later
+    /// argument is quiet and on the call's line; otherwise it is copied into a temporary
+    /// right away, as `SendPath` would, so later arguments cannot change what is passed.
+    fn builtin_call(&mut self, builtin: u32, args: &[Arg], dst: Option<Slot>, line: u32) -> R<()> {
+        let mark = self.temp_mark();
+        let mut ops = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let v = self.expr(&a.value)?;
+            let gap_local = matches!(&a.value.kind, ExprKind::Var(_)) && self.is_temp(v);
+            let keep = v.is_const()
+                || (self.is_temp(v) && !gap_local)
+                || (a.value.line == line
+                    && args[i + 1..]
+                        .iter()
+                        .all(|b| b.value.line == line && self.is_quiet_arg(&b.value)));
+            if keep {
+                ops.push(v);
+            } else {
+                let t = self.temp();
+                self.line = a.value.line;
+                self.emit(Op::Move { dst: t, src: v });
+                ops.push(Operand::slot(t));
+            }
+        }
+        self.line = line;
+        let list = self.arg_lists.len() as u32;
+        self.arg_lists.push(ops);
+        self.emit(Op::CallBuiltin {
+            dst,
+            builtin,
+            args: list,
+        });
+        self.reset_temps(mark);
         Ok(())
     }
 

@@ -831,6 +831,53 @@ impl Vm {
         r
     }
 
+    /// `Op::CallBuiltin`: reads the argument operands of `func.arg_lists[list]` in order
+    /// (temporaries moved out, locals read with their undefined warning, constants cloned)
+    /// into a buffer on the native stack and calls the builtin on them. No pending call,
+    /// argument stack or name lookup is involved.
+    pub(crate) fn call_builtin_op(
+        &mut self,
+        func: &Func,
+        base: usize,
+        builtin: u32,
+        list: u32,
+    ) -> PhpResult<Value> {
+        let (Some(b), Some(ops)) = (
+            super::super::builtins::by_index(builtin),
+            func.arg_lists.get(list as usize),
+        ) else {
+            return Err(Fault::fatal("Invalid bytecode: unknown builtin call"));
+        };
+        let n_locals = func.local_names.len();
+        let mut small: [Value; 4] = Default::default();
+        let mut large = Vec::new();
+        let args: &mut [Value] = if ops.len() <= small.len() {
+            &mut small[..ops.len()]
+        } else {
+            large.resize(ops.len(), Value::Undef);
+            &mut large
+        };
+        for (arg, op) in args.iter_mut().zip(ops) {
+            *arg = if !op.is_const() && op.index() as usize >= n_locals {
+                match std::mem::take(&mut self.stack[base + op.index() as usize]) {
+                    Value::Undef => Value::Null,
+                    v => v.into_deref(),
+                }
+            } else {
+                self.read(func, base, *op)?
+            };
+        }
+        let r = match self.bind_builtin_args(b, args) {
+            Ok(()) => (b.func)(self, args),
+            Err(e) => Err(e),
+        };
+        match r {
+            // Throwables raised by the builtin itself show its frame in their trace.
+            Err(fault @ Fault::Error(_)) => Err(self.builtin_fault(b.name, args, fault)),
+            r => r,
+        }
+    }
+
     /// Arity checks and coercion of positional arguments (no named ones) for a builtin.
     #[inline]
     fn bind_builtin_args(&mut self, b: &'static Builtin, args: &mut [Value]) -> PhpResult<()> {
@@ -1264,6 +1311,17 @@ impl Vm {
 
     /// Calls a PHP callable from Rust (builtins, handlers) and returns its result.
     pub(crate) fn call_value(&mut self, callable: &Value, args: &[Value]) -> PhpResult<Value> {
+        // The common callback (`array_map(fn ($x) => ..., $a)`, `usort($a, function ...)`): a
+        // plain closure without by-reference parameters needs no resolution, no magic
+        // name and no by-reference warnings; its arguments go straight onto the argument
+        // stack.
+        if let Value::Object(o) = callable {
+            if let Some(target) = plain_closure_target(o) {
+                let args_base = self.args.len();
+                self.args.extend_from_slice(args);
+                return self.call_user_from(target, args_base);
+            }
+        }
         let target = self.resolve_callable(callable)?;
         let magic = self.magic_name.take();
         let args: Vec<Value> = match magic {
@@ -1438,6 +1496,28 @@ impl Vm {
         }
         self.closure_from_target(call.target)
     }
+}
+
+/// The call target of a closure over a user function (not a `strlen(...)`-style or
+/// `__call` trampoline closure) none of whose parameters is by reference: what
+/// `resolve_callable` would return for it, with nothing else to do before the call.
+fn plain_closure_target(o: &Obj) -> Option<CallTarget> {
+    let d = o.borrow();
+    let cd = d.internal.as_ref()?.downcast_ref::<ClosureData>()?;
+    if cd.target.is_some() || cd.magic_name.is_some() || cd.func.params.iter().any(|p| p.by_ref) {
+        return None;
+    }
+    Some(CallTarget::User {
+        func: cd.func.clone(),
+        this: cd.this.clone(),
+        scope: cd.scope.clone(),
+        static_class: cd
+            .this
+            .as_ref()
+            .map(Obj::class)
+            .or_else(|| cd.scope.clone()),
+        closure: Some(o.clone()),
+    })
 }
 
 fn find_double_colon(s: &[u8]) -> Option<usize> {

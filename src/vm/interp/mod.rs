@@ -1479,6 +1479,16 @@ impl Vm {
                         call::Called::Pushed => reload!(),
                     }
                 }
+                Op::CallBuiltin { dst, builtin, args } => {
+                    sync_pc!();
+                    if super::object::destructs_pending() {
+                        tryop!(self.run_pending_destructors());
+                    }
+                    let v = tryop!(self.call_builtin_op(&func, base, *builtin, *args));
+                    if let Some(d) = dst {
+                        store(&mut self.stack[base + *d as usize], v);
+                    }
+                }
                 Op::CallableFromPending { dst } => {
                     sync_pc!();
                     let v = tryop!(self.callable_from_pending());
