@@ -19,12 +19,14 @@
 //! - `alloc`: the global allocator (mimalloc, installed by `main.rs`), counting each thread's bytes for the
 //!   engine's `memory_limit`.
 //!
-//! `jit` (Cranelift) arrives with its issue.
+//! - `jit`: the machine-code tier (Cranelift): hot loops compiled, installed on engines
+//!   through `vm::jit_hook`.
 
 pub mod actors;
 pub mod alloc;
 pub mod cli;
 pub mod fcgi;
+pub mod jit;
 pub mod lightproc;
 pub mod pcre_ffi;
 pub mod record;

@@ -215,6 +215,8 @@ pub struct Vm {
     pub(crate) spawner: std::sync::Arc<dyn super::process::Spawner>,
     /// Time and memory limits of the running request (`limits.rs`).
     pub(crate) lim: limits::LimitState,
+    /// The machine-code tier, when the embedder installed one (`jit_hook`).
+    pub(crate) jit: Option<super::jit_hook::JitHook>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -302,6 +304,7 @@ impl Vm {
             sapi: "cli",
             spawner: super::process::default_spawner(),
             lim: limits::LimitState::new(),
+            jit: None,
         };
         class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -810,10 +813,19 @@ impl Vm {
         }
         // A jump reads the thread's interrupt flag (time and memory limits, `limits.rs`):
         // one relaxed load and a branch; the rest is out of line.
+        // A backward jump also counts towards the function's JIT threshold (`jit_hook`);
+        // when compiled code ran from the loop header, the interpreter continues where it
+        // left off.
         macro_rules! back_edge {
             ($target:expr) => {
                 if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                     tryop!(self.interrupted_at(pc));
+                }
+                if ($target as usize) < pc && func.jit.tick() {
+                    if let Some(to) = self.jit_event(&func, base, Some($target)) {
+                        pc = to as usize;
+                        continue;
+                    }
                 }
             };
         }
@@ -2128,7 +2140,8 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 BinOp::NotEq | BinOp::NotIdentical => Value::Bool(x != y),
                 BinOp::Spaceship => Value::Int((x > y) as i64 - (x < y) as i64),
                 BinOp::Div if y != 0 => {
-                    if x % y == 0 && !(x == i64::MIN && y == -1) {
+                    // `i64::MIN % -1` overflows in Rust: test that case first.
+                    if !(x == i64::MIN && y == -1) && x % y == 0 {
                         Value::Int(x / y)
                     } else {
                         Value::Float(x as f64 / y as f64)
