@@ -2,7 +2,7 @@
 //! checked way to run it over a frame's registers (`vm::jit_hook::JitCode`).
 //!
 //! The only `unsafe` of the JIT is here: `call_raw` turns the code pointer into a callable
-//! (the one place that does), and `Drop` frees the code memory.
+//! (the one place that does), and `Drop` and `discard` free code memory.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -137,6 +137,13 @@ impl JitCode for CompiledFn {
             back_edges: ctx.back_edges as u64,
         })
     }
+}
+
+/// Frees the memory of a module whose function failed to compile.
+pub(crate) fn discard(module: JITModule) {
+    // SAFETY: the module's code was never finalized into a `CompiledFn`, so no pointer to
+    // it was taken and nothing of it can be running.
+    unsafe { module.free_memory() };
 }
 
 impl Drop for CompiledFn {

@@ -20,7 +20,7 @@
 //! # Safety policy
 //!
 //! `unsafe` appears only in `compiled.rs`: `CompiledFn::call_raw` is the one place that
-//! turns a code pointer into a callable, and `Drop` frees the code memory. Each block has a
+//! turns a code pointer into a callable; `Drop` and `discard` free code memory. Each block has a
 //! `// SAFETY:` comment. Machine code touches only the slot array and context it is given.
 
 mod compiled;
@@ -179,8 +179,7 @@ impl Jit {
             b.finalize(target);
         }
         if let Err(e) = module.define_function(id, &mut ctx) {
-            // SAFETY: nothing of this module was ever finalized or called.
-            unsafe { module.free_memory() };
+            compiled::discard(module);
             return Err(JitError::Codegen(format!("{e:?}")));
         }
         let code_bytes = ctx
@@ -188,8 +187,7 @@ impl Jit {
             .map_or(0, |c| c.code_info().total_size as usize);
         module.clear_context(&mut ctx);
         if let Err(e) = module.finalize_definitions() {
-            // SAFETY: no pointer into the module's memory was taken.
-            unsafe { module.free_memory() };
+            compiled::discard(module);
             return Err(JitError::Codegen(e.to_string()));
         }
         let code = module.get_finalized_function(id);
