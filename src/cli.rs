@@ -203,6 +203,9 @@ fn run_script(args: RunArgs) -> i32 {
     for (k, v) in &args.ini {
         vm.set_ini(k.as_bytes(), v.as_bytes());
     }
+    let jit =
+        crate::jit::JitSettings::from_ini(args.ini.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    crate::jit::install(&mut vm, &jit);
     let (path, src, argv0) = match (&args.code, &args.script) {
         (Some(code), _) => {
             let mut src = b"<?php ".to_vec();
@@ -269,6 +272,9 @@ fn run_script(args: RunArgs) -> i32 {
     }
     let Outcome::Exit(status) = vm.run_main(unit);
     repo.flush();
+    if std::env::var_os("RHVM_JIT_STATS").is_some() {
+        eprint!("{}", crate::jit::stats_text());
+    }
     status
 }
 

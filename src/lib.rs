@@ -21,13 +21,15 @@
 //! - `fuzzing`: the fuzz targets' entry functions (FastCGI, parser, unserialize,
 //!   json_decode), shared by `fuzz/` (cargo fuzz) and `tests/fuzz.rs`.
 //!
-//! `jit` (Cranelift) arrives with its issue.
+//! - `jit`: the machine-code tier (Cranelift): hot loops compiled, installed on engines
+//!   through `vm::jit_hook`.
 
 pub mod actors;
 pub mod alloc;
 pub mod cli;
 pub mod fcgi;
 pub mod fuzzing;
+pub mod jit;
 pub mod lightproc;
 pub mod pcre_ffi;
 pub mod record;

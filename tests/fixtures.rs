@@ -19,6 +19,12 @@
 //!   fixtures that currently fail (for the integrator).
 //! - `RHVM_FIXTURE_TIMEOUT=secs` overrides the per-fixture timeout (default 20 s).
 //!
+//! `fixtures_jit_forced` runs the corpus once more with the JIT forced on (every function
+//! compiled at its first call or backward jump, `-d hhvm.jit_threshold=0`) and in its
+//! side-exit test mode (`-d hhvm.jit_fail_guards_once=1`: every guarded instruction of
+//! compiled code leaves for the interpreter the first time it runs), expecting the same
+//! output. Known failures are skipped there.
+//!
 //! `known_failures.txt` lists fixtures (paths relative to `tests/fixtures/`, `#` comments) that
 //! are allowed to fail. A listed fixture that passes fails the run, so the list only shrinks and
 //! no fixture silently stops being able to fail.
@@ -176,6 +182,7 @@ fn run_merged(
     cwd: &Path,
     repo: &Path,
     timeout: Duration,
+    extra: &[&str],
 ) -> Result<(Vec<u8>, ExitStatus), String> {
     // One pipe for both streams, as `2>&1` does, so the interleaving is the real one.
     let (mut reader, writer) =
@@ -189,6 +196,9 @@ fn run_merged(
         .arg("-d")
         .arg(format!("hhvm.repo.central.path={}", repo.display()));
     for setting in area_ini(cwd) {
+        command.arg("-d").arg(setting);
+    }
+    for setting in extra {
         command.arg("-d").arg(setting);
     }
     command
@@ -234,8 +244,8 @@ fn run_merged(
 /// Runs one fixture twice against a fresh translation cache: cold (compiled, then stored)
 /// and warm (loaded from the cache), so a unit that does not survive the cache fails.
 fn check_fixture(bin: &Path, root: &Path, file: &Path, repo: &Path, timeout: Duration) -> Outcome {
-    match check_fixture_once(bin, root, file, repo, timeout) {
-        Outcome::Pass => match check_fixture_once(bin, root, file, repo, timeout) {
+    match check_fixture_once(bin, root, file, repo, timeout, &[]) {
+        Outcome::Pass => match check_fixture_once(bin, root, file, repo, timeout, &[]) {
             Outcome::Fail(why) => Outcome::Fail(format!("(from the translation cache) {why}")),
             pass => pass,
         },
@@ -249,6 +259,7 @@ fn check_fixture_once(
     file: &Path,
     repo: &Path,
     timeout: Duration,
+    extra: &[&str],
 ) -> Outcome {
     let out_path = file.with_extension("out");
     let status_path = file.with_extension("status");
@@ -271,7 +282,7 @@ fn check_fixture_once(
     let cwd = file
         .parent()
         .expect("a fixture file always has a parent directory");
-    let (output, status) = match run_merged(bin, file, cwd, repo, timeout) {
+    let (output, status) = match run_merged(bin, file, cwd, repo, timeout, extra) {
         Ok(result) => result,
         Err(why) => return Outcome::Fail(why),
     };
@@ -492,4 +503,89 @@ fn comparison_detects_differences() {
         known.into_iter().collect::<Vec<_>>(),
         vec!["lexer/a.php".to_string(), "ops/b.php".to_string()]
     );
+}
+
+/// The `-d` settings of the forced-JIT run.
+const JIT_FORCED: &[&str] = &[
+    "hhvm.jit=1",
+    "hhvm.jit_threshold=0",
+    "hhvm.jit_fail_guards_once=1",
+];
+
+#[test]
+fn fixtures_jit_forced() {
+    let root = repo_root();
+    let fixtures_dir = root.join("tests").join("fixtures");
+    let bin = binary_under_test();
+    let filter = std::env::var("RHVM_FIXTURES")
+        .ok()
+        .filter(|f| !f.is_empty());
+    let timeout = Duration::from_secs(
+        std::env::var("RHVM_FIXTURE_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20),
+    );
+    let repo =
+        std::env::temp_dir().join(format!("rhvm-fixtures-jit-{}.sqlite", std::process::id()));
+    let remove_repo = || {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", repo.display()));
+        }
+    };
+    remove_repo();
+    let mut files = Vec::new();
+    find_fixtures(&fixtures_dir, &mut files);
+    files.sort();
+    let known = parse_known_failures(
+        &std::fs::read_to_string(fixtures_dir.join("known_failures.txt")).unwrap_or_default(),
+    );
+    let selected: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(&fixtures_dir)
+                .expect("fixtures are found under the fixture directory");
+            (rel.to_string_lossy().replace('\\', "/"), path.clone())
+        })
+        .filter(|(name, _)| !known.contains(name))
+        .filter(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())))
+        .collect();
+    assert!(!selected.is_empty(), "no fixture found");
+    let workers = thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, MAX_WORKERS);
+    let next = AtomicUsize::new(0);
+    let failed: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, path)) = selected.get(index) else {
+                    break;
+                };
+                if let Outcome::Fail(why) =
+                    check_fixture_once(&bin, &root, path, &repo, timeout, JIT_FORCED)
+                {
+                    failed
+                        .lock()
+                        .expect("no worker panics while holding the lock")
+                        .push(format!("FAIL (jit forced) {name}\n    {why}"));
+                }
+            });
+        }
+    });
+    remove_repo();
+    let mut failed = failed.into_inner().expect("workers have finished");
+    failed.sort();
+    for line in &failed {
+        println!("{line}");
+    }
+    println!(
+        "jit forced: {} passed, {} failed",
+        selected.len() - failed.len(),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "fixtures differ with the JIT forced on");
 }

@@ -148,7 +148,7 @@ async fn dispatch(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespons
                 .map(|area| format!("mcg: 0 bytes (0.00%) in code.{area}\n"))
                 .collect(),
         ),
-        "/jit-stats" => json(serde_json::json!({ "enabled": 0, "translations": 0, "bytes": 0 })),
+        "/jit-stats" => json(crate::jit::stats_json()),
         "/repo-stats" => json(repo_stats(&state.repo)),
         "/build-id" => text(format!("rhvm-{}\n", env!("CARGO_PKG_VERSION"))),
         "/set-log-level" => match q.get("level").map(String::as_str) {

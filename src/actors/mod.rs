@@ -90,6 +90,12 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     settings.spawner = Some(crate::vm::web::SharedSpawner(
         crate::lightproc::engine_spawner(),
     ));
+    if config.jit.enabled {
+        let jit = config.jit;
+        settings.jit = Some(crate::vm::web::JitInstaller(Arc::new(move |vm| {
+            crate::jit::install(vm, &jit)
+        })));
+    }
     let mut factory: EngineFactory =
         Arc::new(move || Box::new(WebEngine::new(settings.clone())) as Box<dyn Engine>);
     // Recording (and so warm-up's exclusion from it) starts when traffic does.

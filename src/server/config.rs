@@ -67,6 +67,8 @@ pub struct ServerConfig {
     /// `hhvm.server.warmup_requests`: a directory of recordings replayed at start-up,
     /// before the listeners accept traffic.
     pub warmup_requests: Option<PathBuf>,
+    /// `hhvm.jit`, `hhvm.jit_threshold`, `hhvm.jit_fail_guards_once`.
+    pub jit: crate::jit::JitSettings,
 }
 
 /// What the recorder keeps (`hhvm.debug.record_input` and its companions).
@@ -132,6 +134,7 @@ impl ServerConfig {
             repo_path: None,
             record: RecordConfig::default(),
             warmup_requests: None,
+            jit: crate::jit::JitSettings::default(),
         }
     }
 }
@@ -193,7 +196,6 @@ const PHP_KEYS: &[&str] = &[
 /// so not warned about, but not interpreted here.
 const HHVM_KEYS_ELSEWHERE: &[&str] = &[
     "hhvm.server.type",
-    "hhvm.jit",
     "hhvm.server.light_process_count",
     "hhvm.server.light_process_file_prefix",
 ];
@@ -226,6 +228,13 @@ pub fn build(mut config: ServerConfig, sources: &[Source<'_>]) -> (ServerConfig,
             let value = entry.value.trim();
             match entry.key.to_ascii_lowercase().as_str() {
                 "hhvm.server.ip" => config.ip = value.to_string(),
+                key @ ("hhvm.jit" | "hhvm.jit_threshold" | "hhvm.jit_fail_guards_once") => {
+                    if key == "hhvm.jit_threshold" && value.parse::<u32>().is_err() {
+                        bad("not a count");
+                    } else {
+                        config.jit.apply(key, value);
+                    }
+                }
                 "hhvm.admin_server.ip" => config.admin_ip = value.to_string(),
                 "hhvm.repo.central.path" => config.repo_central_path = Some(value.to_string()),
                 "hhvm.repo.path" => config.repo_path = Some(value.to_string()),

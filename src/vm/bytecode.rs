@@ -732,6 +732,9 @@ pub struct Func {
     pub class_name: Option<PhpStr>,
     /// Unique id (per process) for per-request state such as static variables.
     pub id: u64,
+    /// JIT profile and compiled code (`jit_hook`); never serialised.
+    #[serde(skip)]
+    pub jit: super::jit_hook::FuncJit,
 }
 
 /// A value computed once from a constant expression: either known at compile time, or a

@@ -24,6 +24,7 @@ pub mod disasm;
 pub mod error;
 pub mod host;
 pub mod interp;
+pub mod jit_hook;
 pub mod lexer;
 pub mod limits;
 pub mod object;

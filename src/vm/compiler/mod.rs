@@ -537,6 +537,7 @@ impl<'u> FuncCompiler<'u> {
             line_end: self.line_end,
             class_name: self.class.as_ref().map(|c| PhpStr::from(c.name.as_slice())),
             id: NEXT_FUNC_ID.fetch_add(1, Ordering::Relaxed),
+            jit: Default::default(),
         })
     }
 

@@ -1246,6 +1246,11 @@ impl Vm {
         }
         frame.call_line = call_line;
         self.frames.push(frame);
+        // Calls count towards the JIT threshold: a hot function is compiled before its
+        // loops next jump back (`jit_hook`).
+        if func.jit.tick() {
+            self.jit_event(&func, base, None);
+        }
         // Missing required parameters: reported from inside the callee, as PHP does (the
         // error's line is the function's).
         for i in n_passed.min(fixed)..fixed {

@@ -228,6 +228,8 @@ pub struct Vm {
     /// inside `__get('x')` of an object, reading its `x` again is a plain property read, as
     /// PHP's per-property guards make it (usually empty, so a linear scan).
     pub(crate) magic_guards: Vec<(u64, PhpStr, u8)>,
+    /// The machine-code tier, when the embedder installed one (`jit_hook`).
+    pub(crate) jit: Option<super::jit_hook::JitHook>,
 }
 
 /// How the engine turns a path into a compiled unit (the CLI compiles directly; the
@@ -316,6 +318,7 @@ impl Vm {
             spawner: super::process::default_spawner(),
             lim: limits::LimitState::new(),
             magic_guards: Vec::new(),
+            jit: None,
         };
         class::install_builtin_classes(&mut vm);
         super::builtins::reset_request_state();
@@ -843,10 +846,19 @@ impl Vm {
         }
         // A jump reads the thread's interrupt flag (time and memory limits, `limits.rs`):
         // one relaxed load and a branch; the rest is out of line.
+        // A backward jump also counts towards the function's JIT threshold (`jit_hook`);
+        // when compiled code ran from the loop header, the interpreter continues where it
+        // left off.
         macro_rules! back_edge {
             ($target:expr) => {
                 if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                     tryop!(self.interrupted_at(pc));
+                }
+                if ($target as usize) < pc && func.jit.tick() {
+                    if let Some(to) = self.jit_event(&func, base, Some($target)) {
+                        pc = to as usize;
+                        continue;
+                    }
                 }
             };
         }
@@ -2171,7 +2183,8 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 BinOp::NotEq | BinOp::NotIdentical => Value::Bool(x != y),
                 BinOp::Spaceship => Value::Int((x > y) as i64 - (x < y) as i64),
                 BinOp::Div if y != 0 => {
-                    if x % y == 0 && !(x == i64::MIN && y == -1) {
+                    // `i64::MIN % -1` overflows in Rust: test that case first.
+                    if !(x == i64::MIN && y == -1) && x % y == 0 {
                         Value::Int(x / y)
                     } else {
                         Value::Float(x as f64 / y as f64)

@@ -203,6 +203,14 @@ impl EngineLocal {
 
     /// A fresh `Vm` for a request, starting from the spare ini table when there is one.
     fn new_vm(&mut self, state: &Rc<RefCell<ResponseState>>) -> Vm {
+        let mut vm = self.new_vm_inner(state);
+        if let Some(jit) = &self.settings.jit {
+            (jit.0)(&mut vm);
+        }
+        vm
+    }
+
+    fn new_vm_inner(&mut self, state: &Rc<RefCell<ResponseState>>) -> Vm {
         let sink = Box::new(WebSink(state.clone()));
         let loader = Box::new(CachedLoader(self.cache.clone()));
         let Some((table, error_reporting)) = &self.template else {

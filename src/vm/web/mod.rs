@@ -106,6 +106,19 @@ pub struct WebSettings {
     /// How scripts start processes (`shell_exec`, `proc_open`, ...): the server's light
     /// processes; `None` keeps the engine's default (posix_spawn).
     pub spawner: Option<SharedSpawner>,
+    /// Installs the machine-code tier on each request's engine (`Vm::set_jit`); the server
+    /// provides it, `vm` never names the JIT. `None`: interpreted only.
+    pub jit: Option<JitInstaller>,
+}
+
+/// Sets up the JIT on a fresh request engine (see `WebSettings::jit`).
+#[derive(Clone)]
+pub struct JitInstaller(pub std::sync::Arc<dyn Fn(&mut crate::vm::interp::Vm) + Send + Sync>);
+
+impl std::fmt::Debug for JitInstaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JitInstaller")
+    }
 }
 
 /// A process spawner shared by a server's engine threads.
@@ -127,6 +140,7 @@ impl Default for WebSettings {
             chunk_size: 32 * 1024,
             unit_store: None,
             spawner: None,
+            jit: None,
         }
     }
 }

@@ -1,0 +1,792 @@
+//! Bytecode to Cranelift IR (`FunctionTranslator`): which instructions compile, where
+//! compiled code may be entered, and one `translate_*` method per instruction family.
+//!
+//! The compiled function works on a copy of the frame's registers as tagged 16-byte slots
+//! (`JSlot`): a register's tag and bits live in Cranelift variables (so arithmetic runs in
+//! machine registers) and every write is also stored to its slot ("write-through"), so at
+//! any instruction boundary the slots in memory are the registers' true values. A side
+//! exit is therefore just "return the pc": nothing needs to be spilled, and `compiled.rs`
+//! turns the slots back into `Value`s.
+//!
+//! Every translated instruction first checks (guards) that its operands have the types its
+//! fast path handles, exactly the interpreter's fast paths in `vm/interp/mod.rs`
+//! (`fast_binary`, the fused compare-and-branch ops, `IncDecLocal`); anything else exits to
+//! the interpreter *before* any write, at the instruction itself, which the interpreter
+//! then runs with its full semantics (warnings, conversions, errors). Int overflow of `+`,
+//! `-` and `*` is computed in machine code exactly as the interpreter does (`x as f64 op
+//! y as f64`); `++`/`--` overflow exits.
+//!
+//! This is not the place for anything touching heap values: strings, arrays, objects and
+//! references are `TAG_OPAQUE`, and any instruction reading or overwriting one exits.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::Value as ClifValue;
+use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature};
+use cranelift_frontend::{FunctionBuilder, Switch, Variable};
+
+use crate::vm::ast::BinOp;
+use crate::vm::bytecode::{Func, Op, Operand, PathAction, Slot};
+use crate::vm::value::Value;
+
+/// Tag of an unset register (`Value::Undef`).
+pub(crate) const TAG_UNDEF: i64 = 0;
+/// Tag of `null`.
+pub(crate) const TAG_NULL: i64 = 1;
+/// Tag of a bool (bits 0 or 1).
+pub(crate) const TAG_BOOL: i64 = 2;
+/// Tag of an int (bits: the `i64`).
+pub(crate) const TAG_INT: i64 = 3;
+/// Tag of a float (bits: `f64::to_bits`).
+pub(crate) const TAG_FLOAT: i64 = 4;
+/// Anything compiled code does not handle (string, array, object, reference): its `Value`
+/// stays in the frame untouched.
+pub(crate) const TAG_OPAQUE: i64 = 5;
+
+/// One register as compiled code sees it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct JSlot {
+    pub tag: i64,
+    pub bits: i64,
+}
+
+/// Byte size of a `JSlot` (the stride of the slot array).
+const SLOT_SIZE: i32 = 16;
+
+/// What compiled code gets besides the slots.
+#[repr(C)]
+pub(crate) struct Ctx {
+    /// The engine thread's interrupt flag (time and memory limits), read at backward jumps.
+    pub interrupt: *const u8,
+    /// One byte per instruction for the "fail every guard once" test mode.
+    pub fired: *mut u8,
+    /// Written at exit: backward jumps taken.
+    pub back_edges: i64,
+}
+
+/// The signature of every compiled function:
+/// `extern "C" fn(slots: *mut JSlot, entry_pc: u32, ctx: *mut Ctx) -> u32` (the exit pc).
+pub(crate) fn signature(
+    ptr: types::Type,
+    call_conv: cranelift_codegen::isa::CallConv,
+) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I32));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
+/// Whether `op` reads as a value compiled code can hold: a register in range, or a
+/// null/bool/int/float constant.
+fn scalar_operand(func: &Func, op: Operand) -> bool {
+    if op.is_const() {
+        matches!(
+            func.consts.get(op.index() as usize),
+            Some(Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+        )
+    } else {
+        op.index() < func.n_slots
+    }
+}
+
+fn slot_ok(func: &Func, s: Slot) -> bool {
+    s < func.n_slots
+}
+
+fn target_ok(func: &Func, t: u32) -> bool {
+    (t as usize) < func.code.len()
+}
+
+/// Binary operators with a machine-code fast path.
+fn binop_supported(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::Div
+            | BinOp::Mod
+            | BinOp::BitAnd
+            | BinOp::BitOr
+            | BinOp::BitXor
+            | BinOp::Shl
+            | BinOp::Shr
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::Eq
+            | BinOp::NotEq
+            | BinOp::Identical
+            | BinOp::NotIdentical
+            | BinOp::Spaceship
+    )
+}
+
+/// Whether the instruction has a translation (its guards may still exit at run time).
+pub(crate) fn supported(func: &Func, op: &Op) -> bool {
+    match op {
+        Op::Nop | Op::TryMarker => true,
+        Op::Move { dst, src } | Op::AssignLocal { dst, src } => {
+            slot_ok(func, *dst) && scalar_operand(func, *src)
+        }
+        Op::Binary { op, dst, a, b } | Op::BinaryLocal { op, dst, a, b } => {
+            binop_supported(*op)
+                && slot_ok(func, *dst)
+                && scalar_operand(func, *a)
+                && scalar_operand(func, *b)
+        }
+        Op::Not { dst, a } | Op::ToBool { dst, a } | Op::Neg { dst, a } => {
+            slot_ok(func, *dst) && scalar_operand(func, *a)
+        }
+        Op::IncDecLocal { slot, kind, result } => {
+            slot_ok(func, *slot)
+                && result.is_none_or(|r| slot_ok(func, r))
+                && matches!(
+                    kind,
+                    PathAction::PreInc
+                        | PathAction::PostInc
+                        | PathAction::PreDec
+                        | PathAction::PostDec
+                )
+        }
+        Op::Jmp { target } => target_ok(func, *target),
+        Op::JmpIf { cond, target } | Op::JmpIfNot { cond, target } => {
+            target_ok(func, *target) && scalar_operand(func, *cond)
+        }
+        Op::JmpNotLt { a, b, target }
+        | Op::JmpNotLe { a, b, target }
+        | Op::JmpLt { a, b, target }
+        | Op::JmpLe { a, b, target } => {
+            target_ok(func, *target) && scalar_operand(func, *a) && scalar_operand(func, *b)
+        }
+        _ => false,
+    }
+}
+
+/// The jump target of a control-flow instruction that compiled code translates.
+fn jump_target(op: &Op) -> Option<u32> {
+    match op {
+        Op::Jmp { target }
+        | Op::JmpIf { target, .. }
+        | Op::JmpIfNot { target, .. }
+        | Op::JmpNotLt { target, .. }
+        | Op::JmpNotLe { target, .. }
+        | Op::JmpLt { target, .. }
+        | Op::JmpLe { target, .. } => Some(*target),
+        _ => None,
+    }
+}
+
+/// The loop headers where compiled code may be entered: targets of backward jumps whose
+/// whole loop body (header to backward jump) translates, so that a loop entered runs in
+/// machine code until it ends or a guard fails. Sorted, without duplicates.
+pub(crate) fn entry_points(func: &Func) -> Vec<u32> {
+    let ok: Vec<bool> = func.code.iter().map(|op| supported(func, op)).collect();
+    let mut entries = Vec::new();
+    for (pc, op) in func.code.iter().enumerate() {
+        let Some(t) = jump_target(op) else { continue };
+        let t = t as usize;
+        if t <= pc && ok[t..=pc].iter().all(|&b| b) {
+            entries.push(t as u32);
+        }
+    }
+    entries.sort_unstable();
+    entries.dedup();
+    entries
+}
+
+/// Translates one function (see the module doc for the execution model).
+pub(crate) struct FunctionTranslator<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    func: &'a Func,
+    ptr: types::Type,
+    /// Per register: its tag and its bits.
+    tags: Vec<Variable>,
+    bits: Vec<Variable>,
+    /// Backward jumps taken so far in this run.
+    edges: Variable,
+    slots: ClifValue,
+    ctx: ClifValue,
+    interrupt: ClifValue,
+    fired: ClifValue,
+    /// The block of each instruction.
+    blocks: Vec<Block>,
+    /// The side exit of the instruction being translated (created on first use).
+    exit_here: Option<Block>,
+    /// Exit blocks created while translating the current instruction, filled after it
+    /// (a block is only switched to once the current one is terminated).
+    pending_exits: Vec<(Block, u32)>,
+    /// The instruction being translated.
+    pc: u32,
+    fail_guards_once: bool,
+}
+
+impl<'a, 'b> FunctionTranslator<'a, 'b> {
+    /// Emits the whole function into `b` (whose signature is `signature()`), entered at
+    /// `entries`.
+    pub(crate) fn translate(
+        b: &'a mut FunctionBuilder<'b>,
+        func: &'a Func,
+        ptr: types::Type,
+        entries: &[u32],
+        fail_guards_once: bool,
+    ) {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let (slots, entry_pc, ctx) = (params[0], params[1], params[2]);
+        let n = func.n_slots as usize;
+        let mut tags = Vec::with_capacity(n);
+        let mut bits = Vec::with_capacity(n);
+        let flags = MemFlagsData::trusted();
+        for i in 0..n {
+            let t = b.declare_var(types::I64);
+            let v = b.declare_var(types::I64);
+            let off = i as i32 * SLOT_SIZE;
+            let tv = b.ins().load(types::I64, flags, slots, off);
+            let bv = b.ins().load(types::I64, flags, slots, off + 8);
+            b.def_var(t, tv);
+            b.def_var(v, bv);
+            tags.push(t);
+            bits.push(v);
+        }
+        let edges = b.declare_var(types::I64);
+        let zero = b.ins().iconst(types::I64, 0);
+        b.def_var(edges, zero);
+        let interrupt = b.ins().load(ptr, flags, ctx, 0);
+        let fired = b.ins().load(ptr, flags, ctx, ptr.bytes() as i32);
+        let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
+        let mut t = FunctionTranslator {
+            b,
+            func,
+            ptr,
+            tags,
+            bits,
+            edges,
+            slots,
+            ctx,
+            interrupt,
+            fired,
+            blocks,
+            exit_here: None,
+            pending_exits: Vec::new(),
+            pc: 0,
+            fail_guards_once,
+        };
+        // Dispatch on the entry pc; anything else (never asked for) exits at once.
+        let mut switch = Switch::new();
+        for &e in entries {
+            switch.set_entry(u128::from(e), t.blocks[e as usize]);
+        }
+        let bad = t.b.create_block();
+        switch.emit(t.b, entry_pc, bad);
+        t.b.switch_to_block(bad);
+        t.b.ins().return_(&[entry_pc]);
+
+        for pc in 0..func.code.len() {
+            t.pc = pc as u32;
+            t.exit_here = None;
+            let block = t.blocks[pc];
+            t.b.switch_to_block(block);
+            t.translate_op(&func.code[pc]);
+            for (block, at) in std::mem::take(&mut t.pending_exits) {
+                t.b.switch_to_block(block);
+                t.emit_exit(at);
+            }
+        }
+        t.b.seal_all_blocks();
+    }
+
+    // ----- helpers -----
+
+    fn iconst(&mut self, v: i64) -> ClifValue {
+        self.b.ins().iconst(types::I64, v)
+    }
+
+    /// The block that leaves compiled code at the current instruction.
+    fn exit_block(&mut self) -> Block {
+        if let Some(b) = self.exit_here {
+            return b;
+        }
+        let block = self.b.create_block();
+        self.exit_here = Some(block);
+        self.pending_exits.push((block, self.pc));
+        block
+    }
+
+    /// Returns to the interpreter at `pc` (the slots in memory are already current).
+    fn emit_exit(&mut self, pc: u32) {
+        let e = self.b.use_var(self.edges);
+        let off = 2 * self.ptr.bytes() as i32;
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), e, self.ctx, off);
+        let pcv = self.b.ins().iconst(types::I32, i64::from(pc));
+        self.b.ins().return_(&[pcv]);
+    }
+
+    /// Continues only when `ok` (an i8 truth value) holds; otherwise exits at this
+    /// instruction, which has written nothing yet.
+    fn guard(&mut self, ok: ClifValue) {
+        let exit = self.exit_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], exit, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// An operand's tag and bits.
+    fn operand(&mut self, op: Operand) -> (ClifValue, ClifValue) {
+        if op.is_const() {
+            let (tag, bits) = match self.func.consts.get(op.index() as usize) {
+                Some(Value::Null) => (TAG_NULL, 0),
+                Some(Value::Bool(b)) => (TAG_BOOL, i64::from(*b)),
+                Some(Value::Int(i)) => (TAG_INT, *i),
+                Some(Value::Float(f)) => (TAG_FLOAT, f.to_bits() as i64),
+                // `supported` admits only the constants above; an opaque tag would make
+                // every guard on it exit.
+                _ => (TAG_OPAQUE, 0),
+            };
+            (self.iconst(tag), self.iconst(bits))
+        } else {
+            let i = op.index() as usize;
+            (self.b.use_var(self.tags[i]), self.b.use_var(self.bits[i]))
+        }
+    }
+
+    /// Writes register `slot` (variables and memory).
+    fn write(&mut self, slot: Slot, tag: ClifValue, bits: ClifValue) {
+        let i = slot as usize;
+        self.b.def_var(self.tags[i], tag);
+        self.b.def_var(self.bits[i], bits);
+        let off = slot as i32 * SLOT_SIZE;
+        let flags = MemFlagsData::trusted();
+        self.b.ins().store(flags, tag, self.slots, off);
+        self.b.ins().store(flags, bits, self.slots, off + 8);
+    }
+
+    /// Guards that register `slot` may be overwritten: it holds no heap value or reference
+    /// (those need the interpreter's store or write-through).
+    fn guard_writable(&mut self, slot: Slot) {
+        let t = self.b.use_var(self.tags[slot as usize]);
+        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, t, TAG_OPAQUE);
+        self.guard(ok);
+    }
+
+    fn tag_is(&mut self, tag: ClifValue, want: i64) -> ClifValue {
+        self.b.ins().icmp_imm_s(IntCC::Equal, tag, want)
+    }
+
+    /// Int or float.
+    fn is_num(&mut self, tag: ClifValue) -> ClifValue {
+        let i = self.tag_is(tag, TAG_INT);
+        let f = self.tag_is(tag, TAG_FLOAT);
+        self.b.ins().bor(i, f)
+    }
+
+    /// Null, bool, int or float (a value with a defined truthiness here).
+    fn is_scalar(&mut self, tag: ClifValue) -> ClifValue {
+        let off = self.b.ins().iadd_imm_s(tag, -TAG_NULL);
+        self.b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, off, TAG_FLOAT - TAG_NULL + 1)
+    }
+
+    /// The operand as an f64 (ints converted as `i as f64`).
+    fn to_f64(&mut self, tag: ClifValue, bits: ClifValue) -> ClifValue {
+        let is_int = self.tag_is(tag, TAG_INT);
+        let fi = self.b.ins().fcvt_from_sint(types::F64, bits);
+        let ff = self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+        self.b.ins().select(is_int, fi, ff)
+    }
+
+    fn f64_bits(&mut self, f: ClifValue) -> ClifValue {
+        self.b.ins().bitcast(types::I64, MemFlagsData::new(), f)
+    }
+
+    fn bool_bits(&mut self, b: ClifValue) -> ClifValue {
+        self.b.ins().uextend(types::I64, b)
+    }
+
+    /// PHP truthiness of a null/bool/int/float (guarded by the caller).
+    fn truthy(&mut self, tag: ClifValue, bits: ClifValue) -> ClifValue {
+        let is_float = self.tag_is(tag, TAG_FLOAT);
+        let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, bits, 0);
+        let f = self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+        let zero = self.b.ins().f64const(0.0);
+        // NaN is true: only +0.0 and -0.0 are false.
+        let fnz = self.b.ins().fcmp(FloatCC::NotEqual, f, zero);
+        self.b.ins().select(is_float, fnz, nz)
+    }
+
+    /// At a backward jump: leave for the interpreter when the thread's interrupt flag is
+    /// set (limits are the interpreter's business), and count the jump.
+    fn back_edge_check(&mut self) {
+        let flag = self
+            .b
+            .ins()
+            .atomic_load(types::I8, MemFlagsData::trusted(), self.interrupt);
+        let clear = self.b.ins().icmp_imm_s(IntCC::Equal, flag, 0);
+        self.guard(clear);
+        let e = self.b.use_var(self.edges);
+        let e1 = self.b.ins().iadd_imm_s(e, 1);
+        self.b.def_var(self.edges, e1);
+    }
+
+    /// Jumps to instruction `target` (through the back-edge check when it goes backward).
+    fn jump_to(&mut self, target: u32) {
+        if target <= self.pc {
+            self.back_edge_check();
+        }
+        let block = self.blocks[target as usize];
+        self.b.ins().jump(block, &[]);
+    }
+
+    /// Branches to `target` when `cond` holds, else falls through to the next instruction.
+    fn branch(&mut self, cond: ClifValue, target: u32) {
+        let next = self.next_block();
+        if target <= self.pc {
+            let taken = self.b.create_block();
+            self.b.ins().brif(cond, taken, &[], next, &[]);
+            self.b.switch_to_block(taken);
+            self.jump_to(target);
+        } else {
+            let block = self.blocks[target as usize];
+            self.b.ins().brif(cond, block, &[], next, &[]);
+        }
+    }
+
+    /// The block of the next instruction; past the end, an exit there.
+    fn next_block(&mut self) -> Block {
+        let next = self.pc as usize + 1;
+        match self.blocks.get(next) {
+            Some(b) => *b,
+            None => {
+                let block = self.b.create_block();
+                self.pending_exits.push((block, next as u32));
+                block
+            }
+        }
+    }
+
+    fn fall_through(&mut self) {
+        let next = self.next_block();
+        self.b.ins().jump(next, &[]);
+    }
+
+    /// In the "fail every guard once" test mode: the first time this instruction runs in
+    /// this compiled code, exit before it as a failed guard would.
+    fn maybe_fail_once(&mut self) {
+        if !self.fail_guards_once {
+            return;
+        }
+        let flags = MemFlagsData::trusted();
+        let at = self.b.ins().iadd_imm_s(self.fired, i64::from(self.pc));
+        let done = self.b.ins().load(types::I8, flags, at, 0);
+        let fire = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(done, cont, &[], fire, &[]);
+        self.b.switch_to_block(fire);
+        let one = self.b.ins().iconst(types::I8, 1);
+        self.b.ins().store(flags, one, at, 0);
+        self.emit_exit(self.pc);
+        self.b.switch_to_block(cont);
+    }
+
+    // ----- instructions -----
+
+    fn translate_op(&mut self, op: &Op) {
+        if !supported(self.func, op) {
+            self.emit_exit(self.pc);
+            return;
+        }
+        if !matches!(op, Op::Nop | Op::TryMarker | Op::Jmp { .. }) {
+            self.maybe_fail_once();
+        }
+        match op {
+            Op::Nop | Op::TryMarker => self.fall_through(),
+            Op::Move { dst, src } => self.translate_move(*dst, *src, false),
+            Op::AssignLocal { dst, src } => self.translate_move(*dst, *src, true),
+            Op::Binary { op, dst, a, b } | Op::BinaryLocal { op, dst, a, b } => {
+                self.guard_writable(*dst);
+                let (tag, bits) = self.translate_binary(*op, *a, *b);
+                self.write(*dst, tag, bits);
+                self.fall_through();
+            }
+            Op::Not { dst, a } | Op::ToBool { dst, a } => {
+                self.guard_writable(*dst);
+                let (ta, va) = self.operand(*a);
+                let ok = self.is_scalar(ta);
+                self.guard(ok);
+                let mut t = self.truthy(ta, va);
+                if matches!(op, Op::Not { .. }) {
+                    t = self.b.ins().bxor_imm_s(t, 1);
+                }
+                let tag = self.iconst(TAG_BOOL);
+                let bits = self.bool_bits(t);
+                self.write(*dst, tag, bits);
+                self.fall_through();
+            }
+            Op::Neg { dst, a } => self.translate_neg(*dst, *a),
+            Op::IncDecLocal { slot, kind, result } => self.translate_incdec(*slot, *kind, *result),
+            Op::Jmp { target } => self.jump_to(*target),
+            Op::JmpIf { cond, target } | Op::JmpIfNot { cond, target } => {
+                let (tc, vc) = self.operand(*cond);
+                let ok = self.is_scalar(tc);
+                self.guard(ok);
+                let mut t = self.truthy(tc, vc);
+                if matches!(op, Op::JmpIfNot { .. }) {
+                    t = self.b.ins().bxor_imm_s(t, 1);
+                }
+                self.branch(t, *target);
+            }
+            Op::JmpNotLt { a, b, target }
+            | Op::JmpNotLe { a, b, target }
+            | Op::JmpLt { a, b, target }
+            | Op::JmpLe { a, b, target } => {
+                let (le, when) = match op {
+                    Op::JmpNotLt { .. } => (false, false),
+                    Op::JmpNotLe { .. } => (true, false),
+                    Op::JmpLt { .. } => (false, true),
+                    _ => (true, true),
+                };
+                let op = if le { BinOp::Le } else { BinOp::Lt };
+                let mut holds = self.compare(op, *a, *b);
+                if !when {
+                    holds = self.b.ins().bxor_imm_s(holds, 1);
+                }
+                self.branch(holds, *target);
+            }
+            // `supported` admits nothing else.
+            _ => self.emit_exit(self.pc),
+        }
+    }
+
+    /// `Move` (a plain copy) and `AssignLocal` (which consumes a temporary source).
+    fn translate_move(&mut self, dst: Slot, src: Operand, assign: bool) {
+        self.guard_writable(dst);
+        let (t, v) = self.operand(src);
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let consumes = assign
+            && !src.is_const()
+            && src.index() as usize >= self.func.local_names.len()
+            && src.index() != dst;
+        self.write(dst, t, v);
+        if consumes {
+            let undef = self.iconst(TAG_UNDEF);
+            let zero = self.iconst(0);
+            self.write(src.index(), undef, zero);
+        }
+        self.fall_through();
+    }
+
+    /// `a < b` / `a <= b` / ... on ints and floats (mixed: as floats), as an i8 truth value;
+    /// exits for any other operand types.
+    fn compare(&mut self, op: BinOp, a: Operand, b: Operand) -> ClifValue {
+        let (ta, va) = self.operand(a);
+        let (tb, vb) = self.operand(b);
+        let an = self.is_num(ta);
+        let bn = self.is_num(tb);
+        let ok = self.b.ins().band(an, bn);
+        self.guard(ok);
+        let ai = self.tag_is(ta, TAG_INT);
+        let bi = self.tag_is(tb, TAG_INT);
+        let both_int = self.b.ins().band(ai, bi);
+        let (icc, fcc) = match op {
+            BinOp::Lt => (IntCC::SignedLessThan, FloatCC::LessThan),
+            BinOp::Le => (IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual),
+            BinOp::Gt => (IntCC::SignedGreaterThan, FloatCC::GreaterThan),
+            BinOp::Ge => (IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual),
+            BinOp::Eq => (IntCC::Equal, FloatCC::Equal),
+            _ => (IntCC::NotEqual, FloatCC::NotEqual),
+        };
+        let ri = self.b.ins().icmp(icc, va, vb);
+        let fa = self.to_f64(ta, va);
+        let fb = self.to_f64(tb, vb);
+        let rf = self.b.ins().fcmp(fcc, fa, fb);
+        self.b.ins().select(both_int, ri, rf)
+    }
+
+    /// The result (tag, bits) of `a op b`, after guards; writes nothing.
+    fn translate_binary(&mut self, op: BinOp, a: Operand, b: Operand) -> (ClifValue, ClifValue) {
+        match op {
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::NotEq => {
+                let r = self.compare(op, a, b);
+                let tag = self.iconst(TAG_BOOL);
+                let bits = self.bool_bits(r);
+                return (tag, bits);
+            }
+            _ => {}
+        }
+        let (ta, va) = self.operand(a);
+        let (tb, vb) = self.operand(b);
+        let ai = self.tag_is(ta, TAG_INT);
+        let bi = self.tag_is(tb, TAG_INT);
+        let both_int = self.b.ins().band(ai, bi);
+        let int_tag = self.iconst(TAG_INT);
+        let float_tag = self.iconst(TAG_FLOAT);
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                let an = self.is_num(ta);
+                let bn = self.is_num(tb);
+                let ok = self.b.ins().band(an, bn);
+                self.guard(ok);
+                let (ri, of) = match op {
+                    BinOp::Add => self.b.ins().sadd_overflow(va, vb),
+                    BinOp::Sub => self.b.ins().ssub_overflow(va, vb),
+                    _ => self.b.ins().smul_overflow(va, vb),
+                };
+                // Int overflow gives the float of the exact operands, as in PHP.
+                let fa = self.to_f64(ta, va);
+                let fb = self.to_f64(tb, vb);
+                let rf = match op {
+                    BinOp::Add => self.b.ins().fadd(fa, fb),
+                    BinOp::Sub => self.b.ins().fsub(fa, fb),
+                    _ => self.b.ins().fmul(fa, fb),
+                };
+                let rf = self.f64_bits(rf);
+                let no_of = self.b.ins().bxor_imm_s(of, 1);
+                let use_int = self.b.ins().band(both_int, no_of);
+                let tag = self.b.ins().select(use_int, int_tag, float_tag);
+                let bits = self.b.ins().select(use_int, ri, rf);
+                (tag, bits)
+            }
+            BinOp::Div => {
+                let an = self.is_num(ta);
+                let bn = self.is_num(tb);
+                let nums = self.b.ins().band(an, bn);
+                // Int divisors 0 and -1 go to the interpreter (DivisionByZeroError, and
+                // PHP_INT_MIN / -1); so do float zero divisors.
+                let b0 = self.b.ins().icmp_imm_s(IntCC::NotEqual, vb, 0);
+                let bm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, vb, -1);
+                let int_div_ok = self.b.ins().band(b0, bm1);
+                let fa = self.to_f64(ta, va);
+                let fb = self.to_f64(tb, vb);
+                let fzero = self.b.ins().f64const(0.0);
+                let f_div_ok = self.b.ins().fcmp(FloatCC::NotEqual, fb, fzero);
+                let div_ok = self.b.ins().select(both_int, int_div_ok, f_div_ok);
+                let ok = self.b.ins().band(nums, div_ok);
+                self.guard(ok);
+                // A divisor that cannot trap, for the int path computed unconditionally.
+                let one = self.iconst(1);
+                let safe_ok = self.b.ins().band(both_int, int_div_ok);
+                let safe_b = self.b.ins().select(safe_ok, vb, one);
+                let rem = self.b.ins().srem(va, safe_b);
+                let q = self.b.ins().sdiv(va, safe_b);
+                let exact = self.b.ins().icmp_imm_s(IntCC::Equal, rem, 0);
+                let rf = self.b.ins().fdiv(fa, fb);
+                let rf = self.f64_bits(rf);
+                let use_int = self.b.ins().band(both_int, exact);
+                let tag = self.b.ins().select(use_int, int_tag, float_tag);
+                let bits = self.b.ins().select(use_int, q, rf);
+                (tag, bits)
+            }
+            BinOp::Identical | BinOp::NotIdentical => {
+                let same = self.b.ins().icmp(IntCC::Equal, ta, tb);
+                let bl = self.tag_is(ta, TAG_BOOL);
+                let num = self.is_num(ta);
+                let kind_ok = self.b.ins().bor(bl, num);
+                let ok = self.b.ins().band(same, kind_ok);
+                self.guard(ok);
+                let (icc, fcc) = if op == BinOp::Identical {
+                    (IntCC::Equal, FloatCC::Equal)
+                } else {
+                    (IntCC::NotEqual, FloatCC::NotEqual)
+                };
+                let ri = self.b.ins().icmp(icc, va, vb);
+                let fa = self.b.ins().bitcast(types::F64, MemFlagsData::new(), va);
+                let fb = self.b.ins().bitcast(types::F64, MemFlagsData::new(), vb);
+                let rf = self.b.ins().fcmp(fcc, fa, fb);
+                let is_float = self.tag_is(ta, TAG_FLOAT);
+                let r = self.b.ins().select(is_float, rf, ri);
+                let tag = self.iconst(TAG_BOOL);
+                let bits = self.bool_bits(r);
+                (tag, bits)
+            }
+            _ => {
+                // Int-only operators.
+                let mut ok = both_int;
+                match op {
+                    BinOp::Mod => {
+                        let b0 = self.b.ins().icmp_imm_s(IntCC::NotEqual, vb, 0);
+                        let bm1 = self.b.ins().icmp_imm_s(IntCC::NotEqual, vb, -1);
+                        let d = self.b.ins().band(b0, bm1);
+                        ok = self.b.ins().band(ok, d);
+                    }
+                    BinOp::Shl | BinOp::Shr => {
+                        let r = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, vb, 64);
+                        ok = self.b.ins().band(ok, r);
+                    }
+                    _ => {}
+                }
+                self.guard(ok);
+                let bits = match op {
+                    BinOp::Mod => self.b.ins().srem(va, vb),
+                    BinOp::BitAnd => self.b.ins().band(va, vb),
+                    BinOp::BitOr => self.b.ins().bor(va, vb),
+                    BinOp::BitXor => self.b.ins().bxor(va, vb),
+                    BinOp::Shl => self.b.ins().ishl(va, vb),
+                    BinOp::Shr => self.b.ins().sshr(va, vb),
+                    _ => {
+                        // Spaceship.
+                        let gt = self.b.ins().icmp(IntCC::SignedGreaterThan, va, vb);
+                        let lt = self.b.ins().icmp(IntCC::SignedLessThan, va, vb);
+                        let gt = self.b.ins().uextend(types::I64, gt);
+                        let lt = self.b.ins().uextend(types::I64, lt);
+                        self.b.ins().isub(gt, lt)
+                    }
+                };
+                (int_tag, bits)
+            }
+        }
+    }
+
+    fn translate_neg(&mut self, dst: Slot, a: Operand) {
+        self.guard_writable(dst);
+        let (ta, va) = self.operand(a);
+        let is_int = self.tag_is(ta, TAG_INT);
+        let is_float = self.tag_is(ta, TAG_FLOAT);
+        let not_min = self.b.ins().icmp_imm_s(IntCC::NotEqual, va, i64::MIN);
+        let int_ok = self.b.ins().band(is_int, not_min);
+        let ok = self.b.ins().bor(int_ok, is_float);
+        self.guard(ok);
+        let ri = self.b.ins().ineg(va);
+        let f = self.b.ins().bitcast(types::F64, MemFlagsData::new(), va);
+        let rf = self.b.ins().fneg(f);
+        let rf = self.f64_bits(rf);
+        let bits = self.b.ins().select(is_int, ri, rf);
+        self.write(dst, ta, bits);
+        self.fall_through();
+    }
+
+    fn translate_incdec(&mut self, slot: Slot, kind: PathAction, result: Option<Slot>) {
+        let t = self.b.use_var(self.tags[slot as usize]);
+        let v = self.b.use_var(self.bits[slot as usize]);
+        let is_int = self.tag_is(t, TAG_INT);
+        let one = self.iconst(1);
+        let (new, of) = match kind {
+            PathAction::PreInc | PathAction::PostInc => self.b.ins().sadd_overflow(v, one),
+            _ => self.b.ins().ssub_overflow(v, one),
+        };
+        // Overflow (int to float) is left to the interpreter.
+        let no_of = self.b.ins().bxor_imm_s(of, 1);
+        let ok = self.b.ins().band(is_int, no_of);
+        self.guard(ok);
+        if let Some(r) = result {
+            self.guard_writable(r);
+        }
+        self.write(slot, t, new);
+        if let Some(r) = result {
+            let out = match kind {
+                PathAction::PostInc | PathAction::PostDec => v,
+                _ => new,
+            };
+            self.write(r, t, out);
+        }
+        self.fall_through();
+    }
+}
