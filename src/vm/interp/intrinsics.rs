@@ -381,7 +381,36 @@ impl Vm {
                     IterState::ArrayRef { cell, pos: 0 }
                 } else {
                     let v = cell.borrow().clone();
-                    self.iter_state_for(v)?
+                    // Only arrays, plain objects and generators iterate by reference
+                    // (`zend_user_it_get_new_iterator` refuses the rest).
+                    let mut subject = v;
+                    for _ in 0..64 {
+                        let inner = match &subject {
+                            Value::Object(o)
+                                if o.instance_of(b"iteratoraggregate")
+                                    && !o.instance_of(b"iterator") =>
+                            {
+                                self.call_method_value(o, b"getIterator", &[])?
+                            }
+                            _ => break,
+                        };
+                        subject = inner;
+                    }
+                    if let Value::Object(o) = &subject {
+                        if o.instance_of(b"arrayiterator") {
+                            return Err(Fault::error(
+                                "Error",
+                                "foreach by reference over ArrayIterator/ArrayObject is not implemented by rhvm",
+                            ));
+                        }
+                        if o.instance_of(b"iterator") && !o.instance_of(b"generator") {
+                            return Err(Fault::error(
+                                "Error",
+                                "An iterator cannot be used with foreach by reference",
+                            ));
+                        }
+                    }
+                    self.iter_state_for(subject)?
                 }
             }
             None => {

@@ -99,9 +99,22 @@ fn size_arg(vm: &mut Vm, a: &[Value], method: &str) -> PhpResult<usize> {
         )));
     }
     let size = size as usize;
-    vm.check_alloc(size.saturating_mul(16))?;
+    check_size(vm, size)?;
     Ok(size)
 }
+
+/// Refuses a vector that could never be allocated, before trying (PHP runs out of memory).
+fn check_size(vm: &mut Vm, size: usize) -> PhpResult<()> {
+    if size > MAX_SIZE {
+        return Err(Fault::fatal(format!(
+            "Possible integer overflow in memory allocation ({size} * 16 + 0)"
+        )));
+    }
+    vm.check_alloc(size.saturating_mul(16))
+}
+
+/// The largest `SplFixedArray` attempted (2^32 elements).
+const MAX_SIZE: usize = 1 << 32;
 
 fn construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> PhpResult<Value> {
     let size = size_arg(vm, a, "__construct")?;
@@ -168,8 +181,8 @@ fn from_array(vm: &mut Vm, _this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> 
                 }
             }
         }
-        let size = (max + 1) as usize;
-        vm.check_alloc(size.saturating_mul(16))?;
+        let size = if max < 0 { 0 } else { max as usize + 1 };
+        check_size(vm, size)?;
         let mut items = vec![Value::Null; size];
         for (k, v) in arr.iter() {
             if let ArrayKey::Int(i) = k {
