@@ -67,6 +67,9 @@ pub struct ServerConfig {
     /// `hhvm.server.warmup_requests`: a directory of recordings replayed at start-up,
     /// before the listeners accept traffic.
     pub warmup_requests: Option<PathBuf>,
+    /// The hidden `--debug-panic-trigger` of `rhvm serve` (no ini key): declare
+    /// `rhvm_debug_panic()` in every request, for tests of panic containment.
+    pub debug_panic_trigger: bool,
 }
 
 /// What the recorder keeps (`hhvm.debug.record_input` and its companions).
@@ -132,6 +135,7 @@ impl ServerConfig {
             repo_path: None,
             record: RecordConfig::default(),
             warmup_requests: None,
+            debug_panic_trigger: false,
         }
     }
 }
