@@ -197,6 +197,10 @@ const PAGES: &[(&str, &str)] = &[
         "recurse.php",
         "<?php function f($n) { return f($n + 1); } f(0);",
     ),
+    (
+        "panic.php",
+        "<?php\nrhvm_debug_panic('boom');\necho \"after\\n\";",
+    ),
 ];
 
 /// `rhvm serve` with the development HTTP listener over a docroot of `PAGES`.
@@ -208,6 +212,11 @@ struct Server {
 
 impl Server {
     fn start(tag: &str, extra: &[&str]) -> Server {
+        Server::start_with(tag, &[], extra)
+    }
+
+    /// As `start`, with more command-line arguments (`flags`) before the `-d` settings.
+    fn start_with(tag: &str, flags: &[&str], extra: &[&str]) -> Server {
         let docroot = scratch(tag);
         for (name, text) in PAGES {
             std::fs::write(docroot.0.join(name), text).expect("write page");
@@ -220,6 +229,7 @@ impl Server {
             "-d".into(),
             "display_errors=0".into(),
         ];
+        args.extend(flags.iter().map(|f| f.to_string()));
         for e in extra {
             args.extend(["-d".to_string(), e.to_string()]);
         }
@@ -337,4 +347,76 @@ fn server_memory_bombs_and_recursion_are_500s_and_memory_stays_bounded() {
     let peak = server.peak_rss_kb();
     assert!(peak < 1_500_000, "server peak RSS {peak} kB");
     server.assert_ok(4);
+}
+
+/// `GET path` on the admin endpoint; the JSON body.
+fn admin_json(port: u16, path: &str) -> serde_json::Value {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect admin");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
+}
+
+#[test]
+fn server_contains_an_engine_panic_logs_where_and_counts_it() {
+    // `--debug-panic-trigger` (hidden) declares rhvm_debug_panic(), a Rust panic standing in
+    // for an engine bug.
+    let server = Server::start_with(
+        "srv-panic",
+        &["--debug-panic-trigger"],
+        &["hhvm.server.thread_count=1", "hhvm.admin_server.port=0"],
+    );
+    let admin = server
+        .serve
+        .port(&["admin"], TIMEOUT)
+        .expect("no admin port announced");
+    assert_eq!(admin_json(admin, "/check-health")["panics"], 0);
+    server.assert_ok(1);
+    // A 500, and the error log names the message, the script and the line.
+    server.assert_500_logged(
+        "/panic.php",
+        "internal error: the engine panicked on GET /panic.php: rhvm_debug_panic: boom in ",
+    );
+    let line = server
+        .serve
+        .wait_for(TIMEOUT, |l| {
+            l.contains("rhvm_debug_panic: boom in ")
+                .then(|| l.to_string())
+        })
+        .expect("panic line");
+    assert!(line.ends_with("panic.php on line 2"), "{line}");
+    // The only executor thread has a fresh engine and serves the next requests.
+    server.assert_ok(2);
+    server.assert_500_logged("/panic.php?again", "GET /panic.php?again: rhvm_debug_panic");
+    server.assert_ok(3);
+    let health = admin_json(admin, "/check-health");
+    assert_eq!(health["panics"], 2, "{health}");
+    assert_eq!(health["load"], 0, "{health}");
+    let status = admin_json(admin, "/status.json");
+    assert_eq!(status["status"]["panics"], 2, "{status}");
+}
+
+#[test]
+fn the_panic_trigger_does_not_exist_without_the_hidden_flag() {
+    let server = Server::start(
+        "srv-nopanic",
+        &["hhvm.server.thread_count=1", "hhvm.admin_server.port=0"],
+    );
+    let admin = server
+        .serve
+        .port(&["admin"], TIMEOUT)
+        .expect("no admin port announced");
+    server.assert_500_logged(
+        "/panic.php",
+        "PHP Fatal error:  Uncaught Error: Call to undefined function rhvm_debug_panic()",
+    );
+    server.assert_ok(1);
+    assert_eq!(admin_json(admin, "/check-health")["panics"], 0);
 }

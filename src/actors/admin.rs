@@ -179,6 +179,8 @@ fn check_health(state: &AdminState) -> serde_json::Value {
     serde_json::json!({
         "load": state.load.running(),
         "queued": state.load.queued(),
+        // Requests an engine bug (a Rust panic) ended with a 500.
+        "panics": state.load.panics(),
         "threads": state.threads,
         // Units compiled here plus units loaded from the translation cache.
         "units": units.0 + loaded,
@@ -221,6 +223,7 @@ fn status(state: &AdminState) -> serde_json::Value {
         "status": {
             "load": state.load.running(),
             "queued": state.load.queued(),
+            "panics": state.load.panics(),
             "uptime": state.started.elapsed().as_secs(),
             "threads": threads,
             "light-processes": {

@@ -15,14 +15,14 @@ use std::cell::RefCell;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use crate::server::log::{access_line, AccessRecord, ACCESS, PHP};
-use crate::vm::web::{ResponseWriter, SharedWriter, WebOutcome, WebRequest};
+use crate::vm::web::{EnginePanic, ResponseWriter, SharedWriter, WebOutcome, WebRequest};
 
 /// Native stack of each executor thread, as the CLI's engine thread.
 const ENGINE_STACK_SIZE: usize = 64 << 20;
@@ -50,6 +50,8 @@ pub type EngineFactory = Arc<dyn Fn() -> Box<dyn Engine> + Send + Sync>;
 pub struct Load {
     running: AtomicUsize,
     queued: AtomicUsize,
+    /// Requests whose engine panicked (each answered 500, its engine replaced).
+    panics: AtomicU64,
     /// What each executor thread is doing (`/status.json`).
     threads: std::sync::Mutex<Vec<ThreadStatus>>,
 }
@@ -99,6 +101,11 @@ impl Load {
     /// Requests waiting for a free executor thread.
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Requests whose engine panicked since the server started.
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
     }
 }
 
@@ -266,12 +273,19 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
         let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, shared))) {
             Ok(outcome) => outcome,
             Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!("internal error: the engine panicked on {method} {uri}: {what}");
+                load.panics.fetch_add(1, Ordering::Relaxed);
+                let what = EnginePanic::message_of(&*panic);
+                let (script, place) = match panic.downcast_ref::<EnginePanic>() {
+                    Some(p) => {
+                        let file = String::from_utf8_lossy(&p.file).into_owned();
+                        let place = format!(" in {file} on line {}", p.line);
+                        (p.file.clone(), place)
+                    }
+                    None => (Vec::new(), String::new()),
+                };
+                tracing::error!(
+                    "internal error: the engine panicked on {method} {uri}: {what}{place}"
+                );
                 writer.borrow_mut().internal_error();
                 // The engine's state after a panic is unknown: start afresh.
                 match make_engine(&factory) {
@@ -285,7 +299,7 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
                 WebOutcome {
                     status: 500,
                     body_bytes: writer.borrow().body_bytes,
-                    script: Vec::new(),
+                    script,
                     fatal: true,
                 }
             }
@@ -556,5 +570,6 @@ mod tests {
         // The same single thread, with a fresh engine, serves the next request.
         let out = run_one(&executor, b"again");
         assert_eq!(out[0].body, b"again".to_vec());
+        assert_eq!(executor.load.panics(), 1);
     }
 }

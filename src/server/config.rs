@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub warmup_requests: Option<PathBuf>,
     /// `hhvm.jit`, `hhvm.jit_threshold`, `hhvm.jit_fail_guards_once`.
     pub jit: crate::jit::JitSettings,
+    /// The hidden `--debug-panic-trigger` of `rhvm serve` (no ini key): declare
+    /// `rhvm_debug_panic()` in every request, for tests of panic containment.
+    pub debug_panic_trigger: bool,
 }
 
 /// What the recorder keeps (`hhvm.debug.record_input` and its companions).
@@ -135,6 +138,7 @@ impl ServerConfig {
             record: RecordConfig::default(),
             warmup_requests: None,
             jit: crate::jit::JitSettings::default(),
+            debug_panic_trigger: false,
         }
     }
 }

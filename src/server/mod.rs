@@ -32,6 +32,8 @@ struct ServeArgs {
     docroot: Option<String>,
     /// `--record DIR`: record every request into DIR.
     record: Option<String>,
+    /// `--debug-panic-trigger` (hidden, for tests): `rhvm_debug_panic()` exists in PHP.
+    debug_panic_trigger: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<ServeArgs, String> {
@@ -49,6 +51,8 @@ fn parse_args(args: &[String]) -> Result<ServeArgs, String> {
             "--http" => out.http = Some(value(arg)?),
             "--docroot" => out.docroot = Some(value(arg)?),
             "--record" => out.record = Some(value(arg)?),
+            // Deliberately undocumented in USAGE: tests of panic containment only.
+            "--debug-panic-trigger" => out.debug_panic_trigger = true,
             s if s.starts_with("-d") && s.len() > 2 => out.defines.push(s[2..].to_string()),
             s if s.starts_with("--http=") => out.http = Some(s[7..].to_string()),
             s if s.starts_with("--docroot=") => out.docroot = Some(s[10..].to_string()),
@@ -92,6 +96,7 @@ fn load_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<String>), String> 
     let mut base = ServerConfig::with_defaults(cores);
     base.http = args.http.clone();
     let (mut config, warnings) = config::build(base, &sources);
+    config.debug_panic_trigger = args.debug_panic_trigger;
     if let Some(dir) = &args.record {
         config.record.enabled = true;
         config.record.dir = PathBuf::from(dir);
@@ -126,6 +131,7 @@ pub fn web_settings(config: &ServerConfig) -> crate::vm::web::WebSettings {
             .push((key.clone().into_bytes(), value.clone().into_bytes()));
     }
     settings.source_root = config.source_root.clone();
+    settings.debug_panic_trigger = config.debug_panic_trigger;
     if let Some((_, dir)) = config
         .php_ini
         .iter()

@@ -205,6 +205,13 @@ pub fn web_only_table() -> &'static HashMap<&'static str, Builtin> {
     TABLE.get_or_init(|| build_table(web::WEB_ONLY_FUNCTIONS.iter()))
 }
 
+/// The debug panic trigger (`web::DEBUG_PANIC_FUNCTIONS`), declared by a web engine only
+/// when the server was started with `--debug-panic-trigger`.
+pub fn debug_panic_table() -> &'static HashMap<&'static str, Builtin> {
+    static TABLE: OnceLock<HashMap<&'static str, Builtin>> = OnceLock::new();
+    TABLE.get_or_init(|| build_table(web::DEBUG_PANIC_FUNCTIONS.iter()))
+}
+
 fn build_table(defs: impl Iterator<Item = &'static BuiltinDef>) -> HashMap<&'static str, Builtin> {
     defs.map(|def| {
         let params = parse_sig(def.sig);

@@ -107,6 +107,24 @@ pub const WEB_ONLY_FUNCTIONS: &[BuiltinDef] = &[
     },
 ];
 
+/// The panic trigger of the server's fault-isolation tests (`rhvm serve
+/// --debug-panic-trigger`, a hidden option): declared only then, never from an ini
+/// setting, so PHP code cannot reach it in any production configuration.
+pub const DEBUG_PANIC_FUNCTIONS: &[BuiltinDef] = &[BuiltinDef {
+    name: "rhvm_debug_panic",
+    sig: "string $message",
+    func: rhvm_debug_panic,
+}];
+
+/// `rhvm_debug_panic($message)`: a Rust panic, standing in for an engine bug.
+fn rhvm_debug_panic(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let message = str_at(args, 0);
+    panic!(
+        "rhvm_debug_panic: {}",
+        String::from_utf8_lossy(message.as_bytes())
+    )
+}
+
 thread_local! {
     /// php-cli's response code (0: never set, so `http_response_code()` is false).
     static CLI_STATUS: Cell<i64> = const { Cell::new(0) };

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use super::request::{self, Input, Limits};
 use super::resolve::{self, NotFound};
 use super::response::{self, ResponseState, WebSink};
-use super::{SharedWriter, WebOutcome, WebRequest, WebSettings, WEB_INI_DEFAULTS};
+use super::{EnginePanic, SharedWriter, WebOutcome, WebRequest, WebSettings, WEB_INI_DEFAULTS};
 use crate::vm::array::PhpArray;
 use crate::vm::bytecode::Unit;
 use crate::vm::interp::{LoadError, Loader, Vm};
@@ -353,6 +353,14 @@ impl EngineLocal {
                 crate::vm::interp::FnEntry::Builtin(builtin),
             );
         }
+        if settings.debug_panic_trigger {
+            for (name, builtin) in crate::vm::builtins::debug_panic_table() {
+                vm.functions.insert(
+                    PhpStr::from(*name),
+                    crate::vm::interp::FnEntry::Builtin(builtin),
+                );
+            }
+        }
         let warnings = build_superglobals(&mut vm, settings, state, &resolved, time);
         for (label, msg) in &warnings {
             vm.print_diagnostic(label, msg, b"Unknown", 0);
@@ -362,7 +370,32 @@ impl EngineLocal {
         let mut fatal = false;
         match unit {
             Ok(Some(unit)) => {
-                let _ = vm.run_main(unit);
+                let run =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.run_main(unit)));
+                if let Err(payload) = run {
+                    // An engine bug: note where the script was, disarm this thread's limits
+                    // and drop the engine's state (each step contained: a second panic
+                    // while unwinding would abort the process), then let the caller, which
+                    // replaces this engine, handle the panic.
+                    let (file, line) =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let at = (vm.current_file().as_bytes().to_vec(), vm.current_line());
+                            vm.end_limits();
+                            at
+                        }))
+                        .unwrap_or_else(|_| (script.clone(), 0));
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(vm)));
+                    let file = if file.is_empty() {
+                        script.clone()
+                    } else {
+                        file
+                    };
+                    std::panic::resume_unwind(Box::new(EnginePanic {
+                        message: EnginePanic::message_of(&*payload),
+                        file,
+                        line,
+                    }));
+                }
             }
             Ok(None) => {
                 // Resolution saw a file; it cannot be read (or vanished since).

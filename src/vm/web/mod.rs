@@ -24,8 +24,9 @@
 //! bytes out, `fastcgi_finish_request()` completes the response and lets the script go
 //! on): the interpreter's output sink is a `Box<dyn Write>` owned by the `Vm`, so the writer
 //! is shared with it as a `SharedWriter` (`Rc<RefCell<dyn ResponseWriter>>`) rather than
-//! borrowed. A panic in the engine (an engine bug) unwinds out of `run`; the caller
-//! catches it, answers 500 and replaces the engine (the server's executor does).
+//! borrowed. A panic in the engine (an engine bug) unwinds out of `run`, carrying an
+//! `EnginePanic` (message, script and line) when it happened inside the script; the caller
+//! catches it, answers 500, logs it and replaces the engine (the server's executor does).
 
 use std::io;
 use std::path::PathBuf;
@@ -109,6 +110,9 @@ pub struct WebSettings {
     /// Installs the machine-code tier on each request's engine (`Vm::set_jit`); the server
     /// provides it, `vm` never names the JIT. `None`: interpreted only.
     pub jit: Option<JitInstaller>,
+    /// Declares `rhvm_debug_panic()` in every request (tests of panic containment only;
+    /// set by the hidden `rhvm serve --debug-panic-trigger`, never by configuration).
+    pub debug_panic_trigger: bool,
 }
 
 /// Sets up the JIT on a fresh request engine (see `WebSettings::jit`).
@@ -118,6 +122,32 @@ pub struct JitInstaller(pub std::sync::Arc<dyn Fn(&mut crate::vm::interp::Vm) + 
 impl std::fmt::Debug for JitInstaller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("JitInstaller")
+    }
+}
+
+/// The payload a panic inside a script carries out of `WebEngine::run`: the panic's
+/// message and where the script was when it happened, for the server's error log.
+#[derive(Debug, Clone)]
+pub struct EnginePanic {
+    /// The original panic message.
+    pub message: String,
+    /// The script (file) that was running, empty when unknown.
+    pub file: Vec<u8>,
+    /// Its line, 0 when unknown.
+    pub line: u32,
+}
+
+impl EnginePanic {
+    /// The message of any panic payload (`&str`, `String` or an `EnginePanic`).
+    pub fn message_of(payload: &(dyn std::any::Any + Send)) -> String {
+        if let Some(p) = payload.downcast_ref::<EnginePanic>() {
+            return p.message.clone();
+        }
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
     }
 }
 
@@ -141,6 +171,7 @@ impl Default for WebSettings {
             unit_store: None,
             spawner: None,
             jit: None,
+            debug_panic_trigger: false,
         }
     }
 }
