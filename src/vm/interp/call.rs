@@ -592,7 +592,7 @@ impl Vm {
                         ([PathElem::Dim(k)], Value::Str(s)) => match self.peek(func, base, *k) {
                             Some(Value::Int(i)) if (0..s.len() as i64).contains(i) => {
                                 let i = *i as usize;
-                                Some(Value::str(&s[i..=i]))
+                                Some(Value::Str(PhpStr::byte(s[i])))
                             }
                             _ => None,
                         },
@@ -1142,13 +1142,14 @@ impl Vm {
             // arguments are moved straight onto the register stack (they are the first
             // registers), then the other registers start unset; no per-call allocation.
             self.stack.reserve(n_slots);
-            for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack.push(match a {
-                    Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
-                    a => a,
-                });
+            self.stack.extend(self.args.drain(args_base..));
+            for (a, p) in self.stack[base..].iter_mut().zip(&func.params) {
+                if matches!(a, Value::Ref(_)) && !p.by_ref {
+                    let v = std::mem::take(a);
+                    *a = v.into_deref();
+                }
             }
-            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            self.stack.resize(base + n_slots, Value::Undef);
             if variadic {
                 self.stack[base + fixed] = Value::empty_array();
             }
