@@ -1142,14 +1142,13 @@ impl Vm {
             // arguments are moved straight onto the register stack (they are the first
             // registers), then the other registers start unset; no per-call allocation.
             self.stack.reserve(n_slots);
-            self.stack.extend(self.args.drain(args_base..));
-            for (a, p) in self.stack[base..].iter_mut().zip(&func.params) {
-                if matches!(a, Value::Ref(_)) && !p.by_ref {
-                    let v = std::mem::take(a);
-                    *a = v.into_deref();
-                }
+            for (i, a) in self.args.drain(args_base..).enumerate() {
+                self.stack.push(match a {
+                    Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
+                    a => a,
+                });
             }
-            self.stack.resize(base + n_slots, Value::Undef);
+            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
             if variadic {
                 self.stack[base + fixed] = Value::empty_array();
             }
