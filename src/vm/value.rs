@@ -31,6 +31,17 @@ impl PhpStr {
         PhpStr(Rc::new(Vec::new()))
     }
 
+    /// The one-byte string `b` (string offsets, `chr`): one shared buffer per byte value
+    /// and thread, so making it allocates nothing.
+    pub fn byte(b: u8) -> Self {
+        thread_local! {
+            static BYTES: Vec<PhpStr> = (0..=255u8).map(|b| PhpStr(Rc::new(vec![b]))).collect();
+        }
+        BYTES
+            .try_with(|t| t[usize::from(b)].clone())
+            .unwrap_or_else(|_| PhpStr(Rc::new(vec![b])))
+    }
+
     /// The bytes of the string.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

@@ -530,6 +530,14 @@ fn match_array(m: &Matcher<'_>, offset_capture: bool, unmatched_as_null: bool) -
     } else {
         m.count
     };
+    if m.c.names.iter().all(Option::is_none) {
+        // No named groups: a list.
+        return PhpArray::from_values(
+            (0..limit)
+                .map(|i| group_value(m, i, offset_capture, unmatched_as_null))
+                .collect(),
+        );
+    }
     let mut out = PhpArray::with_capacity(limit);
     for i in 0..limit {
         let v = group_value(m, i, offset_capture, unmatched_as_null);

@@ -748,7 +748,7 @@ fn ord(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
 
 fn chr(_h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
     let c = args::int_or(a, 0, 0).rem_euclid(256) as u8;
-    Ok(Value::str(vec![c]))
+    Ok(Value::Str(PhpStr::byte(c)))
 }
 
 /// Replaces every occurrence of `search` (not empty) in `subject`, counting replacements;

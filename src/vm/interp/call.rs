@@ -597,7 +597,7 @@ impl Vm {
                         ([PathElem::Dim(k)], Value::Str(s)) => match self.peek(func, base, *k) {
                             Some(Value::Int(i)) if (0..s.len() as i64).contains(i) => {
                                 let i = *i as usize;
-                                Some(Value::str(&s[i..=i]))
+                                Some(Value::Str(PhpStr::byte(s[i])))
                             }
                             _ => None,
                         },

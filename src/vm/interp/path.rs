@@ -299,6 +299,16 @@ impl Vm {
         let idx = base + slot as usize;
         match elem {
             PathElem::Dim(k) => {
+                // `$s[3]` read: an in-range integer offset of a string.
+                if action == PathAction::Fetch {
+                    if let (Value::Str(s), Some(Value::Int(i))) =
+                        (&self.stack[idx], self.peek(func, base, k))
+                    {
+                        if let Some(&b) = usize::try_from(*i).ok().and_then(|i| s.get(i)) {
+                            return Some(Ok(Value::Str(PhpStr::byte(b))));
+                        }
+                    }
+                }
                 let key = match self.peek_key(func, base, k) {
                     Some(key) => key,
                     None => return None,
@@ -308,18 +318,31 @@ impl Vm {
                     | PathAction::FetchQuiet
                     | PathAction::Isset
                     | PathAction::Empty => {
-                        let Value::Array(a) = &self.stack[idx] else {
-                            return None;
-                        };
-                        let found = match a.get(&key) {
-                            Some(Value::Ref(_)) | None => return None,
-                            Some(v) => v,
-                        };
-                        Some(Ok(match action {
+                        let pick = |found: &Value| match action {
                             PathAction::Isset => Value::Bool(!found.is_null()),
                             PathAction::Empty => Value::Bool(!found.to_bool()),
                             _ => found.clone(),
-                        }))
+                        };
+                        // The array may sit behind a reference (a global, a `static`, or a
+                        // variable bound by reference such as `preg_match`'s `$m`).
+                        let v = match &self.stack[idx] {
+                            Value::Array(a) => match a.get(&key) {
+                                Some(Value::Ref(_)) | None => return None,
+                                Some(found) => pick(found),
+                            },
+                            Value::Ref(r) => {
+                                let inner = r.borrow();
+                                let Value::Array(a) = &*inner else {
+                                    return None;
+                                };
+                                match a.get(&key) {
+                                    Some(Value::Ref(_)) | None => return None,
+                                    Some(found) => pick(found),
+                                }
+                            }
+                            _ => return None,
+                        };
+                        Some(Ok(v))
                     }
                     PathAction::Assign => {
                         let Value::Array(a) = &mut self.stack[idx] else {
