@@ -181,6 +181,32 @@ fn recursion_through_builtins_is_a_fatal_error() {
     assert_fatal(status, &out, stack);
 }
 
+#[test]
+fn memory_limit_below_current_usage_is_refused_with_a_warning() {
+    // PHP 8.2: `Warning: Failed to set memory limit to 1048576 bytes (Current memory usage
+    // is 5246976 bytes)` and false; the usage figure is rhvm's own accounting.
+    let (status, out) = run(
+        "lowmem",
+        &[],
+        "<?php $s = str_repeat('x', 3 << 20);\nvar_dump(ini_set('memory_limit', '1M'));\n\
+         var_dump(ini_get('memory_limit'));\nvar_dump(ini_set('memory_limit', '100M'));\n\
+         var_dump(ini_get('memory_limit'), strlen($s));",
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains(
+            "Warning: Failed to set memory limit to 1048576 bytes (Current memory usage is "
+        ) && out.contains(" bytes) in "),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "bool(false)\nstring(4) \"128M\"\nstring(4) \"128M\"\nstring(4) \"100M\"\nint(3145728)\n"
+        ),
+        "{out}"
+    );
+}
+
 // ---- the server ----
 
 const PAGES: &[(&str, &str)] = &[

@@ -665,6 +665,22 @@ fn ini_set(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         Some(Value::Bool(false)) | Some(Value::Null) | None => PhpStr::new(),
         Some(other) => other.scalar_to_str(),
     };
+    if name.as_bytes() == b"memory_limit" {
+        if let Some(v) = host.engine() {
+            // PHP refuses a limit below what the request already uses (rhvm's own
+            // accounting, so the numbers differ from PHP's).
+            let new = super::super::limits::parse_memory_limit(value.as_bytes());
+            let used = v.lim.memory.used();
+            if v.lim.running && new.is_some_and(|n| n < used) {
+                let msg = format!(
+                    "Failed to set memory limit to {} bytes (Current memory usage is {used} bytes)",
+                    new.unwrap_or(0)
+                );
+                v.raise(ErrorLevel::Warning, &msg)?;
+                return Ok(Value::Bool(false));
+            }
+        }
+    }
     Ok(match host.ini_set(&name, value) {
         Some(old) => Value::Str(old),
         None => Value::Bool(false),
