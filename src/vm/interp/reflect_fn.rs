@@ -794,10 +794,12 @@ fn function_invoke_args(
     let (pos, named) = match arg(a, 0) {
         Some(Value::Array(arr)) => split_args(&arr),
         None => (Vec::new(), Vec::new()),
-        Some(other) => return Err(Fault::type_error(format!(
+        Some(other) => {
+            return Err(Fault::type_error(format!(
             "ReflectionFunction::invokeArgs(): Argument #1 ($args) must be of type array, {} given",
             other.type_name()
-        ))),
+        )))
+        }
     };
     vm.call_target_named(f.target(None), pos, named)
 }
