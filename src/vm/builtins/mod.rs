@@ -78,6 +78,24 @@ impl ConstVal {
     }
 }
 
+/// The builtin constant `name` (case-sensitive), from a map built once per process: every
+/// `FetchConst` that misses the user's constants ends here, and namespaced code misses
+/// first with its namespace prefix (`Twig\ENT_QUOTES`), so a scan of the tables would be
+/// paid twice per fetch.
+pub fn constant(name: &[u8]) -> Option<Value> {
+    static MAP: std::sync::OnceLock<std::collections::HashMap<&'static [u8], ConstVal>> =
+        std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (n, v) in constants() {
+            // The first table that names a constant wins, as the scan it replaces did.
+            m.entry(n.as_bytes()).or_insert(*v);
+        }
+        m
+    });
+    map.get(name).map(|v| v.to_value())
+}
+
 /// Every constant of every builtin family: `(NAME, value)`. Names are case-sensitive.
 pub fn constants() -> impl Iterator<Item = &'static (&'static str, ConstVal)> {
     [

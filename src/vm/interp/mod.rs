@@ -2072,20 +2072,19 @@ impl Vm {
         if let Some(v) = self.constants.get(name) {
             return Some(v.clone());
         }
-        match name.to_ascii_lowercase().as_slice() {
-            b"true" => return Some(Value::Bool(true)),
-            b"false" => return Some(Value::Bool(false)),
-            b"null" => return Some(Value::Null),
-            _ => {}
+        if name.eq_ignore_ascii_case(b"true") {
+            return Some(Value::Bool(true));
+        }
+        if name.eq_ignore_ascii_case(b"false") {
+            return Some(Value::Bool(false));
+        }
+        if name.eq_ignore_ascii_case(b"null") {
+            return Some(Value::Null);
         }
         if name == b"PHP_SAPI" {
             return Some(Value::str(self.sapi));
         }
-        core_constant(name).or_else(|| {
-            super::builtins::constants()
-                .find(|(n, _)| n.as_bytes() == name)
-                .map(|(_, v)| v.to_value())
-        })
+        core_constant(name).or_else(|| super::builtins::constant(name))
     }
 }
 
