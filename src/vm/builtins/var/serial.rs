@@ -501,6 +501,35 @@ impl<'a> Parser<'a> {
             .ok_or(ParseFail(start))
     }
 
+    /// An element count (`a:N:`, `O:...:N:`): digits, where a number past `PHP_INT_MAX`
+    /// warns as PHP's `parse_iv` does and counts as `PHP_INT_MAX` (which no input can hold).
+    fn count(&mut self, host: &mut dyn Host, start: usize) -> PhpResult<Result<usize, ParseFail>> {
+        let digits = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        if self.pos == digits {
+            return Ok(Err(ParseFail(start)));
+        }
+        let text = std::str::from_utf8(&self.s[digits..self.pos]).unwrap_or("");
+        match text.parse::<i64>() {
+            Ok(n) => Ok(Ok(n as usize)),
+            Err(_) => {
+                host.raise(
+                    ErrorLevel::Warning,
+                    "unserialize(): Numerical result out of range",
+                )?;
+                Ok(Ok(i64::MAX as usize))
+            }
+        }
+    }
+
+    /// Whether `n` elements cannot fit in the rest of the input (PHP's
+    /// `IS_FAKE_ELEM_COUNT`: each needs at least one byte).
+    fn fake_count(&self, n: usize) -> bool {
+        n > self.s.len().saturating_sub(self.pos)
+    }
+
     /// `"bytes"` of exactly `n` bytes.
     fn quoted(&mut self, n: usize, start: usize) -> Result<&'a [u8], ParseFail> {
         self.expect(b'"').map_err(|_| ParseFail(start))?;
@@ -649,12 +678,15 @@ impl<'a> Parser<'a> {
             }
             b'a' => {
                 self.pos += 2;
-                let n = match self.len(start) {
+                let n = match self.count(host, start)? {
                     Ok(n) => n,
                     Err(f) => return Ok(Err(f)),
                 };
                 if self.expect(b':').is_err() || self.expect(b'{').is_err() {
                     return Ok(Err(ParseFail(start)));
+                }
+                if self.fake_count(n) {
+                    return Ok(Err(ParseFail(self.pos)));
                 }
                 let cell = self.new_var(Value::Null);
                 let arr = tri!(self.entries(host, n, start));
@@ -730,7 +762,10 @@ impl<'a> Parser<'a> {
             )?;
             return Ok(Err(ParseFail(start)));
         }
-        let mut arr = PhpArray::with_capacity(n);
+        // The count is the input's word: every element takes at least four bytes ("i:0;"
+        // plus a value), so more room than that is never needed (and a huge count must not
+        // reserve memory before the input proves it).
+        let mut arr = PhpArray::with_capacity(n.min(self.s.len().saturating_sub(self.pos) / 4));
         for _ in 0..n {
             let key = match self.key() {
                 Ok(k) => k,
@@ -763,15 +798,22 @@ impl<'a> Parser<'a> {
             self.expect(b':').map_err(|_| ParseFail(start))?;
             let name = self.quoted(n, start)?;
             self.expect(b':')?;
-            let count = self.len(start)?;
-            self.expect(b':')?;
-            self.expect(b'{')?;
-            Ok((name, count))
+            Ok(name)
         })();
-        let (name, count) = match r {
+        let name = match r {
             Ok(x) => x,
             Err(f) => return Ok(Err(f)),
         };
+        let count = match self.count(host, start)? {
+            Ok(n) => n,
+            Err(f) => return Ok(Err(f)),
+        };
+        if tag == b'O' && self.fake_count(count) {
+            return Ok(Err(ParseFail(self.pos)));
+        }
+        if self.expect(b':').is_err() || self.expect(b'{').is_err() {
+            return Ok(Err(ParseFail(self.pos)));
+        }
         let valid_name = !name.is_empty()
             && name
                 .iter()
