@@ -26,19 +26,40 @@ fn corpus_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
-/// The corpus of `target`, sorted by file name.
-fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = corpus_dir(target);
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+/// The files of `dir` (not its subdirectories), named `prefix` + file name.
+fn files_in(dir: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(Result::ok)
         .filter(|e| e.path().is_file())
         .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
+            let name = format!("{prefix}{}", e.file_name().to_string_lossy());
             let bytes = std::fs::read(e.path()).expect("read corpus file");
             (name, bytes)
         })
-        .collect();
+        .collect()
+}
+
+/// The corpus of `target`, sorted by file name: `fuzz/corpus/<target>/`, and for `parse`
+/// also the PHP fixtures of `tests/fixtures/<area>/` (seeds read in place, not copied).
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let mut entries = files_in(&corpus_dir(target), "");
+    if target == "parse" {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for area in std::fs::read_dir(&fixtures)
+            .expect("tests/fixtures")
+            .flatten()
+        {
+            if area.path().is_dir() {
+                let prefix = format!("{}/", area.file_name().to_string_lossy());
+                entries.extend(
+                    files_in(&area.path(), &prefix)
+                        .into_iter()
+                        .filter(|(name, _)| name.ends_with(".php")),
+                );
+            }
+        }
+    }
     entries.sort();
     entries
 }

@@ -1,2 +1,0 @@
-<?php
-class T { function m() { try { } catch (static $e) {} } }

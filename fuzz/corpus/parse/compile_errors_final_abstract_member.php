@@ -1,4 +1,0 @@
-<?php
-abstract class A {
-    final abstract function f();
-}

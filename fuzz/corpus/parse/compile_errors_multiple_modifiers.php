@@ -1,4 +1,0 @@
-<?php
-class A {
-    public static static function f() {}
-}

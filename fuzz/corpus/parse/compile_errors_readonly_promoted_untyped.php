@@ -1,4 +1,0 @@
-<?php
-class P {
-    public function __construct(public readonly $x) {}
-}

@@ -1,2 +1,0 @@
-<?php
-use Foo\Bar as int;

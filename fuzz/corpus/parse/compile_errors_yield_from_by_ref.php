@@ -1,4 +1,0 @@
-<?php
-function &gen() {
-    yield from [1, 2];
-}

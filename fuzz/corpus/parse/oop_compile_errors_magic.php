@@ -1,3 +1,0 @@
-<?php
-echo "never printed\n";
-class M { public function __get($a, $b) {} }
