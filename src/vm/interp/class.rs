@@ -693,7 +693,7 @@ thread_local! {
     /// because built-in classes carry no per-request state: no static properties, no
     /// constants evaluated on demand, no enum cases (`shareable` checks), and their
     /// cached property template is the same in every request.
-    static BUILTIN_CLASSES: RefCell<Option<HashMap<PhpStr, Rc<Class>>>> =
+    static BUILTIN_CLASSES: RefCell<Option<NameMap<Rc<Class>>>> =
         const { RefCell::new(None) };
 }
 

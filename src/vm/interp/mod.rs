@@ -43,7 +43,7 @@ use super::ast::BinOp;
 use super::builtins::Builtin;
 use super::bytecode::{Func, Op, Operand, PathAction, Slot, Unit};
 use super::error::{ErrorLevel, Fault, PhpResult};
-use super::object::{Class, Obj};
+use super::object::{Class, NameMap, Obj};
 use super::ops;
 use super::value::{PhpRef, PhpStr, Value};
 
@@ -159,13 +159,16 @@ impl Default for Limits {
     }
 }
 
+/// The ini table: setting name to value, as `ini_get` returns it.
+pub type IniMap = HashMap<Vec<u8>, PhpStr, foldhash::fast::RandomState>;
+
 /// The interpreter state of one request.
 pub struct Vm {
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) calls: Vec<call::PendingCall>,
     pub(crate) args: Vec<Value>,
-    pub(crate) functions: HashMap<PhpStr, FnEntry>,
+    pub(crate) functions: NameMap<FnEntry>,
     /// Property positions for `$obj->name` sites with a constant name, keyed by (class,
     /// name constant, calling scope) addresses; see `path::prop_op_single`.
     pub(crate) prop_cache: HashMap<(usize, usize, usize), PropSlot, foldhash::fast::RandomState>,
@@ -177,14 +180,14 @@ pub struct Vm {
     /// addresses: a class's method table never changes once linked.
     pub(crate) method_cache:
         HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
-    pub(crate) classes: HashMap<PhpStr, Rc<Class>>,
-    pub(crate) constants: HashMap<PhpStr, Value>,
+    pub(crate) classes: NameMap<Rc<Class>>,
+    pub(crate) constants: NameMap<Value>,
     /// Files already included (for `_once`), by resolved path.
     pub(crate) included: HashMap<PhpStr, Rc<Unit>>,
     /// Static variables by (function id, index).
     pub(crate) statics: HashMap<(u64, u32), PhpRef>,
     pub(crate) out: Output,
-    pub(crate) ini: HashMap<Vec<u8>, PhpStr>,
+    pub(crate) ini: IniMap,
     pub error_reporting: i64,
     /// `@` nesting: diagnostics are suppressed while > 0.
     pub(crate) silence: u32,
@@ -205,7 +208,7 @@ pub struct Vm {
     /// The method name of a pending `__call`/`__callStatic` dispatch.
     pub(crate) magic_name: Option<PhpStr>,
     /// Superglobals of this request (`$_SERVER`, `$_GET`, ...), by name without `$`.
-    pub(crate) superglobals: HashMap<PhpStr, PhpRef>,
+    pub(crate) superglobals: NameMap<PhpRef>,
     /// Set by `yield`: what the suspended generator frame produced.
     pub(crate) pending_yield: Option<generator::YieldInfo>,
     /// Callables registered with `spl_autoload_register`, in call order.
@@ -268,29 +271,29 @@ pub enum Outcome {
 
 impl Vm {
     /// A fresh engine writing output to `sink`.
+    /// The CLI's engine: PHP's default ini table and the `STDIN`/`STDOUT`/`STDERR`
+    /// constants, which only the CLI SAPI defines.
     pub fn new(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>) -> Vm {
-        Vm::with_ini(sink, loader, default_ini())
+        let mut vm = Vm::with_ini(sink, loader, default_ini());
+        super::builtins::file::define_std_streams(&mut vm);
+        vm
     }
 
     /// A fresh engine whose ini table is `ini` instead of PHP's defaults (a server starts
-    /// each request from a table it keeps). Everything else is as `Vm::new` makes it.
-    pub fn with_ini(
-        sink: Box<dyn std::io::Write>,
-        loader: Box<dyn Loader>,
-        ini: HashMap<Vec<u8>, PhpStr>,
-    ) -> Vm {
+    /// each request from a table it keeps), without the CLI's standard-stream constants.
+    pub fn with_ini(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>, ini: IniMap) -> Vm {
         let mut vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
             calls: Vec::new(),
             args: Vec::new(),
-            functions: HashMap::new(),
+            functions: NameMap::default(),
             fn_cache: HashMap::default(),
             method_cache: HashMap::default(),
             prop_cache: HashMap::default(),
             class_cache: HashMap::default(),
-            classes: HashMap::new(),
-            constants: HashMap::new(),
+            classes: NameMap::default(),
+            constants: NameMap::default(),
             included: HashMap::new(),
             statics: HashMap::new(),
             out: Output::new(sink),
@@ -308,7 +311,7 @@ impl Vm {
             exception_handler: None,
             loader,
             magic_name: None,
-            superglobals: HashMap::new(),
+            superglobals: NameMap::default(),
             pending_yield: None,
             autoloaders: Vec::new(),
             autoloading: Vec::new(),
@@ -324,7 +327,6 @@ impl Vm {
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
-        super::builtins::file::define_std_streams(&mut vm);
         vm.float_precisions_changed();
         vm
     }
@@ -2403,15 +2405,15 @@ pub(crate) fn ini_int_expression(text: &[u8]) -> i64 {
 }
 
 /// The ini table of a fresh engine (built once per thread, cloned for each `Vm`).
-fn default_ini() -> HashMap<Vec<u8>, PhpStr> {
+pub(crate) fn default_ini() -> IniMap {
     thread_local! {
-        static DEFAULT_INI: HashMap<Vec<u8>, PhpStr> = build_default_ini();
+        static DEFAULT_INI: IniMap = build_default_ini();
     }
-    DEFAULT_INI.with(HashMap::clone)
+    DEFAULT_INI.with(IniMap::clone)
 }
 
-fn build_default_ini() -> HashMap<Vec<u8>, PhpStr> {
-    let mut m = HashMap::new();
+fn build_default_ini() -> IniMap {
+    let mut m = IniMap::default();
     for (k, v) in [
         ("precision", "14"),
         ("serialize_precision", "-1"),

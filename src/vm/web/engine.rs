@@ -26,7 +26,7 @@ use super::response::{self, ResponseState, WebSink};
 use super::{EnginePanic, SharedWriter, WebOutcome, WebRequest, WebSettings, WEB_INI_DEFAULTS};
 use crate::vm::array::PhpArray;
 use crate::vm::bytecode::Unit;
-use crate::vm::interp::{LoadError, Loader, Vm};
+use crate::vm::interp::{IniMap, LoadError, Loader, Vm};
 use crate::vm::value::{PhpStr, Value};
 
 /// What identifies one version of a file on disk.
@@ -149,7 +149,7 @@ impl Loader for CachedLoader {
 }
 
 /// An ini table and the `error_reporting` level that goes with it.
-type IniTable = (HashMap<Vec<u8>, PhpStr>, i64);
+type IniTable = (IniMap, i64);
 
 /// What a `WebEngine` keeps between requests.
 pub(super) struct EngineLocal {
@@ -160,7 +160,7 @@ pub(super) struct EngineLocal {
     /// built by the first request.
     template: Option<IniTable>,
     /// The previous request's ini table, when it ended equal to `template`.
-    spare_ini: Option<HashMap<Vec<u8>, PhpStr>>,
+    spare_ini: Option<IniMap>,
 }
 
 /// Clears the current request state of this thread when dropped (also when the engine
@@ -214,7 +214,7 @@ impl EngineLocal {
         let sink = Box::new(WebSink(state.clone()));
         let loader = Box::new(CachedLoader(self.cache.clone()));
         let Some((table, error_reporting)) = &self.template else {
-            let mut vm = Vm::new(sink, loader);
+            let mut vm = Vm::with_ini(sink, loader, crate::vm::interp::default_ini());
             let mut ini: Vec<(Vec<u8>, Vec<u8>)> = WEB_INI_DEFAULTS
                 .iter()
                 .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
