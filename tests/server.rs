@@ -325,7 +325,12 @@ fn get(server: &Server, uri: &str) -> Response {
 
 #[test]
 fn get_and_post_and_keep_conn() {
-    let server = Server::start(&["-d", "hhvm.server.thread_count=2"]);
+    let server = Server::start(&[
+        "-d",
+        "hhvm.server.thread_count=2",
+        "-d",
+        "hhvm.log.access.file=/dev/stderr",
+    ]);
 
     // GET, KEEP_CONN=0: head, body, empty STDOUT, END_REQUEST, then the server closes.
     let response = get(&server, "/hello.php?name=fcgi");

@@ -34,7 +34,7 @@ pub struct ServerConfig {
     /// `hhvm.log.file`: the error log (stderr when unset).
     pub error_log: Option<PathBuf>,
     /// `hhvm.log.access.file` (rhvm's spelling of HHVM's access-log setting): the access
-    /// log (stderr when unset).
+    /// log (none when unset, as HHVM and php-fpm; `/dev/stderr` for stderr).
     pub access_log: Option<PathBuf>,
     /// `hhvm.log.level`: `error`, `warning`, `info` (default) or `verbose`/`debug`.
     pub log_level: String,

@@ -34,7 +34,11 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
     };
     store_level(level);
     let (error_writer, error_ansi) = writer(config.error_log.as_deref())?;
-    let (access_writer, _) = writer(config.access_log.as_deref())?;
+    // HHVM and php-fpm write no access log unless one is configured.
+    let access_writer = match config.access_log.as_deref() {
+        Some(path) => Some(writer(Some(path))?.0),
+        None => None,
+    };
     let error_layer = tracing_subscriber::fmt::layer()
         .with_writer(error_writer)
         .with_ansi(error_ansi)
@@ -45,13 +49,15 @@ pub fn init(config: &ServerConfig) -> anyhow::Result<()> {
                 && (!meta.target().starts_with("actix") || *meta.level() <= tracing::Level::WARN)
         }))
         .with_filter(filter_fn(|meta| *meta.level() <= current_level()));
-    let access_layer = tracing_subscriber::fmt::layer()
-        .with_writer(access_writer)
-        .with_ansi(false)
-        .without_time()
-        .with_level(false)
-        .with_target(false)
-        .with_filter(filter_fn(|meta| meta.target() == ACCESS));
+    let access_layer = access_writer.map(|access_writer| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(access_writer)
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .with_filter(filter_fn(|meta| meta.target() == ACCESS))
+    });
     tracing_subscriber::registry()
         .with(error_layer)
         .with(access_layer)

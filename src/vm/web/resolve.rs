@@ -276,7 +276,11 @@ pub(crate) fn resolve(
         let inside = match repo {
             Some(_) => crate::vm::unit_codec::lexical_normal(as_path(&script))
                 .starts_with(crate::vm::unit_codec::lexical_normal(root)),
-            None => inside_root(&script, root, roots),
+            None => {
+                // When the path named the script itself, `spt_meta` is its metadata.
+                let meta = spt_meta.as_ref().filter(|_| exists);
+                inside_root(&script, meta, root, roots)
+            }
         };
         if !inside {
             return Err((NotFound::OutsideRoot, env));
@@ -315,11 +319,27 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// symlink swapped to a new release (a common deploy) changes device/inode and is
 /// resolved again. Also where resolution looks for scripts: `repo` is the translation
 /// cache of repo-authoritative mode (scripts are the repo's paths, the disk is not read).
+///
+/// Scripts' canonical forms are cached the same way, as PHP's realpath cache does: an
+/// entry holds while the script's device/inode are unchanged and for at most
+/// `REALPATH_TTL` (canonicalising costs a `readlink` per path component on every request).
 #[derive(Default)]
 pub(crate) struct RootCache {
     roots: std::collections::HashMap<std::path::PathBuf, ((u64, u64), std::path::PathBuf)>,
+    scripts: std::collections::HashMap<Vec<u8>, RealPath, foldhash::fast::RandomState>,
     repo: Option<std::sync::Arc<dyn crate::vm::unit_codec::UnitStore>>,
 }
+
+/// A script's canonical path, as found at `at` for the file `id` (device, inode).
+struct RealPath {
+    at: std::time::Instant,
+    id: (u64, u64),
+    real: std::path::PathBuf,
+}
+
+/// How long a script's canonical path is trusted without resolving it again (even with
+/// device/inode unchanged): opcache's default `revalidate_freq`.
+const REALPATH_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl RootCache {
     /// The resolution state of an engine whose units come from `store`.
@@ -328,6 +348,7 @@ impl RootCache {
     ) -> RootCache {
         RootCache {
             roots: Default::default(),
+            scripts: Default::default(),
             repo: store.filter(|s| s.authoritative()).cloned(),
         }
     }
@@ -348,17 +369,47 @@ impl RootCache {
         self.roots.insert(root.to_path_buf(), (id, real.clone()));
         Some(real)
     }
+
+    /// Whether the canonical form of `script`, whose metadata is `meta`, starts with `root`.
+    fn script_inside(&mut self, script: &[u8], meta: &std::fs::Metadata, root: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let id = (meta.dev(), meta.ino());
+        let now = std::time::Instant::now();
+        if let Some(hit) = self.scripts.get(script) {
+            if hit.id == id && now.duration_since(hit.at) < REALPATH_TTL {
+                return hit.real.starts_with(root);
+            }
+        }
+        let Ok(real) = std::fs::canonicalize(as_path(script)) else {
+            return false;
+        };
+        let inside = real.starts_with(root);
+        if self.scripts.len() >= 4096 {
+            self.scripts.clear();
+        }
+        self.scripts
+            .insert(script.to_vec(), RealPath { at: now, id, real });
+        inside
+    }
 }
 
-/// Whether `script` (after resolving `..` and symlinks) lies inside `root`.
-fn inside_root(script: &[u8], root: &Path, roots: &mut RootCache) -> bool {
-    let (Ok(real_script), Some(real_root)) = (
-        std::fs::canonicalize(as_path(script)),
-        roots.canonical(root),
-    ) else {
+/// Whether `script` (after resolving `..` and symlinks) lies inside `root`; `meta` is the
+/// script's metadata when the caller has it.
+fn inside_root(
+    script: &[u8],
+    meta: Option<&std::fs::Metadata>,
+    root: &Path,
+    roots: &mut RootCache,
+) -> bool {
+    let Some(real_root) = roots.canonical(root) else {
         return false;
     };
-    real_script.starts_with(&real_root)
+    match meta {
+        Some(meta) => roots.script_inside(script, meta, &real_root),
+        None => {
+            std::fs::canonicalize(as_path(script)).is_ok_and(|real| real.starts_with(&real_root))
+        }
+    }
 }
 
 /// A path as bytes.
