@@ -648,13 +648,21 @@ impl FuncCompiler<'_> {
             } else if let Some(k) = &it.key {
                 let key = self.expr(k)?;
                 let val = self.expr(&it.value)?;
-                self.emit(Op::ArraySet { arr, key, val });
+                self.emit_at(it.value.line, Op::ArraySet { arr, key, val });
             } else {
                 let val = self.expr(&it.value)?;
-                self.emit(Op::ArrayPush { arr, val });
+                self.emit_at(it.value.line, Op::ArrayPush { arr, val });
             }
         }
         Ok(Operand::slot(arr))
+    }
+
+    /// Emits `op` as if at `line` (PHP reports an element of a multi-line array literal,
+    /// e.g. an undefined variable in it, at the element's own line).
+    fn emit_at(&mut self, line: u32, op: Op) {
+        let saved = std::mem::replace(&mut self.line, line);
+        self.emit(op);
+        self.line = saved;
     }
 
     /// `PathOp GetRef` on a referenceable expression into a temp.
