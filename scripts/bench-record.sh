@@ -7,7 +7,7 @@
 #     code (must give 0 differences), then replayed after one page changed (must report
 #     exactly that page's recordings).
 #
-#   scripts/bench-record.sh [-d SECONDS] [-r ROUNDS] [-t RECORD_DIR_BASE] [-k]
+#   [NO_BUILD=1] [RHVM=BINARY] scripts/bench-record.sh [-d SECONDS] [-r ROUNDS] [-t RECORD_DIR_BASE] [-k]
 #
 # Recordings go under -t (default target/): creating a file costs what the file system
 # makes it cost (on a busy ext4, inode allocation dominates; tmpfs is cheap), so compare
@@ -41,9 +41,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building rhvm and fcgi_load (release)..." >&2
-(cd "$ROOT" && cargo build --release --quiet --bin rhvm --example fcgi_load)
-RHVM=$ROOT/target/release/rhvm
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    echo "building rhvm and fcgi_load (release)..." >&2
+    (cd "$ROOT" && cargo build --release --quiet --bin rhvm --example fcgi_load)
+fi
+RHVM=${RHVM:-$ROOT/target/release/rhvm}
 LOAD=$ROOT/target/release/examples/fcgi_load
 
 DOCROOT=$RUN/www
@@ -90,8 +92,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
     OFF_CPU+=("$(field server_cpu_us_per_req "$line")")
     echo "round $round off: $line" >&2
     stop_server
-    rm -rf "$RUN/tp"
-    start_server --record "$RUN/tp" -d hhvm.debug.record_max_files=10000000
+    # A fresh directory per round, all removed at the end: deleting the last round's
+    # tens of thousands of files just before this one would make ext4's inode allocation
+    # skip "recently deleted" inodes (a bitmap scan per new file for minutes), a cost
+    # of the benchmark's own clean-up, not of recording.
+    start_server --record "$RUN/tp$round" -d hhvm.debug.record_max_files=10000000
     line=$(load hello.php --duration "$DURATION" --warmup 1)
     ON+=("$(field rps "$line")")
     ON_CPU+=("$(field server_cpu_us_per_req "$line")")
@@ -133,6 +138,10 @@ done
 printf '%s\n' "${OFF[@]}" >"$RUN/off"
 printf '%s\n' "${ON[@]}" >"$RUN/on"
 awk 'NR == FNR { a += $1; n++; next } { b += $1 } END { printf "  mean: off %.0f, on %.0f req/s, throughput cost %.1f%%\n", a / n, b / n, 100 * (1 - b / a) }' "$RUN/off" "$RUN/on"
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+awk -v a="$(median "$RUN/off")" -v b="$(median "$RUN/on")" \
+    'BEGIN { printf "  median: off %.0f, on %.0f req/s, throughput cost %.1f%%\n", a, b, 100 * (1 - b / a) }'
+echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$RUN/recstats" 2>/dev/null || true
 echo "  recordings under: $BASE ($(df -T "$BASE" | awk 'NR == 2 { print $2 }'))"
 echo "mixed run: $recorded recordings"

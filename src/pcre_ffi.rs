@@ -11,6 +11,7 @@
 
 use std::ffi::c_void;
 use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use pcre2_sys as sys;
 
@@ -28,6 +29,9 @@ pub const ERROR_MATCHLIMIT: i32 = sys::PCRE2_ERROR_MATCHLIMIT;
 pub const ERROR_DEPTHLIMIT: i32 = sys::PCRE2_ERROR_DEPTHLIMIT;
 /// The start offset is not at a UTF-8 character boundary.
 pub const ERROR_BADUTFOFFSET: i32 = sys::PCRE2_ERROR_BADUTFOFFSET;
+/// A callout abandoned the match: the interrupt flag set by `MatchContext::set_interrupt`
+/// was up (PCRE2 reserves this code for callout functions and never returns it itself).
+pub const ERROR_CALLOUT: i32 = sys::PCRE2_ERROR_CALLOUT;
 /// The JIT stack was too small.
 pub const ERROR_JIT_STACKLIMIT: i32 = sys::PCRE2_ERROR_JIT_STACKLIMIT;
 /// The range of "invalid UTF-8 subject" errors (`PCRE2_ERROR_UTF8_ERR1` down to `ERR21`).
@@ -234,10 +238,42 @@ impl Drop for MatchData {
     }
 }
 
+// `pcre2-sys` leaves the callout API out of its bindings; the function is in the library
+// it builds (`pcre2_context.c`). The callout block is only passed through, so it is
+// declared as an opaque pointer.
+extern "C" {
+    fn pcre2_set_callout_8(
+        mcontext: *mut sys::pcre2_match_context_8,
+        callout: Option<unsafe extern "C" fn(*mut c_void, *mut c_void) -> i32>,
+        data: *mut c_void,
+    ) -> i32;
+}
+
+/// What the callout reads: abandon the match when `flag & mask` is non-zero.
+struct Interrupt {
+    flag: &'static AtomicU8,
+    mask: u8,
+}
+
+/// The callout function of every match run with a context from `set_interrupt`: 0 lets the
+/// match go on, `ERROR_CALLOUT` abandons it (`pcre2_match` then returns that code).
+unsafe extern "C" fn interrupt_callout(_block: *mut c_void, data: *mut c_void) -> i32 {
+    // SAFETY: `data` is the `Interrupt` boxed inside the `MatchContext` that passed it to
+    // PCRE2; the context (and so the box) outlives every match that uses it.
+    let interrupt = unsafe { &*data.cast::<Interrupt>() };
+    if interrupt.flag.load(Ordering::Relaxed) & interrupt.mask != 0 {
+        ERROR_CALLOUT
+    } else {
+        0
+    }
+}
+
 /// A match context carrying the limits and a JIT stack.
 pub struct MatchContext {
     ptr: NonNull<sys::pcre2_match_context_8>,
     jit_stack: Option<NonNull<sys::pcre2_jit_stack_8>>,
+    /// The callout's data (`set_interrupt`); boxed so its address is stable.
+    interrupt: Option<Box<Interrupt>>,
 }
 
 impl MatchContext {
@@ -257,7 +293,26 @@ impl MatchContext {
                 sys::pcre2_jit_stack_assign_8(ptr.as_ptr(), None, s.as_ptr().cast::<c_void>())
             };
         }
-        Some(MatchContext { ptr, jit_stack })
+        Some(MatchContext {
+            ptr,
+            jit_stack,
+            interrupt: None,
+        })
+    }
+
+    /// Installs a callout function that abandons the match (`ERROR_CALLOUT`) when
+    /// `flag & mask` is non-zero. Callouts fire only where the pattern has them: callers
+    /// put one at the pattern's start (`(?C)`), which runs once per start position tried.
+    pub fn set_interrupt(&mut self, flag: &'static AtomicU8, mask: u8) {
+        let data = Box::new(Interrupt { flag, mask });
+        let raw = std::ptr::from_ref::<Interrupt>(&data)
+            .cast_mut()
+            .cast::<c_void>();
+        // SAFETY: `ptr` is a live match context owned by `self`; `raw` points into the box
+        // stored in `self` right after, which lives (at a stable address) as long as the
+        // context; the callout only reads it.
+        unsafe { pcre2_set_callout_8(self.ptr.as_ptr(), Some(interrupt_callout), raw) };
+        self.interrupt = Some(data);
     }
 
     /// Sets the match limit and the depth limit.
@@ -354,6 +409,23 @@ mod tests {
         assert_eq!(rc, 3);
         assert_eq!(&md.ovector()[..6], &[3, 10, 3, 7, 8, 10]);
         assert_eq!(run(&code, b"none", 0, 0, &mut md, &ctx), ERROR_NOMATCH);
+    }
+
+    #[test]
+    fn a_raised_flag_abandons_the_match_at_a_callout() {
+        let flag: &'static AtomicU8 = Box::leak(Box::new(AtomicU8::new(0)));
+        let mut ctx = MatchContext::new().expect("context");
+        ctx.set_interrupt(flag, 1);
+        for jit in [false, true] {
+            let code = Code::compile(b"(?C)b+c", 0, jit).expect("valid pattern");
+            let mut md = MatchData::for_code(&code).expect("match data");
+            flag.store(0, Ordering::Relaxed);
+            assert_eq!(run(&code, b"abbc", 0, 0, &mut md, &ctx), 1);
+            flag.store(2, Ordering::Relaxed);
+            assert_eq!(run(&code, b"abbc", 0, 0, &mut md, &ctx), 1, "other bits");
+            flag.store(1, Ordering::Relaxed);
+            assert_eq!(run(&code, b"abbc", 0, 0, &mut md, &ctx), ERROR_CALLOUT);
+        }
     }
 
     #[test]

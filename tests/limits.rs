@@ -92,6 +92,50 @@ fn time_limit_ends_a_shell_out_and_kills_the_child() {
 }
 
 #[test]
+fn time_limit_ends_long_pcre_calls() {
+    // 6 MB of 'a' and a pattern that never matches: every start position scans to the
+    // end (quadratic, hours of work), so only the time limit inside PCRE can stop it.
+    let calls = [
+        "preg_match('/a*b/', $s)",
+        "preg_match_all('/a*b/', $s)",
+        "preg_replace('/a*b/', '', $s)",
+        "preg_replace_callback('/a*b/', fn($m) => '', $s)",
+        "preg_split('/a*b/', $s)",
+        // Many quick matches: the limit is checked between them.
+        "preg_replace_callback('/a/', fn($m) => 'b', $s . $s . $s . $s . $s . $s)",
+    ];
+    for call in calls {
+        let code = format!(
+            "<?php\nset_time_limit(1);\n$s = str_repeat('a', 6000000);\n$r = {call};\necho \"not reached\\n\";\n"
+        );
+        let (status, out) = run("preg", &["memory_limit=-1"], &code);
+        assert_fatal(status, &out, "Maximum execution time of 1 second exceeded");
+        assert!(out.contains("on line 4"), "{call}: {out}");
+        assert!(!out.contains("not reached"), "{call}: {out}");
+    }
+}
+
+#[test]
+fn time_limit_ends_blocking_reads_of_pipes() {
+    let reads = [
+        // `exec`: the CLI's children do not lead a process group, so the kill reaches only
+        // the shell, and a `sleep` it forked would hold this test's stderr pipe open.
+        "$p = popen('exec sleep 30', 'r');\n$r = fread($p, 10);",
+        "$p = popen('echo partial; exec sleep 30', 'r');\n$r = fgets($p); $r = fgets($p);",
+        "$p = popen('exec sleep 30', 'r');\n$r = stream_get_contents($p);",
+        "$p = proc_open(['sleep', '30'], [1 => ['pipe', 'w']], $pipes);\n$r = fgets($pipes[1]);",
+        "$p = proc_open('exec sleep 30', [1 => ['pipe', 'w']], $pipes);\n$r = stream_get_contents($pipes[1]);",
+    ];
+    for read in reads {
+        let code = format!("<?php\nset_time_limit(1);\n{read}\necho \"not reached\\n\";\n");
+        let (status, out) = run("pipe", &[], &code);
+        assert_fatal(status, &out, "Maximum execution time of 1 second exceeded");
+        assert!(out.contains("on line 4"), "{read}: {out}");
+        assert!(!out.contains("not reached"), "{read}: {out}");
+    }
+}
+
+#[test]
 fn time_limit_zero_means_none() {
     let (status, out) = run(
         "zero",
@@ -214,6 +258,18 @@ const PAGES: &[(&str, &str)] = &[
     ("spin.php", "<?php while (true) {}"),
     ("sleep.php", "<?php sleep(60);"),
     ("shell.php", "<?php echo shell_exec('sleep 60; echo late');"),
+    (
+        "preg.php",
+        "<?php $s = str_repeat('a', 6000000);\npreg_match('/a*b/', $s);",
+    ),
+    (
+        "popen.php",
+        "<?php $p = popen('sleep 60; echo late', 'r');\necho fgets($p);",
+    ),
+    (
+        "proc.php",
+        "<?php $p = proc_open(['sleep', '60'], [1 => ['pipe', 'w']], $pipes);\necho stream_get_contents($pipes[1]);",
+    ),
     ("bomb.php", "<?php $s = str_repeat('x', 10 << 30);"),
     (
         "grow.php",
@@ -331,6 +387,34 @@ fn server_time_limit_is_a_500_and_the_thread_serves_the_next_request() {
     server.assert_ok(3);
     server.assert_500_logged("/shell.php", "shell.php on line 1");
     server.assert_ok(4);
+}
+
+#[test]
+fn server_time_limit_ends_pcre_and_pipe_reads_and_the_thread_serves_the_next_request() {
+    // One thread: the next request can only succeed once the timed-out one has ended and
+    // let go of its child processes (they sleep 60 s, past the client's 30 s timeout).
+    let server = Server::start(
+        "srv-wait",
+        &[
+            "hhvm.server.thread_count=1",
+            "hhvm.server.request_timeout_seconds=1",
+        ],
+    );
+    server.assert_ok(1);
+    for (n, page) in ["preg.php", "popen.php", "proc.php"]
+        .into_iter()
+        .enumerate()
+    {
+        let reply = server.get(&format!("/{page}"));
+        assert!(reply.starts_with("HTTP/1.1 500"), "{page}: {reply}");
+        let logged = server.serve.wait_for(TIMEOUT, |l| {
+            (l.contains("PHP Fatal error:  Maximum execution time of 1 second exceeded in")
+                && l.contains(&format!("{page} on line 2")))
+            .then_some(())
+        });
+        assert!(logged.is_some(), "{page}: {:?}", server.serve.log());
+        server.assert_ok(n as u32 + 2);
+    }
 }
 
 #[test]

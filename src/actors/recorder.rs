@@ -8,6 +8,11 @@
 //! every `DRAIN_INTERVAL`, so a request costs no message and no thread wake-up; every
 //! file-system problem (full disk, caps reached, unwritable directory) drops recordings
 //! and is logged once, not per request.
+//!
+//! The request's thread only copies what it must (params, the body as read, the response
+//! up to the body limit, a running digest) into a `Capture`; the recorder turns captures
+//! into JSON with the hand-written writer (`record::json`) in one reused buffer and writes
+//! each as its own file (created aside and renamed, never fsynced).
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -19,7 +24,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::executor::Engine;
-use crate::record::{recording_of, Recording, TeeBody, TeeWriter};
+use crate::record::{Capture, TeeBody, TeeWriter};
 use crate::server::config::RecordConfig;
 use crate::vm::web::{SharedWriter, WebOutcome, WebRequest};
 
@@ -32,12 +37,12 @@ const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
 /// Recordings waiting for the recorder, filled by the executor threads.
 #[derive(Default)]
 pub struct RecordQueue {
-    waiting: Mutex<Vec<Recording>>,
+    waiting: Mutex<Vec<Capture>>,
 }
 
 impl RecordQueue {
     /// Queues a recording; `false` (and the recording dropped) when the queue is full.
-    fn push(&self, recording: Recording) -> bool {
+    fn push(&self, recording: Capture) -> bool {
         match self.waiting.lock() {
             Ok(mut waiting) if waiting.len() < RECORDER_QUEUE => {
                 waiting.push(recording);
@@ -47,7 +52,7 @@ impl RecordQueue {
         }
     }
 
-    fn take(&self) -> Vec<Recording> {
+    fn take(&self) -> Vec<Capture> {
         self.waiting
             .lock()
             .map(|mut w| std::mem::take(&mut *w))
@@ -88,6 +93,12 @@ pub struct Recorder {
     /// A cap or a write error was logged (once per kind).
     cap_logged: bool,
     error_logged: bool,
+    /// The JSON of the recording being written (reused).
+    buf: Vec<u8>,
+    /// `YYYYmmddTHHMMSS` of `stamp_second` (file names are made in the same second many
+    /// times over).
+    stamp_second: i64,
+    stamp: String,
 }
 
 impl Recorder {
@@ -121,6 +132,9 @@ impl Recorder {
             stats,
             cap_logged: false,
             error_logged: false,
+            buf: Vec::with_capacity(8192),
+            stamp_second: i64::MIN,
+            stamp: String::new(),
         })
     }
 
@@ -130,13 +144,36 @@ impl Recorder {
 
     /// Writes every queued recording.
     fn drain(&mut self) {
-        for recording in self.queue.take() {
-            self.save(&recording);
+        for capture in self.queue.take() {
+            self.save(capture);
         }
     }
 
-    fn save(&mut self, recording: &Recording) {
-        let text = recording.to_json();
+    /// `STAMP-PID-SEQ.json`: the arrival time to the microsecond, in UTC.
+    fn file_name(&mut self, arrival: &jiff::Timestamp) -> String {
+        let second = arrival.as_second();
+        if second != self.stamp_second {
+            self.stamp_second = second;
+            self.stamp = arrival.strftime("%Y%m%dT%H%M%S").to_string();
+        }
+        let micros = arrival.subsec_microsecond().max(0);
+        format!(
+            "{}.{micros:06}-{}-{:06}.json",
+            self.stamp,
+            std::process::id(),
+            self.seq
+        )
+    }
+
+    fn save(&mut self, mut capture: Capture) {
+        let mut text = std::mem::take(&mut self.buf);
+        text.clear();
+        capture.write_json(&mut text);
+        self.write(&text, &capture.arrival);
+        self.buf = text;
+    }
+
+    fn write(&mut self, text: &[u8], arrival: &jiff::Timestamp) {
         let len = text.len() as u64;
         if self.files + 1 > self.max_files || self.bytes + len > self.max_bytes {
             if !self.cap_logged {
@@ -153,12 +190,11 @@ impl Recorder {
             return self.drop_one();
         }
         self.seq += 1;
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.6f");
-        let name = format!("{stamp}-{}-{:06}.json", std::process::id(), self.seq);
+        let name = self.file_name(arrival);
         let tmp = self.dir.join(format!(".{name}.tmp"));
         // Written aside and renamed, so a reader never sees half a recording.
         let written =
-            std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, self.dir.join(&name)));
+            std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, self.dir.join(&name)));
         match written {
             Ok(()) => {
                 self.files += 1;
@@ -282,15 +318,15 @@ impl Engine for RecordingEngine {
                 Err(_) => return outcome,
             },
         };
-        let recording = recording_of(
+        let recording = Capture {
             arrival,
             params,
             body,
             captured,
-            self.config.body_limit,
-            outcome.fatal,
+            body_limit: self.config.body_limit,
+            fatal: outcome.fatal,
             duration,
-        );
+        };
         if !self.queue.push(recording) {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }

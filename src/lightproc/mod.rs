@@ -517,6 +517,16 @@ impl Child for LightChild {
             _ => Err(io::Error::other("unexpected reply")),
         }
     }
+
+    fn cancel(&mut self) {
+        if self.done.is_some() {
+            return;
+        }
+        // The child leads its own group (see `kill_children_of`); not yet reaped, so
+        // neither id can have been reused.
+        let _ = kill(Pid::from_raw(-self.pid), Signal::SIGKILL);
+        let _ = kill(Pid::from_raw(self.pid), Signal::SIGKILL);
+    }
 }
 
 impl Drop for LightChild {

@@ -8,6 +8,7 @@
 //! when they are UTF-8 and `{"base64": "..."}` otherwise, so recordings stay readable in
 //! review without losing a byte; the request body is always base64.
 
+pub mod json;
 pub mod replay;
 
 use std::io;
@@ -142,11 +143,33 @@ impl Recording {
         Ok(recording)
     }
 
-    /// The file's JSON text.
+    /// The file's JSON text (serde_json's pretty layout, written by `json::write`).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut text = serde_json::to_vec_pretty(self).unwrap_or_default();
-        text.push(b'\n');
-        text
+        let mut out = Vec::with_capacity(4096);
+        let r = &self.response;
+        json::write(
+            &mut out,
+            json::View {
+                arrival: &self.arrival,
+                method: self.method.as_bytes(),
+                uri: self.uri.as_bytes(),
+                script: self.script.as_bytes(),
+                params: &mut self
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.0.as_slice(), v.0.as_slice())),
+                body: json::Body::Base64(&self.body_base64),
+                body_truncated: self.body_truncated,
+                status: r.status,
+                headers: &mut r.headers.iter().map(|h| h.0.as_slice()),
+                body_sha256: json::Digest::Hex(&r.body_sha256),
+                body_bytes: r.body_bytes,
+                response_body: r.body.as_ref().map(|b| b.0.as_slice()),
+                fatal: r.fatal,
+                duration_us: r.duration_us,
+            },
+        );
+        out
     }
 }
 
@@ -291,57 +314,31 @@ impl Drop for TeeBody {
     }
 }
 
-/// Builds the recording of a finished request.
-pub fn recording_of(
-    arrival: jiff::Timestamp,
-    params: Vec<(Vec<u8>, Vec<u8>)>,
-    body: BodyCopy,
-    captured: Captured,
-    body_limit: usize,
-    fatal: bool,
-    duration: std::time::Duration,
-) -> Recording {
-    let text = |name: &[u8]| {
-        param(
-            params.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-            name,
-        )
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .unwrap_or_default()
-    };
-    let (method, uri, script) = (
-        text(b"REQUEST_METHOD"),
-        text(b"REQUEST_URI"),
-        text(b"SCRIPT_FILENAME"),
-    );
-    let body_complete = captured.body_bytes <= body_limit as u64;
-    Recording {
-        format: RECORDING_FORMAT,
-        arrival: arrival.to_string(),
-        method,
-        uri,
-        script,
-        params: params
-            .into_iter()
-            .map(|(k, v)| (Bytes(k), Bytes(v)))
-            .collect(),
-        body_base64: base64::engine::general_purpose::STANDARD.encode(&body.bytes),
-        body_truncated: body.truncated,
-        response: RecordedResponse {
-            status: captured.status,
-            headers: captured.headers.into_iter().map(Bytes).collect(),
-            body_sha256: hex(&captured.sha256.finalize()),
-            body_bytes: captured.body_bytes,
-            body: body_complete.then_some(Bytes(captured.body)),
-            fatal,
-            duration_us: u64::try_from(duration.as_micros()).unwrap_or(u64::MAX),
-        },
+/// A finished request as the tee captured it, before it is written: the recorder builds
+/// the file's JSON from it directly (`json::write_capture`), off the request's thread.
+pub struct Capture {
+    pub arrival: jiff::Timestamp,
+    pub params: Vec<(Vec<u8>, Vec<u8>)>,
+    pub body: BodyCopy,
+    pub captured: Captured,
+    pub body_limit: usize,
+    pub fatal: bool,
+    pub duration: std::time::Duration,
+}
+
+impl Capture {
+    /// Appends the recording file's JSON to `out`.
+    pub fn write_json(&mut self, out: &mut Vec<u8>) {
+        let digest = std::mem::take(&mut self.captured.sha256).finalize();
+        json::write_capture(out, self, &digest);
     }
 }
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = Vec::with_capacity(2 * bytes.len());
+    json::hex(&mut out, bytes);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The headers that take part in a comparison, in order: volatile ones left out

@@ -57,6 +57,11 @@ pub trait Child: Send {
     fn wait(&mut self) -> io::Result<ChildState>;
     /// Sends a signal (`proc_terminate`).
     fn signal(&mut self, sig: i32) -> io::Result<()>;
+    /// Kills the child for a request that has to end (time limit): SIGKILL, to its whole
+    /// process group when it leads one, so what a shell started dies with it.
+    fn cancel(&mut self) {
+        let _ = self.signal(libc::SIGKILL);
+    }
 }
 
 /// Something that starts processes for the engine.

@@ -8,6 +8,14 @@
 //! in a per-thread cache bounded like PHP's (4096 entries, evicting the oldest eighth). The
 //! match loops reproduce PHP's handling of empty matches: retry at the same offset with
 //! `NOTEMPTY_ATSTART | ANCHORED`, then advance by one character.
+//!
+//! Time limit: every pattern is compiled with a callout at its start (`(?C)`, after any
+//! leading `(*UTF)`-style settings), which PCRE2 runs once per start position it tries;
+//! the match context's callout function abandons the match when the thread's
+//! `TIMED_OUT` bit is up, and the call then ends with the time limit's fatal error. One
+//! start position's work is bounded by `pcre.backtrack_limit`, so a huge subject cannot
+//! hold the thread past the limit (ARCHITECTURE.md, "limits"). The global loops also
+//! check the limits between successive matches.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -50,6 +58,8 @@ pub const PREG_GREP_INVERT: i64 = 1;
 /// `preg_last_error` codes.
 const NO_ERROR: i64 = 0;
 const INTERNAL_ERROR: i64 = 1;
+/// Not a PHP code: the time limit abandoned the match (`ffi::ERROR_CALLOUT`).
+const INTERRUPTED: i64 = -1;
 const BACKTRACK_LIMIT_ERROR: i64 = 2;
 const RECURSION_LIMIT_ERROR: i64 = 3;
 const BAD_UTF8_ERROR: i64 = 4;
@@ -331,8 +341,16 @@ fn compile_regex(regex: &[u8], host: &dyn Host) -> Result<Compiled, String> {
         .ini_get(b"pcre.jit")
         .map(|v| !matches!(v.as_bytes(), b"0" | b"" | b"off" | b"Off"))
         .unwrap_or(true);
-    let code = Code::compile(pattern, options, jit)
-        .map_err(|e| format!("Compilation failed: {} at offset {}", e.message, e.offset))?;
+    let (instrumented, at) = with_start_callout(pattern);
+    let code = Code::compile(&instrumented, options, jit).map_err(|e| {
+        // Offsets past the inserted callout are moved back to the pattern as written.
+        let offset = if e.offset >= at + START_CALLOUT.len() {
+            e.offset - START_CALLOUT.len()
+        } else {
+            e.offset.min(at)
+        };
+        format!("Compilation failed: {} at offset {offset}", e.message)
+    })?;
     let n_groups = code.capture_count() as usize + 1;
     let mut names = vec![None; n_groups];
     for (group, name) in code.names() {
@@ -347,6 +365,74 @@ fn compile_regex(regex: &[u8], host: &dyn Host) -> Result<Compiled, String> {
         names,
         n_groups,
     })
+}
+
+/// The callout put at the start of every pattern (see the module doc).
+const START_CALLOUT: &[u8] = b"(?C)";
+
+/// Start-of-pattern settings (`(*UTF)`, `(*LIMIT_MATCH=9)`, ...), which must stay first.
+const LEADING_SETTINGS: &[&[u8]] = &[
+    b"UTF",
+    b"UTF8",
+    b"UCP",
+    b"NO_AUTO_POSSESS",
+    b"NO_DOTSTAR_ANCHOR",
+    b"NO_JIT",
+    b"NO_START_OPT",
+    b"NOTEMPTY",
+    b"NOTEMPTY_ATSTART",
+    b"CR",
+    b"LF",
+    b"CRLF",
+    b"ANYCRLF",
+    b"ANY",
+    b"NUL",
+    b"BSR_ANYCRLF",
+    b"BSR_UNICODE",
+    b"CASELESS_RESTRICT",
+    b"TURKISH_CASING",
+    b"LIMIT_MATCH",
+    b"LIMIT_DEPTH",
+    b"LIMIT_HEAP",
+    b"LIMIT_RECURSION",
+];
+
+/// `pattern` with `START_CALLOUT` inserted after its leading settings, and where.
+///
+/// A callout is not a pattern item for PCRE2's start-up analysis (anchoring, first code
+/// unit, start bits and minimum length skip it), so the optimisations are unchanged and
+/// the callout runs once for every start position a match is actually tried at.
+fn with_start_callout(pattern: &[u8]) -> (Vec<u8>, usize) {
+    let mut at = 0;
+    while pattern[at..].starts_with(b"(*") {
+        let Some(close) = pattern[at..].iter().position(|&c| c == b')') else {
+            break;
+        };
+        let item = &pattern[at + 2..at + close];
+        let name = item.split(|&c| c == b'=').next().unwrap_or(item);
+        if !LEADING_SETTINGS.contains(&name) {
+            break;
+        }
+        at += close + 1;
+    }
+    let mut out = Vec::with_capacity(pattern.len() + START_CALLOUT.len());
+    out.extend_from_slice(&pattern[..at]);
+    out.extend_from_slice(START_CALLOUT);
+    out.extend_from_slice(&pattern[at..]);
+    (out, at)
+}
+
+/// A failed match: with `INTERRUPTED`, the time limit's fatal error; otherwise the code
+/// for `preg_last_error`.
+fn match_failed(host: &mut dyn Host, code: i64) -> PhpResult<()> {
+    if code == INTERRUPTED {
+        host.check_limits()?;
+        // The flag went down without a fault (cannot happen while a limit is armed).
+        set_error(INTERNAL_ERROR);
+        return Ok(());
+    }
+    set_error(code);
+    Ok(())
 }
 
 /// Reads an ini limit, with PHP's default.
@@ -406,7 +492,11 @@ impl<'a> Matcher<'a> {
             STATE.with(|s| {
                 let mut s = s.borrow_mut();
                 if s.ctx.is_none() {
-                    s.ctx = MatchContext::new();
+                    s.ctx = MatchContext::new().map(|mut ctx| {
+                        let flag = super::super::limits::thread_flag();
+                        ctx.set_interrupt(flag, super::super::limits::TIMED_OUT);
+                        ctx
+                    });
                 }
                 if let Some(ctx) = s.ctx.as_mut() {
                     ctx.set_limits(backtrack, recursion);
@@ -447,6 +537,9 @@ impl<'a> Matcher<'a> {
         if rc == ffi::ERROR_NOMATCH {
             self.utf_checked = true;
             return Ok(false);
+        }
+        if rc == ffi::ERROR_CALLOUT {
+            return Err(INTERRUPTED);
         }
         if rc < 0 {
             return Err(exec_error(rc));
@@ -621,7 +714,7 @@ fn match_impl(host: &mut dyn Host, args: &[Value], global: bool, fname: &str) ->
             Ok(true) => {}
             Ok(false) => break,
             Err(code) => {
-                set_error(code);
+                match_failed(host, code)?;
                 return Ok(Value::Bool(false));
             }
         }
@@ -645,6 +738,7 @@ fn match_impl(host: &mut dyn Host, args: &[Value], global: bool, fname: &str) ->
             break;
         }
         let (b, e) = (m.ov[0], m.ov[1]);
+        host.check_limits()?;
         found = m.next_after(b, e);
     }
     if want_matches {
@@ -760,7 +854,7 @@ fn replace_one(
             Ok(true) => {}
             Ok(false) => break,
             Err(code) => {
-                set_error(code);
+                match_failed(host, code)?;
                 return Ok(None);
             }
         }
@@ -787,6 +881,7 @@ fn replace_one(
         if remaining > 0 {
             remaining -= 1;
         }
+        host.check_limits()?;
         found = m.next_after(b, e);
     }
     if !any {
@@ -1005,7 +1100,7 @@ fn preg_split(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(code) => {
-                    set_error(code);
+                    match_failed(host, code)?;
                     return Ok(Value::Bool(false));
                 }
             }
@@ -1034,6 +1129,7 @@ fn preg_split(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             if limit != -1 && limit <= 1 {
                 break;
             }
+            host.check_limits()?;
             found = m.next_after(b, e);
         }
     }
@@ -1078,6 +1174,7 @@ fn preg_grep(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     set_error(NO_ERROR);
     let mut out = PhpArray::new();
     for (k, v) in input.iter() {
+        host.check_limits()?;
         let s = host.to_str(&v.deref_clone())?;
         let mut m = Matcher::new(host, &c, &s);
         match m.exec(0, 0) {
@@ -1087,7 +1184,7 @@ fn preg_grep(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
                 }
             }
             Err(code) => {
-                set_error(code);
+                match_failed(host, code)?;
                 break;
             }
         }

@@ -19,7 +19,7 @@ use super::super::process::{Child, ChildState, Program, SpawnRequest};
 use super::super::value::{PhpStr, Value};
 use super::args::{int_or, opt, ref_at, str_at};
 use super::file::stream::{
-    new_resource_plain, next_plain_id, take_stream, Backend, Stream, RESOURCE_CLASS,
+    new_resource_plain, next_plain_id, take_stream, Backend, SharedChild, Stream, RESOURCE_CLASS,
 };
 use super::BuiltinDef;
 
@@ -99,7 +99,8 @@ pub struct ProcResource {
 
 /// An open `proc_open` process.
 struct ProcState {
-    child: Box<dyn Child>,
+    /// Shared with the pipes (`Stream::owner`), which kill it on a time-limit fault.
+    child: SharedChild,
     /// `proc_get_status`'s `command`.
     command: PhpStr,
     /// The pipe resources handed out, closed by `proc_close`.
@@ -182,7 +183,7 @@ fn close_status(state: std::io::Result<ChildState>) -> i64 {
 }
 
 /// Reads the child's output pipe, waking every 50 ms to check the execution limit; when
-/// the request has to end, the child is killed (SIGKILL) and reaped first.
+/// the request has to end, the child is killed (`Child::cancel`) and reaped first.
 fn read_checked(
     host: &mut dyn Host,
     pipe: &mut File,
@@ -192,7 +193,7 @@ fn read_checked(
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     loop {
         if let Err(fault) = host.check_limits() {
-            let _ = child.signal(libc::SIGKILL);
+            child.cancel();
             let _ = child.wait();
             return Err(fault);
         }
@@ -217,7 +218,7 @@ fn wait_checked(
             done => return Ok(done),
         }
         if let Err(fault) = host.check_limits() {
-            let _ = child.signal(libc::SIGKILL);
+            child.cancel();
             let _ = child.wait();
             return Err(fault);
         }
@@ -846,11 +847,13 @@ fn proc_open(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
             return Ok(Value::Bool(false));
         }
     };
+    let child: SharedChild = std::rc::Rc::new(std::cell::RefCell::new(child));
     let mut pipes = PhpArray::new();
     let mut pipe_values = Vec::new();
     for (n, fd, readable) in ours {
         let mut stream = Stream::new(Backend::File(File::from(fd)), readable, !readable);
         stream.mode = PhpStr::from(if readable { "r" } else { "w" });
+        stream.owner = Some(child.clone());
         let res = new_resource_plain(host, stream)?;
         pipes.insert(ArrayKey::Int(i64::from(n)), res.clone());
         pipe_values.push(res);
@@ -912,13 +915,13 @@ fn with_proc<R>(
 
 fn proc_close(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let state = with_proc("proc_close", &args[0], |p| p.take())?;
-    let Some(mut state) = state else {
+    let Some(state) = state else {
         return Ok(Value::Int(-1));
     };
     for pipe in &state.pipes {
         let _ = take_stream("proc_close", pipe);
     }
-    let status = close_status(wait_checked(host, &mut state.child)?);
+    let status = close_status(wait_checked(host, &mut state.child.borrow_mut())?);
     Ok(Value::Int(if state.reaped { -1 } else { status }))
 }
 
@@ -928,12 +931,13 @@ fn proc_get_status(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         let now = if p.reaped {
             Err(())
         } else {
-            p.child.try_wait().map_err(|_| ())
+            p.child.borrow_mut().try_wait().map_err(|_| ())
         };
         if matches!(now, Ok(s) if s != ChildState::Running) {
             p.reaped = true;
         }
-        Some((p.command.clone(), p.child.pid(), now))
+        let pid = p.child.borrow().pid();
+        Some((p.command.clone(), pid, now))
     })?
     .ok_or_else(|| Fault::fatal("proc_get_status(): process vanished"))?;
     let (running, signaled, stopped, exitcode, termsig, stopsig) = match now {
@@ -962,7 +966,7 @@ fn proc_terminate(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         p.as_mut().is_some_and(|p| {
             i32::try_from(sig)
                 .ok()
-                .is_some_and(|sig| p.child.signal(sig).is_ok())
+                .is_some_and(|sig| p.child.borrow_mut().signal(sig).is_ok())
         })
     })?;
     Ok(Value::Bool(ok))

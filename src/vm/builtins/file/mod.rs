@@ -298,14 +298,39 @@ fn fclose(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 // ---------------------------------------------------------------------------------------
 // Reading and writing
 
-fn fread(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+/// Runs a read `f` on the stream argument `v`. Reads of pipes wait in slices and give up
+/// when the time limit passes (`Stream::fill`): the process at the other end is then
+/// killed and the request ends with the limit's fatal error. An interrupted read consumed
+/// nothing, so a wake-up that turns out not to be a fault makes it again.
+fn read_checked<R>(
+    host: &mut dyn Host,
+    func: &str,
+    v: &Value,
+    mut f: impl FnMut(&mut Stream) -> R,
+) -> PhpResult<R> {
+    loop {
+        let (r, interrupted) = with_stream(func, v, |s| {
+            let r = f(s);
+            (r, std::mem::take(&mut s.interrupted))
+        })?;
+        if !interrupted {
+            return Ok(r);
+        }
+        if let Err(fault) = host.check_limits() {
+            with_stream(func, v, Stream::kill_child)?;
+            return Err(fault);
+        }
+    }
+}
+
+fn fread(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let n = int_or(args, 1, 0);
     if n <= 0 {
         return Err(Fault::value_error(
             "fread(): Argument #2 ($length) must be greater than 0",
         ));
     }
-    let r = with_stream("fread", &args[0], |s| {
+    let r = read_checked(host, "fread", &args[0], |s| {
         if !s.readable {
             return None;
         }
@@ -362,7 +387,7 @@ fn fwrite(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     write_to(host, "fwrite", &args[0], bytes)
 }
 
-fn fgets(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+fn fgets(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let max = match opt(args, 1) {
         Some(Value::Int(n)) if *n <= 0 => {
             return Err(Fault::value_error(
@@ -372,7 +397,7 @@ fn fgets(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         Some(Value::Int(n)) => Some((*n - 1) as usize),
         _ => None,
     };
-    let r = with_stream("fgets", &args[0], |s| {
+    let r = read_checked(host, "fgets", &args[0], |s| {
         if !s.readable {
             return None;
         }
@@ -381,8 +406,8 @@ fn fgets(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     Ok(r.map_or(Value::Bool(false), Value::str))
 }
 
-fn fgetc(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    let r = with_stream("fgetc", &args[0], |s| s.read(1))?;
+fn fgetc(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let r = read_checked(host, "fgetc", &args[0], |s| s.read(1))?;
     Ok(if r.is_empty() {
         Value::Bool(false)
     } else {
@@ -467,35 +492,33 @@ fn fstat(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
 }
 
 fn fpassthru(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
-    let data = with_stream("fpassthru", &args[0], |s| s.read_all())?;
+    let data = read_checked(host, "fpassthru", &args[0], Stream::read_all)?;
     host.echo(&data);
     Ok(Value::Int(data.len() as i64))
 }
 
-fn stream_get_contents(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+fn stream_get_contents(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     let length = match opt(args, 1) {
         Some(Value::Int(n)) if *n >= 0 => Some(*n as usize),
         _ => None,
     };
     let offset = int_or(args, 2, -1);
-    let data = with_stream("stream_get_contents", &args[0], |s| {
-        if offset >= 0 {
-            s.seek(offset, 0);
-        }
-        match length {
-            Some(n) => {
-                let mut out = Vec::new();
-                while out.len() < n {
-                    let chunk = s.read(n - out.len());
-                    if chunk.is_empty() {
-                        break;
-                    }
-                    out.extend_from_slice(&chunk);
+    if offset >= 0 {
+        with_stream("stream_get_contents", &args[0], |s| s.seek(offset, 0))?;
+    }
+    let data = read_checked(host, "stream_get_contents", &args[0], |s| match length {
+        Some(n) => {
+            let mut out = Vec::new();
+            while out.len() < n {
+                let chunk = s.read(n - out.len());
+                if chunk.is_empty() {
+                    break;
                 }
-                out
+                out.extend_from_slice(&chunk);
             }
-            None => s.read_all(),
+            out
         }
+        None => s.read_all(),
     })?;
     Ok(Value::str(data))
 }
@@ -657,7 +680,7 @@ fn fgetcsv(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
         Some(v) => csv_char(host, "fgetcsv", 5, "escape", &v.scalar_to_str(), true)?,
         None => Some(b'\\'),
     };
-    let r = with_stream("fgetcsv", &args[0], |s| {
+    let r = read_checked(host, "fgetcsv", &args[0], |s| {
         let line = s.read_line(None)?;
         if line == b"\n" || line == b"\r\n" {
             return Some(vec![Value::Null]);

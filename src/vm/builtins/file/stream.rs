@@ -10,14 +10,22 @@
 //! A stream is a local file (read-ahead buffer for `fgets`), an in-memory buffer
 //! (`php://memory`, `php://temp`, `php://input`), the process's standard streams,
 //! `php://output` (through output buffering), or a directory listing (`opendir`).
+//!
+//! Reads from a pipe, socket or character device (`popen`, `proc_open` pipes, FIFOs) never
+//! block for long: `fill` waits with `poll` in 50 ms slices and looks at the thread's
+//! interrupt flag in between. When the time limit has passed it gives up with the stream's
+//! `interrupted` set and the bytes read so far kept in the read-ahead buffer, so the
+//! builtin (`file::read_checked`) can end the request with the limit's fatal error.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::rc::Rc;
 
 use super::super::super::error::{Fault, PhpResult};
 use super::super::super::host::Host;
 use super::super::super::object::{Obj, RESOURCE_ID_BIT};
+use super::super::super::process::Child;
 use super::super::super::value::{PhpStr, Value};
 
 thread_local! {
@@ -85,7 +93,45 @@ pub struct Stream {
     /// `tmpfile()`'s file, deleted on close.
     pub delete_on_close: Option<std::path::PathBuf>,
     /// `popen()`'s process, waited for when the stream closes (`pclose`).
-    pub child: Option<Box<dyn super::super::super::process::Child>>,
+    pub child: Option<Box<dyn Child>>,
+    /// The `proc_open` process at the other end of this pipe (killed when a read of it
+    /// runs into the time limit).
+    pub owner: Option<SharedChild>,
+    /// Whether reads wait with `poll` (pipes, sockets, devices); found on the first read.
+    pub waits: Option<bool>,
+    /// Set when a read gave up because the request's time limit passed.
+    pub interrupted: bool,
+}
+
+/// A process as `proc_open`'s resource and its pipes share it.
+pub type SharedChild = Rc<RefCell<Box<dyn Child>>>;
+
+/// Whether reads of `f` can block indefinitely (anything but a regular file or directory).
+fn waits_for_data(f: &File) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    f.metadata().is_ok_and(|m| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_socket() || t.is_char_device()
+    })
+}
+
+/// Waits until `f` has data (or its writer closed it), waking every 50 ms to look at the
+/// thread's interrupt flag; `false` when the time limit passed first.
+fn wait_readable(f: &File) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    use std::sync::atomic::Ordering;
+    let flag = super::super::super::limits::thread_flag();
+    loop {
+        if flag.load(Ordering::Relaxed) & super::super::super::limits::TIMED_OUT != 0 {
+            return false;
+        }
+        let mut fds = [PollFd::new(f.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(50u16)) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            _ => return true,
+        }
+    }
 }
 
 /// A resource's native state: `None` once closed.
@@ -108,14 +154,37 @@ impl Stream {
             mode: PhpStr::from("r"),
             delete_on_close: None,
             child: None,
+            owner: None,
+            waits: None,
+            interrupted: false,
         }
     }
 
-    /// Reads more bytes into the read-ahead buffer; 0 at end of file.
+    /// Kills the process at the other end of this stream (`popen`, `proc_open` pipes), so
+    /// that closing the stream or its process does not wait for it.
+    pub fn kill_child(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            c.cancel();
+        }
+        if let Some(owner) = &self.owner {
+            if let Ok(mut c) = owner.try_borrow_mut() {
+                c.cancel();
+            }
+        }
+    }
+
+    /// Reads more bytes into the read-ahead buffer; 0 at end of file. A wait cut short by
+    /// the time limit sets `interrupted` and fails.
     fn fill(&mut self) -> std::io::Result<usize> {
         let mut chunk = [0u8; 8192];
         let n = match &mut self.backend {
-            Backend::File(f) => f.read(&mut chunk)?,
+            Backend::File(f) => {
+                if *self.waits.get_or_insert_with(|| waits_for_data(f)) && !wait_readable(f) {
+                    self.interrupted = true;
+                    return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+                }
+                f.read(&mut chunk)?
+            }
             Backend::Stdin => std::io::stdin().read(&mut chunk)?,
             _ => 0,
         };
@@ -139,6 +208,8 @@ impl Stream {
             Backend::File(_) | Backend::Stdin => {
                 while self.rbuf.len() < n {
                     match self.fill() {
+                        // Nothing consumed: the read can be made again.
+                        Err(_) if self.interrupted => return Vec::new(),
                         Ok(0) | Err(_) => {
                             self.eof = true;
                             break;
@@ -192,6 +263,7 @@ impl Stream {
                 return Some(self.rbuf.drain(..limit).collect());
             }
             match self.fill() {
+                Err(_) if self.interrupted => return None,
                 Ok(0) | Err(_) => {
                     self.eof = true;
                     if self.rbuf.is_empty() {
@@ -206,6 +278,18 @@ impl Stream {
 
     /// Everything from the position to the end.
     pub fn read_all(&mut self) -> Vec<u8> {
+        if matches!(self.backend, Backend::File(_) | Backend::Stdin) {
+            // Into the read-ahead buffer first, so an interrupted read loses nothing.
+            loop {
+                match self.fill() {
+                    Err(_) if self.interrupted => return Vec::new(),
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            self.eof = true;
+            return std::mem::take(&mut self.rbuf);
+        }
         let mut out = Vec::new();
         loop {
             let chunk = self.read(8192);
