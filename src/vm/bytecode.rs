@@ -652,7 +652,8 @@ pub enum Op {
     /// cloned). The compiler emits it instead of `InitFCall`/`Send*`/`DoCall` only for a call
     /// that cannot resolve to anything else (a global name of a builtin without by-reference
     /// parameters) with plain positional arguments; a local operand is only left to be read
-    /// here when no later argument can have side effects.
+    /// here when no later argument can have side effects. `dst` may be a local (`$x =
+    /// f(...)`), written through its reference after the call returned.
     CallBuiltin {
         dst: Option<Slot>,
         builtin: u32,

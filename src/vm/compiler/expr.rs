@@ -1378,6 +1378,35 @@ impl FuncCompiler<'_> {
         }
     }
 
+    /// `$x = f(...)` (a `CallBuiltin`) or `$x = "..."` (a string built by `ConcatN`) where
+    /// the last op wrote the value into the temporary `v`: rewrites it to write the local
+    /// itself (through its reference if it holds one), saving the `AssignLocal`. Neither op
+    /// writes its destination before it has read all of its operands, and no jump in the
+    /// value's code targets the position after its last op.
+    fn fuse_result_into_local(&mut self, value: &Expr, v: Operand, slot: Slot) -> bool {
+        if v.is_const() || !self.is_temp(v) {
+            return false;
+        }
+        match (&value.kind, self.code.last_mut()) {
+            (ExprKind::Call { .. }, Some(Op::CallBuiltin { dst, .. }))
+                if *dst == Some(v.index()) =>
+            {
+                *dst = Some(slot);
+            }
+            (
+                ExprKind::Interp(_)
+                | ExprKind::Binary {
+                    op: BinOp::Concat, ..
+                },
+                Some(Op::ConcatN { dst, .. }),
+            ) if *dst == v.index() => {
+                *dst = slot;
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn assign(&mut self, target: &Expr, value: &Expr, want: bool) -> R<Operand> {
         match &target.kind {
             ExprKind::Var(n) if n == b"this" => err("Cannot re-assign $this", target.line),
@@ -1385,7 +1414,10 @@ impl FuncCompiler<'_> {
                 let slot = self.local(n);
                 let v = self.expr(value)?;
                 self.line = target.line;
-                if !want && self.fuse_binary_into_local(value, v, slot) {
+                if !want
+                    && (self.fuse_binary_into_local(value, v, slot)
+                        || self.fuse_result_into_local(value, v, slot))
+                {
                     return Ok(Operand::slot(slot));
                 }
                 if want && self.is_temp(v) {

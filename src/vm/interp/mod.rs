@@ -1503,7 +1503,13 @@ impl Vm {
                     }
                     let v = tryop!(self.call_builtin_op(&func, base, *builtin, *args));
                     if let Some(d) = dst {
-                        store(&mut self.stack[base + *d as usize], v);
+                        // A local when the compiler fused `$x = f(...)`: written through
+                        // its reference. A temporary is overwritten as it is.
+                        if (*d as usize) < func.local_names.len() {
+                            self.write_local(base, *d, v);
+                        } else {
+                            store(&mut self.stack[base + *d as usize], v);
+                        }
                     }
                 }
                 Op::CallableFromPending { dst } => {
