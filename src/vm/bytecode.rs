@@ -19,7 +19,7 @@ use super::coerce::TypeSpec;
 use super::value::{PhpStr, Value};
 
 /// Bytecode format version; part of every translation-cache key.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A register index in the current frame.
 pub type Slot = u32;
@@ -243,6 +243,17 @@ pub enum Op {
     ConcatTo {
         dst: Slot,
         a: Operand,
+    },
+    /// `dst` = the string forms of the operands of `Func::arg_lists[parts]` concatenated
+    /// in order, built once at its final size (interpolation and `.` chains). Each operand
+    /// is read and converted in turn (undefined-variable warnings, `__toString`, "Array to
+    /// string conversion"), so the compiler lets a local stay an operand only while no later
+    /// operand in the list has side effects. The list may start with `dst` itself: the
+    /// string an earlier `ConcatN` built there (a temporary), continued. `dst` may be a
+    /// local (`$x = "..."`), written through its reference.
+    ConcatN {
+        dst: Slot,
+        parts: u32,
     },
     /// `$local .= a` in place when the local's string is not shared.
     ConcatAssignLocal {
@@ -641,7 +652,8 @@ pub enum Op {
     /// cloned). The compiler emits it instead of `InitFCall`/`Send*`/`DoCall` only for a call
     /// that cannot resolve to anything else (a global name of a builtin without by-reference
     /// parameters) with plain positional arguments; a local operand is only left to be read
-    /// here when no later argument can have side effects.
+    /// here when no later argument can have side effects. `dst` may be a local (`$x =
+    /// f(...)`), written through its reference after the call returned.
     CallBuiltin {
         dst: Option<Slot>,
         builtin: u32,
@@ -700,7 +712,7 @@ pub struct Func {
     pub lines: Vec<u32>,
     pub consts: Vec<Value>,
     pub paths: Vec<Path>,
-    /// Argument operand lists of `CallBuiltin` ops.
+    /// Operand lists of `CallBuiltin` (arguments) and `ConcatN` (pieces) ops.
     pub arg_lists: Vec<Vec<Operand>>,
     pub switch_tables: Vec<Vec<(Value, Label)>>,
     /// Total registers.

@@ -12,6 +12,31 @@
 
 use super::value::{PhpStr, Value};
 
+/// Appends the decimal form of `i` (what PHP prints for an int) to `out`.
+#[inline]
+pub fn push_int(out: &mut Vec<u8>, i: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+}
+
+/// The decimal form of `i` as a PHP string (one exact-size allocation; one-digit values
+/// are the shared one-byte strings).
+pub fn int_to_str(i: i64) -> PhpStr {
+    match u8::try_from(i) {
+        Ok(d) if d < 10 => PhpStr::byte(b'0' + d),
+        _ => PhpStr::from(itoa::Buffer::new().format(i).as_bytes()),
+    }
+}
+
+/// How many bytes the decimal form of `i` takes.
+#[inline]
+pub fn int_len(i: i64) -> usize {
+    let digits = i
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d as usize + 1);
+    digits + usize::from(i < 0)
+}
+
 /// A number parsed from a string.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Numeric {
@@ -472,7 +497,7 @@ impl Value {
         match self {
             Value::Undef | Value::Null | Value::Bool(false) => PhpStr::new(),
             Value::Bool(true) => PhpStr::from("1"),
-            Value::Int(i) => PhpStr::from(i.to_string()),
+            Value::Int(i) => int_to_str(*i),
             Value::Float(f) => PhpStr::from(float_to_string(*f, precision())),
             Value::Str(s) => s.clone(),
             Value::Array(_) => PhpStr::from("Array"),
@@ -485,6 +510,32 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int_forms_match_display() {
+        for i in [
+            0,
+            1,
+            9,
+            10,
+            -1,
+            -9,
+            -10,
+            99,
+            100,
+            12345,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let want = i.to_string();
+            assert_eq!(int_to_str(i).as_bytes(), want.as_bytes());
+            assert_eq!(int_len(i), want.len(), "{i}");
+            let mut v = b"x".to_vec();
+            push_int(&mut v, i);
+            assert_eq!(&v[1..], want.as_bytes());
+        }
+    }
 
     fn f64_of_hex(h: &str) -> f64 {
         f64::from_bits(u64::from_str_radix(h, 16).expect("hex bits"))

@@ -177,6 +177,17 @@ impl Ctx<'_> {
             Op::ToBool { dst, a } => format!("ToBool {}, {}", self.r(*dst), self.o(*a)),
             Op::Cast { dst, a, ty } => format!("Cast {ty:?} {}, {}", self.r(*dst), self.o(*a)),
             Op::ConcatTo { dst, a } => format!("ConcatTo {}, {}", self.r(*dst), self.o(*a)),
+            Op::ConcatN { dst, parts } => {
+                let list = match self.f.arg_lists.get(*parts as usize) {
+                    Some(ops) => ops
+                        .iter()
+                        .map(|o| self.o(*o))
+                        .collect::<Vec<_>>()
+                        .join(" . "),
+                    None => "?".to_string(),
+                };
+                format!("ConcatN {} = {list}", self.r(*dst))
+            }
             Op::ConcatAssignLocal { dst, a, result } => {
                 format!(
                     "ConcatAssignLocal {}, {} -> {}",

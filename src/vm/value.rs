@@ -26,9 +26,15 @@ pub type PhpRef = Rc<RefCell<Value>>;
 pub struct PhpStr(Rc<Vec<u8>>);
 
 impl PhpStr {
-    /// An empty string.
+    /// An empty string: one shared buffer per thread, so making it allocates nothing
+    /// (writing to it through `make_mut` copies it first, as for any shared string).
     pub fn new() -> Self {
-        PhpStr(Rc::new(Vec::new()))
+        thread_local! {
+            static EMPTY: PhpStr = PhpStr(Rc::new(Vec::new()));
+        }
+        EMPTY
+            .try_with(PhpStr::clone)
+            .unwrap_or_else(|_| PhpStr(Rc::new(Vec::new())))
     }
 
     /// The one-byte string `b` (string offsets, `chr`): one shared buffer per byte value
@@ -94,8 +100,13 @@ impl From<Vec<u8>> for PhpStr {
 }
 
 impl From<&[u8]> for PhpStr {
+    /// Empty and one-byte strings are the shared per-thread ones (no allocation).
     fn from(v: &[u8]) -> Self {
-        PhpStr(Rc::new(v.to_vec()))
+        match v {
+            [] => PhpStr::new(),
+            [b] => PhpStr::byte(*b),
+            _ => PhpStr(Rc::new(v.to_vec())),
+        }
     }
 }
 

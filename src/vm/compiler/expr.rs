@@ -593,35 +593,114 @@ impl FuncCompiler<'_> {
     }
 
     fn interp(&mut self, parts: &[InterpPart]) -> R<Operand> {
+        let pieces: Vec<Piece> = parts
+            .iter()
+            .map(|p| match p {
+                InterpPart::Lit(s) => Piece::Lit(s),
+                InterpPart::Expr(e) => Piece::Expr(e),
+            })
+            .collect();
+        self.build_string(&pieces, false)
+    }
+
+    /// A string built from `pieces` (interpolation, `.` chains) with `ConcatN` ops: the
+    /// pieces' operands are collected and concatenated by one op, which converts each in
+    /// order. Before a piece that may have side effects is evaluated, the pending
+    /// operands are concatenated if any of them is not a constant, so a local is read and
+    /// every value converted exactly where PHP does it. `chain` is PHP's `a . b . c`, whose
+    /// first `CONCAT` runs only after both `a` and `b` are evaluated (an interpolation's
+    /// `ROPE_ADD` takes each piece as it comes). Adjacent string and int constants are
+    /// merged at compile time; a string made only of them is a constant.
+    fn build_string(&mut self, pieces: &[Piece], chain: bool) -> R<Operand> {
+        let outer = self.temp_mark();
         let dst = self.temp();
-        let mut first = true;
-        for p in parts {
-            match p {
-                InterpPart::Lit(s) => {
-                    let c = self.str_const(s);
-                    if first {
-                        self.emit(Op::Move { dst, src: c });
-                    } else {
-                        self.emit(Op::ConcatTo { dst, a: c });
+        let mark = self.temp_mark();
+        let mut pending: Vec<Operand> = Vec::new();
+        let mut started = false;
+        for (i, p) in pieces.iter().enumerate() {
+            let v = match p {
+                Piece::Lit(s) => self.str_const(s),
+                Piece::Expr(e) => {
+                    let second_of_chain = chain && i == 1;
+                    if !second_of_chain
+                        && !self.is_quiet_arg(e)
+                        && pending.iter().any(|o| !o.is_const())
+                    {
+                        self.flush_concat(dst, &mut pending, &mut started);
+                        self.reset_temps(mark);
                     }
+                    self.expr(e)?
                 }
-                InterpPart::Expr(e) => {
-                    if first {
-                        let c = self.str_const(b"");
-                        self.emit(Op::Move { dst, src: c });
+            };
+            self.push_piece(&mut pending, v);
+        }
+        if !started {
+            match pending.as_slice() {
+                [] => {
+                    self.reset_temps(outer);
+                    return Ok(self.str_const(b""));
+                }
+                [c] if c.is_const() && matches!(self.const_value(*c), Some(Value::Str(_))) => {
+                    let c = *c;
+                    self.reset_temps(outer);
+                    return Ok(c);
+                }
+                _ => {}
+            }
+        }
+        self.flush_concat(dst, &mut pending, &mut started);
+        self.reset_temps(mark);
+        Ok(Operand::slot(dst))
+    }
+
+    /// Adds an operand to a `ConcatN` list, merging it into a preceding string or int
+    /// constant when it is one too (their string forms do not depend on anything).
+    fn push_piece(&mut self, pending: &mut Vec<Operand>, v: Operand) {
+        fn const_bytes(v: Option<&Value>) -> Option<Vec<u8>> {
+            match v? {
+                Value::Str(s) => Some(s.as_bytes().to_vec()),
+                Value::Int(i) => Some(crate::vm::convert::int_to_str(*i).as_bytes().to_vec()),
+                _ => None,
+            }
+        }
+        if v.is_const() {
+            if let Some(&last) = pending.last() {
+                if last.is_const() {
+                    if let (Some(mut a), Some(b)) = (
+                        const_bytes(self.const_value(last)),
+                        const_bytes(self.const_value(v)),
+                    ) {
+                        a.extend_from_slice(&b);
+                        let c = self.str_const(&a);
+                        if let Some(slot) = pending.last_mut() {
+                            *slot = c;
+                        }
+                        return;
                     }
-                    let mark = self.temp_mark();
-                    let a = self.expr(e)?;
-                    self.emit(Op::ConcatTo { dst, a });
-                    self.reset_temps(mark);
                 }
             }
-            first = false;
+            if matches!(self.const_value(v), Some(Value::Str(s)) if s.is_empty()) {
+                return;
+            }
         }
-        if first {
-            return Ok(self.str_const(b""));
+        pending.push(v);
+    }
+
+    /// Emits `ConcatN` for the pending operands (after `dst`'s string when one was already
+    /// built).
+    fn flush_concat(&mut self, dst: Slot, pending: &mut Vec<Operand>, started: &mut bool) {
+        if pending.is_empty() && *started {
+            return;
         }
-        Ok(Operand::slot(dst))
+        let mut list = Vec::with_capacity(pending.len() + 1);
+        if *started {
+            list.push(Operand::slot(dst));
+        }
+        list.append(pending);
+        let parts = self.arg_lists.len() as u32;
+        self.arg_lists.push(list);
+        self.emit(Op::ConcatN { dst, parts });
+        *started = true;
     }
 
     fn array_literal(&mut self, items: &[ArrayItem]) -> R<Operand> {
@@ -747,16 +826,8 @@ impl FuncCompiler<'_> {
                 }
                 parts.push(cur);
                 parts.reverse();
-                let dst = self.temp();
-                let empty = self.str_const(b"");
-                self.emit(Op::Move { dst, src: empty });
-                for p in parts {
-                    let mark = self.temp_mark();
-                    let a = self.expr(p)?;
-                    self.emit(Op::ConcatTo { dst, a });
-                    self.reset_temps(mark);
-                }
-                Ok(Operand::slot(dst))
+                let pieces: Vec<Piece> = parts.into_iter().map(Piece::Expr).collect();
+                self.build_string(&pieces, true)
             }
             _ => {
                 let a = self.expr(lhs)?;
@@ -1315,6 +1386,35 @@ impl FuncCompiler<'_> {
         }
     }
 
+    /// `$x = f(...)` (a `CallBuiltin`) or `$x = "..."` (a string built by `ConcatN`) where
+    /// the last op wrote the value into the temporary `v`: rewrites it to write the local
+    /// itself (through its reference if it holds one), saving the `AssignLocal`. Neither op
+    /// writes its destination before it has read all of its operands, and no jump in the
+    /// value's code targets the position after its last op.
+    fn fuse_result_into_local(&mut self, value: &Expr, v: Operand, slot: Slot) -> bool {
+        if v.is_const() || !self.is_temp(v) {
+            return false;
+        }
+        match (&value.kind, self.code.last_mut()) {
+            (ExprKind::Call { .. }, Some(Op::CallBuiltin { dst, .. }))
+                if *dst == Some(v.index()) =>
+            {
+                *dst = Some(slot);
+            }
+            (
+                ExprKind::Interp(_)
+                | ExprKind::Binary {
+                    op: BinOp::Concat, ..
+                },
+                Some(Op::ConcatN { dst, .. }),
+            ) if *dst == v.index() => {
+                *dst = slot;
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn assign(&mut self, target: &Expr, value: &Expr, want: bool) -> R<Operand> {
         match &target.kind {
             ExprKind::Var(n) if n == b"this" => err("Cannot re-assign $this", target.line),
@@ -1322,7 +1422,10 @@ impl FuncCompiler<'_> {
                 let slot = self.local(n);
                 let v = self.expr(value)?;
                 self.line = target.line;
-                if !want && self.fuse_binary_into_local(value, v, slot) {
+                if !want
+                    && (self.fuse_binary_into_local(value, v, slot)
+                        || self.fuse_result_into_local(value, v, slot))
+                {
                     return Ok(Operand::slot(slot));
                 }
                 if want && self.is_temp(v) {
@@ -1974,4 +2077,10 @@ fn is_call_result(e: &Expr) -> bool {
         ExprKind::Silence(inner) => is_call_result(inner),
         _ => false,
     }
+}
+
+/// A piece of a string being built by `build_string`.
+enum Piece<'a> {
+    Lit(&'a [u8]),
+    Expr(&'a Expr),
 }

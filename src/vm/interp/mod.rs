@@ -34,6 +34,7 @@ mod spl_dllist;
 mod spl_fixed;
 mod spl_heap;
 mod spl_storage;
+mod strings;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -991,7 +992,7 @@ impl Vm {
                     let v = tryop!(self.read(&func, base, *a));
                     let piece = match &v {
                         Value::Str(s) => s.clone(),
-                        Value::Int(i) => PhpStr::from(i.to_string()),
+                        Value::Int(i) => super::convert::int_to_str(*i),
                         other => tryop!(self.to_php_str(other)),
                     };
                     let cell = &mut self.stack[base + *dst as usize];
@@ -1006,12 +1007,16 @@ impl Vm {
                     // A growing string may have passed memory_limit (`limits.rs`).
                     tryop!(self.check_interrupt());
                 }
+                Op::ConcatN { dst, parts } => {
+                    sync_pc!();
+                    tryop!(self.concat_n(&func, base, *dst, *parts));
+                }
                 Op::ConcatAssignLocal { dst, a, result } => {
                     sync_pc!();
                     let v = tryop!(self.read(&func, base, *a));
                     let piece = match &v {
                         Value::Str(s) => s.clone(),
-                        Value::Int(i) => PhpStr::from(i.to_string()),
+                        Value::Int(i) => super::convert::int_to_str(*i),
                         other => tryop!(self.to_php_str(other)),
                     };
                     let idx = base + *dst as usize;
@@ -1500,7 +1505,13 @@ impl Vm {
                     }
                     let v = tryop!(self.call_builtin_op(&func, base, *builtin, *args));
                     if let Some(d) = dst {
-                        store(&mut self.stack[base + *d as usize], v);
+                        // A local when the compiler fused `$x = f(...)`: written through
+                        // its reference. A temporary is overwritten as it is.
+                        if (*d as usize) < func.local_names.len() {
+                            self.write_local(base, *d, v);
+                        } else {
+                            store(&mut self.stack[base + *d as usize], v);
+                        }
                     }
                 }
                 Op::CallableFromPending { dst } => {
@@ -2246,6 +2257,18 @@ fn fast_binary_other(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
             }
             _ => None,
         },
+        (Value::Str(x), Value::Int(y)) if op == BinOp::Concat => {
+            let mut s = Vec::with_capacity(x.len() + super::convert::int_len(*y));
+            s.extend_from_slice(x);
+            super::convert::push_int(&mut s, *y);
+            Some(Value::str(s))
+        }
+        (Value::Int(x), Value::Str(y)) if op == BinOp::Concat => {
+            let mut s = Vec::with_capacity(super::convert::int_len(*x) + y.len());
+            super::convert::push_int(&mut s, *x);
+            s.extend_from_slice(y);
+            Some(Value::str(s))
+        }
         (Value::Bool(x), Value::Bool(y)) => match op {
             BinOp::Identical | BinOp::Eq => Some(Value::Bool(x == y)),
             BinOp::NotIdentical | BinOp::NotEq => Some(Value::Bool(x != y)),
