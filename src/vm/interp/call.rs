@@ -1146,14 +1146,21 @@ impl Vm {
             // The common case: positional arguments only, no variadics or extras. The
             // arguments are moved straight onto the register stack (they are the first
             // registers), then the other registers start unset; no per-call allocation.
+            // Plain loops of `push`: `Vec::extend`/`resize` are not inlined here and cost
+            // more than the few registers they copy.
             self.stack.reserve(n_slots);
-            for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack.push(match a {
-                    Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
+            for i in args_base..args_base + n_passed {
+                let a = std::mem::take(&mut self.args[i]);
+                let a = match a {
+                    Value::Ref(_) if !func.params[i - args_base].by_ref => a.into_deref(),
                     a => a,
-                });
+                };
+                self.stack.push(a);
             }
-            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            super::truncate_regs(&mut self.args, args_base);
+            for _ in n_passed..n_slots {
+                self.stack.push(Value::Undef);
+            }
             if variadic {
                 self.stack[base + fixed] = Value::empty_array();
             }
@@ -1234,18 +1241,31 @@ impl Vm {
                 }
             }
         }
-        let mut frame = Frame::new(func.clone(), base, stop);
-        frame.this = this;
-        frame.scope = scope;
-        frame.static_class = static_class;
-        frame.closure = closure;
-        frame.ret_dst = ret_dst;
-        frame.n_args = n_args;
-        if !extra.is_empty() {
-            frame.ext_mut().extra_args = extra;
-        }
-        frame.call_line = call_line;
-        self.frames.push(frame);
+        let ext = if extra.is_empty() {
+            None
+        } else {
+            Some(Box::new(super::FrameExt {
+                extra_args: extra,
+                ..Default::default()
+            }))
+        };
+        self.frames.push(Frame {
+            func: func.clone(),
+            pc: 0,
+            base,
+            this,
+            scope,
+            static_class,
+            ret_dst,
+            n_args,
+            dyn_vars: None,
+            ext,
+            stop,
+            discard_result: false,
+            call_line,
+            closure,
+            generator: None,
+        });
         // Calls count towards the JIT threshold: a hot function is compiled before its
         // loops next jump back (`jit_hook`).
         if func.jit.tick() {
@@ -1302,7 +1322,7 @@ impl Vm {
     /// a stop frame (the native caller gets the value), else stores it for the caller.
     pub(crate) fn return_from_frame(&mut self, v: Value) -> Option<Value> {
         let frame = self.frames.pop().expect("return without frame");
-        self.stack.truncate(frame.base);
+        super::truncate_regs(&mut self.stack, frame.base);
         let v = if frame.discard_result { Value::Null } else { v };
         if frame.stop {
             return Some(v);

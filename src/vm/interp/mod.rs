@@ -1509,13 +1509,25 @@ impl Vm {
                 Op::Return { val } => {
                     sync_pc!();
                     let v = match val {
+                        // A temporary is consumed (the frame ends or runs a `finally` that
+                        // cannot name it): moved out, not cloned.
+                        Some(v)
+                            if !v.is_const() && v.index() as usize >= func.local_names.len() =>
+                        {
+                            match std::mem::take(&mut self.stack[base + v.index() as usize]) {
+                                Value::Undef => Value::Null,
+                                v => v.into_deref(),
+                            }
+                        }
                         Some(v) => tryop!(self.read(&func, base, *v)),
                         // Falling off the end of a file's top-level code: `include`
                         // evaluates to 1.
                         None if func.name.is_empty() && pc == func.code.len() => Value::Int(1),
                         None => Value::Null,
                     };
-                    if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                    if func.tries.is_empty() {
+                        // No `finally` can intervene.
+                    } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
                         let f = self.frames.last_mut().expect("frame");
                         f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
@@ -1641,7 +1653,9 @@ impl Vm {
                         }
                         FinallyAction::Rethrow(e) => tryop!(Err(Fault::Throw(e))),
                         FinallyAction::Return(v) => {
-                            if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                            if func.tries.is_empty() {
+                                // No `finally` can intervene.
+                            } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
                                 let f = self.frames.last_mut().expect("frame");
                                 f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
@@ -2108,6 +2122,23 @@ fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
             ([TypeMember::Simple(SimpleType::Class(c))], Value::Object(o))
                 if o.borrow().class.lc_name.eq_ignore_ascii_case(c)
         )
+}
+
+/// Drops the registers above `base` (a returning frame's). Scalars, the usual contents,
+/// need no destructor, so only registers holding a heap value run one (`Vec::truncate`
+/// would call the out-of-line `Value` destructor for each register).
+#[inline]
+pub(crate) fn truncate_regs(stack: &mut Vec<Value>, base: usize) {
+    while stack.len() > base {
+        match stack.pop() {
+            Some(
+                v @ (Value::Undef | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)),
+            ) => {
+                std::mem::forget(v);
+            }
+            other => drop(other),
+        }
+    }
 }
 
 /// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
