@@ -1417,11 +1417,18 @@ impl Vm {
                 } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
-                    let n = tryop!(self.read(&func, base, *name));
-                    let site = match (&n, name.is_const()) {
-                        (Value::Str(s), true) => s.as_bytes().as_ptr() as usize,
-                        _ => 0,
+                    // A constant name is the call site's cache key (`method_cache`).
+                    let site = match name.is_const() {
+                        true => match &func.consts[name.index() as usize] {
+                            Value::Str(s) => s.as_bytes().as_ptr() as usize,
+                            _ => 0,
+                        },
+                        false => 0,
                     };
+                    if site != 0 && tryop!(self.init_method_cached(&o, site)) {
+                        continue;
+                    }
+                    let n = tryop!(self.read(&func, base, *name));
                     tryop!(self.init_method_call(o, n, *nullsafe, site));
                 }
                 Op::InitStaticCall {
