@@ -334,6 +334,26 @@ impl Vm {
         }
     }
 
+    /// `$obj->name()` with a constant name already resolved for the object's class at this
+    /// call site (`method_cache`): pushes the pending call and returns true, reading
+    /// neither the name nor anything else; false leaves the call to `init_method_call`.
+    #[inline]
+    pub(crate) fn init_method_cached(&mut self, obj: &Value, site: usize) -> PhpResult<bool> {
+        let Value::Object(o) = obj else {
+            return Ok(false);
+        };
+        let class = o.class();
+        let key = (Rc::as_ptr(&class) as usize, site);
+        let Some(m) = self.method_cache.get(&key).cloned() else {
+            return Ok(false);
+        };
+        self.check_method_visibility(&class, &m, &[])?;
+        let this = if m.is_static { None } else { Some(o.clone()) };
+        let target = self.method_target(m, this, class);
+        self.push_call(target, None);
+        Ok(true)
+    }
+
     pub(crate) fn init_method_call(
         &mut self,
         obj: Value,
@@ -733,6 +753,10 @@ impl Vm {
         } = call.target
         {
             let is_generator = func.is_generator;
+            if !is_generator && new_obj.is_none() && call.named.is_empty() && closure.is_none() {
+                self.push_plain_frame(func, call.args_base, this, scope, static_class, dst)?;
+                return Ok(Called::Pushed);
+            }
             self.push_frame_from(
                 func,
                 call.args_base,
@@ -1104,6 +1128,82 @@ impl Vm {
         )
     }
 
+    /// `push_frame_from` for the common call from bytecode: every declared parameter gets
+    /// exactly one positional argument (no named, variadic, extra or missing ones), no
+    /// closure. Inlined into the dispatch loop: a tight move of the arguments into the
+    /// callee's registers and one frame push; anything else takes `push_frame_from`.
+    #[inline(always)]
+    pub(crate) fn push_plain_frame(
+        &mut self,
+        func: Rc<Func>,
+        args_base: usize,
+        this: Option<Obj>,
+        scope: Option<Rc<Class>>,
+        static_class: Option<Rc<Class>>,
+        ret_dst: Option<Slot>,
+    ) -> PhpResult<()> {
+        let n_passed = self.args.len() - args_base;
+        let plain = n_passed == func.params.len()
+            && !func.params.last().is_some_and(|p| p.variadic)
+            && self.frames.len() < self.limits.max_depth
+            && self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) == 0;
+        if !plain {
+            return self.push_frame_from(
+                func,
+                args_base,
+                Vec::new(),
+                this,
+                scope,
+                static_class,
+                None,
+                ret_dst,
+                false,
+            );
+        }
+        let call_line = self.current_line();
+        let base = self.stack.len();
+        let n_slots = func.n_slots as usize;
+        self.stack.reserve(n_slots);
+        for (i, p) in func.params.iter().enumerate() {
+            let a = std::mem::take(&mut self.args[args_base + i]);
+            let a = match a {
+                Value::Ref(_) if !p.by_ref => a.into_deref(),
+                a => a,
+            };
+            self.stack.push(a);
+        }
+        super::truncate_regs(&mut self.args, args_base);
+        for _ in n_passed..n_slots {
+            self.stack.push(Value::Undef);
+        }
+        let jit = func.jit.tick();
+        self.frames.push(Frame {
+            func,
+            pc: 0,
+            base,
+            this,
+            scope,
+            static_class,
+            ret_dst,
+            n_args: n_passed,
+            dyn_vars: None,
+            ext: None,
+            stop: false,
+            discard_result: false,
+            call_line,
+            closure: None,
+            generator: None,
+        });
+        // Calls count towards the JIT threshold (`jit_hook`), as in `push_frame_from`.
+        if jit {
+            if let Some(f) = self.frames.last() {
+                let func = f.func.clone();
+                self.jit_event(&func, base, None);
+            }
+        }
+        Ok(())
+    }
+
     /// Pushes a frame for a user function, binding the pending arguments
     /// `self.args[args_base..]` (which it consumes) to parameters. Moving them straight from
     /// the argument stack into the frame's registers keeps calls allocation-free.
@@ -1146,14 +1246,21 @@ impl Vm {
             // The common case: positional arguments only, no variadics or extras. The
             // arguments are moved straight onto the register stack (they are the first
             // registers), then the other registers start unset; no per-call allocation.
+            // Plain loops of `push`: `Vec::extend`/`resize` are not inlined here and cost
+            // more than the few registers they copy.
             self.stack.reserve(n_slots);
-            for (i, a) in self.args.drain(args_base..).enumerate() {
-                self.stack.push(match a {
-                    Value::Ref(_) if !func.params[i].by_ref => a.into_deref(),
+            for i in args_base..args_base + n_passed {
+                let a = std::mem::take(&mut self.args[i]);
+                let a = match a {
+                    Value::Ref(_) if !func.params[i - args_base].by_ref => a.into_deref(),
                     a => a,
-                });
+                };
+                self.stack.push(a);
             }
-            self.stack.extend((n_passed..n_slots).map(|_| Value::Undef));
+            super::truncate_regs(&mut self.args, args_base);
+            for _ in n_passed..n_slots {
+                self.stack.push(Value::Undef);
+            }
             if variadic {
                 self.stack[base + fixed] = Value::empty_array();
             }
@@ -1234,18 +1341,31 @@ impl Vm {
                 }
             }
         }
-        let mut frame = Frame::new(func.clone(), base, stop);
-        frame.this = this;
-        frame.scope = scope;
-        frame.static_class = static_class;
-        frame.closure = closure;
-        frame.ret_dst = ret_dst;
-        frame.n_args = n_args;
-        if !extra.is_empty() {
-            frame.ext_mut().extra_args = extra;
-        }
-        frame.call_line = call_line;
-        self.frames.push(frame);
+        let ext = if extra.is_empty() {
+            None
+        } else {
+            Some(Box::new(super::FrameExt {
+                extra_args: extra,
+                ..Default::default()
+            }))
+        };
+        self.frames.push(Frame {
+            func: func.clone(),
+            pc: 0,
+            base,
+            this,
+            scope,
+            static_class,
+            ret_dst,
+            n_args,
+            dyn_vars: None,
+            ext,
+            stop,
+            discard_result: false,
+            call_line,
+            closure,
+            generator: None,
+        });
         // Calls count towards the JIT threshold: a hot function is compiled before its
         // loops next jump back (`jit_hook`).
         if func.jit.tick() {
@@ -1300,9 +1420,10 @@ impl Vm {
 
     /// Pops the current frame with return value `v`. Returns `Some(v)` when the frame was
     /// a stop frame (the native caller gets the value), else stores it for the caller.
+    #[inline]
     pub(crate) fn return_from_frame(&mut self, v: Value) -> Option<Value> {
         let frame = self.frames.pop().expect("return without frame");
-        self.stack.truncate(frame.base);
+        super::truncate_regs(&mut self.stack, frame.base);
         let v = if frame.discard_result { Value::Null } else { v };
         if frame.stop {
             return Some(v);

@@ -1424,11 +1424,18 @@ impl Vm {
                 } => {
                     sync_pc!();
                     let o = tryop!(self.read(&func, base, *obj));
-                    let n = tryop!(self.read(&func, base, *name));
-                    let site = match (&n, name.is_const()) {
-                        (Value::Str(s), true) => s.as_bytes().as_ptr() as usize,
-                        _ => 0,
+                    // A constant name is the call site's cache key (`method_cache`).
+                    let site = match name.is_const() {
+                        true => match &func.consts[name.index() as usize] {
+                            Value::Str(s) => s.as_bytes().as_ptr() as usize,
+                            _ => 0,
+                        },
+                        false => 0,
                     };
+                    if site != 0 && tryop!(self.init_method_cached(&o, site)) {
+                        continue;
+                    }
+                    let n = tryop!(self.read(&func, base, *name));
                     tryop!(self.init_method_call(o, n, *nullsafe, site));
                 }
                 Op::InitStaticCall {
@@ -1522,13 +1529,25 @@ impl Vm {
                 Op::Return { val } => {
                     sync_pc!();
                     let v = match val {
+                        // A temporary is consumed (the frame ends or runs a `finally` that
+                        // cannot name it): moved out, not cloned.
+                        Some(v)
+                            if !v.is_const() && v.index() as usize >= func.local_names.len() =>
+                        {
+                            match std::mem::take(&mut self.stack[base + v.index() as usize]) {
+                                Value::Undef => Value::Null,
+                                v => v.into_deref(),
+                            }
+                        }
                         Some(v) => tryop!(self.read(&func, base, *v)),
                         // Falling off the end of a file's top-level code: `include`
                         // evaluates to 1.
                         None if func.name.is_empty() && pc == func.code.len() => Value::Int(1),
                         None => Value::Null,
                     };
-                    if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                    if func.tries.is_empty() {
+                        // No `finally` can intervene.
+                    } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
                         let f = self.frames.last_mut().expect("frame");
                         f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
@@ -1654,7 +1673,9 @@ impl Vm {
                         }
                         FinallyAction::Rethrow(e) => tryop!(Err(Fault::Throw(e))),
                         FinallyAction::Return(v) => {
-                            if let Some(target) = self.finally_for_return(&func, pc - 1) {
+                            if func.tries.is_empty() {
+                                // No `finally` can intervene.
+                            } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
                                 let f = self.frames.last_mut().expect("frame");
                                 f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
@@ -2121,6 +2142,23 @@ fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
             ([TypeMember::Simple(SimpleType::Class(c))], Value::Object(o))
                 if o.borrow().class.lc_name.eq_ignore_ascii_case(c)
         )
+}
+
+/// Drops the registers above `base` (a returning frame's). Scalars, the usual contents,
+/// need no destructor, so only registers holding a heap value run one (`Vec::truncate`
+/// would call the out-of-line `Value` destructor for each register).
+#[inline]
+pub(crate) fn truncate_regs(stack: &mut Vec<Value>, base: usize) {
+    while stack.len() > base {
+        match stack.pop() {
+            Some(
+                v @ (Value::Undef | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)),
+            ) => {
+                std::mem::forget(v);
+            }
+            other => drop(other),
+        }
+    }
 }
 
 /// Stores `v` into a register cell. Overwriting a scalar needs no destructor, so the
