@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use cranelift_jit::JITModule;
 
 use super::translate::{
-    Ctx, Helpers, JSlot, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF,
+    Ctx, Helpers, JSlot, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE,
+    VIEW_READ, VIEW_WRITE,
 };
 use super::STATS;
 use crate::vm::jit_hook::{JitCode, RunExit};
@@ -176,33 +177,37 @@ unsafe fn reg_mut<'a>(ctx: *mut Ctx, reg: u64) -> Option<&'a mut Value> {
     }
 }
 
-/// Compiled code's `Helpers::array_view`: when register `reg` holds a packed array (with
-/// `write`: one no other value shares, so writing its elements needs no copy), stores its
-/// elements' address and number in the context and returns 1; else 0. Cannot panic (an
-/// `extern "C"` function must not unwind).
-extern "C" fn array_view(ctx: *mut Ctx, reg: u64, write: u64) -> u64 {
+/// Compiled code's `Helpers::array_view`: how far register `reg` may be used as an array,
+/// up to `want` (`VIEW_WRITE`: a packed array no other value shares, so writing its
+/// elements needs no copy; `VIEW_READ`: a packed array; `VIEW_NONE`), with its elements'
+/// address and number stored in the context when not none. Cannot panic (an `extern "C"`
+/// function must not unwind).
+extern "C" fn array_view(ctx: *mut Ctx, reg: u64, want: u64) -> u64 {
     // SAFETY: compiled code passes the context of the running `run` call (its only
     // caller); see `reg_mut`.
     let Some(Value::Array(a)) = (unsafe { reg_mut(ctx, reg) }) else {
-        return 0;
+        return VIEW_NONE as u64;
     };
-    let (ptr, len) = if write != 0 {
-        let Some(vals) = Rc::get_mut(a).and_then(|a| a.packed_values_mut()) else {
-            return 0;
-        };
-        (vals.as_mut_ptr(), vals.len())
+    let view = if want >= VIEW_WRITE as u64 {
+        Rc::get_mut(a)
+            .and_then(|a| a.packed_values_mut())
+            .map(|v| (v.as_mut_ptr(), v.len(), VIEW_WRITE))
     } else {
-        let Some(vals) = a.packed_values() else {
-            return 0;
-        };
-        (vals.as_ptr().cast_mut(), vals.len())
+        None
+    };
+    let view = view.or_else(|| {
+        a.packed_values()
+            .map(|v| (v.as_ptr().cast_mut(), v.len(), VIEW_READ))
+    });
+    let Some((ptr, len, got)) = view else {
+        return VIEW_NONE as u64;
     };
     // SAFETY: as above, `ctx` is the live context; no other reference to it exists while
     // the helper runs.
     let ctx = unsafe { &mut *ctx };
     ctx.view_ptr = ptr;
     ctx.view_len = len as i64;
-    1
+    got as u64
 }
 
 /// Compiled code's `Helpers::array_push` (`$a[] = v` for a null/bool/int/float `v`):

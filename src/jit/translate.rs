@@ -88,9 +88,10 @@ const VALUE_SIZE: i64 = std::mem::size_of::<Value>() as i64;
 /// `extern "C"` with the host's default calling convention.
 #[derive(Clone, Copy)]
 pub(crate) struct Helpers {
-    /// `fn(ctx: *mut Ctx, reg: u64, write: u64) -> u64`: when register `reg` holds a
-    /// packed array (uniquely owned if `write`), puts its elements in `ctx.view_ptr` and
-    /// `ctx.view_len` and returns 1; else returns 0 and changes nothing.
+    /// `fn(ctx: *mut Ctx, reg: u64, want: u64) -> u64`: how far register `reg` may be
+    /// used as an array, up to `want`: `VIEW_WRITE` (a packed array no other value
+    /// shares), `VIEW_READ` (a packed array) or `VIEW_NONE`; when not none, its elements
+    /// and their number are in `ctx.view_ptr` and `ctx.view_len`.
     pub array_view: usize,
     /// `fn(ctx: *mut Ctx, reg: u64, tag: i64, bits: i64) -> u64`: appends the scalar to
     /// the uniquely owned array in register `reg` (`$a[] = v`); 1 when done, 0 when not
@@ -186,6 +187,22 @@ fn path_supported(
         (PathAction::AssignOp(op), Elem::Dim { .. }) => assign_op_supported(op) && val_ok,
         _ => false,
     }
+}
+
+/// Whether a compiled array instruction writes the array in register `reg`.
+fn array_written(func: &Func, reg: Slot) -> bool {
+    func.code.iter().any(|op| match op {
+        Op::PathOp {
+            path,
+            action: action @ (PathAction::Assign | PathAction::AssignOp(_)),
+            val,
+            dst,
+        } if path_supported(func, *path, *action, *val, *dst) => matches!(
+            array_elem(func, *path),
+            Some(Elem::Dim { arr, .. } | Elem::Append { arr }) if arr == reg
+        ),
+        _ => false,
+    })
 }
 
 /// The registers that compiled array instructions use as arrays.
@@ -360,9 +377,11 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
 
 /// Compiled code's knowledge of one array register (Cranelift variables): `state` is
 /// `VIEW_NONE`, `VIEW_READ` (a packed array: `ptr`/`len` are its elements) or
-/// `VIEW_WRITE` (also uniquely owned, so its elements may be written in place). Nothing
-/// in compiled code but the array instructions themselves changes an array register or
-/// its array, so a view stays true until an append to that array (which resets it).
+/// `VIEW_WRITE` (also uniquely owned, so its elements may be written in place). It is
+/// taken once when the run starts (before any loop, so loops make no call for it) and
+/// again after each append to the array. Nothing in compiled code but the array
+/// instructions changes an array register or its array (copies of it, which would share
+/// it, are `TAG_OPAQUE` moves that exit), so a view stays true for the run.
 #[derive(Clone, Copy)]
 struct ArrayView {
     state: Variable,
@@ -370,9 +389,9 @@ struct ArrayView {
     len: Variable,
 }
 
-const VIEW_NONE: i64 = 0;
-const VIEW_READ: i64 = 1;
-const VIEW_WRITE: i64 = 2;
+pub(crate) const VIEW_NONE: i64 = 0;
+pub(crate) const VIEW_READ: i64 = 1;
+pub(crate) const VIEW_WRITE: i64 = 2;
 
 impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Emits the whole function into `b` (whose signature is `signature()`), entered at
@@ -437,6 +456,25 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         push_sig.returns.push(AbiParam::new(types::I64));
         let view_sig = b.import_signature(view_sig);
         let push_sig = b.import_signature(push_sig);
+        // Views of every array register, taken once per run before any loop (so loops make
+        // no calls for them): writable where the function writes the array.
+        for (reg, view) in &views {
+            let want = if array_written(func, *reg) {
+                VIEW_WRITE
+            } else {
+                VIEW_READ
+            };
+            let f = b.ins().iconst(ptr, helpers.array_view as i64);
+            let r = b.ins().iconst(types::I64, i64::from(*reg));
+            let w = b.ins().iconst(types::I64, want);
+            let call = b.ins().call_indirect(view_sig, f, &[ctx, r, w]);
+            let got = b.inst_results(call)[0];
+            let p = b.ins().load(ptr, flags, ctx, CTX_VIEW_PTR);
+            let n = b.ins().load(types::I64, flags, ctx, CTX_VIEW_LEN);
+            b.def_var(view.state, got);
+            b.def_var(view.ptr, p);
+            b.def_var(view.len, n);
+        }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
             b,
@@ -803,11 +841,21 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             BinOp::Eq => (IntCC::Equal, FloatCC::Equal),
             _ => (IntCC::NotEqual, FloatCC::NotEqual),
         };
+        // Ints compare as ints; the float comparison is off the int path.
         let ri = self.b.ins().icmp(icc, va, vb);
+        let r = self.b.declare_var(types::I8);
+        self.b.def_var(r, ri);
+        let mixed = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(both_int, done, &[], mixed, &[]);
+        self.b.switch_to_block(mixed);
         let fa = self.to_f64(ta, va);
         let fb = self.to_f64(tb, vb);
         let rf = self.b.ins().fcmp(fcc, fa, fb);
-        self.b.ins().select(both_int, ri, rf)
+        self.b.def_var(r, rf);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        self.b.use_var(r)
     }
 
     /// The result (tag, bits) of `a op b`, after guards; writes nothing.
@@ -851,7 +899,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                     BinOp::Sub => self.b.ins().ssub_overflow(va, vb),
                     _ => self.b.ins().smul_overflow(va, vb),
                 };
-                // Int overflow gives the float of the exact operands, as in PHP.
+                let no_of = self.b.ins().bxor_imm_s(of, 1);
+                let use_int = self.b.ins().band(both_int, no_of);
+                let rt = self.b.declare_var(types::I64);
+                let rb = self.b.declare_var(types::I64);
+                self.b.def_var(rt, int_tag);
+                self.b.def_var(rb, ri);
+                let float = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.ins().brif(use_int, done, &[], float, &[]);
+                // Off the int path: a float operand, or int overflow, which gives the
+                // float of the exact operands, as in PHP.
+                self.b.switch_to_block(float);
                 let fa = self.to_f64(ta, va);
                 let fb = self.to_f64(tb, vb);
                 let rf = match op {
@@ -860,11 +919,11 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                     _ => self.b.ins().fmul(fa, fb),
                 };
                 let rf = self.f64_bits(rf);
-                let no_of = self.b.ins().bxor_imm_s(of, 1);
-                let use_int = self.b.ins().band(both_int, no_of);
-                let tag = self.b.ins().select(use_int, int_tag, float_tag);
-                let bits = self.b.ins().select(use_int, ri, rf);
-                (tag, bits)
+                self.b.def_var(rt, float_tag);
+                self.b.def_var(rb, rf);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
+                (self.b.use_var(rt), self.b.use_var(rb))
             }
             BinOp::Div => {
                 let an = self.is_num(ta);
@@ -1002,9 +1061,9 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     }
     // ----- packed arrays -----
 
-    /// The view of array register `reg` (see `ArrayView`), established through the
-    /// `array_view` helper when this run does not know it well enough yet; exits here when
-    /// the register holds no packed array (or, for `write`, one that is shared).
+    /// The view of array register `reg` (see `ArrayView`, taken at the start of the run
+    /// and after appends); exits here when it is not good enough: the register holds no
+    /// packed array, or (for `write`) one that is shared.
     ///
     /// # Returns
     /// The elements' address and their number.
@@ -1023,43 +1082,34 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             .b
             .ins()
             .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, state, need);
-        let slow = self.b.create_block();
-        let known_block = self.b.create_block();
-        self.b.ins().brif(known, known_block, &[], slow, &[]);
-        self.b.switch_to_block(slow);
-        let f = self
-            .b
-            .ins()
-            .iconst(self.ptr, self.helpers.array_view as i64);
-        let r = self.iconst(i64::from(reg));
-        let w = self.iconst(i64::from(write));
-        let call = self
-            .b
-            .ins()
-            .call_indirect(self.view_sig, f, &[self.ctx, r, w]);
-        let done = self.b.inst_results(call)[0];
-        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, done, 0);
-        self.guard(ok);
-        let flags = MemFlagsData::trusted();
-        let p = self.b.ins().load(self.ptr, flags, self.ctx, CTX_VIEW_PTR);
-        let n = self.b.ins().load(types::I64, flags, self.ctx, CTX_VIEW_LEN);
-        let st = self.iconst(need);
-        self.b.def_var(view.ptr, p);
-        self.b.def_var(view.len, n);
-        self.b.def_var(view.state, st);
-        self.b.ins().jump(known_block, &[]);
-        self.b.switch_to_block(known_block);
+        self.guard(known);
         let p = self.b.use_var(view.ptr);
         let n = self.b.use_var(view.len);
         (p, n)
     }
 
-    /// Forgets what this run knew of array register `reg` (after an append moved it).
-    fn forget_view(&mut self, reg: Slot) {
-        if let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) {
-            let none = self.iconst(VIEW_NONE);
-            self.b.def_var(view.state, none);
-        }
+    /// Takes the view of array register `reg` again (after an append moved its elements).
+    fn refresh_view(&mut self, reg: Slot) {
+        let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) else {
+            return;
+        };
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.array_view as i64);
+        let r = self.iconst(i64::from(reg));
+        let w = self.iconst(VIEW_WRITE);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.view_sig, f, &[self.ctx, r, w]);
+        let got = self.b.inst_results(call)[0];
+        let flags = MemFlagsData::trusted();
+        let p = self.b.ins().load(self.ptr, flags, self.ctx, CTX_VIEW_PTR);
+        let n = self.b.ins().load(types::I64, flags, self.ctx, CTX_VIEW_LEN);
+        self.b.def_var(view.state, got);
+        self.b.def_var(view.ptr, p);
+        self.b.def_var(view.len, n);
     }
 
     /// The address of element `key` of array register `arr` (an int key in range of a
@@ -1090,14 +1140,27 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         // array, a string, an array or an object exits).
         let scalar = self.is_scalar(tag);
         self.guard(scalar);
+        // Int and float (the common case): the 8 bytes at 8; bool: the byte at 1; null: 0.
+        let wide = self.b.ins().load(types::I64, flags, addr, 8);
+        let bits = self.b.declare_var(types::I64);
+        self.b.def_var(bits, wide);
+        let is_wide = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, tag, TAG_INT);
+        let narrow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(is_wide, done, &[], narrow, &[]);
+        self.b.switch_to_block(narrow);
         let b8 = self.b.ins().load(types::I8, flags, addr, 1);
         let b8 = self.b.ins().uextend(types::I64, b8);
-        let wide = self.b.ins().load(types::I64, flags, addr, 8);
         let is_bool = self.tag_is(tag, TAG_BOOL);
-        let is_null = self.tag_is(tag, TAG_NULL);
         let zero = self.iconst(0);
-        let bits = self.b.ins().select(is_bool, b8, wide);
-        let bits = self.b.ins().select(is_null, zero, bits);
+        let nb = self.b.ins().select(is_bool, b8, zero);
+        self.b.def_var(bits, nb);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        let bits = self.b.use_var(bits);
         (addr, tag, bits)
     }
 
@@ -1162,7 +1225,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 let done = self.b.inst_results(call)[0];
                 let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, done, 0);
                 self.guard(ok);
-                self.forget_view(arr);
+                self.refresh_view(arr);
                 (tv, vv)
             }
             (PathAction::AssignOp(op), Elem::Dim { arr, key }) => {
