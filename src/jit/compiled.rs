@@ -2,14 +2,20 @@
 //! checked way to run it over a frame's registers (`vm::jit_hook::JitCode`).
 //!
 //! The only `unsafe` of the JIT is here: `call_raw` turns the code pointer into a callable
-//! (the one place that does), and `Drop` and `discard` free code memory.
+//! (the one place that does), `Drop` and `discard` free code memory, and the runtime
+//! helpers that compiled code calls (`array_view`, `array_push`) reach the frame's
+//! registers through the context pointer and then use the safe array API.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use cranelift_jit::JITModule;
 
-use super::translate::{Ctx, JSlot, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF};
+use super::translate::{
+    Ctx, Helpers, JSlot, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE,
+    VIEW_READ, VIEW_WRITE,
+};
 use super::STATS;
 use crate::vm::jit_hook::{JitCode, RunExit};
 use crate::vm::value::Value;
@@ -72,8 +78,10 @@ impl CompiledFn {
         // `RawFn` signature (`translate::signature`, the host's default calling convention,
         // which is `extern "C"`), and `self.module` keeps its memory mapped and executable
         // for as long as `self` lives. The code reads and writes only `slots` (`n_slots`
-        // elements, checked by the caller), `ctx`, the byte behind `ctx.interrupt` and
-        // `ctx.fired[..n_code]`, all live for this call; it calls nothing and cannot unwind.
+        // elements, checked by the caller), `ctx`, the byte behind `ctx.interrupt`,
+        // `ctx.fired[..n_code]`, and the elements of packed arrays that `array_view` handed
+        // it (in bounds, checked in the code), all live for this call; the only functions
+        // it calls are the `helpers()`, which do not unwind (see `array_view`).
         unsafe {
             let f = std::mem::transmute::<*const u8, RawFn>(self.code);
             f(slots.as_mut_ptr(), pc, ctx)
@@ -105,10 +113,16 @@ impl JitCode for CompiledFn {
         }
         let mut slots: Vec<JSlot> = regs.iter().map(to_slot).collect();
         let mut fired = self.fired.try_borrow_mut().ok()?;
+        // `regs` is not touched through the slice again until the code has returned: the
+        // helpers reach it through this pointer meanwhile.
         let mut ctx = Ctx {
             interrupt: interrupt.as_ptr().cast_const(),
             fired: fired.as_mut_ptr(),
             back_edges: 0,
+            regs: regs.as_mut_ptr(),
+            n_regs: regs.len(),
+            view_ptr: std::ptr::null_mut(),
+            view_len: 0,
         };
         let exit = self.call_raw(&mut slots, pc, &mut ctx);
         drop(fired);
@@ -139,6 +153,86 @@ impl JitCode for CompiledFn {
     }
 }
 
+/// The helper addresses compiled code is built with.
+pub(crate) fn helpers() -> Helpers {
+    Helpers {
+        array_view: array_view as *const () as usize,
+        array_push: array_push as *const () as usize,
+    }
+}
+
+/// Register `reg` of the frame compiled code runs over.
+///
+/// # Safety
+/// `ctx` is the context `CompiledFn::run` built for the call that is running: `regs` points
+/// to `n_regs` live registers that nothing else accesses while compiled code runs, and no
+/// other reference to one of them is alive (the code holds raw element pointers only).
+unsafe fn reg_mut<'a>(ctx: *mut Ctx, reg: u64) -> Option<&'a mut Value> {
+    // SAFETY: per this function's contract, `ctx` is valid and `regs[..n_regs]` is
+    // exclusively ours for the duration of the helper call; the index is checked.
+    unsafe {
+        let ctx = &*ctx;
+        let i = usize::try_from(reg).ok().filter(|&i| i < ctx.n_regs)?;
+        Some(&mut *ctx.regs.add(i))
+    }
+}
+
+/// Compiled code's `Helpers::array_view`: how far register `reg` may be used as an array,
+/// up to `want` (`VIEW_WRITE`: a packed array no other value shares, so writing its
+/// elements needs no copy; `VIEW_READ`: a packed array; `VIEW_NONE`), with its elements'
+/// address and number stored in the context when not none. Cannot panic (an `extern "C"`
+/// function must not unwind).
+extern "C" fn array_view(ctx: *mut Ctx, reg: u64, want: u64) -> u64 {
+    // SAFETY: compiled code passes the context of the running `run` call (its only
+    // caller); see `reg_mut`.
+    let Some(Value::Array(a)) = (unsafe { reg_mut(ctx, reg) }) else {
+        return VIEW_NONE as u64;
+    };
+    let view = if want >= VIEW_WRITE as u64 {
+        Rc::get_mut(a)
+            .and_then(|a| a.packed_values_mut())
+            .map(|v| (v.as_mut_ptr(), v.len(), VIEW_WRITE))
+    } else {
+        None
+    };
+    let view = view.or_else(|| {
+        a.packed_values()
+            .map(|v| (v.as_ptr().cast_mut(), v.len(), VIEW_READ))
+    });
+    let Some((ptr, len, got)) = view else {
+        return VIEW_NONE as u64;
+    };
+    // SAFETY: as above, `ctx` is the live context; no other reference to it exists while
+    // the helper runs.
+    let ctx = unsafe { &mut *ctx };
+    ctx.view_ptr = ptr;
+    ctx.view_len = len as i64;
+    got as u64
+}
+
+/// Compiled code's `Helpers::array_push` (`$a[] = v` for a null/bool/int/float `v`):
+/// appends to the array of register `reg` when no other value shares it and returns 1;
+/// else (not an array, shared, next index taken, not a scalar) returns 0, changing
+/// nothing. Cannot panic.
+extern "C" fn array_push(ctx: *mut Ctx, reg: u64, tag: i64, bits: i64) -> u64 {
+    let v = match tag {
+        TAG_NULL => Value::Null,
+        TAG_BOOL => Value::Bool(bits != 0),
+        TAG_INT => Value::Int(bits),
+        TAG_FLOAT => Value::Float(f64::from_bits(bits as u64)),
+        _ => return 0,
+    };
+    // SAFETY: compiled code passes the context of the running `run` call (its only
+    // caller); see `reg_mut`.
+    let Some(Value::Array(a)) = (unsafe { reg_mut(ctx, reg) }) else {
+        return 0;
+    };
+    match Rc::get_mut(a) {
+        Some(a) => u64::from(a.push(v)),
+        None => 0,
+    }
+}
+
 /// Frees the memory of a module whose function failed to compile.
 pub(crate) fn discard(module: JITModule) {
     // SAFETY: the module's code was never finalized into a `CompiledFn`, so no pointer to
@@ -154,5 +248,41 @@ impl Drop for CompiledFn {
             // pointer survives it.
             unsafe { module.free_memory() };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layout `translate.rs` reads and writes array elements with (`Value` is
+    /// `repr(u8)`): tag byte at 0 equal to the `TAG_*` constants, bool at 1, int and
+    /// float at 8.
+    #[test]
+    fn value_layout_matches_tags() {
+        fn bytes(v: &Value) -> (u8, u8, i64) {
+            let p = (v as *const Value).cast::<u8>();
+            // SAFETY: `Value` is `repr(u8)` (a tagged union of `repr(C)` variants): byte 0
+            // is the tag; the caller reads byte 1 only for `Bool` and bytes 8..16 only for
+            // `Int` and `Float`, where those are the initialised payload.
+            unsafe {
+                let tag = *p;
+                let b = if tag == TAG_BOOL as u8 { *p.add(1) } else { 0 };
+                let w = if tag == TAG_INT as u8 || tag == TAG_FLOAT as u8 {
+                    p.add(8).cast::<i64>().read_unaligned()
+                } else {
+                    0
+                };
+                (tag, b, w)
+            }
+        }
+        assert_eq!(bytes(&Value::Undef).0, TAG_UNDEF as u8);
+        assert_eq!(bytes(&Value::Null).0, TAG_NULL as u8);
+        assert_eq!(bytes(&Value::Bool(true)), (TAG_BOOL as u8, 1, 0));
+        assert_eq!(bytes(&Value::Bool(false)), (TAG_BOOL as u8, 0, 0));
+        assert_eq!(bytes(&Value::Int(-5)), (TAG_INT as u8, 0, -5));
+        let f = Value::Float(1.5);
+        assert_eq!(bytes(&f), (TAG_FLOAT as u8, 0, 1.5f64.to_bits() as i64));
+        assert_eq!(std::mem::size_of::<Value>(), 16);
     }
 }

@@ -9,10 +9,11 @@
 //! function stays interpreted.
 //!
 //! What compiles today: loops whose every instruction is a register move, int/float/bool
-//! arithmetic and comparison, `++`/`--`, `!`, unary minus, or a jump (the shape of counting
-//! loops and float kernels), in any function including a file's top-level code (entered at
-//! the loop header, i.e. on-stack). Calls, strings, arrays and objects exit to the
-//! interpreter.
+//! arithmetic and comparison, `++`/`--`, `!`, unary minus, a jump, or a scalar element
+//! access of a packed array in a local (`$a[$i]`, `$a[$i] = v`, `$a[$i] op= v`, `$a[] = v`)
+//! (the shape of counting loops, float kernels and list loops), in any function including
+//! a file's top-level code (entered at the loop header, i.e. on-stack). Calls, strings,
+//! hash arrays and objects exit to the interpreter.
 //!
 //! Compilation is synchronous, on the engine's thread, the first time a function crosses
 //! the threshold (a compiler thread the executors never wait on is still to come).
@@ -20,8 +21,10 @@
 //! # Safety policy
 //!
 //! `unsafe` appears only in `compiled.rs`: `CompiledFn::call_raw` is the one place that
-//! turns a code pointer into a callable; `Drop` and `discard` free code memory. Each block has a
-//! `// SAFETY:` comment. Machine code touches only the slot array and context it is given.
+//! turns a code pointer into a callable; `Drop` and `discard` free code memory; the array
+//! helpers reach the frame's registers through the context. Each block has a `// SAFETY:`
+//! comment. Machine code touches only the slot array and context it is given, and the
+//! elements of packed arrays the `array_view` helper handed it, within their bounds.
 
 mod compiled;
 mod translate;
@@ -167,6 +170,7 @@ impl Jit {
         ctx.func.signature = sig;
         let mut fctx = FunctionBuilderContext::new();
         let target = module.target_config();
+        let call_conv = target.default_call_conv;
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             translate::FunctionTranslator::translate(
@@ -175,6 +179,8 @@ impl Jit {
                 ptr,
                 &entries,
                 self.options.fail_guards_once,
+                compiled::helpers(),
+                call_conv,
             );
             b.finalize(target);
         }

@@ -16,16 +16,20 @@
 //! `-` and `*` is computed in machine code exactly as the interpreter does (`x as f64 op
 //! y as f64`); `++`/`--` overflow exits.
 //!
-//! This is not the place for anything touching heap values: strings, arrays, objects and
-//! references are `TAG_OPAQUE`, and any instruction reading or overwriting one exits.
+//! Registers holding strings, arrays, objects and references are `TAG_OPAQUE`, and any
+//! instruction reading or overwriting one exits, with one exception: array element
+//! instructions on a local (`translate_path`) read and write the scalar elements of a packed
+//! array in place, through a view (`ArrayView`) that the `array_view` helper establishes
+//! once per run and array register.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::Value as ClifValue;
-use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature};
+use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::vm::ast::BinOp;
-use crate::vm::bytecode::{Func, Op, Operand, PathAction, Slot};
+use crate::vm::bytecode::{Func, Op, Operand, PathAction, PathBase, PathElem, Slot};
 use crate::vm::value::Value;
 
 /// Tag of an unset register (`Value::Undef`).
@@ -62,6 +66,37 @@ pub(crate) struct Ctx {
     pub fired: *mut u8,
     /// Written at exit: backward jumps taken.
     pub back_edges: i64,
+    /// The frame's registers (`n_regs` of them), for the array helpers (`compiled.rs`).
+    pub regs: *mut Value,
+    pub n_regs: usize,
+    /// Written by `array_view`: the elements of the array it looked at, and their number.
+    pub view_ptr: *mut Value,
+    pub view_len: i64,
+}
+
+/// Byte offset of `Ctx::view_ptr` / `Ctx::view_len`.
+const CTX_VIEW_PTR: i32 = std::mem::offset_of!(Ctx, view_ptr) as i32;
+const CTX_VIEW_LEN: i32 = std::mem::offset_of!(Ctx, view_len) as i32;
+const CTX_BACK_EDGES: i32 = std::mem::offset_of!(Ctx, back_edges) as i32;
+
+/// Byte size of a `Value`, the stride of a packed array's elements. `Value` is
+/// `repr(u8)`: its tag byte is at offset 0 and equals the `TAG_*` constants for undef to
+/// float, a bool is the byte at offset 1, an int or float the 8 bytes at offset 8.
+const VALUE_SIZE: i64 = std::mem::size_of::<Value>() as i64;
+
+/// Addresses of the runtime helpers compiled code calls (`compiled.rs`), each
+/// `extern "C"` with the host's default calling convention.
+#[derive(Clone, Copy)]
+pub(crate) struct Helpers {
+    /// `fn(ctx: *mut Ctx, reg: u64, want: u64) -> u64`: how far register `reg` may be
+    /// used as an array, up to `want`: `VIEW_WRITE` (a packed array no other value
+    /// shares), `VIEW_READ` (a packed array) or `VIEW_NONE`; when not none, its elements
+    /// and their number are in `ctx.view_ptr` and `ctx.view_len`.
+    pub array_view: usize,
+    /// `fn(ctx: *mut Ctx, reg: u64, tag: i64, bits: i64) -> u64`: appends the scalar to
+    /// the uniquely owned array in register `reg` (`$a[] = v`); 1 when done, 0 when not
+    /// (nothing changed).
+    pub array_push: usize,
 }
 
 /// The signature of every compiled function:
@@ -89,6 +124,109 @@ fn scalar_operand(func: &Func, op: Operand) -> bool {
     } else {
         op.index() < func.n_slots
     }
+}
+
+/// The array element a path instruction works on, when it is one compiled code handles:
+/// one step into a local variable, `$a[$k]` or `$a[]`.
+#[derive(Clone, Copy)]
+enum Elem {
+    Dim { arr: Slot, key: Operand },
+    Append { arr: Slot },
+}
+
+fn array_elem(func: &Func, path: u32) -> Option<Elem> {
+    let path = func.paths.get(path as usize)?;
+    let PathBase::Local(arr) = path.base else {
+        return None;
+    };
+    if !slot_ok(func, arr) {
+        return None;
+    }
+    match path.elems.as_slice() {
+        [PathElem::Dim(key)] if scalar_operand(func, *key) => Some(Elem::Dim { arr, key: *key }),
+        [PathElem::Append] => Some(Elem::Append { arr }),
+        _ => None,
+    }
+}
+
+/// Compound assignments with a machine-code fast path (`$a[$k] op= v`).
+fn assign_op_supported(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::Div
+            | BinOp::Mod
+            | BinOp::BitAnd
+            | BinOp::BitOr
+            | BinOp::BitXor
+            | BinOp::Shl
+            | BinOp::Shr
+    )
+}
+
+/// Whether a path instruction has a translation.
+fn path_supported(
+    func: &Func,
+    path: u32,
+    action: PathAction,
+    val: Option<Operand>,
+    dst: Option<Slot>,
+) -> bool {
+    let Some(elem) = array_elem(func, path) else {
+        return false;
+    };
+    if !dst.is_none_or(|d| slot_ok(func, d)) {
+        return false;
+    }
+    let val_ok = val.is_some_and(|v| scalar_operand(func, v));
+    match (action, elem) {
+        (PathAction::Fetch, Elem::Dim { .. }) => dst.is_some(),
+        (PathAction::Assign, _) => val_ok,
+        (PathAction::AssignOp(op), Elem::Dim { .. }) => assign_op_supported(op) && val_ok,
+        _ => false,
+    }
+}
+
+/// Whether a compiled array instruction writes the array in register `reg`.
+fn array_written(func: &Func, reg: Slot) -> bool {
+    func.code.iter().any(|op| match op {
+        Op::PathOp {
+            path,
+            action: action @ (PathAction::Assign | PathAction::AssignOp(_)),
+            val,
+            dst,
+        } if path_supported(func, *path, *action, *val, *dst) => matches!(
+            array_elem(func, *path),
+            Some(Elem::Dim { arr, .. } | Elem::Append { arr }) if arr == reg
+        ),
+        _ => false,
+    })
+}
+
+/// The registers that compiled array instructions use as arrays.
+fn array_regs(func: &Func) -> Vec<Slot> {
+    let mut regs: Vec<Slot> = func
+        .code
+        .iter()
+        .filter_map(|op| match op {
+            Op::PathOp {
+                path,
+                action,
+                val,
+                dst,
+            } if path_supported(func, *path, *action, *val, *dst) => {
+                match array_elem(func, *path)? {
+                    Elem::Dim { arr, .. } | Elem::Append { arr } => Some(arr),
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    regs.sort_unstable();
+    regs.dedup();
+    regs
 }
 
 fn slot_ok(func: &Func, s: Slot) -> bool {
@@ -162,6 +300,12 @@ pub(crate) fn supported(func: &Func, op: &Op) -> bool {
         | Op::JmpLe { a, b, target } => {
             target_ok(func, *target) && scalar_operand(func, *a) && scalar_operand(func, *b)
         }
+        Op::PathOp {
+            path,
+            action,
+            val,
+            dst,
+        } => path_supported(func, *path, *action, *val, *dst),
         _ => false,
     }
 }
@@ -222,7 +366,32 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
     /// The instruction being translated.
     pc: u32,
     fail_guards_once: bool,
+    helpers: Helpers,
+    /// Signatures of `Helpers::array_view` and `Helpers::array_push`.
+    view_sig: SigRef,
+    push_sig: SigRef,
+    /// Per register used as an array (`array_regs`): what this run knows of it
+    /// (`VIEW_*`), and its elements and their number when known.
+    views: Vec<(Slot, ArrayView)>,
 }
+
+/// Compiled code's knowledge of one array register (Cranelift variables): `state` is
+/// `VIEW_NONE`, `VIEW_READ` (a packed array: `ptr`/`len` are its elements) or
+/// `VIEW_WRITE` (also uniquely owned, so its elements may be written in place). It is
+/// taken once when the run starts (before any loop, so loops make no call for it) and
+/// again after each append to the array. Nothing in compiled code but the array
+/// instructions changes an array register or its array (copies of it, which would share
+/// it, are `TAG_OPAQUE` moves that exit), so a view stays true for the run.
+#[derive(Clone, Copy)]
+struct ArrayView {
+    state: Variable,
+    ptr: Variable,
+    len: Variable,
+}
+
+pub(crate) const VIEW_NONE: i64 = 0;
+pub(crate) const VIEW_READ: i64 = 1;
+pub(crate) const VIEW_WRITE: i64 = 2;
 
 impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Emits the whole function into `b` (whose signature is `signature()`), entered at
@@ -233,6 +402,8 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         ptr: types::Type,
         entries: &[u32],
         fail_guards_once: bool,
+        helpers: Helpers,
+        call_conv: CallConv,
     ) {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -259,6 +430,51 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         b.def_var(edges, zero);
         let interrupt = b.ins().load(ptr, flags, ctx, 0);
         let fired = b.ins().load(ptr, flags, ctx, ptr.bytes() as i32);
+        let mut views = Vec::new();
+        for reg in array_regs(func) {
+            let v = ArrayView {
+                state: b.declare_var(types::I64),
+                ptr: b.declare_var(ptr),
+                len: b.declare_var(types::I64),
+            };
+            let none = b.ins().iconst(types::I64, VIEW_NONE);
+            let null = b.ins().iconst(ptr, 0);
+            b.def_var(v.state, none);
+            b.def_var(v.ptr, null);
+            b.def_var(v.len, none);
+            views.push((reg, v));
+        }
+        let mut view_sig = Signature::new(call_conv);
+        for t in [ptr, types::I64, types::I64] {
+            view_sig.params.push(AbiParam::new(t));
+        }
+        view_sig.returns.push(AbiParam::new(types::I64));
+        let mut push_sig = Signature::new(call_conv);
+        for t in [ptr, types::I64, types::I64, types::I64] {
+            push_sig.params.push(AbiParam::new(t));
+        }
+        push_sig.returns.push(AbiParam::new(types::I64));
+        let view_sig = b.import_signature(view_sig);
+        let push_sig = b.import_signature(push_sig);
+        // Views of every array register, taken once per run before any loop (so loops make
+        // no calls for them): writable where the function writes the array.
+        for (reg, view) in &views {
+            let want = if array_written(func, *reg) {
+                VIEW_WRITE
+            } else {
+                VIEW_READ
+            };
+            let f = b.ins().iconst(ptr, helpers.array_view as i64);
+            let r = b.ins().iconst(types::I64, i64::from(*reg));
+            let w = b.ins().iconst(types::I64, want);
+            let call = b.ins().call_indirect(view_sig, f, &[ctx, r, w]);
+            let got = b.inst_results(call)[0];
+            let p = b.ins().load(ptr, flags, ctx, CTX_VIEW_PTR);
+            let n = b.ins().load(types::I64, flags, ctx, CTX_VIEW_LEN);
+            b.def_var(view.state, got);
+            b.def_var(view.ptr, p);
+            b.def_var(view.len, n);
+        }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
             b,
@@ -276,6 +492,10 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             pending_exits: Vec::new(),
             pc: 0,
             fail_guards_once,
+            helpers,
+            view_sig,
+            push_sig,
+            views,
         };
         // Dispatch on the entry pc; anything else (never asked for) exits at once.
         let mut switch = Switch::new();
@@ -321,10 +541,9 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Returns to the interpreter at `pc` (the slots in memory are already current).
     fn emit_exit(&mut self, pc: u32) {
         let e = self.b.use_var(self.edges);
-        let off = 2 * self.ptr.bytes() as i32;
         self.b
             .ins()
-            .store(MemFlagsData::trusted(), e, self.ctx, off);
+            .store(MemFlagsData::trusted(), e, self.ctx, CTX_BACK_EDGES);
         let pcv = self.b.ins().iconst(types::I32, i64::from(pc));
         self.b.ins().return_(&[pcv]);
     }
@@ -532,6 +751,12 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             }
             Op::Neg { dst, a } => self.translate_neg(*dst, *a),
             Op::IncDecLocal { slot, kind, result } => self.translate_incdec(*slot, *kind, *result),
+            Op::PathOp {
+                path,
+                action,
+                val,
+                dst,
+            } => self.translate_path(*path, *action, *val, *dst),
             Op::Jmp { target } => self.jump_to(*target),
             Op::JmpIf { cond, target } | Op::JmpIfNot { cond, target } => {
                 let (tc, vc) = self.operand(*cond);
@@ -589,6 +814,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     fn compare(&mut self, op: BinOp, a: Operand, b: Operand) -> ClifValue {
         let (ta, va) = self.operand(a);
         let (tb, vb) = self.operand(b);
+        self.compare_values(op, ta, va, tb, vb)
+    }
+
+    /// `compare` on values already read.
+    fn compare_values(
+        &mut self,
+        op: BinOp,
+        ta: ClifValue,
+        va: ClifValue,
+        tb: ClifValue,
+        vb: ClifValue,
+    ) -> ClifValue {
         let an = self.is_num(ta);
         let bn = self.is_num(tb);
         let ok = self.b.ins().band(an, bn);
@@ -604,26 +841,48 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             BinOp::Eq => (IntCC::Equal, FloatCC::Equal),
             _ => (IntCC::NotEqual, FloatCC::NotEqual),
         };
+        // Ints compare as ints; the float comparison is off the int path.
         let ri = self.b.ins().icmp(icc, va, vb);
+        let r = self.b.declare_var(types::I8);
+        self.b.def_var(r, ri);
+        let mixed = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(both_int, done, &[], mixed, &[]);
+        self.b.switch_to_block(mixed);
         let fa = self.to_f64(ta, va);
         let fb = self.to_f64(tb, vb);
         let rf = self.b.ins().fcmp(fcc, fa, fb);
-        self.b.ins().select(both_int, ri, rf)
+        self.b.def_var(r, rf);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        self.b.use_var(r)
     }
 
     /// The result (tag, bits) of `a op b`, after guards; writes nothing.
     fn translate_binary(&mut self, op: BinOp, a: Operand, b: Operand) -> (ClifValue, ClifValue) {
+        let (ta, va) = self.operand(a);
+        let (tb, vb) = self.operand(b);
+        self.binary_values(op, ta, va, tb, vb)
+    }
+
+    /// `translate_binary` on values already read (the interpreter's `fast_binary`).
+    fn binary_values(
+        &mut self,
+        op: BinOp,
+        ta: ClifValue,
+        va: ClifValue,
+        tb: ClifValue,
+        vb: ClifValue,
+    ) -> (ClifValue, ClifValue) {
         match op {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::NotEq => {
-                let r = self.compare(op, a, b);
+                let r = self.compare_values(op, ta, va, tb, vb);
                 let tag = self.iconst(TAG_BOOL);
                 let bits = self.bool_bits(r);
                 return (tag, bits);
             }
             _ => {}
         }
-        let (ta, va) = self.operand(a);
-        let (tb, vb) = self.operand(b);
         let ai = self.tag_is(ta, TAG_INT);
         let bi = self.tag_is(tb, TAG_INT);
         let both_int = self.b.ins().band(ai, bi);
@@ -640,7 +899,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                     BinOp::Sub => self.b.ins().ssub_overflow(va, vb),
                     _ => self.b.ins().smul_overflow(va, vb),
                 };
-                // Int overflow gives the float of the exact operands, as in PHP.
+                let no_of = self.b.ins().bxor_imm_s(of, 1);
+                let use_int = self.b.ins().band(both_int, no_of);
+                let rt = self.b.declare_var(types::I64);
+                let rb = self.b.declare_var(types::I64);
+                self.b.def_var(rt, int_tag);
+                self.b.def_var(rb, ri);
+                let float = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.ins().brif(use_int, done, &[], float, &[]);
+                // Off the int path: a float operand, or int overflow, which gives the
+                // float of the exact operands, as in PHP.
+                self.b.switch_to_block(float);
                 let fa = self.to_f64(ta, va);
                 let fb = self.to_f64(tb, vb);
                 let rf = match op {
@@ -649,11 +919,11 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                     _ => self.b.ins().fmul(fa, fb),
                 };
                 let rf = self.f64_bits(rf);
-                let no_of = self.b.ins().bxor_imm_s(of, 1);
-                let use_int = self.b.ins().band(both_int, no_of);
-                let tag = self.b.ins().select(use_int, int_tag, float_tag);
-                let bits = self.b.ins().select(use_int, ri, rf);
-                (tag, bits)
+                self.b.def_var(rt, float_tag);
+                self.b.def_var(rb, rf);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
+                (self.b.use_var(rt), self.b.use_var(rb))
             }
             BinOp::Div => {
                 let an = self.is_num(ta);
@@ -786,6 +1056,195 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 _ => new,
             };
             self.write(r, t, out);
+        }
+        self.fall_through();
+    }
+    // ----- packed arrays -----
+
+    /// The view of array register `reg` (see `ArrayView`, taken at the start of the run
+    /// and after appends); exits here when it is not good enough: the register holds no
+    /// packed array, or (for `write`) one that is shared.
+    ///
+    /// # Returns
+    /// The elements' address and their number.
+    fn array_view(&mut self, reg: Slot, write: bool) -> (ClifValue, ClifValue) {
+        let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) else {
+            // `array_regs` lists every register an array instruction names.
+            self.emit_exit(self.pc);
+            let dead = self.b.create_block();
+            self.b.switch_to_block(dead);
+            let z = self.iconst(0);
+            return (z, z);
+        };
+        let need = if write { VIEW_WRITE } else { VIEW_READ };
+        let state = self.b.use_var(view.state);
+        let known = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, state, need);
+        self.guard(known);
+        let p = self.b.use_var(view.ptr);
+        let n = self.b.use_var(view.len);
+        (p, n)
+    }
+
+    /// Takes the view of array register `reg` again (after an append moved its elements).
+    fn refresh_view(&mut self, reg: Slot) {
+        let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) else {
+            return;
+        };
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.array_view as i64);
+        let r = self.iconst(i64::from(reg));
+        let w = self.iconst(VIEW_WRITE);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.view_sig, f, &[self.ctx, r, w]);
+        let got = self.b.inst_results(call)[0];
+        let flags = MemFlagsData::trusted();
+        let p = self.b.ins().load(self.ptr, flags, self.ctx, CTX_VIEW_PTR);
+        let n = self.b.ins().load(types::I64, flags, self.ctx, CTX_VIEW_LEN);
+        self.b.def_var(view.state, got);
+        self.b.def_var(view.ptr, p);
+        self.b.def_var(view.len, n);
+    }
+
+    /// The address of element `key` of array register `arr` (an int key in range of a
+    /// packed array, else exits), and its current tag and bits.
+    fn element(
+        &mut self,
+        arr: Slot,
+        key: Operand,
+        write: bool,
+    ) -> (ClifValue, ClifValue, ClifValue) {
+        let (tk, vk) = self.operand(key);
+        let key_int = self.tag_is(tk, TAG_INT);
+        self.guard(key_int);
+        let (p, n) = self.array_view(arr, write);
+        let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, vk, n);
+        self.guard(in_range);
+        let off = self.b.ins().imul_imm_s(vk, VALUE_SIZE);
+        let off = if self.ptr == types::I64 {
+            off
+        } else {
+            self.b.ins().ireduce(self.ptr, off)
+        };
+        let addr = self.b.ins().iadd(p, off);
+        let flags = MemFlagsData::trusted();
+        let tag8 = self.b.ins().load(types::I8, flags, addr, 0);
+        let tag = self.b.ins().uextend(types::I64, tag8);
+        // Only null, bool, int and float elements are handled (a reference into the
+        // array, a string, an array or an object exits).
+        let scalar = self.is_scalar(tag);
+        self.guard(scalar);
+        // Int and float (the common case): the 8 bytes at 8; bool: the byte at 1; null: 0.
+        let wide = self.b.ins().load(types::I64, flags, addr, 8);
+        let bits = self.b.declare_var(types::I64);
+        self.b.def_var(bits, wide);
+        let is_wide = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, tag, TAG_INT);
+        let narrow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(is_wide, done, &[], narrow, &[]);
+        self.b.switch_to_block(narrow);
+        let b8 = self.b.ins().load(types::I8, flags, addr, 1);
+        let b8 = self.b.ins().uextend(types::I64, b8);
+        let is_bool = self.tag_is(tag, TAG_BOOL);
+        let zero = self.iconst(0);
+        let nb = self.b.ins().select(is_bool, b8, zero);
+        self.b.def_var(bits, nb);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        let bits = self.b.use_var(bits);
+        (addr, tag, bits)
+    }
+
+    /// Stores a null/bool/int/float over an element that holds one (no destructor to run):
+    /// the tag byte, the bool byte and the 8-byte payload.
+    fn store_element(&mut self, addr: ClifValue, tag: ClifValue, bits: ClifValue) {
+        let flags = MemFlagsData::trusted();
+        let t8 = self.b.ins().ireduce(types::I8, tag);
+        let b8 = self.b.ins().ireduce(types::I8, bits);
+        self.b.ins().store(flags, t8, addr, 0);
+        self.b.ins().store(flags, b8, addr, 1);
+        self.b.ins().store(flags, bits, addr, 8);
+    }
+
+    /// `PathOp` on `$a[$k]` / `$a[]` of a packed array in a local (`path_supported`).
+    fn translate_path(
+        &mut self,
+        path: u32,
+        action: PathAction,
+        val: Option<Operand>,
+        dst: Option<Slot>,
+    ) {
+        let Some(elem) = array_elem(self.func, path) else {
+            self.emit_exit(self.pc);
+            return;
+        };
+        if let Some(d) = dst {
+            self.guard_writable(d);
+        }
+        let (tv, vv) = match val {
+            Some(v) => {
+                let (t, b) = self.operand(v);
+                let ok = self.is_scalar(t);
+                self.guard(ok);
+                (t, b)
+            }
+            None => {
+                let t = self.iconst(TAG_NULL);
+                (t, self.iconst(0))
+            }
+        };
+        let result = match (action, elem) {
+            (PathAction::Fetch, Elem::Dim { arr, key }) => {
+                let (_, tag, bits) = self.element(arr, key, false);
+                (tag, bits)
+            }
+            (PathAction::Assign, Elem::Dim { arr, key }) => {
+                let (addr, _, _) = self.element(arr, key, true);
+                self.store_element(addr, tv, vv);
+                (tv, vv)
+            }
+            (PathAction::Assign, Elem::Append { arr }) => {
+                let f = self
+                    .b
+                    .ins()
+                    .iconst(self.ptr, self.helpers.array_push as i64);
+                let r = self.iconst(i64::from(arr));
+                let call = self
+                    .b
+                    .ins()
+                    .call_indirect(self.push_sig, f, &[self.ctx, r, tv, vv]);
+                let done = self.b.inst_results(call)[0];
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, done, 0);
+                self.guard(ok);
+                self.refresh_view(arr);
+                (tv, vv)
+            }
+            (PathAction::AssignOp(op), Elem::Dim { arr, key }) => {
+                let (addr, tag, bits) = self.element(arr, key, true);
+                let (nt, nb) = self.binary_values(op, tag, bits, tv, vv);
+                self.store_element(addr, nt, nb);
+                (nt, nb)
+            }
+            _ => {
+                // `path_supported` admits nothing else.
+                self.emit_exit(self.pc);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+                let z = self.iconst(0);
+                (z, z)
+            }
+        };
+        if let Some(d) = dst {
+            self.write(d, result.0, result.1);
         }
         self.fall_through();
     }

@@ -299,6 +299,23 @@ impl PhpArray {
         matches!(self.repr, Repr::Packed(_))
     }
 
+    /// The elements of a packed array (index = key); `None` for the hash form.
+    pub fn packed_values(&self) -> Option<&[Value]> {
+        match &self.repr {
+            Repr::Packed(v) => Some(v),
+            Repr::Hash(_) => None,
+        }
+    }
+
+    /// The elements of a packed array for in-place writes (the keys cannot change through
+    /// the slice); `None` for the hash form.
+    pub fn packed_values_mut(&mut self) -> Option<&mut [Value]> {
+        match &mut self.repr {
+            Repr::Packed(v) => Some(v),
+            Repr::Hash(_) => None,
+        }
+    }
+
     /// Whether the keys are exactly `0..len` in order (`array_is_list`).
     pub fn is_list(&self) -> bool {
         match &self.repr {

@@ -142,7 +142,13 @@ impl fmt::Debug for PhpStr {
 ///
 /// `Ref` appears only in storage locations (local slots, array elements, properties, static
 /// variables). Operations take values through `deref`/`deref_clone` first.
+///
+/// `repr(u8)` fixes the layout the JIT relies on to read and write scalar elements of
+/// packed arrays in place (`src/jit/`): a one-byte tag at offset 0 (the variants' order:
+/// `Undef` 0, `Null` 1, `Bool` 2, `Int` 3, `Float` 4, ...), a `bool` at offset 1, an
+/// `i64`/`f64` at offset 8. Keep the order of the first five variants.
 #[derive(Clone, Default)]
+#[repr(u8)]
 pub enum Value {
     #[default]
     Undef,
