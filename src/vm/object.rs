@@ -1,9 +1,10 @@
 //! Objects and classes at run time.
 //!
-//! An object is a shared handle (`Obj`) to its data: the class, the property table (an
-//! ordered `PhpArray` keyed by property name, so that `foreach`, `var_dump`, casts and
-//! `get_object_vars` see declaration order), an id (`spl_object_id`) and optional native
-//! state for built-in classes (closures, generators, ...). Identity is the `Rc` pointer.
+//! An object is a shared handle (`Obj`) to its data: the class, the properties (`Props`:
+//! declared ones in slots numbered by the class's `PropLayout`, dynamic ones in an ordered
+//! table, so that `foreach`, `var_dump`, casts and `get_object_vars` see declaration
+//! order), an id (`spl_object_id`) and optional native state for built-in classes
+//! (closures, generators, ...). Identity is the `Rc` pointer.
 
 use std::any::Any;
 use std::cell::{Ref, RefCell, RefMut};
@@ -12,6 +13,7 @@ use std::rc::Rc;
 
 use super::array::PhpArray;
 use super::ast::Visibility;
+use super::props::{PropLayout, Props};
 use super::value::PhpStr;
 
 thread_local! {
@@ -311,8 +313,8 @@ pub struct Obj(pub Rc<RefCell<ObjectData>>);
 /// The contents of an object.
 pub struct ObjectData {
     pub class: Rc<Class>,
-    /// Properties by name, in declaration order then creation order.
-    pub props: PhpArray,
+    /// Properties: declared ones by slot, then dynamic ones in creation order.
+    pub props: Props,
     /// `spl_object_id`.
     pub id: u64,
     /// Native state of built-in classes (a closure's function and bound variables, a
@@ -323,8 +325,15 @@ pub struct ObjectData {
 }
 
 impl Obj {
-    /// A new object of `class` with the given initial properties.
+    /// A new object of `class` with the given initial properties (declared ones missing
+    /// from `props` start unset).
     pub fn new(class: Rc<Class>, props: PhpArray, id: u64) -> Obj {
+        let props = Props::from_array(class.layout.clone(), props);
+        Obj::with_props(class, props, id)
+    }
+
+    /// A new object of `class` with properties laid out for it.
+    pub fn with_props(class: Rc<Class>, props: Props, id: u64) -> Obj {
         let obj = Obj(Rc::new(RefCell::new(ObjectData {
             class,
             props,
@@ -401,6 +410,8 @@ pub struct Class {
     pub props: Vec<PropDecl>,
     /// Property name -> index into `props`.
     pub prop_index: NameMap<usize>,
+    /// Slot numbers of the declared properties: slot `i` is `props[i]`.
+    pub layout: Rc<PropLayout>,
     pub is_interface: bool,
     pub is_abstract: bool,
     pub is_final: bool,
