@@ -31,6 +31,7 @@ pub mod object;
 pub mod ops;
 pub mod parser;
 pub mod process;
+pub mod props;
 pub mod stats;
 pub mod token;
 pub mod unit_codec;

@@ -1,9 +1,10 @@
 //! Objects and classes at run time.
 //!
-//! An object is a shared handle (`Obj`) to its data: the class, the property table (an
-//! ordered `PhpArray` keyed by property name, so that `foreach`, `var_dump`, casts and
-//! `get_object_vars` see declaration order), an id (`spl_object_id`) and optional native
-//! state for built-in classes (closures, generators, ...). Identity is the `Rc` pointer.
+//! An object is a shared handle (`Obj`) to its data: the class, the properties (`Props`:
+//! declared ones in slots numbered by the class's `PropLayout`, dynamic ones in an ordered
+//! table, so that `foreach`, `var_dump`, casts and `get_object_vars` see declaration
+//! order), an id (`spl_object_id`) and optional native state for built-in classes
+//! (closures, generators, ...). Identity is the `Rc` pointer.
 
 use std::any::Any;
 use std::cell::{Ref, RefCell, RefMut};
@@ -12,6 +13,7 @@ use std::rc::Rc;
 
 use super::array::PhpArray;
 use super::ast::Visibility;
+use super::props::{PropLayout, Props};
 use super::value::PhpStr;
 
 thread_local! {
@@ -36,13 +38,29 @@ thread_local! {
 }
 
 thread_local! {
-    /// Every object of the request (weakly), for the cycle collector.
-    static ALL_OBJECTS: RefCell<Vec<std::rc::Weak<RefCell<ObjectData>>>> =
-        const { RefCell::new(Vec::new()) };
-    /// Registry size at which the next collection runs.
+    /// Every live object of the request (weakly), for the cycle collector.
+    static ALL_OBJECTS: RefCell<Registry> = const {
+        RefCell::new(Registry { slots: Vec::new(), free: Vec::new(), serial: 0, since_gc: 0 })
+    };
+    /// `Registry::since_gc` at which the next collection runs.
     static NEXT_GC: std::cell::Cell<usize> = const { std::cell::Cell::new(GC_MIN) };
     /// A collection is due at the next safe point.
     static GC_DUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The cycle collector's registry. An object takes a slot when created and gives it back
+/// when freed (`ObjectData::drop`): a `Weak` left behind would keep the freed object's
+/// allocation alive until the next collection, which on object-heavy code (commonmark's
+/// syntax trees) held tens of megabytes of dead objects.
+pub struct Registry {
+    /// Live objects with their creation serial number; `None` is a free slot.
+    slots: Vec<Option<(std::rc::Weak<RefCell<ObjectData>>, u64)>>,
+    /// Free slot numbers.
+    free: Vec<u32>,
+    /// Next creation serial number (collections visit objects in creation order).
+    serial: u64,
+    /// Survivors of the last collection plus objects created since.
+    since_gc: usize,
 }
 
 /// Objects allocated between collections at least.
@@ -68,12 +86,15 @@ pub fn gc_due() -> bool {
 pub fn collect_cycles(scan_internal: InternalScan) -> (usize, Vec<Obj>) {
     GC_DUE.with(|d| d.set(false));
     let objs: Vec<Obj> = ALL_OBJECTS.with(|r| {
-        let mut r = r.borrow_mut();
-        r.retain(|w| w.strong_count() > 0);
-        r.iter()
-            .filter_map(std::rc::Weak::upgrade)
-            .map(Obj)
-            .collect()
+        let r = r.borrow();
+        let mut live: Vec<(u64, Obj)> = r
+            .slots
+            .iter()
+            .flatten()
+            .filter_map(|(w, serial)| Some((*serial, Obj(w.upgrade()?))))
+            .collect();
+        live.sort_unstable_by_key(|(serial, _)| *serial);
+        live.into_iter().map(|(_, o)| o).collect()
     });
     let n = objs.len();
     let index: HashMap<*const RefCell<ObjectData>, usize> = objs
@@ -146,6 +167,7 @@ pub fn collect_cycles(scan_internal: InternalScan) -> (usize, Vec<Obj>) {
         }
     }
     let survivors = n - freed;
+    ALL_OBJECTS.with(|r| r.borrow_mut().since_gc = survivors);
     NEXT_GC.with(|g| g.set((survivors * 2).max(survivors + GC_MIN)));
     drop(dropped);
     drop(objs);
@@ -198,10 +220,42 @@ pub fn destructs_pending() -> bool {
 fn register_object(obj: &Obj) {
     let _ = ALL_OBJECTS.try_with(|a| {
         let mut a = a.borrow_mut();
-        a.push(Rc::downgrade(&obj.0));
-        if a.len() >= NEXT_GC.with(std::cell::Cell::get) {
+        let serial = a.serial;
+        a.serial += 1;
+        let entry = Some((Rc::downgrade(&obj.0), serial));
+        let slot = match a.free.pop() {
+            Some(s) => {
+                a.slots[s as usize] = entry;
+                s
+            }
+            None => match u32::try_from(a.slots.len()) {
+                Ok(s) => {
+                    a.slots.push(entry);
+                    s
+                }
+                Err(_) => return,
+            },
+        };
+        obj.0.borrow_mut().gc_slot = slot;
+        a.since_gc += 1;
+        if a.since_gc >= NEXT_GC.with(std::cell::Cell::get) {
             GC_DUE.with(|d| d.set(true));
             HAS_PENDING.with(|h| h.set(true));
+        }
+    });
+}
+
+/// Gives a freed object's registry slot back (only if the slot is still its own: a slot of
+/// an earlier request's registry may have been reused).
+fn unregister_object(slot: u32) {
+    let _ = ALL_OBJECTS.try_with(|a| {
+        let Ok(mut a) = a.try_borrow_mut() else {
+            return;
+        };
+        let s = slot as usize;
+        if matches!(a.slots.get(s), Some(Some((w, _))) if w.strong_count() == 0) {
+            a.slots[s] = None;
+            a.free.push(slot);
         }
     });
 }
@@ -243,7 +297,12 @@ pub fn remaining_destructibles() -> Vec<Obj> {
 pub fn set_destructors_done(done: bool) {
     DESTRUCTORS_DONE.with(|d| d.set(done));
     if !done {
-        ALL_OBJECTS.with(|w| w.borrow_mut().clear());
+        ALL_OBJECTS.with(|w| {
+            let mut w = w.borrow_mut();
+            w.slots.clear();
+            w.free.clear();
+            w.since_gc = 0;
+        });
         NEXT_GC.with(|g| g.set(GC_MIN));
         GC_DUE.with(|d| d.set(false));
         WITH_DESTRUCTOR.with(|w| w.borrow_mut().clear());
@@ -294,6 +353,9 @@ pub const RESOURCE_ID_BIT: u64 = 1 << 62;
 
 impl Drop for ObjectData {
     fn drop(&mut self) {
+        if self.gc_slot != u32::MAX {
+            unregister_object(self.gc_slot);
+        }
         let id = self.id;
         if id & RESOURCE_ID_BIT != 0 {
             return;
@@ -311,8 +373,8 @@ pub struct Obj(pub Rc<RefCell<ObjectData>>);
 /// The contents of an object.
 pub struct ObjectData {
     pub class: Rc<Class>,
-    /// Properties by name, in declaration order then creation order.
-    pub props: PhpArray,
+    /// Properties: declared ones by slot, then dynamic ones in creation order.
+    pub props: Props,
     /// `spl_object_id`.
     pub id: u64,
     /// Native state of built-in classes (a closure's function and bound variables, a
@@ -320,17 +382,27 @@ pub struct ObjectData {
     pub internal: Option<Box<dyn Any>>,
     /// The class has `__destruct` and it has not been called yet.
     pub needs_destruct: bool,
+    /// The object's slot in the cycle collector's registry (`u32::MAX`: none).
+    gc_slot: u32,
 }
 
 impl Obj {
-    /// A new object of `class` with the given initial properties.
+    /// A new object of `class` with the given initial properties (declared ones missing
+    /// from `props` start unset).
     pub fn new(class: Rc<Class>, props: PhpArray, id: u64) -> Obj {
+        let props = Props::from_array(class.layout.clone(), props);
+        Obj::with_props(class, props, id)
+    }
+
+    /// A new object of `class` with properties laid out for it.
+    pub fn with_props(class: Rc<Class>, props: Props, id: u64) -> Obj {
         let obj = Obj(Rc::new(RefCell::new(ObjectData {
             class,
             props,
             id,
             internal: None,
             needs_destruct: false,
+            gc_slot: u32::MAX,
         })));
         register_object(&obj);
         obj
@@ -401,6 +473,8 @@ pub struct Class {
     pub props: Vec<PropDecl>,
     /// Property name -> index into `props`.
     pub prop_index: NameMap<usize>,
+    /// Slot numbers of the declared properties: slot `i` is `props[i]`.
+    pub layout: Rc<PropLayout>,
     pub is_interface: bool,
     pub is_abstract: bool,
     pub is_final: bool,

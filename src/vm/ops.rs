@@ -835,7 +835,7 @@ pub fn compare(host: &mut dyn Host, a: &Value, b: &Value) -> PhpResult<Ordering>
                 // Different classes and enum cases are uncomparable (PHP's 1).
                 Ordering::Greater
             } else {
-                let (p, q) = (x.borrow().props.clone(), y.borrow().props.clone());
+                let (p, q) = (x.borrow().props.to_array(), y.borrow().props.to_array());
                 return compare_arrays(host, &p, &q);
             }
         }
@@ -1096,6 +1096,7 @@ mod tests {
             interfaces: Vec::new(),
             props: Vec::new(),
             prop_index: Default::default(),
+            layout: Default::default(),
             is_interface: false,
             is_abstract: false,
             is_final: false,

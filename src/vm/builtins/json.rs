@@ -332,7 +332,7 @@ impl Encoder<'_> {
                     };
                 }
                 let addr = Rc::as_ptr(&o.0) as *const u8 as usize;
-                let props = o.borrow().props.clone();
+                let props = o.borrow().props.to_array();
                 return self.container(addr, &props, true, Some(&*class));
             }
         }
@@ -371,7 +371,7 @@ impl Encoder<'_> {
         if let Value::Object(same) = &retval {
             if same.ptr_eq(o) {
                 let class = o.class();
-                let props = o.borrow().props.clone();
+                let props = o.borrow().props.to_array();
                 return self.container(addr, &props, true, Some(&*class));
             }
         }
@@ -946,7 +946,7 @@ impl<'a> Parser<'a, '_> {
         } else {
             let obj = match obj {
                 Some(o) => {
-                    o.borrow_mut().props = out;
+                    o.borrow_mut().props.set_array(out);
                     o
                 }
                 None => self.host.new_object(b"stdClass", out)?,

@@ -208,8 +208,10 @@ pub(crate) struct PropEntry {
 pub(crate) fn object_props(obj: &Obj) -> Vec<PropEntry> {
     let data = obj.borrow();
     let class = data.class.clone();
+    // An unset typed property still shows as uninitialized (PHP lists typed slots).
+    let typed = |i: usize| class.props.get(i).is_some_and(|d| d.ty.is_some());
     data.props
-        .iter()
+        .iter_keeping(typed)
         .map(|(k, v)| {
             let name = match k {
                 ArrayKey::Int(i) => PhpStr::from(i.to_string()),
@@ -223,11 +225,13 @@ pub(crate) fn object_props(obj: &Obj) -> Vec<PropEntry> {
                 },
                 _ => PropVis::Public,
             };
-            PropEntry {
-                name,
-                vis,
-                value: v.clone(),
-            }
+            // A reference nothing else shares is a plain value (as in arrays): cloning it
+            // here would make it look shared.
+            let value = match v {
+                Value::Ref(r) if std::rc::Rc::strong_count(r) == 1 => r.borrow().clone(),
+                v => v.clone(),
+            };
+            PropEntry { name, vis, value }
         })
         .collect()
 }
@@ -1103,6 +1107,9 @@ pub(crate) mod tests {
             lc_name: PhpStr::from(name.to_ascii_lowercase()),
             parent: None,
             interfaces: vec![],
+            layout: std::rc::Rc::new(crate::vm::props::PropLayout::new(
+                props.iter().map(|p| p.name.clone()).collect(),
+            )),
             props,
             prop_index,
             is_interface: false,
@@ -1260,7 +1267,7 @@ pub(crate) mod tests {
             out(print_r, &[Value::Object(o.clone())]),
             "stdClass Object\n(\n    [self] => stdClass Object\n *RECURSION*\n    [0] => 5\n)\n"
         );
-        o.borrow_mut().props = PhpArray::new();
+        o.borrow_mut().props.set_array(PhpArray::new());
     }
 
     #[test]

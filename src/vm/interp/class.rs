@@ -68,7 +68,7 @@ pub struct ClassRt {
     defaults: Vec<(PhpStr, Option<ConstInit>, bool)>,
     /// The initial property table when every default is a plain value (built on first
     /// instantiation).
-    template: RefCell<Option<PhpArray>>,
+    template: RefCell<Option<crate::vm::props::Props>>,
     /// Declared types of typed properties.
     pub prop_types: HashMap<PhpStr, super::super::coerce::TypeSpec>,
     /// The compiled declaration (None for built-in classes).
@@ -818,6 +818,9 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 lc_name: lc.clone(),
                 parent: parent.clone(),
                 interfaces,
+                layout: std::rc::Rc::new(crate::vm::props::PropLayout::new(
+                    props.iter().map(|p| p.name.clone()).collect(),
+                )),
                 props,
                 prop_index,
                 is_interface: bc.is_interface,
@@ -1349,6 +1352,9 @@ impl Vm {
                 lc_name: lc.clone(),
                 parent: parent.clone(),
                 interfaces,
+                layout: std::rc::Rc::new(crate::vm::props::PropLayout::new(
+                    props.iter().map(|p| p.name.clone()).collect(),
+                )),
                 props,
                 prop_index,
                 is_interface: def.kind == ClassKind::Interface,
@@ -1688,8 +1694,9 @@ impl Vm {
                     };
                     props.insert(ArrayKey::Str(name), v);
                 }
+                let props = crate::vm::props::Props::from_array(cls.layout.clone(), props);
                 // Defaults that are plain values are the same for every instance: keep the
-                // table and clone it next time.
+                // slots and clone them next time.
                 if constant {
                     *rt(cls).template.borrow_mut() = Some(props.clone());
                 }
@@ -1697,7 +1704,7 @@ impl Vm {
             }
         };
         let id = self.alloc_obj_id();
-        let obj = Obj::new(cls.clone(), props, id);
+        let obj = Obj::with_props(cls.clone(), props, id);
         if rt(cls).has_destructor {
             super::super::object::register_destructible(&obj);
         }
@@ -2015,6 +2022,17 @@ impl Vm {
             None => {
                 if let Some(v) = self.magic_get(o, name, quiet)? {
                     return Ok(v);
+                }
+                // An unset typed property reads as an uninitialized one.
+                if !quiet && class.prop_decl(name).is_some_and(|d| d.ty.is_some()) {
+                    return Err(Fault::error(
+                        "Error",
+                        format!(
+                            "Typed property {}::${} must not be accessed before initialization",
+                            class.name.to_string_lossy(),
+                            name.to_string_lossy()
+                        ),
+                    ));
                 }
                 if !quiet {
                     let msg = format!(

@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::super::array::{ArrayKey, PhpArray};
+use super::super::array::ArrayKey;
 use super::super::builtins::datetime::calendar::{Civil, Zone};
 use super::super::builtins::datetime::{self as dt, parse};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
@@ -83,7 +83,7 @@ fn store(obj: &Obj, st: DateState) {
 }
 
 /// The zone described by `timezone_type`/`timezone` properties.
-fn zone_from_props(props: &PhpArray) -> Option<Zone> {
+fn zone_from_props(props: &crate::vm::props::Props) -> Option<Zone> {
     let name = match props.get_str(b"timezone").map(Value::deref_clone) {
         Some(Value::Str(s)) => s.to_string_lossy(),
         _ => return None,

@@ -45,7 +45,7 @@ impl Host for Vm {
             let mut d = obj.borrow_mut();
             if d.props.is_empty() {
                 // No declared properties (stdClass): the table is taken as it is.
-                d.props = props;
+                d.props.set_array(props);
             } else {
                 for (k, v) in props.iter() {
                     d.props.insert(k, v.clone());

@@ -555,6 +555,23 @@ impl Vm {
                             break;
                         }
                     }
+                    drop(d);
+                    // By reference, the property itself becomes a reference the loop
+                    // variable shares (PHP's `foreach ($obj as &$v)`).
+                    if let (true, Some((np, _, v))) = (by_ref, &mut out) {
+                        let mut d = obj.borrow_mut();
+                        if let Some(cell) = d.props.value_at_mut(*np) {
+                            let r = match cell {
+                                Value::Ref(r) => r.clone(),
+                                other => {
+                                    let r = Value::new_ref(std::mem::take(other));
+                                    *other = Value::Ref(r.clone());
+                                    r
+                                }
+                            };
+                            *v = Value::Ref(r);
+                        }
+                    }
                     out
                 };
                 match found {
@@ -749,7 +766,7 @@ impl Vm {
             ));
         }
         let id = self.alloc_obj_id();
-        let copy = Obj::new(class.clone(), props, id);
+        let copy = Obj::with_props(class.clone(), props, id);
         let native = o
             .borrow()
             .internal

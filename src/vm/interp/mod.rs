@@ -135,8 +135,11 @@ pub(crate) enum FinallyAction {
 
 /// A cached declared-property location (see `Vm::prop_cache`).
 pub(crate) struct PropSlot {
-    /// Position in the object's property table (declared properties keep theirs).
+    /// The property's slot number in `layout`.
     pub pos: usize,
+    /// The layout of the class the entry was made for (held, so that its address stays
+    /// unique while the entry exists; objects are checked against it).
+    pub layout: Rc<super::props::PropLayout>,
     /// The declared type, checked on the fast assignment path.
     pub ty: Option<super::coerce::TypeSpec>,
     pub readonly: bool,

@@ -432,7 +432,10 @@ impl Vm {
                     scope,
                 );
                 let slot = self.prop_cache.get(&key)?;
-                let v = match d.props.value_at_named(slot.pos, name) {
+                if !Rc::ptr_eq(&slot.layout, d.props.layout()) {
+                    return None;
+                }
+                let v = match d.props.slot(slot.pos) {
                     Some(Value::Undef) | None => return None,
                     Some(Value::Ref(r)) => r.borrow().clone(),
                     Some(v) => v.clone(),
@@ -460,7 +463,11 @@ impl Vm {
                 // triggers is only queued, but keep the borrow short anyway).
                 let old = {
                     let mut d = o.borrow_mut();
-                    let cell = d.props.value_at_named_mut(pos, name)?;
+                    if !Rc::ptr_eq(&slot.layout, d.props.layout()) {
+                        return None;
+                    }
+                    // An unset slot is not this case (`__set` may apply).
+                    let cell = d.props.value_at_live_mut(pos)?;
                     match cell {
                         Value::Ref(r) => std::mem::replace(&mut *r.borrow_mut(), v.clone()),
                         cell => std::mem::replace(cell, v.clone()),
@@ -504,7 +511,8 @@ impl Vm {
                     | PathAction::Isset
                     | PathAction::Empty => {
                         let d = o.borrow();
-                        match d.props.value_at_named(slot.pos, name) {
+                        match d.props.slot(slot.pos) {
+                            _ if !Rc::ptr_eq(&slot.layout, d.props.layout()) => {}
                             Some(Value::Undef) | None => {}
                             Some(v) => {
                                 let v = v.deref_clone();
@@ -520,7 +528,9 @@ impl Vm {
                         let v = val.clone().unwrap_or(Value::Null);
                         if slot.ty.as_ref().is_none_or(|t| t.accepts_exactly(&v)) {
                             let mut d = o.borrow_mut();
-                            if let Some(cell) = d.props.value_at_named_mut(slot.pos, name) {
+                            let same = Rc::ptr_eq(&slot.layout, d.props.layout());
+                            if let Some(cell) = d.props.value_at_live_mut(slot.pos).filter(|_| same)
+                            {
                                 match cell {
                                     Value::Ref(r) => *r.borrow_mut() = v.clone(),
                                     cell => *cell = v.clone(),
@@ -547,13 +557,14 @@ impl Vm {
             {
                 let d = o.borrow();
                 if let (Some(decl), Some(pos)) =
-                    (d.class.prop_decl(name), d.props.find_pos_str(name))
+                    (d.class.prop_decl(name), d.props.layout().slot_of(name))
                 {
                     if decl.visibility == super::super::ast::Visibility::Public
                         || self.can_access(&d.class, decl)
                     {
                         let slot = super::PropSlot {
                             pos,
+                            layout: d.props.layout().clone(),
                             ty: super::class::rt(&d.class)
                                 .prop_types
                                 .get(name.as_bytes())
@@ -1296,15 +1307,10 @@ impl Vm {
         let exists = o.borrow().props.get_str(name).is_some();
         if action == PathAction::Unset && rest.is_empty() {
             if exists {
-                let mut d = o.borrow_mut();
-                if decl.is_some() {
-                    // A declared property becomes uninitialised, keeping its place.
-                    if let Some(slot) = d.props.get_mut(&ArrayKey::Str(name.clone())) {
-                        *slot = Value::Undef;
-                    }
-                } else {
-                    d.props.remove(&ArrayKey::Str(name.clone()));
-                }
+                // A declared property's slot becomes unset (reads call `__get`; a later
+                // write puts it back in its place).
+                let old = o.borrow_mut().props.remove(&ArrayKey::Str(name.clone()));
+                drop(old);
             } else if let Some(m) = self
                 .find_method(&class, b"__unset")
                 .filter(|_| !self.magic_guarded(o, name, MagicGuard::UNSET))

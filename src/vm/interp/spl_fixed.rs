@@ -125,7 +125,7 @@ fn construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> Ph
 fn wakeup(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> PhpResult<Value> {
     // Unserialized elements arrive as properties; move them into the array.
     let obj = this_of(this)?;
-    let props = std::mem::take(&mut obj.borrow_mut().props);
+    let props = obj.borrow().props.to_array();
     let mut items = Vec::new();
     let mut rest = PhpArray::new();
     for (k, v) in props.iter() {
@@ -134,7 +134,7 @@ fn wakeup(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, _a: &[Value]) -> Php
             other => rest.insert(other, v.clone()),
         }
     }
-    obj.borrow_mut().props = rest;
+    obj.borrow_mut().props.set_array(rest);
     with(this, |st| {
         if st.items.is_empty() {
             st.items = items;

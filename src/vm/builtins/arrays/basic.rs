@@ -237,7 +237,7 @@ fn to_array_for_merge(v: &Value) -> PhpArray {
     match v {
         Value::Array(a) => (**a).clone(),
         Value::Null | Value::Undef => PhpArray::new(),
-        Value::Object(o) => o.borrow().props.clone(),
+        Value::Object(o) => o.borrow().props.to_array(),
         Value::Ref(r) => to_array_for_merge(&r.borrow()),
         other => PhpArray::from_values(vec![other.clone()]),
     }
@@ -1248,8 +1248,8 @@ fn pointer_entry(
         Value::Array(a) => Ok(read(&a)),
         Value::Object(o) => {
             object_pointer_deprecation(host, fname)?;
-            let data = o.borrow();
-            Ok(read(&data.props))
+            let mut data = o.borrow_mut();
+            Ok(data.props.with_array(|a| read(a)))
         }
         _ => Ok(None),
     }
@@ -1315,7 +1315,7 @@ fn pointer_move(host: &mut dyn Host, args: &[Value], fname: &str, how: Move) -> 
         Some(o) => {
             object_pointer_deprecation(host, fname)?;
             let mut data = o.borrow_mut();
-            Some(move_pointer(&mut data.props, how))
+            Some(data.props.with_array(|a| move_pointer(a, how)))
         }
         None => with_ref_array(cell, |a| move_pointer(a, how)),
     };

@@ -108,7 +108,7 @@ impl WalkTarget {
     fn with_table<R>(&self, f: impl FnOnce(&mut PhpArray) -> R) -> Option<R> {
         match self {
             WalkTarget::Array(cell) => super::with_ref_array(cell, f),
-            WalkTarget::Object(o) => Some(f(&mut o.borrow_mut().props)),
+            WalkTarget::Object(o) => Some(o.borrow_mut().props.with_array(f)),
         }
     }
 }

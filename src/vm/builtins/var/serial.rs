@@ -364,8 +364,8 @@ pub(super) fn unserialize(host: &mut dyn Host, args: &[Value]) -> PhpResult<Valu
             let v = finalize(cell);
             for (obj, data) in &pending {
                 if data.is_none() {
-                    let props = std::mem::take(&mut obj.borrow_mut().props);
-                    obj.borrow_mut().props = finalize_array(props);
+                    let props = obj.borrow_mut().props.take_array();
+                    obj.borrow_mut().props.set_array(finalize_array(props));
                 }
             }
             for (obj, data) in pending {
