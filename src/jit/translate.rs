@@ -239,28 +239,19 @@ fn target_ok(func: &Func, t: u32) -> bool {
 
 /// Binary operators with a machine-code fast path.
 fn binop_supported(op: BinOp) -> bool {
-    matches!(
-        op,
-        BinOp::Add
-            | BinOp::Sub
-            | BinOp::Mul
-            | BinOp::Div
-            | BinOp::Mod
-            | BinOp::BitAnd
-            | BinOp::BitOr
-            | BinOp::BitXor
-            | BinOp::Shl
-            | BinOp::Shr
-            | BinOp::Lt
-            | BinOp::Le
-            | BinOp::Gt
-            | BinOp::Ge
-            | BinOp::Eq
-            | BinOp::NotEq
-            | BinOp::Identical
-            | BinOp::NotIdentical
-            | BinOp::Spaceship
-    )
+    assign_op_supported(op)
+        || matches!(
+            op,
+            BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::Eq
+                | BinOp::NotEq
+                | BinOp::Identical
+                | BinOp::NotIdentical
+                | BinOp::Spaceship
+        )
 }
 
 /// Whether the instruction has a translation (its guards may still exit at run time).

@@ -318,19 +318,7 @@ impl Props {
 
     /// Iterates `(name, &value)` in PHP's order.
     pub fn iter(&self) -> impl Iterator<Item = (ArrayKey, &Value)> + '_ {
-        let unset = self
-            .extra
-            .as_ref()
-            .map(|e| e.unset.as_slice())
-            .unwrap_or(&[]);
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(move |(i, v)| {
-                !(matches!(v, Value::Undef) && unset.get(*i).copied().unwrap_or(false))
-            })
-            .map(|(i, v)| (ArrayKey::Str(self.layout.names[i].clone()), v))
-            .chain(self.dynamic().into_iter().flat_map(PhpArray::iter))
+        self.iter_keeping(|_| false)
     }
 
     /// `iter`, but also listing the unset slots `keep_unset` picks (as `Undef`): `var_dump`
