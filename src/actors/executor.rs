@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use crate::server::log::{access_line, AccessRecord, ACCESS, PHP};
+use crate::vm::limits;
 use crate::vm::web::{EnginePanic, ResponseWriter, SharedWriter, WebOutcome, WebRequest};
 
 /// Native stack of each executor thread, as the CLI's engine thread.
@@ -29,6 +30,11 @@ const ENGINE_STACK_SIZE: usize = 64 << 20;
 
 /// Body bytes gathered before they are sent to the connection as one message.
 const OUTPUT_CHUNK: usize = 32 * 1024;
+
+/// A request whose allocations peaked above this many bytes over the thread's idle level
+/// hands its freed memory back to the OS when it ends (`alloc::release_unused_memory`), so
+/// a memory bomb (up to `memory_limit` per thread) does not stay resident.
+const RELEASE_AFTER_PEAK: isize = 32 << 20;
 
 /// Output messages that may wait for the connection before the script blocks.
 pub const OUTPUT_QUEUE: usize = 8;
@@ -270,6 +276,7 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
             body: Box::new(BodyReader::new(job.body)),
         };
         let shared: SharedWriter = writer.clone();
+        let idle_net = limits::net_allocated();
         let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, shared))) {
             Ok(outcome) => outcome,
             Err(panic) => {
@@ -317,6 +324,10 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
             script: if script.is_empty() { "-" } else { &script },
         };
         tracing::info!(target: ACCESS, "{}", access_line(&record, jiff::Timestamp::now()));
+        drop(writer);
+        if limits::peak_allocated().saturating_sub(idle_net) > RELEASE_AFTER_PEAK {
+            crate::alloc::release_unused_memory();
+        }
         load.set_busy(index, None);
         load.running.fetch_sub(1, Ordering::Relaxed);
     }
