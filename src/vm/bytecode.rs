@@ -19,7 +19,7 @@ use super::coerce::TypeSpec;
 use super::value::{PhpStr, Value};
 
 /// Bytecode format version; part of every translation-cache key.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// A register index in the current frame.
 pub type Slot = u32;
@@ -815,6 +815,8 @@ pub struct ClassDef {
     pub is_abstract: bool,
     pub is_final: bool,
     pub is_readonly: bool,
+    /// Declared with `#[AllowDynamicProperties]` (subclasses inherit it at link time).
+    pub allow_dynamic_properties: bool,
     /// Fully qualified parent name.
     pub parent: Option<PhpStr>,
     /// Fully qualified interface names (for interfaces: the interfaces they extend).

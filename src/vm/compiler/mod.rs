@@ -848,6 +848,11 @@ impl<'u> FuncCompiler<'u> {
             is_abstract: decl.modifiers.is_abstract,
             is_final: decl.modifiers.is_final,
             is_readonly: decl.modifiers.is_readonly,
+            allow_dynamic_properties: decl.attributes.iter().any(|a| {
+                self.unit
+                    .resolve_class(a)
+                    .eq_ignore_ascii_case(b"AllowDynamicProperties")
+            }),
             parent: parent.map(PhpStr::from),
             interfaces: decl
                 .interfaces

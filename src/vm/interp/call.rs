@@ -872,7 +872,6 @@ impl Vm {
         ) else {
             return Err(Fault::fatal("Invalid bytecode: unknown builtin call"));
         };
-        let n_locals = func.local_names.len();
         let mut small: [Value; 4] = Default::default();
         let mut large = Vec::new();
         let args: &mut [Value] = if ops.len() <= small.len() {
@@ -882,14 +881,7 @@ impl Vm {
             &mut large
         };
         for (arg, op) in args.iter_mut().zip(ops) {
-            *arg = if !op.is_const() && op.index() as usize >= n_locals {
-                match std::mem::take(&mut self.stack[base + op.index() as usize]) {
-                    Value::Undef => Value::Null,
-                    v => v.into_deref(),
-                }
-            } else {
-                self.read(func, base, *op)?
-            };
+            *arg = self.consume(func, base, *op)?;
         }
         let r = match self.bind_builtin_args(b, args) {
             Ok(()) => (b.func)(self, args),

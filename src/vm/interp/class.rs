@@ -84,6 +84,10 @@ pub struct ClassRt {
     pub(crate) has_destructor: bool,
     /// The file that declared the class (None for built-in classes), for Reflection.
     pub(crate) file: Option<PhpStr>,
+    /// Objects may get undeclared properties without PHP 8.2's deprecation: the class or
+    /// an ancestor has `#[AllowDynamicProperties]` (`stdClass` and
+    /// `__PHP_Incomplete_Class` among the built-in ones).
+    pub(crate) allows_dynamic_props: bool,
 }
 
 /// Native state of a `Closure` object.
@@ -102,6 +106,11 @@ pub struct ClosureData {
     /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
     /// magic method receives.
     pub magic_name: Option<PhpStr>,
+}
+
+/// Whether objects of `class` take undeclared properties without PHP 8.2's deprecation.
+pub(crate) fn allows_dynamic_props(class: &Class) -> bool {
+    rt(class).allows_dynamic_props
 }
 
 pub(crate) fn rt(class: &Class) -> &ClassRt {
@@ -277,6 +286,19 @@ fn builtin_classes() -> Vec<BuiltinClass> {
         iface!("Throwable", &["Stringable"]),
         BuiltinClass {
             name: "stdClass",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+            consts: &[],
+        },
+        // What `unserialize` makes of an object whose class does not exist or is not
+        // allowed: the original name in `__PHP_Incomplete_Class_Name`, the data as
+        // properties (`serialize` writes it back under the original name).
+        BuiltinClass {
+            name: "__PHP_Incomplete_Class",
             parent: None,
             interfaces: &[],
             is_interface: false,
@@ -839,6 +861,12 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     prop_types: HashMap::new(),
                     def: None,
                     file: None,
+                    allows_dynamic_props: matches!(
+                        lc.as_bytes(),
+                        b"stdclass" | b"__php_incomplete_class"
+                    ) || parent
+                        .as_ref()
+                        .is_some_and(|p| rt(p).allows_dynamic_props),
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order: {
                         let mut order: Vec<PhpStr> = bc
@@ -1371,6 +1399,8 @@ impl Vm {
                     defaults,
                     template: RefCell::new(None),
                     prop_types,
+                    allows_dynamic_props: def.allow_dynamic_properties
+                        || parent.as_ref().is_some_and(|p| rt(p).allows_dynamic_props),
                     def: Some(def_for_rt),
                     file: Some(unit.file.clone()),
                     enum_cases: RefCell::new(HashMap::new()),

@@ -15,6 +15,7 @@
 pub(crate) mod apc_iterator;
 mod call;
 mod class;
+pub(crate) use class::allows_dynamic_props;
 mod closure;
 pub mod date_classes;
 mod destruct;
@@ -780,6 +781,23 @@ impl Vm {
         }
     }
 
+    /// Reads an operand its instruction consumes: a temporary is moved out (so a value
+    /// such as an object passed on inside an array literal is not kept alive by the
+    /// register: PHP frees temporaries when they are used, which decides when destructors
+    /// run and which object ids are free), a local or constant is read as by `read`.
+    #[inline]
+    pub(crate) fn consume(&mut self, func: &Func, base: usize, op: Operand) -> PhpResult<Value> {
+        if !op.is_const() && op.index() as usize >= func.local_names.len() {
+            return Ok(
+                match std::mem::take(&mut self.stack[base + op.index() as usize]) {
+                    Value::Undef => Value::Null,
+                    v => v.into_deref(),
+                },
+            );
+        }
+        self.read(func, base, op)
+    }
+
     pub(crate) fn warn_undefined_var(&mut self, func: &Func, slot: usize) -> PhpResult<()> {
         match func.local_names.get(slot) {
             Some(name) => {
@@ -1265,7 +1283,7 @@ impl Vm {
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
+                    let v = tryop!(self.consume(&func, base, *val));
                     if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
                         if !Rc::make_mut(a).push(v) {
                             tryop!(Err(Fault::error(
@@ -1278,7 +1296,7 @@ impl Vm {
                 Op::ArraySet { arr, key, val } => {
                     sync_pc!();
                     let k = tryop!(self.read(&func, base, *key));
-                    let v = tryop!(self.read(&func, base, *val));
+                    let v = tryop!(self.consume(&func, base, *val));
                     let k = tryop!(self.to_array_key(&k));
                     if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
                         Rc::make_mut(a).insert(k, v);

@@ -1334,7 +1334,7 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            if decl.is_none() && class.lc_name.as_bytes() != b"stdclass" {
+            if decl.is_none() && !super::class::rt(&class).allows_dynamic_props {
                 let msg = format!(
                     "Creation of dynamic property {}::${} is deprecated",
                     class.name.to_string_lossy(),
