@@ -7,8 +7,8 @@
 //! the server's RSS from /proc, and at the end checks that the server is alive, answers
 //! the admin endpoint, and serves a final run of normal pages correctly.
 //!
-//! RSS is judged at quiet points: after the first minute (the first tenth of a shorter run)
-//! and at the end, the clients pause until the admin endpoint reports no request running
+//! RSS is judged at quiet points: after the first minute (the first tenth of a shorter run),
+//! every `--quiet-every` seconds after it (the trend) and at the end, the clients pause until the admin endpoint reports no request running
 //! or queued, and the RSS is read then. Samples taken under traffic are printed too, but
 //! they catch memory bombs in flight (up to `memory_limit` per thread) and say little
 //! about growth.
@@ -64,6 +64,9 @@ struct Args {
     /// Seconds between RSS samples.
     #[arg(long, default_value_t = 10.0)]
     sample: f64,
+    /// Seconds between quiet points after the first (the trend of the quiet RSS).
+    #[arg(long, default_value_t = 120.0)]
+    quiet_every: f64,
     /// Seed of the request mix.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -553,9 +556,12 @@ fn run(args: &Args) -> Result<bool, String> {
         args.duration * 0.1
     };
     let mut quiet: Vec<(f64, Option<u64>)> = Vec::new();
+    let mut next_quiet = first_quiet_at;
     while workers.iter().any(|w| !w.is_finished()) {
         std::thread::sleep(Duration::from_millis(200));
-        if quiet.is_empty() && start.elapsed().as_secs_f64() >= first_quiet_at {
+        let now = start.elapsed().as_secs_f64();
+        if now >= next_quiet && now < args.duration - 5.0 {
+            next_quiet += args.quiet_every.max(1.0);
             traffic.pause(workers.len());
             quiet.push((start.elapsed().as_secs_f64(), quiet_rss(args)));
             traffic.resume();
