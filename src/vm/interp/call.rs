@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
+use super::super::ast::Visibility;
 use super::super::builtins::Builtin;
 use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, PathElem, Slot};
 use super::super::coerce::{coerce_arg, value_kind_bit, ArgCtx};
@@ -381,7 +382,9 @@ impl Vm {
         let Some(m) = self.method_cache.get(&key).cloned() else {
             return Ok(Err(Value::Object(o)));
         };
-        self.check_method_visibility(&class, &m, &[])?;
+        if m.visibility != Visibility::Public {
+            self.check_method_visibility(&class, &m, &[])?;
+        }
         let this = if m.is_static { None } else { Some(o) };
         let target = self.method_target(m, this, class);
         self.push_call(target, None);
@@ -546,7 +549,9 @@ impl Vm {
         name: &[u8],
         this: Option<Obj>,
     ) -> PhpResult<CallTarget> {
-        self.check_method_visibility(class, &m, name)?;
+        if m.visibility != Visibility::Public {
+            self.check_method_visibility(class, &m, name)?;
+        }
         if !m.is_static && this.is_none() {
             return Err(Fault::error(
                 "Error",

@@ -2221,27 +2221,25 @@ impl Vm {
 #[inline(always)]
 fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
     use super::coerce::{SimpleType, TypeMember};
-    // One member, matched against the value's kind (a single jump on the type's tag).
-    let [TypeMember::Simple(t)] = ty.members.as_slice() else {
-        return false;
-    };
-    match (t, v) {
-        (SimpleType::Int, Value::Int(_))
-        | (SimpleType::Float, Value::Float(_))
-        | (SimpleType::String, Value::Str(_))
-        | (SimpleType::Bool, Value::Bool(_))
-        | (SimpleType::Array, Value::Array(_)) => true,
-        (SimpleType::Mixed, v) => !matches!(v, Value::Undef),
-        (SimpleType::Class(c), Value::Object(o)) => {
-            o.borrow().class.lc_name.eq_ignore_ascii_case(c)
-        }
-        _ => false,
-    }
+    matches!(
+        (ty.members.as_slice(), v),
+        ([TypeMember::Simple(SimpleType::Int)], Value::Int(_))
+            | ([TypeMember::Simple(SimpleType::Float)], Value::Float(_))
+            | ([TypeMember::Simple(SimpleType::String)], Value::Str(_))
+            | ([TypeMember::Simple(SimpleType::Bool)], Value::Bool(_))
+            | ([TypeMember::Simple(SimpleType::Array)], Value::Array(_))
+            | ([TypeMember::Simple(SimpleType::Mixed)], _)
+    ) && !matches!(v, Value::Undef)
+        || matches!(
+            (ty.members.as_slice(), v),
+            ([TypeMember::Simple(SimpleType::Class(c))], Value::Object(o))
+                if o.borrow().class.lc_name.eq_ignore_ascii_case(c)
+        )
 }
 
-/// Drops the registers above `base` (a returning frame's). Scalars, the usual contents,
-/// need no destructor, so only registers holding a heap value run one (`Vec::truncate`
-/// would call the out-of-line `Value` destructor for each register).
+/// Drops the values above `base` (arguments a call has bound). Scalars, the usual
+/// contents, need no destructor, so only values on the heap run one (`Vec::truncate`
+/// would call the out-of-line `Value` destructor for each).
 #[inline]
 pub(crate) fn truncate_regs(stack: &mut Vec<Value>, base: usize) {
     while stack.len() > base {
