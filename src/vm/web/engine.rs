@@ -473,9 +473,24 @@ fn request_headers(env: &resolve::Env) -> Vec<(Vec<u8>, Vec<u8>)> {
     out
 }
 
-fn set_superglobal(vm: &mut Vm, name: &str, arr: PhpArray) {
-    vm.superglobals
-        .insert(PhpStr::from(name), Value::new_ref(Value::array(arr)));
+/// The superglobals a web request fills, in the order `build_superglobals` sets them.
+const SUPERGLOBALS: [&str; 7] = [
+    "_SERVER", "_GET", "_POST", "_COOKIE", "_FILES", "_REQUEST", "_ENV",
+];
+
+thread_local! {
+    /// `SUPERGLOBALS` as engine strings, made once per thread (names are immutable).
+    static SUPERGLOBAL_NAMES: [PhpStr; 7] = SUPERGLOBALS.map(PhpStr::from);
+}
+
+fn set_superglobals(vm: &mut Vm, arrays: [PhpArray; 7]) {
+    vm.superglobals.reserve(arrays.len());
+    SUPERGLOBAL_NAMES.with(|names| {
+        for (name, arr) in names.iter().zip(arrays) {
+            vm.superglobals
+                .insert(name.clone(), Value::new_ref(Value::array(arr)));
+        }
+    });
 }
 
 /// Fills `$_SERVER`, `$_GET`, `$_POST`, `$_COOKIE`, `$_FILES`, `$_REQUEST`, `$_ENV`;
@@ -601,13 +616,6 @@ fn build_superglobals(
             _ => {}
         }
     }
-    vm.superglobals.reserve(7);
-    set_superglobal(vm, "_SERVER", server);
-    set_superglobal(vm, "_GET", get);
-    set_superglobal(vm, "_POST", post);
-    set_superglobal(vm, "_COOKIE", cookie);
-    set_superglobal(vm, "_FILES", files);
-    set_superglobal(vm, "_REQUEST", req);
-    set_superglobal(vm, "_ENV", PhpArray::new());
+    set_superglobals(vm, [server, get, post, cookie, files, req, PhpArray::new()]);
     warnings
 }

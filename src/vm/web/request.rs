@@ -182,8 +182,29 @@ impl ServerTemplate {
     }
 }
 
+thread_local! {
+    /// The keys `derived_entries` sets, made once per thread (keys are immutable).
+    static DERIVED_KEYS: [ArrayKey; 5] = [
+        ArrayKey::from_bytes(b"PHP_SELF"),
+        ArrayKey::from_bytes(b"REQUEST_TIME_FLOAT"),
+        ArrayKey::from_bytes(b"REQUEST_TIME"),
+        ArrayKey::from_bytes(b"argv"),
+        ArrayKey::from_bytes(b"argc"),
+    ];
+}
+
 /// The entries of `$_SERVER` that PHP adds after the CGI variables.
 fn derived_entries(arr: &mut PhpArray, input: &Input<'_>, limits: &Limits, query: Option<&[u8]>) {
+    DERIVED_KEYS.with(|keys| derived_entries_with(arr, input, limits, query, keys));
+}
+
+fn derived_entries_with(
+    arr: &mut PhpArray,
+    input: &Input<'_>,
+    limits: &Limits,
+    query: Option<&[u8]>,
+    [php_self_key, time_float_key, time_key, argv_key, argc_key]: &[ArrayKey; 5],
+) {
     let mut php_self = input.request_uri.unwrap_or(b"").to_vec();
     let path_info = input
         .server
@@ -193,14 +214,11 @@ fn derived_entries(arr: &mut PhpArray, input: &Input<'_>, limits: &Limits, query
     if let Some(pi) = path_info {
         php_self.extend_from_slice(pi);
     }
-    arr.insert(ArrayKey::from_bytes(b"PHP_SELF"), Value::str(php_self));
+    arr.insert(php_self_key.clone(), Value::str(php_self));
     // PHP keeps microseconds: the float is rounded to 6 decimals.
     let t = (input.time * 1e6).round() / 1e6;
-    arr.insert(ArrayKey::from_bytes(b"REQUEST_TIME_FLOAT"), Value::Float(t));
-    arr.insert(
-        ArrayKey::from_bytes(b"REQUEST_TIME"),
-        Value::Int(input.time as i64),
-    );
+    arr.insert(time_float_key.clone(), Value::Float(t));
+    arr.insert(time_key.clone(), Value::Int(input.time as i64));
     if limits.register_argc_argv {
         // `php_build_argv`: the query string split at `+`, not decoded.
         let args: Vec<Value> = match query {
@@ -211,11 +229,8 @@ fn derived_entries(arr: &mut PhpArray, input: &Input<'_>, limits: &Limits, query
             _ => Vec::new(),
         };
         let argc = args.len() as i64;
-        arr.insert(
-            ArrayKey::from_bytes(b"argv"),
-            Value::array(PhpArray::from_values(args)),
-        );
-        arr.insert(ArrayKey::from_bytes(b"argc"), Value::Int(argc));
+        arr.insert(argv_key.clone(), Value::array(PhpArray::from_values(args)));
+        arr.insert(argc_key.clone(), Value::Int(argc));
     }
 }
 
