@@ -719,6 +719,12 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
+/// How many classes the thread's shared built-in set has (`None` before it is built, or
+/// when it could not be shared).
+pub(crate) fn builtin_class_count() -> Option<usize> {
+    BUILTIN_CLASSES.with(|c| c.borrow().as_ref().map(|m| m.len()))
+}
+
 /// Declares the built-in classes in a fresh `Vm`, from the thread's shared set when there
 /// is one.
 pub(crate) fn install_builtin_classes(vm: &mut Vm) {

@@ -167,6 +167,10 @@ impl Default for Limits {
 /// The ini table: setting name to value, as `ini_get` returns it.
 pub type IniMap = HashMap<Vec<u8>, PhpStr, foldhash::fast::RandomState>;
 
+/// The thread's built-in class table, passed from one request's `Vm` to the next
+/// (`Vm::take_builtin_classes`, `Vm::with_ini_and_classes`).
+pub struct BuiltinClasses(NameMap<Rc<Class>>);
+
 /// The interpreter state of one request.
 pub struct Vm {
     /// The register stack: frame registers are `stack[frame.base..]`, the innermost frame's
@@ -301,6 +305,17 @@ impl Vm {
     /// A fresh engine whose ini table is `ini` instead of PHP's defaults (a server starts
     /// each request from a table it keeps), without the CLI's standard-stream constants.
     pub fn with_ini(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>, ini: IniMap) -> Vm {
+        Vm::with_ini_and_classes(sink, loader, ini, None)
+    }
+
+    /// `with_ini` starting from the class table a previous `Vm` of this thread left with
+    /// `take_builtin_classes` (saves copying the built-in classes per web request).
+    pub fn with_ini_and_classes(
+        sink: Box<dyn std::io::Write>,
+        loader: Box<dyn Loader>,
+        ini: IniMap,
+        classes: Option<BuiltinClasses>,
+    ) -> Vm {
         let mut vm = Vm {
             stack: Vec::new(),
             sp: 0,
@@ -345,12 +360,23 @@ impl Vm {
             magic_guards: Vec::new(),
             jit: None,
         };
-        class::install_builtin_classes(&mut vm);
+        match classes {
+            Some(BuiltinClasses(classes)) => vm.classes = classes,
+            None => class::install_builtin_classes(&mut vm),
+        }
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
         vm.float_precisions_changed();
         vm
+    }
+
+    /// The class table for the next `Vm` of this thread, when it holds exactly the shared
+    /// built-in classes: no class or alias was declared (declarations only add entries,
+    /// never replace or remove one, so the count tells).
+    pub fn take_builtin_classes(&mut self) -> Option<BuiltinClasses> {
+        let builtin = class::builtin_class_count()?;
+        (self.classes.len() == builtin).then(|| BuiltinClasses(std::mem::take(&mut self.classes)))
     }
 
     /// Hands `precision` and `serialize_precision` to float printing (`convert`), which reads
