@@ -82,6 +82,9 @@ pub struct ClassRt {
     pub(crate) ctor: Option<Rc<MethodRt>>,
     /// Whether the class has a `__destruct` (its objects are registered for destruction).
     pub(crate) has_destructor: bool,
+    /// Whether the class implements `Throwable` (`new` records where its objects are
+    /// created), decided when it is linked.
+    pub(crate) throwable: bool,
     /// The file that declared the class (None for built-in classes), for Reflection.
     pub(crate) file: Option<PhpStr>,
     /// Objects may get undeclared properties without PHP 8.2's deprecation: the class or
@@ -841,6 +844,8 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 .enumerate()
                 .map(|(i, p)| (p.name.clone(), i))
                 .collect();
+            let throwable = lc.as_bytes() == b"throwable"
+                || interfaces.iter().any(|i| i.as_bytes() == b"throwable");
             Class {
                 name: name.clone(),
                 lc_name: lc.clone(),
@@ -859,6 +864,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 runtime: Box::new(ClassRt {
                     ctor: methods.get(b"__construct".as_slice()).cloned(),
                     has_destructor: methods.contains_key(b"__destruct".as_slice()),
+                    throwable,
                     methods,
                     consts: RefCell::new(builtin_consts(parent.as_ref(), bc.consts)),
                     static_props: HashMap::new(),
@@ -1381,6 +1387,8 @@ impl Vm {
                     );
                 }
             }
+            let throwable = lc.as_bytes() == b"throwable"
+                || interfaces.iter().any(|i| i.as_bytes() == b"throwable");
             Class {
                 name: name.clone(),
                 lc_name: lc.clone(),
@@ -1399,6 +1407,7 @@ impl Vm {
                 runtime: Box::new(ClassRt {
                     ctor: methods.get(b"__construct".as_slice()).cloned(),
                     has_destructor: methods.contains_key(b"__destruct".as_slice()),
+                    throwable,
                     methods,
                     consts: RefCell::new(consts),
                     static_props,
@@ -1744,7 +1753,7 @@ impl Vm {
         if rt(cls).has_destructor {
             super::super::object::register_destructible(&obj);
         }
-        if cls.is_subclass_of(b"throwable") {
+        if rt(cls).throwable {
             // A throwable records where it was created, whatever its constructor does.
             self.init_throwable(&obj, Value::str(""), Value::Int(0), Value::Null);
         }

@@ -26,6 +26,7 @@ mod intrinsics;
 mod limits;
 pub mod output;
 mod path;
+mod prop_ic;
 mod reflect_class;
 mod reflect_fn;
 mod reflection;
@@ -1340,6 +1341,40 @@ impl Vm {
                         None => None,
                     };
                     let r = tryop!(self.path_op(&func, base, *path, *action, val));
+                    if let Some(d) = dst {
+                        store(&mut self.stack[base + *d as usize], r);
+                    }
+                }
+                Op::PropGet { dst, obj, site } => {
+                    let v = match self.prop_get_cached(&func, base, *obj, *site) {
+                        Some(v) => v,
+                        None => {
+                            sync_pc!();
+                            tryop!(self.prop_get_slow(&func, base, *obj, *site))
+                        }
+                    };
+                    store(&mut self.stack[base + *dst as usize], v);
+                }
+                Op::PropSet {
+                    obj,
+                    site,
+                    action,
+                    val,
+                    dst,
+                } => {
+                    sync_pc!();
+                    let val = match val {
+                        Some(v) => Some(tryop!(self.read(&func, base, *v))),
+                        None => None,
+                    };
+                    let r =
+                        match self.prop_set_cached(&func, base, *obj, *site, *action, val.as_ref())
+                        {
+                            Some(r) => r,
+                            None => {
+                                tryop!(self.prop_set_slow(&func, base, *obj, *site, *action, val))
+                            }
+                        };
                     if let Some(d) = dst {
                         store(&mut self.stack[base + *d as usize], r);
                     }
