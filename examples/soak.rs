@@ -418,8 +418,11 @@ impl Traffic {
 }
 
 /// The server's RSS once the admin endpoint reports nothing running or queued (requests the
-/// clients abandoned run on to their time limit; an executor hands a large request's freed
-/// memory back before it counts itself idle). `None` without `--admin`, or when the server never went quiet.
+/// clients abandoned run on to their time limit) and the RSS has settled: executor threads
+/// hand freed memory back to the OS after a second without work (a thread first keeps an
+/// idle keep-alive connection for up to two), so it is read until it has not fallen for
+/// four seconds (at most 20). `None` without `--admin`, or when the server
+/// never went quiet.
 fn quiet_rss(args: &Args) -> Option<u64> {
     let admin = args.admin.as_ref()?;
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -435,7 +438,18 @@ fn quiet_rss(args: &Args) -> Option<u64> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    rss_kb(args.server_pid)
+    let settle_deadline = Instant::now() + Duration::from_secs(20);
+    let mut low = rss_kb(args.server_pid)?;
+    let mut low_since = Instant::now();
+    while low_since.elapsed() < Duration::from_secs(4) && Instant::now() < settle_deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = rss_kb(args.server_pid)?;
+        if now < low {
+            low = now;
+            low_since = Instant::now();
+        }
+    }
+    Some(low)
 }
 
 /// VmRSS of `pid` in kB.

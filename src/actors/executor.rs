@@ -38,6 +38,12 @@ const OUTPUT_CHUNK: usize = 32 * 1024;
 /// a memory bomb (up to `memory_limit` per thread) does not stay resident.
 const RELEASE_AFTER_PEAK: isize = 32 << 20;
 
+/// An executor thread that has served requests and then finds no work for this long hands
+/// the memory its freed blocks leave unused back to the OS (once per idle spell): an idle
+/// server's RSS is then what it holds, not what its busiest moment left in the allocator.
+/// A busy thread never waits this long, so it costs nothing under load.
+const IDLE_RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Output messages that may wait for the connection before the script blocks.
 pub const OUTPUT_QUEUE: usize = 8;
 
@@ -293,7 +299,20 @@ fn worker(
         runtime,
         buf: Vec::new(),
     };
-    while let Ok(work) = worker.jobs.recv() {
+    let mut served_since_release = false;
+    loop {
+        let work = match worker.jobs.recv_timeout(IDLE_RELEASE_AFTER) {
+            Ok(work) => work,
+            Err(flume::RecvTimeoutError::Timeout) => {
+                if served_since_release {
+                    crate::alloc::release_unused_memory();
+                    served_since_release = false;
+                }
+                continue;
+            }
+            Err(flume::RecvTimeoutError::Disconnected) => return,
+        };
+        served_since_release = true;
         worker.pool.load.queued.fetch_sub(1, Ordering::Relaxed);
         let alive = match work {
             Work::Job(job) => worker.run_job(job),
