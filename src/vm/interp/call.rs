@@ -193,16 +193,7 @@ impl Vm {
         let site = fn_site_index(cache_key);
         if let Some((key, Some(entry))) = self.fn_sites.get(site) {
             if *key == cache_key {
-                let target = match entry {
-                    FnEntry::User(f) => CallTarget::User {
-                        func: f.clone(),
-                        this: None,
-                        scope: None,
-                        static_class: None,
-                        closure: None,
-                    },
-                    FnEntry::Builtin(b) => CallTarget::Builtin(b),
-                };
+                let target = entry.clone().into_target();
                 self.push_call(target, None);
                 return Ok(());
             }
@@ -211,16 +202,7 @@ impl Vm {
             if let Some(cell) = self.fn_sites.get_mut(site) {
                 *cell = (cache_key, Some(entry.clone()));
             }
-            let target = match entry {
-                FnEntry::User(f) => CallTarget::User {
-                    func: f.clone(),
-                    this: None,
-                    scope: None,
-                    static_class: None,
-                    closure: None,
-                },
-                FnEntry::Builtin(b) => CallTarget::Builtin(b),
-            };
+            let target = entry.clone().into_target();
             self.push_call(target, None);
             return Ok(());
         }
@@ -239,14 +221,7 @@ impl Vm {
             self.fn_cache.insert(cache_key, e.clone());
         }
         let target = match entry {
-            Some(FnEntry::User(f)) => CallTarget::User {
-                func: f,
-                this: None,
-                scope: None,
-                static_class: None,
-                closure: None,
-            },
-            Some(FnEntry::Builtin(b)) => CallTarget::Builtin(b),
+            Some(e) => e.into_target(),
             None => {
                 let shown = n.strip_prefix(b"\\").unwrap_or(&n);
                 return Err(Fault::error(
@@ -279,14 +254,7 @@ impl Vm {
                     return self.static_method_target(&class, m, None);
                 }
                 match self.find_function(s) {
-                    Some(FnEntry::User(f)) => Ok(CallTarget::User {
-                        func: f,
-                        this: None,
-                        scope: None,
-                        static_class: None,
-                        closure: None,
-                    }),
-                    Some(FnEntry::Builtin(b)) => Ok(CallTarget::Builtin(b)),
+                    Some(e) => Ok(e.into_target()),
                     None => Err(Fault::error(
                         "Error",
                         format!("Call to undefined function {}()", s.to_string_lossy()),

@@ -63,6 +63,22 @@ pub enum FnEntry {
     Builtin(&'static Builtin),
 }
 
+impl FnEntry {
+    /// The call target of a plain call by name: no `$this`, scope or closure.
+    pub(crate) fn into_target(self) -> call::CallTarget {
+        match self {
+            FnEntry::User(func) => call::CallTarget::User {
+                func,
+                this: None,
+                scope: None,
+                static_class: None,
+                closure: None,
+            },
+            FnEntry::Builtin(b) => call::CallTarget::Builtin(b),
+        }
+    }
+}
+
 /// A `foreach` in progress.
 pub(crate) enum IterState {
     /// By value over an array snapshot (copy-on-write keeps it stable).
