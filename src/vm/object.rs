@@ -421,6 +421,11 @@ impl Obj {
         self.0.borrow().class.name.clone()
     }
 
+    /// `display_class_name` of the object's class, for messages.
+    pub fn class_display_name(&self) -> String {
+        self.0.borrow().class.display_name()
+    }
+
     /// The object's class.
     pub fn class(&self) -> Rc<Class> {
         self.0.borrow().class.clone()
@@ -485,7 +490,23 @@ pub struct Class {
     pub runtime: Box<dyn Any>,
 }
 
+/// The name PHP shows for a class in messages and dumps (what C's `%s` prints): an
+/// anonymous class is named `class@anonymous\0FILE:LINE$N` (`Parent@anonymous\0...`),
+/// and only the part before the NUL shows. `get_class`, `::class`, `var_export` and the
+/// uncaught-exception line keep the full name.
+pub fn display_class_name(name: &[u8]) -> &[u8] {
+    match name.iter().position(|&c| c == 0) {
+        Some(nul) => &name[..nul],
+        None => name,
+    }
+}
+
 impl Class {
+    /// `display_class_name` of this class, for messages.
+    pub fn display_name(&self) -> String {
+        String::from_utf8_lossy(display_class_name(&self.name)).into_owned()
+    }
+
     /// Whether this class is `lc_name` or extends/implements it.
     pub fn is_subclass_of(&self, lc_name: &[u8]) -> bool {
         let mut c = Some(self);

@@ -710,7 +710,7 @@ fn compare_object_scalar(
             };
             let msg = format!(
                 "Object of class {} could not be converted to {target}",
-                obj.class_name().to_string_lossy()
+                obj.class_display_name()
             );
             host.raise(ErrorLevel::Notice, &msg)?;
             if target == "int" {

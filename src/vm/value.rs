@@ -223,7 +223,7 @@ impl Value {
             Value::Float(_) => "float".into(),
             Value::Str(_) => "string".into(),
             Value::Array(_) => "array".into(),
-            Value::Object(o) => o.class_name().to_string_lossy(),
+            Value::Object(o) => o.class_display_name(),
             Value::Ref(r) => r.borrow().type_name(),
         }
     }

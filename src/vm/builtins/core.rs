@@ -1276,7 +1276,7 @@ fn inner_iterator(vm: &mut Vm, o: &Obj) -> PhpResult<Obj> {
                     "Exception",
                     format!(
                         "Objects returned by {}::getIterator() must be traversable or implement interface Iterator",
-                        cur.class_name().to_string_lossy()
+                        cur.class_display_name()
                     ),
                 ))
             }

@@ -412,7 +412,7 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
                 .count();
             buf.extend_from_slice(amp);
             buf.extend_from_slice(b"object(");
-            buf.extend_from_slice(&o.class_name());
+            buf.extend_from_slice(crate::vm::object::display_class_name(&o.class_name()));
             buf.extend_from_slice(b")#");
             push_int(buf, o.id() as i64);
             buf.extend_from_slice(b" (");
@@ -520,7 +520,7 @@ fn print_r_value(
             Ok(())
         }
         Value::Object(o) => {
-            buf.extend_from_slice(&o.class_name());
+            buf.extend_from_slice(crate::vm::object::display_class_name(&o.class_name()));
             if is_enum(o) {
                 buf.extend_from_slice(b" Enum");
                 match o.borrow().props.get_str(b"value").map(Value::deref_clone) {
@@ -796,13 +796,8 @@ fn get_debug_type(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     }
     Ok(match arg0(args) {
         Value::Object(o) => {
-            let name = o.class_name();
-            // Anonymous classes are named "class@anonymous\0file:line$0" (or with the parent
-            // or first interface in place of "class"); only the part before the NUL shows.
-            match name.iter().position(|&c| c == 0) {
-                Some(nul) if name[..nul].ends_with(b"@anonymous") => Value::str(&name[..nul]),
-                _ => Value::Str(name),
-            }
+            // An anonymous class shows as "class@anonymous" (or "Parent@anonymous").
+            Value::str(crate::vm::object::display_class_name(&o.class_name()))
         }
         other => Value::str(other.type_name()),
     })
@@ -883,7 +878,7 @@ fn int_of(host: &mut dyn Host, v: &Value) -> PhpResult<i64> {
             ErrorLevel::Warning,
             &format!(
                 "Object of class {} could not be converted to int",
-                o.class_name().to_string_lossy()
+                o.class_display_name()
             ),
         )?;
         return Ok(1);
@@ -898,7 +893,7 @@ fn float_of(host: &mut dyn Host, v: &Value) -> PhpResult<f64> {
             ErrorLevel::Warning,
             &format!(
                 "Object of class {} could not be converted to float",
-                o.class_name().to_string_lossy()
+                o.class_display_name()
             ),
         )?;
         return Ok(1.0);

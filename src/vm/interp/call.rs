@@ -104,11 +104,7 @@ impl CallTarget {
             CallTarget::User { func, .. } => func_display_name(func),
             CallTarget::Builtin(b) => b.name.to_string(),
             CallTarget::Native { class, name, .. } => {
-                format!(
-                    "{}::{}",
-                    class.name.to_string_lossy(),
-                    name.to_string_lossy()
-                )
+                format!("{}::{}", class.display_name(), name.to_string_lossy())
             }
             CallTarget::Nothing => String::new(),
         }
@@ -273,7 +269,7 @@ impl Vm {
                     None => Err(Fault::error(
                         "Error",
                         "Object of type ".to_string()
-                            + &o.class_name().to_string_lossy()
+                            + &o.class_display_name()
                             + " is not callable",
                     )),
                 }
@@ -307,7 +303,7 @@ impl Vm {
                                     "Error",
                                     format!(
                                         "Call to undefined method {}::{}()",
-                                        class.name.to_string_lossy(),
+                                        class.display_name(),
                                         m.to_string_lossy()
                                     ),
                                 ))
@@ -427,7 +423,7 @@ impl Vm {
                     "Error",
                     format!(
                         "Call to undefined method {}::{}()",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         name.to_string_lossy()
                     ),
                 ))
@@ -500,7 +496,7 @@ impl Vm {
                     "Error",
                     format!(
                         "Call to undefined method {}::{}()",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         String::from_utf8_lossy(name)
                     ),
                 ))
@@ -525,7 +521,7 @@ impl Vm {
                 "Error",
                 format!(
                     "Non-static method {}::{}() cannot be called statically",
-                    class.name.to_string_lossy(),
+                    class.display_name(),
                     m.name.to_string_lossy()
                 ),
             ));
@@ -1766,7 +1762,7 @@ pub(crate) fn type_for_error(v: &Value) -> String {
         Value::Float(_) => "float".into(),
         Value::Str(_) => "string".into(),
         Value::Array(_) => "array".into(),
-        Value::Object(o) => o.class_name().to_string_lossy(),
+        Value::Object(o) => o.class_display_name(),
         Value::Ref(r) => type_for_error(&r.borrow()),
     }
 }

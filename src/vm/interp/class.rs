@@ -1194,7 +1194,7 @@ impl Vm {
                 return Err(Fault::fatal(format!(
                     "{} cannot implement {} - it is not an interface",
                     dname,
-                    ic.name.to_string_lossy()
+                    ic.display_name()
                 )));
             }
             let seen_in_parent =
@@ -1204,7 +1204,7 @@ impl Vm {
                     "{} {} cannot implement previously implemented interface {}",
                     kind_uc,
                     dname,
-                    ic.name.to_string_lossy()
+                    ic.display_name()
                 )));
             }
             listed.push(ic.lc_name.clone());
@@ -1250,7 +1250,7 @@ impl Vm {
                 return Err(Fault::fatal(format!(
                     "{} cannot use {} - it is not a trait",
                     dname,
-                    t.name.to_string_lossy()
+                    t.display_name()
                 )));
             }
         }
@@ -1497,7 +1497,7 @@ impl Vm {
             "protected"
         };
         let scope_text = match &scope {
-            Some(s) => format!("scope {}", s.name.to_string_lossy()),
+            Some(s) => format!("scope {}", s.display_name()),
             None => "global scope".to_string(),
         };
         Err(Fault::error(
@@ -1505,7 +1505,7 @@ impl Vm {
             format!(
                 "Call to {} method {}::{}() from {}",
                 vis,
-                class.name.to_string_lossy(),
+                class.display_name(),
                 m.name.to_string_lossy(),
                 scope_text
             ),
@@ -1644,7 +1644,7 @@ impl Vm {
                 "Error",
                 format!(
                     "Undefined constant {}::{}",
-                    cls.name.to_string_lossy(),
+                    cls.display_name(),
                     name.to_string_lossy()
                 ),
             )),
@@ -1696,7 +1696,7 @@ impl Vm {
                 "Error",
                 format!(
                     "Access to undeclared static property {}::${}",
-                    cls.name.to_string_lossy(),
+                    cls.display_name(),
                     n.to_string_lossy()
                 ),
             )),
@@ -1717,7 +1717,7 @@ impl Vm {
             };
             return Err(Fault::error(
                 "Error",
-                format!("Cannot instantiate {} {}", what, cls.name.to_string_lossy()),
+                format!("Cannot instantiate {} {}", what, cls.display_name()),
             ));
         }
         let cached = rt(cls).template.borrow().clone();
@@ -2058,7 +2058,7 @@ impl Vm {
                     "Error",
                     format!(
                         "Typed property {}::${} must not be accessed before initialization",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         name.to_string_lossy()
                     ),
                 ))
@@ -2074,7 +2074,7 @@ impl Vm {
                         "Error",
                         format!(
                             "Typed property {}::${} must not be accessed before initialization",
-                            class.name.to_string_lossy(),
+                            class.display_name(),
                             name.to_string_lossy()
                         ),
                     ));
@@ -2082,7 +2082,7 @@ impl Vm {
                 if !quiet {
                     let msg = format!(
                         "Undefined property: {}::${}",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         name.to_string_lossy()
                     );
                     self.raise(ErrorLevel::Warning, &msg)?;
@@ -2218,7 +2218,7 @@ impl Vm {
             format!(
                 "Cannot access {} property {}::${}",
                 vis,
-                class.name.to_string_lossy(),
+                class.display_name(),
                 name.to_string_lossy()
             ),
         )
@@ -2239,7 +2239,7 @@ fn check_overrides(def: &ClassDef, parent: &Rc<Class>, dname: &str) -> PhpResult
         let pscope = pm
             .scope
             .upgrade()
-            .map(|c| c.name.to_string_lossy())
+            .map(|c| c.display_name())
             .unwrap_or_default();
         let mname = m.func.name.to_string_lossy();
         let pname = pm.name.to_string_lossy();
@@ -2304,7 +2304,7 @@ impl Vm {
                     let scope = m
                         .scope
                         .upgrade()
-                        .map(|c| c.name.to_string_lossy())
+                        .map(|c| c.display_name())
                         .unwrap_or_default();
                     missing.push(format!("{}::{}", scope, m.name.to_string_lossy()));
                 }
@@ -2327,7 +2327,7 @@ impl Vm {
                                 "Access level to {}::{}() must be public (as in class {})",
                                 dname,
                                 m.name.to_string_lossy(),
-                                ic.name.to_string_lossy()
+                                ic.display_name()
                             )));
                         }
                     }
@@ -2336,7 +2336,7 @@ impl Vm {
                             seen.push(lc.clone());
                             missing.push(format!(
                                 "{}::{}",
-                                ic.name.to_string_lossy(),
+                                ic.display_name(),
                                 im.name.to_string_lossy()
                             ));
                         }
@@ -2467,7 +2467,7 @@ fn trace_arg(out: &mut Vec<u8>, v: &Value) {
         Value::Array(_) => out.extend_from_slice(b"Array"),
         Value::Object(o) => {
             out.extend_from_slice(b"Object(");
-            out.extend_from_slice(&o.class_name());
+            out.extend_from_slice(crate::vm::object::display_class_name(&o.class_name()));
             out.push(b')');
         }
         Value::Ref(_) => {}
@@ -2514,7 +2514,7 @@ fn enum_try_from(
 /// `BackedEnum::from`/`tryFrom`: the case with backing value `args[0]`.
 fn enum_lookup(vm: &mut Vm, c: &Rc<Class>, args: &[Value], which: &str) -> PhpResult<Value> {
     let class = enum_class(c);
-    let fname = format!("{}::{}", class.name.to_string_lossy(), which);
+    let fname = format!("{}::{}", class.display_name(), which);
     if args.len() != 1 {
         return Err(Fault::error(
             "ArgumentCountError",
@@ -2561,7 +2561,7 @@ fn enum_lookup(vm: &mut Vm, c: &Rc<Class>, args: &[Value], which: &str) -> PhpRe
         format!(
             "{} is not a valid backing value for enum {}",
             shown,
-            class.name.to_string_lossy()
+            class.display_name()
         ),
     ))
 }

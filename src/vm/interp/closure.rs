@@ -76,7 +76,7 @@ impl Vm {
                 if !keeps {
                     let msg = format!(
                         "Cannot bind closure to scope of internal class {}",
-                        c.name.to_string_lossy()
+                        c.display_name()
                     );
                     self.raise(ErrorLevel::Warning, &msg)?;
                     return Ok(None);
@@ -91,9 +91,9 @@ impl Vm {
                     if !t.class().is_subclass_of(&s.lc_name) {
                         let msg = format!(
                             "Cannot bind method {}::{}() to object of class {}",
-                            s.name.to_string_lossy(),
+                            s.display_name(),
                             func.name.to_string_lossy(),
-                            t.class_name().to_string_lossy()
+                            t.class_display_name()
                         );
                         self.raise(ErrorLevel::Warning, &msg)?;
                         return Ok(None);
@@ -268,7 +268,7 @@ pub(crate) fn closure_from_callable(
                 if !found.is_static && obj.is_none() {
                     return Err(fail(format!(
                         "non-static method {}::{}() cannot be called statically",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         found.name.to_string_lossy()
                     )));
                 }
@@ -282,7 +282,7 @@ pub(crate) fn closure_from_callable(
                 if vm.find_method(&class, magic).is_none() {
                     return Err(fail(format!(
                         "class {} does not have a method \"{}\"",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         String::from_utf8_lossy(&m)
                     )));
                 }

@@ -763,7 +763,7 @@ fn dt_create_from_interface(
     let other = obj_arg(
         args,
         0,
-        &format!("{}::createFromInterface", cls.name.to_string_lossy()),
+        &format!("{}::createFromInterface", cls.display_name()),
         "object",
         "DateTimeInterface",
     )?;

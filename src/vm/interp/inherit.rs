@@ -567,7 +567,7 @@ pub(crate) fn bind_trait_methods(
                         let (et, ename) = &origin[i];
                         return Err(Fault::fatal(format!(
                             "Trait method {}::{} has not been applied as {}::{}, because of collision with {}::{}",
-                            t.name.to_string_lossy(),
+                            t.display_name(),
                             m.func.name.to_string_lossy(),
                             cname,
                             name.to_string_lossy(),

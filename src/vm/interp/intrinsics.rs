@@ -454,7 +454,7 @@ impl Vm {
                             "Exception",
                             format!(
                                 "Objects returned by {}::getIterator() must be traversable or implement interface Iterator",
-                                o.class_name().to_string_lossy()
+                                o.class_display_name()
                             ),
                         ));
                     }
@@ -681,7 +681,7 @@ impl Vm {
                 "Error",
                 format!(
                     "Call to undefined method {}::{}()",
-                    class.name.to_string_lossy(),
+                    class.display_name(),
                     String::from_utf8_lossy(name)
                 ),
             )),
@@ -702,7 +702,7 @@ impl Vm {
                 Value::Str(s) => Ok(s),
                 _ => Err(Fault::type_error(format!(
                     "{}::__toString(): Return value must be of type string, {} returned",
-                    class.name.to_string_lossy(),
+                    class.display_name(),
                     v.type_name()
                 ))),
             };
@@ -711,7 +711,7 @@ impl Vm {
             "Error",
             format!(
                 "Object of class {} could not be converted to string",
-                class.name.to_string_lossy()
+                class.display_name()
             ),
         ))
     }
@@ -761,7 +761,7 @@ impl Vm {
                 "Error",
                 format!(
                     "Trying to clone an uncloneable object of class {}",
-                    class.name.to_string_lossy()
+                    class.display_name()
                 ),
             ));
         }

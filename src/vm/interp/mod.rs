@@ -2165,7 +2165,7 @@ impl Vm {
                 Value::Object(o) => {
                     let msg = format!(
                         "Object of class {} could not be converted to int",
-                        o.class_name().to_string_lossy()
+                        o.class_display_name()
                     );
                     self.raise(ErrorLevel::Warning, &msg)?;
                     Value::Int(1)
@@ -2181,7 +2181,7 @@ impl Vm {
                 Value::Object(o) => {
                     let msg = format!(
                         "Object of class {} could not be converted to float",
-                        o.class_name().to_string_lossy()
+                        o.class_display_name()
                     );
                     self.raise(ErrorLevel::Warning, &msg)?;
                     Value::Float(1.0)

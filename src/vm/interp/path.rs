@@ -730,7 +730,7 @@ impl Vm {
                     "Error",
                     format!(
                         "Cannot use object of type {} as array",
-                        o.class_name().to_string_lossy()
+                        o.class_display_name()
                     ),
                 ))
             }
@@ -993,7 +993,7 @@ impl Vm {
                                 "Error",
                                 format!(
                                     "Cannot use object of type {} as array",
-                                    o.class_name().to_string_lossy()
+                                    o.class_display_name()
                                 ),
                             ));
                         }
@@ -1291,7 +1291,7 @@ impl Vm {
     ) -> PhpResult<Value> {
         let declaring = || match decl {
             Some(d) => d.declaring_class.to_string_lossy(),
-            None => class.name.to_string_lossy(),
+            None => class.display_name(),
         };
         let old = o
             .borrow()
@@ -1367,7 +1367,7 @@ impl Vm {
             Err(Fault::Error(_)) => Err(Fault::type_error(format!(
                 "Cannot assign {} to property {}::${} of type {}",
                 super::call::type_for_error(&v),
-                class.name.to_string_lossy(),
+                class.display_name(),
                 name.to_string_lossy(),
                 ty.display()
             ))),
@@ -1439,7 +1439,7 @@ impl Vm {
             if decl.is_none() && !super::class::rt(&class).allows_dynamic_props {
                 let msg = format!(
                     "Creation of dynamic property {}::${} is deprecated",
-                    class.name.to_string_lossy(),
+                    class.display_name(),
                     name.to_string_lossy()
                 );
                 self.raise(ErrorLevel::Deprecated, &msg)?;
@@ -1481,7 +1481,7 @@ impl Vm {
         if !exists && rest.is_empty() && reads_old_value(action) {
             let msg = format!(
                 "Undefined property: {}::${}",
-                class.name.to_string_lossy(),
+                class.display_name(),
                 name.to_string_lossy()
             );
             self.raise(ErrorLevel::Warning, &msg)?;
@@ -1517,7 +1517,7 @@ impl Vm {
         {
             return Ok(());
         }
-        let cname = class.name.to_string_lossy();
+        let cname = class.display_name();
         let pname = name.to_string_lossy();
         if class.is_enum {
             if name.as_bytes() == b"name" || name.as_bytes() == b"value" {
@@ -1572,7 +1572,7 @@ impl Vm {
                 "initialize"
             };
             let from = match &scope {
-                Some(s) => format!("scope {}", s.name.to_string_lossy()),
+                Some(s) => format!("scope {}", s.display_name()),
                 None => "global scope".to_string(),
             };
             return Err(Fault::error(

@@ -308,7 +308,7 @@ fn implements_interface(
     if !other.is_interface {
         return Err(Fault::error(
             "ReflectionException",
-            format!("{} is not an interface", other.name.to_string_lossy()),
+            format!("{} is not an interface", other.display_name()),
         ));
     }
     Ok(Value::Bool(c.is_subclass_of(&other.lc_name)))
@@ -356,7 +356,7 @@ fn get_method(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> P
             "ReflectionException",
             format!(
                 "Method {}::{}() does not exist",
-                c.name.to_string_lossy(),
+                c.display_name(),
                 name.to_string_lossy()
             ),
         )),
@@ -479,7 +479,7 @@ fn instantiate_with(
                     "ReflectionException",
                     format!(
                         "Access to non-public constructor of class {}",
-                        c.name.to_string_lossy()
+                        c.display_name()
                     ),
                 ));
             }
@@ -491,7 +491,7 @@ fn instantiate_with(
                 "ReflectionException",
                 format!(
                     "Class {} does not have a constructor, so you cannot pass any constructor arguments",
-                    c.name.to_string_lossy()
+                    c.display_name()
                 ),
             ))
         }

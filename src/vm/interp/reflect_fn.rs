@@ -725,7 +725,7 @@ fn function_construct(
         Some(Value::Object(o)) => {
             return Err(Fault::type_error(format!(
                 "ReflectionFunction::__construct(): Argument #1 ($function) must be of type Closure|string, {} given",
-                o.class_name().to_string_lossy()
+                o.class_display_name()
             )))
         }
         Some(v) => {
@@ -854,7 +854,7 @@ fn method_construct(
     let Some(m) = vm.find_method(&class, &name) else {
         return Err(refl_exception(format!(
             "Method {}::{}() does not exist",
-            class.name.to_string_lossy(),
+            class.display_name(),
             name.to_string_lossy()
         )));
     };
@@ -880,7 +880,7 @@ pub(crate) fn method_ref(m: Rc<MethodRt>, class: Rc<Class>) -> FnRef {
         MethodImpl::User(f) => FnImp::User(f.clone()),
         MethodImpl::Native(_) => FnImp::Native(PhpStr::from(format!(
             "{}::{}",
-            class.name.to_string_lossy(),
+            class.display_name(),
             m.name.to_string_lossy()
         ))),
     };
@@ -1066,7 +1066,7 @@ fn invoke_this(m: &MethodRt, class: &Rc<Class>, v: Option<Value>) -> PhpResult<O
         }
         _ => Err(refl_exception(format!(
             "Trying to invoke non static method {}::{}() without an object",
-            class.name.to_string_lossy(),
+            class.display_name(),
             m.name.to_string_lossy()
         ))),
     }
@@ -1145,7 +1145,7 @@ fn param_construct(
             let Some(method) = vm.find_method(&class, m) else {
                 return Err(refl_exception(format!(
                     "Method {}::{}() does not exist",
-                    class.name.to_string_lossy(),
+                    class.display_name(),
                     m.to_string_lossy()
                 )));
             };

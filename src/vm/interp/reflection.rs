@@ -99,7 +99,7 @@ fn construct(vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> Ph
                     "ReflectionException",
                     format!(
                         "Property {}::${} does not exist",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         name.to_string_lossy()
                     ),
                 ));

@@ -514,7 +514,7 @@ fn wm_get(_vm: &mut Vm, this: Option<&Obj>, _c: &Rc<Class>, a: &[Value]) -> PhpR
             "Error",
             format!(
                 "Object {}#{} not contained in WeakMap",
-                o.class_name().to_string_lossy(),
+                o.class_display_name(),
                 o.id()
             ),
         )

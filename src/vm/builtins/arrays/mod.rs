@@ -366,7 +366,7 @@ pub(crate) mod testutil {
                     .collect();
                 format!("{{{}}}", parts.join(","))
             }
-            Value::Object(o) => format!("object({})", o.class_name().to_string_lossy()),
+            Value::Object(o) => format!("object({})", o.class_display_name()),
             Value::Ref(r) => format!("&{}", show(&r.borrow())),
         }
     }

@@ -905,7 +905,7 @@ impl<'a> Parser<'a> {
                     ErrorLevel::Deprecated,
                     &format!(
                         "Creation of dynamic property {}::${} is deprecated",
-                        class.name.to_string_lossy(),
+                        class.display_name(),
                         name.to_string_lossy()
                     ),
                 )?;
