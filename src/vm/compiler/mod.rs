@@ -96,6 +96,8 @@ pub fn compile(program: &ast::Program, file: &[u8]) -> Result<Unit, CompileError
 pub(crate) struct UnitCtx {
     pub file: Vec<u8>,
     pub strict_types: bool,
+    /// The file's leading `declare` statements, the only places `strict_types` may be set.
+    pub leading_declares: std::ops::Range<*const ast::Stmt>,
     pub functions: Vec<Rc<Func>>,
     pub classes: Vec<Rc<ClassDef>>,
     pub hoisted_functions: Vec<u32>,
@@ -119,9 +121,17 @@ impl UnitCtx {
             }),
             _ => false,
         });
+        // PHP's `zend_is_first_statement`: only other declares may come before
+        // `declare(strict_types=...)`.
+        let leading = program
+            .stmts
+            .iter()
+            .take_while(|s| matches!(s.kind, StmtKind::Declare { .. }))
+            .count();
         UnitCtx {
             file: file.to_vec(),
             strict_types,
+            leading_declares: program.stmts[..leading].as_ptr_range(),
             functions: Vec::new(),
             classes: Vec::new(),
             hoisted_functions: Vec::new(),

@@ -339,10 +339,32 @@ impl FuncCompiler<'_> {
                 }
                 Ok(())
             }
-            StmtKind::Declare { body, .. } => match body {
-                Some(b) => self.block(b),
-                None => Ok(()),
-            },
+            StmtKind::Declare { directives, body } => {
+                for (name, value) in directives {
+                    if !name.eq_ignore_ascii_case(b"strict_types") {
+                        continue;
+                    }
+                    if !self.unit.leading_declares.contains(&(s as *const Stmt)) {
+                        return err(
+                            "strict_types declaration must be the very first statement in the script",
+                            s.line,
+                        );
+                    }
+                    if body.is_some() {
+                        return err("strict_types declaration must not use block mode", s.line);
+                    }
+                    if !matches!(value.kind, ExprKind::Int(0 | 1)) {
+                        return err(
+                            "strict_types declaration must have 0 or 1 as its value",
+                            s.line,
+                        );
+                    }
+                }
+                match body {
+                    Some(b) => self.block(b),
+                    None => Ok(()),
+                }
+            }
             StmtKind::HaltCompiler | StmtKind::Nop => Ok(()),
         }
     }
