@@ -2092,6 +2092,34 @@ impl Vm {
         }
     }
 
+    /// `isset($obj->name)`: a live accessible property is set when not null; otherwise
+    /// `__isset` alone answers (PHP's `has_property` without `check_empty` never calls
+    /// `__get`; `empty()` and `??` read through `fetch_prop_opt`, which does).
+    pub(crate) fn isset_prop(&mut self, obj: &Value, name: &PhpStr) -> PhpResult<bool> {
+        if let Value::Object(o) = obj {
+            let class = o.class();
+            let hidden = class
+                .prop_decl(name)
+                .is_some_and(|d| d.visibility != Visibility::Public && !self.can_access(&class, d));
+            let live = !hidden && o.borrow().props.get_str(name).is_some();
+            if !live {
+                if self.magic_guarded(o, name, MagicGuard::ISSET) {
+                    return Ok(false);
+                }
+                let Some(m) = self.find_method(&class, b"__isset") else {
+                    return Ok(false);
+                };
+                let target = self.method_target(m, Some(o.clone()), class.clone());
+                let args = vec![Value::Str(name.clone())];
+                let set = self.call_magic(o, name, MagicGuard::ISSET, target, args)?;
+                return Ok(set.to_bool());
+            }
+        }
+        Ok(self
+            .fetch_prop_opt(obj, name, true)?
+            .is_some_and(|v| !v.is_null()))
+    }
+
     /// `__get`/`__isset` fallback. `Some(result)` when a magic method handled it.
     fn magic_get(
         &mut self,

@@ -119,6 +119,15 @@ impl Vm {
                 )?;
                 return Ok(Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())));
             }
+            // `isset($a->b->c)`: the last property is asked with `__isset` alone.
+            if let (PathAction::Isset, Some((Step::Prop(name), prefix))) =
+                (action, steps.split_last())
+            {
+                let Some(container) = self.read_walk(start, prefix, quiet)? else {
+                    return Ok(Value::Bool(false));
+                };
+                return Ok(Value::Bool(self.isset_prop(&container, name)?));
+            }
             let found = self.read_walk(start, &steps, quiet)?;
             return Ok(match action {
                 PathAction::Isset => Value::Bool(found.as_ref().is_some_and(|v| !v.is_null())),
@@ -621,7 +630,8 @@ impl Vm {
     ) -> PhpResult<Value> {
         let obj = obj.clone();
         match action {
-            PathAction::Fetch | PathAction::FetchQuiet | PathAction::Isset | PathAction::Empty => {
+            PathAction::Isset => Ok(Value::Bool(self.isset_prop(&obj, name)?)),
+            PathAction::Fetch | PathAction::FetchQuiet | PathAction::Empty => {
                 let quiet = action != PathAction::Fetch;
                 let found = match &obj {
                     Value::Object(_) => self.fetch_prop_opt(&obj, name, quiet)?,
