@@ -1433,6 +1433,36 @@ impl Vm {
             }
             return Ok(Value::Null);
         }
+        // A missing or unset property of a class with `__get`, modified in place
+        // (`$o->p++`, `$o->p .= x`, `$o->p[] = x`): PHP finds no slot to write through
+        // (`zend_std_get_property_ptr_ptr` gives NULL), so it reads with `__get` and, for
+        // `op=`/`++`/`--`, writes the result back as an assignment (`__set` when there is
+        // one); a nested write changes `__get`'s result only ("Indirect modification").
+        if !exists
+            && (reads_old_value(action) || !rest.is_empty())
+            && !self.magic_guarded(o, name, MagicGuard::GET)
+        {
+            if let Some(g) = self.find_method(&class, b"__get") {
+                let target = self.method_target(g, Some(o.clone()), class.clone());
+                let args = vec![Value::Str(name.clone())];
+                let mut cur = self.call_magic(o, name, MagicGuard::GET, target, args)?;
+                if rest.is_empty() {
+                    let mut cur = cur.deref_clone();
+                    let out = self.write_walk(&mut cur, &[], action, val, None)?;
+                    self.write_prop(o, name, &[], PathAction::Assign, Some(cur))?;
+                    return Ok(out);
+                }
+                if !matches!(cur, Value::Ref(_) | Value::Object(_)) {
+                    let msg = format!(
+                        "Indirect modification of overloaded property {}::${} has no effect",
+                        class.display_name(),
+                        name.to_string_lossy()
+                    );
+                    self.raise(ErrorLevel::Notice, &msg)?;
+                }
+                return self.write_walk(&mut cur, rest, action, val, None);
+            }
+        }
         if !exists {
             if let Some(m) = self.find_method(&class, b"__set") {
                 if rest.is_empty()
