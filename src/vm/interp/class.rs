@@ -2045,6 +2045,20 @@ impl Vm {
                 if let Some(v) = self.magic_get(o, name, quiet)? {
                     return Ok(v);
                 }
+                // A parent's private property is invisible outside its class: PHP looks
+                // the name up among the dynamic properties (`zend_get_property_offset`
+                // "goto dynamic"), where it is undefined.
+                if decl.visibility == Visibility::Private && decl.declaring_class != class.name {
+                    if !quiet {
+                        let msg = format!(
+                            "Undefined property: {}::${}",
+                            class.display_name(),
+                            name.to_string_lossy()
+                        );
+                        self.raise(ErrorLevel::Warning, &msg)?;
+                    }
+                    return Ok(None);
+                }
                 return Err(self.prop_access_error(&class, decl, name));
             }
         }
