@@ -384,7 +384,7 @@ pub enum Op {
         base: Operand,
         key: Operand,
     },
-    /// `dst = obj->name` with warnings.
+    /// `dst = obj->name` with warnings. A temporary `obj` is consumed.
     FetchProp {
         dst: Slot,
         obj: Operand,
@@ -500,7 +500,8 @@ pub enum Op {
         callee: Operand,
         n_args: u32,
     },
-    /// Start a method call `obj->name(...)`.
+    /// Start a method call `obj->name(...)`. A temporary `obj` is consumed (moved into
+    /// the pending call), so a receiver like `(new D)` dies when the call returns.
     InitMethodCall {
         obj: Operand,
         name: Operand,

@@ -1421,7 +1421,8 @@ impl Vm {
                     nullsafe,
                 } => {
                     sync_pc!();
-                    let o = tryop!(self.read(&func, base, *obj));
+                    // A temporary object (`(new D)->prop`) is freed by the fetch, as in PHP.
+                    let o = tryop!(self.consume(&func, base, *obj));
                     let name = tryop!(self.read(&func, base, *name));
                     let v = if *nullsafe && o.is_null() {
                         Value::Null
@@ -1601,7 +1602,9 @@ impl Vm {
                     n_args: _,
                 } => {
                     sync_pc!();
-                    let o = tryop!(self.read(&func, base, *obj));
+                    // A temporary receiver (`(new D)->m()`, `f()->m()`) is moved into the
+                    // call, so the object dies when the call returns, as in PHP.
+                    let o = tryop!(self.consume(&func, base, *obj));
                     // A constant name is the call site's cache key (`method_cache`).
                     let site = match name.is_const() {
                         true => match &func.consts[name.index() as usize] {
