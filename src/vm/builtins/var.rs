@@ -442,7 +442,7 @@ fn dump_value(buf: &mut Vec<u8>, v: &Value, level: usize, guard: &mut Guard) {
                     PropVis::Protected => buf.extend_from_slice(b":protected"),
                     PropVis::Private(c) => {
                         buf.extend_from_slice(b":\"");
-                        buf.extend_from_slice(c);
+                        buf.extend_from_slice(crate::vm::object::display_class_name(c));
                         buf.extend_from_slice(b"\":private");
                     }
                 }
@@ -547,7 +547,7 @@ fn print_r_value(
                         PropVis::Protected => key.extend_from_slice(b":protected"),
                         PropVis::Private(c) => {
                             key.push(b':');
-                            key.extend_from_slice(c);
+                            key.extend_from_slice(crate::vm::object::display_class_name(c));
                             key.extend_from_slice(b":private");
                         }
                     }
