@@ -1328,7 +1328,8 @@ impl Vm {
                 ty.display()
             )));
         } else {
-            self.coerce_prop(class, name, ty, new)?
+            let declaring = decl.map_or(&class.name, |d| &d.declaring_class);
+            self.coerce_prop(declaring, name, ty, new)?
         };
         let old_cell = {
             let mut d = o.borrow_mut();
@@ -1348,9 +1349,11 @@ impl Vm {
         })
     }
 
+    /// Coerces a value for a typed property; `class` is the property's declaring class
+    /// (named by the `TypeError`).
     fn coerce_prop(
         &mut self,
-        class: &super::super::object::Class,
+        class: &PhpStr,
         name: &PhpStr,
         ty: &super::super::coerce::TypeSpec,
         v: Value,
@@ -1367,7 +1370,7 @@ impl Vm {
             Err(Fault::Error(_)) => Err(Fault::type_error(format!(
                 "Cannot assign {} to property {}::${} of type {}",
                 super::call::type_for_error(&v),
-                class.name.to_string_lossy(),
+                class.to_string_lossy(),
                 name.to_string_lossy(),
                 ty.display()
             ))),
@@ -1465,7 +1468,8 @@ impl Vm {
                     Some(v)
                 } else {
                     let ty = ty.clone();
-                    Some(self.coerce_prop(&class, name, &ty, v)?)
+                    let declaring = decl.as_ref().map_or(&class.name, |d| &d.declaring_class);
+                    Some(self.coerce_prop(declaring, name, &ty, v)?)
                 }
             }
             _ => val,
