@@ -4,6 +4,7 @@
 # rendering a 1,000-row page 1,000 times from a warm template cache (bench/libs/*.php).
 #
 # Usage: scripts/bench-libs.sh [PARSEDOWN_N COMMONMARK_N TWIG_N]   (defaults 3 1 1000)
+# RHVM_BIN=path runs another rhvm binary (an older build, for before/after numbers).
 # Needs a release build and the libraries (scripts/fetch-php-libs.sh). Prints one line per
 # engine and benchmark: the in-script time of the timed loop (document generation and the
 # first, cache-filling Twig render excluded) and a checksum that must agree between engines.
@@ -11,7 +12,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 libs="${RHVM_PHP_LIBS:-$("$root/scripts/fetch-php-libs.sh" | tail -n 1)}"
-rhvm="$root/target/release/rhvm"
+rhvm="${RHVM_BIN:-$root/target/release/rhvm}"
 pd_n="${1:-3}"
 cm_n="${2:-1}"
 tw_n="${3:-1000}"

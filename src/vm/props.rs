@@ -419,15 +419,29 @@ impl Props {
     }
 }
 
+/// How many (class, scope) pairs one property site remembers. A site in a base-class
+/// method sees objects of every subclass (AST node classes, for instance); with a single
+/// entry such a site refilled on nearly every execution.
+pub const IC_WAYS: usize = 4;
+
 /// The inline cache of one property instruction with a constant name (`Op::PropGet`,
-/// `Op::PropSet`): for objects of one class seen from one calling scope, the slot of the
-/// declared property the name reaches, recorded after the uncached code found it
-/// accessible. Addresses are compared; the entry holds weak handles to both classes and to
-/// the layout so that no other class or layout can take those addresses while it exists
-/// (compiled functions outlive a request in the server; a weak handle keeps only the
-/// allocation, none of the class's contents).
+/// `Op::PropSet`): for objects of up to `IC_WAYS` classes, each seen from one calling
+/// scope, the slot of the declared property the name reaches, recorded after the uncached
+/// code found it accessible. Addresses are compared; each entry holds weak handles to both
+/// classes and to the layout so that no other class or layout can take those addresses
+/// while it exists (compiled functions outlive a request in the server; a weak handle
+/// keeps only the allocation, none of the class's contents).
 #[derive(Default)]
 pub struct PropIc {
+    keys: [IcKey; IC_WAYS],
+    /// The entry the next fill replaces once all are in use (round robin).
+    next: Cell<u8>,
+    keep: RefCell<[Option<IcKeep>; IC_WAYS]>,
+}
+
+/// The compared part of one `PropIc` entry, with what a hit needs.
+#[derive(Default)]
+struct IcKey {
     /// Address of the object's class (0: empty entry).
     class: Cell<usize>,
     /// Address of the calling scope's class (0: no class scope).
@@ -439,11 +453,17 @@ pub struct PropIc {
     /// for an untyped property, `TypeSpec::exact_mask` for a typed one, none for a readonly
     /// one (its writes always take the uncached code).
     write_mask: Cell<u16>,
-    keep: RefCell<Option<IcKeep>>,
 }
 
-/// What a `PropIc` entry holds on to: the address keepers and the declared type (for
-/// objects assigned to a class-typed property).
+/// A `PropIc` hit: the slot, and the entry for `PropIc::write_mask`/`type_accepts`.
+#[derive(Clone, Copy)]
+pub struct IcHit {
+    pub pos: usize,
+    way: usize,
+}
+
+/// What a `PropIc` entry holds on to: the address keepers and the declared type of a
+/// class-typed property (for objects assigned to it).
 struct IcKeep {
     _class: Weak<Class>,
     _scope: Option<Weak<Class>>,
@@ -465,61 +485,70 @@ impl std::fmt::Debug for PropIc {
 }
 
 impl PropIc {
-    /// The cached slot for an object whose class and layout are at these addresses,
+    /// The cached entry for an object whose class and layout are at these addresses,
     /// accessed from the scope at `scope`.
     #[inline(always)]
-    pub fn lookup(&self, class: usize, scope: usize, layout: usize) -> Option<usize> {
-        if self.class.get() == class && self.scope.get() == scope && self.layout.get() == layout {
-            Some(self.pos.get() as usize)
-        } else {
-            None
-        }
+    pub fn lookup(&self, class: usize, scope: usize, layout: usize) -> Option<IcHit> {
+        let way = self.keys.iter().position(|k| {
+            k.class.get() == class && k.scope.get() == scope && k.layout.get() == layout
+        })?;
+        Some(IcHit {
+            pos: self.keys[way].pos.get() as usize,
+            way,
+        })
     }
 
-    /// See `write_mask` above.
+    /// See `IcKey::write_mask`.
     #[inline(always)]
-    pub fn write_mask(&self) -> u16 {
-        self.write_mask.get()
+    pub fn write_mask(&self, hit: IcHit) -> u16 {
+        self.keys[hit.way].write_mask.get()
     }
 
-    /// Whether the cached property's declared type takes `v` as it is (for values outside
-    /// `write_mask`, i.e. objects and class types); false for an empty entry.
-    pub fn type_accepts(&self, v: &Value) -> bool {
-        match &*self.keep.borrow() {
+    /// Whether the hit property's declared type takes `v` as it is (for values outside
+    /// `write_mask`, i.e. objects and class types).
+    pub fn type_accepts(&self, hit: IcHit, v: &Value) -> bool {
+        match &self.keep.borrow()[hit.way] {
             Some(k) => k.ty.as_ref().is_some_and(|t| t.accepts_exactly(v)),
             None => false,
         }
     }
 
     /// Records that, from `scope`, the name reaches the accessible declared property in
-    /// slot `pos` of objects of `class` laid out by `layout`.
+    /// slot `pos` of objects of `class` laid out by `layout` (in a free entry, else in the
+    /// next one round robin): `write_mask` as `IcKey::write_mask`, `ty` the declared type
+    /// when objects need it checked (a class type).
     pub fn fill(
         &self,
         class: &Rc<Class>,
         scope: Option<&Rc<Class>>,
         layout: &Rc<PropLayout>,
         pos: usize,
+        write_mask: u16,
         ty: Option<TypeSpec>,
-        readonly: bool,
     ) {
         let Ok(pos) = u32::try_from(pos) else {
             return;
         };
-        let write_mask = match &ty {
-            _ if readonly => 0,
-            Some(t) => t.exact_mask(),
-            None => u16::MAX,
+        let way = match self.keys.iter().position(|k| k.class.get() == 0) {
+            Some(w) => w,
+            None => {
+                let w = usize::from(self.next.get()) % IC_WAYS;
+                self.next.set(((w + 1) % IC_WAYS) as u8);
+                w
+            }
         };
-        self.class.set(Rc::as_ptr(class) as usize);
-        self.scope.set(scope.map_or(0, |c| Rc::as_ptr(c) as usize));
-        self.layout.set(Rc::as_ptr(layout) as usize);
-        self.pos.set(pos);
-        self.write_mask.set(write_mask);
-        *self.keep.borrow_mut() = Some(IcKeep {
+        let k = &self.keys[way];
+        k.class.set(Rc::as_ptr(class) as usize);
+        k.scope.set(scope.map_or(0, |c| Rc::as_ptr(c) as usize));
+        k.layout.set(Rc::as_ptr(layout) as usize);
+        k.pos.set(pos);
+        k.write_mask.set(write_mask);
+        let old = self.keep.borrow_mut()[way].replace(IcKeep {
             _class: Rc::downgrade(class),
             _scope: scope.map(Rc::downgrade),
             _layout: Rc::downgrade(layout),
             ty,
         });
+        drop(old);
     }
 }

@@ -207,18 +207,27 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 
 /// Looks an encoding name up (case-insensitively, with PHP's common aliases).
 pub fn lookup_encoding(name: &[u8]) -> Result<Enc, bool> {
-    let lower = name.to_ascii_lowercase();
-    Ok(match lower.as_slice() {
-        b"utf-8" | b"utf8" => Enc::Utf8,
-        b"iso-8859-1" | b"iso8859-1" | b"latin1" | b"iso_8859-1" => Enc::Latin1,
-        b"ascii" | b"us-ascii" | b"ansi_x3.4-1968" | b"iso646-us" | b"cp367" => Enc::Ascii,
-        other => {
-            let known = std::str::from_utf8(other)
-                .map(|s| KNOWN_UNSUPPORTED.contains(&s))
-                .unwrap_or(false);
-            return Err(known);
-        }
-    })
+    // Compared in place: this runs on every call that names its encoding.
+    const NAMES: &[(&[u8], Enc)] = &[
+        (b"utf-8", Enc::Utf8),
+        (b"utf8", Enc::Utf8),
+        (b"iso-8859-1", Enc::Latin1),
+        (b"iso8859-1", Enc::Latin1),
+        (b"latin1", Enc::Latin1),
+        (b"iso_8859-1", Enc::Latin1),
+        (b"ascii", Enc::Ascii),
+        (b"us-ascii", Enc::Ascii),
+        (b"ansi_x3.4-1968", Enc::Ascii),
+        (b"iso646-us", Enc::Ascii),
+        (b"cp367", Enc::Ascii),
+    ];
+    if let Some(&(_, e)) = NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        return Ok(e);
+    }
+    let known = KNOWN_UNSUPPORTED
+        .iter()
+        .any(|n| n.as_bytes().eq_ignore_ascii_case(name));
+    Err(known)
 }
 
 /// The encoding argument at `i` for function `func` (parameter `param`, 1-based `pos`),
@@ -237,7 +246,11 @@ fn encoding_arg(
                 Value::Str(s) => s.clone(),
                 other => other.scalar_to_str(),
             };
-            resolve(&name, func, &format!("Argument #{} (${param})", i + 1))
+            match lookup_encoding(&name) {
+                Ok(e) => Ok(e),
+                // The message is only built for a name that fails.
+                Err(_) => resolve(&name, func, &format!("Argument #{} (${param})", i + 1)),
+            }
         }
     }
 }
@@ -301,13 +314,58 @@ pub fn char_count(s: &[u8], enc: Enc) -> usize {
             let mut i = 0;
             let mut n = 0;
             while i < s.len() {
-                i += utf8_len(s[i]);
-                n += 1;
+                let run = ascii_prefix(&s[i..]);
+                i += run;
+                n += run;
+                if i < s.len() {
+                    i += utf8_len(s[i]);
+                    n += 1;
+                }
             }
             n
         }
         _ => s.len(),
     }
+}
+
+/// The byte offset `k` characters on from the character start `from` (the end of `s` when
+/// it has fewer), by the `mblen` table; without collecting every start as `char_starts`
+/// does.
+fn advance(s: &[u8], from: usize, k: usize, enc: Enc) -> usize {
+    let ascii_end = from.saturating_add(k);
+    if enc != Enc::Utf8 || (ascii_end <= s.len() && s[from..ascii_end].is_ascii()) {
+        return ascii_end.min(s.len());
+    }
+    let mut i = from;
+    let mut k = k;
+    while k > 0 && i < s.len() {
+        // A run of ASCII characters is skipped a word at a time.
+        let run = ascii_prefix(&s[i..s.len().min(i.saturating_add(k))]);
+        i += run;
+        k -= run;
+        if k > 0 && i < s.len() {
+            i += utf8_len(s[i]);
+            k -= 1;
+        }
+    }
+    i.min(s.len())
+}
+
+/// The length of the ASCII prefix of `s`.
+fn ascii_prefix(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(word) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() && s[i] < 0x80 {
+        i += 1;
+    }
+    i
 }
 
 /// Decodes to code points; each invalid sequence becomes `None` (printed as `?`).
@@ -371,10 +429,35 @@ fn mb_substr(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
         None | Some(Value::Null) => None,
         Some(_) => Some(args::int_or(a, 2, 0)),
     };
-    let starts = char_starts(&s, enc);
-    let n = (starts.len() - 1) as i64;
-    let (from, to) = window(n, args::int_or(a, 1, 0), length);
-    Ok(Value::str(&s[starts[from]..starts[to]]))
+    let start = args::int_or(a, 1, 0);
+    for (value, what) in [(Some(start), "#2 ($start)"), (length, "#3 ($length)")] {
+        if value == Some(i64::MIN) {
+            return Err(Fault::value_error(format!(
+                "mb_substr(): Argument {what} must be between {} and {}",
+                -i64::MAX,
+                i64::MAX
+            )));
+        }
+    }
+    // A window counted from the front is found by walking only as far as it reaches
+    // (Cursor-style code takes one character at a time); one counted from the end needs
+    // the length first.
+    let (from, to) = if start >= 0 && length.is_none_or(|l| l >= 0) {
+        let from = advance(&s, 0, start as usize, enc);
+        let to = match length {
+            None => s.len(),
+            Some(l) => advance(&s, from, l as usize, enc),
+        };
+        (from, to)
+    } else {
+        let (from, to) = window(char_count(&s, enc) as i64, start, length);
+        let from_b = advance(&s, 0, from, enc);
+        (from_b, advance(&s, from_b, to - from, enc))
+    };
+    if from == 0 && to == s.len() {
+        return Ok(Value::Str(s));
+    }
+    Ok(Value::str(&s[from..to]))
 }
 
 fn mb_strcut(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {
@@ -634,30 +717,18 @@ fn simple_lower(c: char) -> char {
     }
 }
 
-/// Whether a character keeps a title-cased word going (PHP 8.2: letters, marks, modifier
-/// symbols and "other" punctuation such as `'` and `.`); anything else starts a new word.
-fn continues_word(c: char) -> bool {
+/// Whether a title-cased string is inside a word after `c` (`in_word`: before it). As
+/// PHP 8.2's `php_unicode_convert_case`: a case-ignorable character leaves the state as it
+/// is, a cased one starts or continues a word, anything else ends it. Exact for ASCII
+/// (measured against PHP: `'`, `.`, `:`, `^` and `` ` `` are case-ignorable, letters are
+/// cased); beyond ASCII an approximation by Unicode letters and a few marks and
+/// punctuation.
+fn title_in_word(c: char, in_word: bool) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_alphabetic()
-            || matches!(
-                c,
-                '!' | '"'
-                    | '#'
-                    | '%'
-                    | '&'
-                    | '\''
-                    | '*'
-                    | ','
-                    | '.'
-                    | '/'
-                    | ':'
-                    | ';'
-                    | '?'
-                    | '@'
-                    | '\\'
-                    | '^'
-                    | '`'
-            );
+        return match c {
+            '\'' | '.' | ':' | '^' | '`' => in_word,
+            _ => c.is_ascii_alphabetic(),
+        };
     }
     c.is_alphabetic()
         || matches!(c as u32, 0x0300..=0x036F | 0x00A8 | 0x00AF | 0x00B4 | 0x00B8 | 0x00A1 | 0x00A7 | 0x00B6 | 0x00B7 | 0x00BF | 0x2018..=0x2019 | 0x2020..=0x2027 | 0x2030..=0x2038 | 0x203B..=0x203E | 0x00AD | 0x200B..=0x200F)
@@ -697,7 +768,7 @@ fn map_case(chars: &[Option<char>], mode: Mode) -> Vec<Option<char>> {
                 } else {
                     title_full(c, &mut out);
                 }
-                in_word = continues_word(c);
+                in_word = title_in_word(c, in_word);
             }
         }
     }
@@ -705,6 +776,23 @@ fn map_case(chars: &[Option<char>], mode: Mode) -> Vec<Option<char>> {
 }
 
 fn convert_case(s: &[u8], mode: Mode, enc: Enc) -> Vec<u8> {
+    if matches!(mode, Mode::Title | Mode::TitleSimple) && s.is_ascii() {
+        // `map_case` on ASCII, byte by byte (an ASCII letter's title case is its upper
+        // case, in every encoding here).
+        let mut in_word = false;
+        return s
+            .iter()
+            .map(|&b| {
+                let out = if in_word {
+                    b.to_ascii_lowercase()
+                } else {
+                    b.to_ascii_uppercase()
+                };
+                in_word = title_in_word(char::from(b), in_word);
+                out
+            })
+            .collect();
+    }
     if enc == Enc::Ascii || (s.is_ascii() && !matches!(mode, Mode::Title | Mode::TitleSimple)) {
         // Only ASCII letters change (bytes above 0x7F are invalid in ASCII).
         let mut out = s.to_vec();

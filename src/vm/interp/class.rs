@@ -69,8 +69,8 @@ pub struct ClassRt {
     /// The initial property table when every default is a plain value (built on first
     /// instantiation).
     template: RefCell<Option<crate::vm::props::Props>>,
-    /// Declared types of typed properties.
-    pub prop_types: HashMap<PhpStr, super::super::coerce::TypeSpec>,
+    /// Declared types of typed properties (looked up on every uncached property write).
+    pub prop_types: NameMap<super::super::coerce::TypeSpec>,
     /// The compiled declaration (None for built-in classes).
     pub(crate) def: Option<Rc<ClassDef>>,
     /// Enum case objects, created on first access.
@@ -870,7 +870,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     static_props: HashMap::new(),
                     defaults: Vec::new(),
                     template: RefCell::new(None),
-                    prop_types: HashMap::new(),
+                    prop_types: NameMap::default(),
                     def: None,
                     file: None,
                     allows_dynamic_props: matches!(
@@ -1269,7 +1269,7 @@ impl Vm {
         };
         let mut prop_types = match &parent {
             Some(p) => rt(p).prop_types.clone(),
-            None => HashMap::new(),
+            None => NameMap::default(),
         };
         let mut props: Vec<PropDecl> = parent.as_ref().map(|p| p.props.clone()).unwrap_or_default();
         let all_props: Vec<_> = traits

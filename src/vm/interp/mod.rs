@@ -222,6 +222,12 @@ pub struct Vm {
         HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
     pub(crate) classes: NameMap<Rc<Class>>,
     pub(crate) constants: NameMap<Value>,
+    /// Constant fetches the engine's own tables answered (`fetch_const`): name constant ->
+    /// (value, whether the namespace fallback gave it). Only names no `define`d constant
+    /// had, so the table is valid while `constants` keeps the length `const_cache_len`
+    /// (constants are never removed).
+    pub(crate) const_cache: NameMap<(Value, bool)>,
+    pub(crate) const_cache_len: usize,
     /// Files already included (for `_once`), by resolved path.
     pub(crate) included: HashMap<PhpStr, Rc<Unit>>,
     /// Static variables by (function id, index).
@@ -348,6 +354,8 @@ impl Vm {
             class_cache: HashMap::default(),
             classes: NameMap::default(),
             constants: NameMap::default(),
+            const_cache: NameMap::default(),
+            const_cache_len: 0,
             included: HashMap::new(),
             statics: HashMap::new(),
             out: Output::new(sink),
@@ -2273,12 +2281,29 @@ impl Vm {
         fallback: Option<Operand>,
     ) -> PhpResult<Value> {
         let n = func.consts[name.index() as usize].scalar_to_str();
-        if let Some(v) = self.lookup_constant(&n) {
+        if self.const_cache_len != self.constants.len() {
+            self.const_cache.clear();
+            self.const_cache_len = self.constants.len();
+        }
+        if let Some((v, via_fallback)) = self.const_cache.get(&n) {
+            if !via_fallback || fallback.is_some() {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(v) = self.user_constant(&n) {
+            return Ok(v);
+        }
+        if let Some(v) = self.engine_constant(&n) {
+            self.const_cache.insert(n, (v.clone(), false));
             return Ok(v);
         }
         if let Some(fb) = fallback {
             let f = func.consts[fb.index() as usize].scalar_to_str();
-            if let Some(v) = self.lookup_constant(&f) {
+            if let Some(v) = self.user_constant(&f) {
+                return Ok(v);
+            }
+            if let Some(v) = self.engine_constant(&f) {
+                self.const_cache.insert(n, (v.clone(), true));
                 return Ok(v);
             }
             return Err(Fault::error(
@@ -2293,10 +2318,19 @@ impl Vm {
     }
 
     pub(crate) fn lookup_constant(&self, name: &[u8]) -> Option<Value> {
+        self.user_constant(name)
+            .or_else(|| self.engine_constant(name))
+    }
+
+    /// A constant `define`d (or declared with `const`) in this request.
+    fn user_constant(&self, name: &[u8]) -> Option<Value> {
         let name = name.strip_prefix(b"\\").unwrap_or(name);
-        if let Some(v) = self.constants.get(name) {
-            return Some(v.clone());
-        }
+        self.constants.get(name).cloned()
+    }
+
+    /// A constant of the engine itself (its value never changes within a request).
+    fn engine_constant(&self, name: &[u8]) -> Option<Value> {
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
         if name.eq_ignore_ascii_case(b"true") {
             return Some(Value::Bool(true));
         }

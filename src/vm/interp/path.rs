@@ -1338,7 +1338,8 @@ impl Vm {
                 ty.display()
             )));
         } else {
-            self.coerce_prop(class, name, ty, new)?
+            let declaring = decl.map_or(&class.name, |d| &d.declaring_class);
+            self.coerce_prop(declaring, name, ty, new)?
         };
         let old_cell = {
             let mut d = o.borrow_mut();
@@ -1358,9 +1359,11 @@ impl Vm {
         })
     }
 
+    /// Coerces a value for a typed property; `class` is the property's declaring class
+    /// (named by the `TypeError`).
     fn coerce_prop(
         &mut self,
-        class: &super::super::object::Class,
+        class: &PhpStr,
         name: &PhpStr,
         ty: &super::super::coerce::TypeSpec,
         v: Value,
@@ -1377,7 +1380,7 @@ impl Vm {
             Err(Fault::Error(_)) => Err(Fault::type_error(format!(
                 "Cannot assign {} to property {}::${} of type {}",
                 super::call::type_for_error(&v),
-                class.display_name(),
+                String::from_utf8_lossy(crate::vm::object::display_class_name(class.as_bytes())),
                 name.to_string_lossy(),
                 ty.display()
             ))),
@@ -1505,7 +1508,8 @@ impl Vm {
                     Some(v)
                 } else {
                     let ty = ty.clone();
-                    Some(self.coerce_prop(&class, name, &ty, v)?)
+                    let declaring = decl.as_ref().map_or(&class.name, |d| &d.declaring_class);
+                    Some(self.coerce_prop(declaring, name, &ty, v)?)
                 }
             }
             _ => val,

@@ -1,8 +1,8 @@
 //! `PropGet`/`PropSet`: `$obj->name` and `$this->name` reads and writes with a constant name,
 //! behind a per-instruction inline cache (`props::PropIc`).
 //!
-//! The cached case is an object of the class the site saw last, accessed from the same
-//! scope, whose slot is live: a read is a class compare and a slot load; a write stores a
+//! The cached case is an object of one of the (up to `props::IC_WAYS`) classes the site
+//! saw, accessed from the same scope as then, whose slot is live: a read is a class compare and a slot load; a write stores a
 //! value the property's type takes as it is. Everything else (first access, another class,
 //! unset or uninitialized slots, `__get`/`__set`, references, readonly properties, type
 //! coercion and errors, non-objects) runs the `PathOp` code (`path::prop_op_value`) and then
@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::super::ast::BinOp;
 use super::super::bytecode::{Func, Operand, PathAction, PropObj, PropSite, Special};
-use super::super::coerce::value_kind_bit;
+use super::super::coerce::{value_kind_bit, SimpleType, TypeMember};
 use super::super::error::{Fault, PhpResult};
 use super::super::object::Obj;
 use super::super::value::{PhpStr, Value};
@@ -50,12 +50,12 @@ impl Vm {
         let ic = &func.prop_sites.get(site as usize)?.ic;
         let (o, scope) = self.ic_target(base, obj)?;
         let d = o.0.try_borrow().ok()?;
-        let pos = ic.lookup(
+        let hit = ic.lookup(
             Rc::as_ptr(&d.class) as usize,
             scope,
             Rc::as_ptr(d.props.layout()) as usize,
         )?;
-        match d.props.slot(pos)? {
+        match d.props.slot(hit.pos)? {
             Value::Undef => None,
             Value::Ref(r) => Some(r.borrow().clone()),
             v => Some(v.clone()),
@@ -79,20 +79,26 @@ impl Vm {
         if action == PathAction::Assign {
             let v = val?;
             let bit = value_kind_bit(v);
+            let key = |d: &super::super::object::ObjectData| {
+                (
+                    Rc::as_ptr(&d.class) as usize,
+                    Rc::as_ptr(d.props.layout()) as usize,
+                )
+            };
+            let (class, layout) = key(&*o.0.try_borrow().ok()?);
+            let hit = ic.lookup(class, scope, layout)?;
             // The type check of an object may borrow objects (the target among them): done
             // before the target is borrowed for writing.
-            if ic.write_mask() & bit == 0 && !(bit == OBJECT_BIT && ic.type_accepts(v)) {
+            if ic.write_mask(hit) & bit == 0 && !(bit == OBJECT_BIT && ic.type_accepts(hit, v)) {
                 return None;
             }
             let old = {
                 let mut d = o.0.try_borrow_mut().ok()?;
-                let pos = ic.lookup(
-                    Rc::as_ptr(&d.class) as usize,
-                    scope,
-                    Rc::as_ptr(d.props.layout()) as usize,
-                )?;
+                if key(&d) != (class, layout) {
+                    return None;
+                }
                 // An unset slot is not this case (`__set` may apply); an uninitialized one is.
-                let cell = d.props.value_at_live_mut(pos)?;
+                let cell = d.props.value_at_live_mut(hit.pos)?;
                 if matches!(cell, Value::Ref(_)) {
                     return None;
                 }
@@ -103,13 +109,13 @@ impl Vm {
             return Some(v.clone());
         }
         let mut d = o.0.try_borrow_mut().ok()?;
-        let pos = ic.lookup(
+        let hit = ic.lookup(
             Rc::as_ptr(&d.class) as usize,
             scope,
             Rc::as_ptr(d.props.layout()) as usize,
         )?;
-        let mask = ic.write_mask();
-        let cell = d.props.slot_mut(pos)?;
+        let mask = ic.write_mask(hit);
+        let cell = d.props.slot_mut(hit.pos)?;
         let (new, result) = match action {
             PathAction::AssignOp(op) => {
                 let rhs = val?;
@@ -211,6 +217,20 @@ impl Vm {
         let Ok(d) = o.0.try_borrow() else {
             return;
         };
+        let scope = self.frames.last().and_then(|f| f.scope.as_ref());
+        // A site whose accesses always take the uncached code (readonly writes, unset or
+        // reference slots) finds its entry still there: nothing to look up again.
+        if site
+            .ic
+            .lookup(
+                Rc::as_ptr(&d.class) as usize,
+                scope.map_or(0, |c| Rc::as_ptr(c) as usize),
+                Rc::as_ptr(d.props.layout()) as usize,
+            )
+            .is_some()
+        {
+            return;
+        }
         let (Some(decl), Some(pos)) = (d.class.prop_decl(name), d.props.layout().slot_of(name))
         else {
             return;
@@ -221,12 +241,22 @@ impl Vm {
         {
             return;
         }
-        let ty = super::class::rt(&d.class)
-            .prop_types
-            .get(name.as_bytes())
+        let ty = super::class::rt(&d.class).prop_types.get(name.as_bytes());
+        let write_mask = match ty {
+            _ if decl.is_readonly => 0,
+            Some(t) => t.exact_mask(),
+            None => u16::MAX,
+        };
+        // Only class members need the type itself (`PropIc::type_accepts`, for objects the
+        // mask leaves out).
+        let class_ty = ty
+            .filter(|t| {
+                t.members
+                    .iter()
+                    .any(|m| matches!(m, TypeMember::Simple(SimpleType::Class(_))))
+            })
             .cloned();
-        let scope = self.frames.last().and_then(|f| f.scope.as_ref());
         site.ic
-            .fill(&d.class, scope, d.props.layout(), pos, ty, decl.is_readonly);
+            .fill(&d.class, scope, d.props.layout(), pos, write_mask, class_ty);
     }
 }
