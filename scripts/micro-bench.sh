@@ -6,7 +6,7 @@
 # Usage: scripts/micro-bench.sh [NAME...]     (default: every bench/micro/*.php)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-RHVM="$PWD/target/release/rhvm"
+RHVM="${RHVM:-$PWD/target/release/rhvm}"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
     for f in bench/micro/*.php; do names+=("$(basename "$f" .php)"); done

@@ -18,6 +18,7 @@
 //! - `record`: request recordings (format, capture tee, comparison) and `rhvm replay`.
 //! - `alloc`: the global allocator (mimalloc, installed by `main.rs`), counting each thread's bytes for the
 //!   engine's `memory_limit`.
+//! - `rcbytes`: the one-block reference-counted byte buffer behind `vm::value::PhpStr`.
 //! - `fuzzing`: the fuzz targets' entry functions (FastCGI, parser, unserialize,
 //!   json_decode), shared by `fuzz/` (cargo fuzz) and `tests/fuzz.rs`.
 //!
@@ -32,6 +33,7 @@ pub mod fuzzing;
 pub mod jit;
 pub mod lightproc;
 pub mod pcre_ffi;
+pub mod rcbytes;
 pub mod record;
 pub mod repo;
 pub mod server;

@@ -138,19 +138,27 @@ impl HashRepr {
     }
 
     fn find_int(&self, i: i64) -> Option<usize> {
+        self.find_int_hashed(i, hash_int(i))
+    }
+
+    fn find_int_hashed(&self, i: i64, hash: u64) -> Option<usize> {
         let entries = &self.entries;
         self.index
             .find(
-                hash_int(i),
+                hash,
                 |&p| matches!(&entries[p], Some(Bucket { key: ArrayKey::Int(k), .. }) if *k == i),
             )
             .copied()
     }
 
     fn find_str(&self, s: &[u8]) -> Option<usize> {
+        self.find_str_hashed(s, hash_bytes(s))
+    }
+
+    fn find_str_hashed(&self, s: &[u8], hash: u64) -> Option<usize> {
         let entries = &self.entries;
         self.index
-            .find(hash_bytes(s), |&p| {
+            .find(hash, |&p| {
                 matches!(&entries[p], Some(Bucket { key: ArrayKey::Str(k), .. }) if k.as_bytes() == s)
             })
             .copied()
@@ -163,12 +171,31 @@ impl HashRepr {
         }
     }
 
+    /// The position of `key`, appending it with `value` when absent: the key is hashed
+    /// once for the lookup and the insertion.
+    fn find_or_append(&mut self, key: ArrayKey, value: Value) -> usize {
+        let hash = hash_key(&key);
+        let found = match &key {
+            ArrayKey::Int(i) => self.find_int_hashed(*i, hash),
+            ArrayKey::Str(s) => self.find_str_hashed(s, hash),
+        };
+        match found {
+            Some(p) => p,
+            None => self.append_new_hashed(key, value, hash),
+        }
+    }
+
     /// Appends a key known to be absent; returns its position.
     fn append_new(&mut self, key: ArrayKey, value: Value) -> usize {
+        let hash = hash_key(&key);
+        self.append_new_hashed(key, value, hash)
+    }
+
+    /// `append_new` with the key's hash already computed.
+    fn append_new_hashed(&mut self, key: ArrayKey, value: Value, hash: u64) -> usize {
         if self.entries.len() >= 16 && self.live * 2 < self.entries.len() {
             self.compact();
         }
-        let hash = hash_key(&key);
         let pos = self.entries.len();
         self.entries.push(Some(Bucket { key, value }));
         let entries = &self.entries;
@@ -434,10 +461,7 @@ impl PhpArray {
         }
         self.bump_next_free(&key);
         let h = self.ensure_hash();
-        let pos = match h.find(&key) {
-            Some(p) => p,
-            None => h.append_new(key, Value::Null),
-        };
+        let pos = h.find_or_append(key, Value::Null);
         &mut h.entries[pos].as_mut().expect("live position").value
     }
 

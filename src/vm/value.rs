@@ -12,6 +12,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
 
+use crate::rcbytes::RcBytes;
+
 use super::array::PhpArray;
 use super::object::Obj;
 
@@ -20,82 +22,129 @@ pub type PhpRef = Rc<RefCell<Value>>;
 
 /// A PHP string: an immutable-by-default, reference-counted byte buffer.
 ///
-/// Cloning is a reference-count increment. `make_mut` gives in-place mutation when the
-/// buffer is not shared (the `.=` fast path), and copies otherwise.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PhpStr(Rc<Vec<u8>>);
+/// Cloning is a reference-count increment. Count, length and bytes share one heap block
+/// (`crate::rcbytes::RcBytes`, PHP's `zend_string` layout); a `Vec` made by a builtin is
+/// adopted rather than copied. `make_mut` gives in-place mutation when the buffer is not
+/// shared (the `.=` fast path), and copies otherwise.
+#[derive(Clone)]
+pub struct PhpStr(RcBytes);
 
 impl PhpStr {
     /// An empty string: one shared buffer per thread, so making it allocates nothing
     /// (writing to it through `make_mut` copies it first, as for any shared string).
     pub fn new() -> Self {
         thread_local! {
-            static EMPTY: PhpStr = PhpStr(Rc::new(Vec::new()));
+            static EMPTY: PhpStr = PhpStr(RcBytes::with_capacity(0));
         }
         EMPTY
             .try_with(PhpStr::clone)
-            .unwrap_or_else(|_| PhpStr(Rc::new(Vec::new())))
+            .unwrap_or_else(|_| PhpStr(RcBytes::with_capacity(0)))
     }
 
     /// The one-byte string `b` (string offsets, `chr`): one shared buffer per byte value
     /// and thread, so making it allocates nothing.
     pub fn byte(b: u8) -> Self {
         thread_local! {
-            static BYTES: Vec<PhpStr> = (0..=255u8).map(|b| PhpStr(Rc::new(vec![b]))).collect();
+            static BYTES: Vec<PhpStr> =
+                (0..=255u8).map(|b| PhpStr(RcBytes::from_slice(&[b]))).collect();
         }
         BYTES
             .try_with(|t| t[usize::from(b)].clone())
-            .unwrap_or_else(|_| PhpStr(Rc::new(vec![b])))
+            .unwrap_or_else(|_| PhpStr(RcBytes::from_slice(&[b])))
+    }
+
+    /// An empty string with room for `cap` bytes in its own block: for building a string of
+    /// known size with `make_mut().extend_from_slice` (one allocation, no copy at the end).
+    pub fn with_capacity(cap: usize) -> Self {
+        PhpStr(RcBytes::with_capacity(cap))
     }
 
     /// The bytes of the string.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 
-    /// Mutable access to the buffer, copying it first if it is shared.
-    pub fn make_mut(&mut self) -> &mut Vec<u8> {
-        Rc::make_mut(&mut self.0)
+    /// Mutable access to the buffer: its writing methods (`extend_from_slice`, `push`,
+    /// `resize`, `truncate`, `as_mut_slice`) copy it first if it is shared.
+    pub fn make_mut(&mut self) -> &mut RcBytes {
+        &mut self.0
     }
 
     /// Whether two handles share one buffer (used for cheap equality fast paths).
     pub fn ptr_eq(&self, other: &PhpStr) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        self.0.ptr_eq(&other.0)
     }
 
-    /// The bytes as a Rust `Vec`, copying only if shared.
+    /// The bytes as a Rust `Vec`, copying only if shared or not made from a `Vec`.
     pub fn into_vec(self) -> Vec<u8> {
-        Rc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
+        self.0.into_vec()
     }
 
     /// Lossy UTF-8 view for diagnostics and Rust-side messages only.
     pub fn to_string_lossy(&self) -> String {
-        String::from_utf8_lossy(&self.0).into_owned()
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+impl Default for PhpStr {
+    fn default() -> Self {
+        PhpStr::new()
+    }
+}
+
+impl PartialEq for PhpStr {
+    fn eq(&self, other: &PhpStr) -> bool {
+        self.ptr_eq(other) || self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for PhpStr {}
+
+impl PartialOrd for PhpStr {
+    fn partial_cmp(&self, other: &PhpStr) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PhpStr {
+    fn cmp(&self, other: &PhpStr) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for PhpStr {
+    /// Hashes as the byte slice does (maps keyed by `PhpStr` are searched with `&[u8]`).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 
 impl Deref for PhpStr {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 }
 
 impl std::borrow::Borrow<[u8]> for PhpStr {
     fn borrow(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 }
 
 impl AsRef<[u8]> for PhpStr {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.0.as_bytes()
     }
 }
 
 impl From<Vec<u8>> for PhpStr {
+    /// Adopts the vector's buffer (no copy); an empty one becomes the shared empty string.
     fn from(v: Vec<u8>) -> Self {
-        PhpStr(Rc::new(v))
+        if v.is_empty() {
+            return PhpStr::new();
+        }
+        PhpStr(RcBytes::from_vec(v))
     }
 }
 
@@ -105,32 +154,32 @@ impl From<&[u8]> for PhpStr {
         match v {
             [] => PhpStr::new(),
             [b] => PhpStr::byte(*b),
-            _ => PhpStr(Rc::new(v.to_vec())),
+            _ => PhpStr(RcBytes::from_slice(v)),
         }
     }
 }
 
 impl<const N: usize> From<&[u8; N]> for PhpStr {
     fn from(v: &[u8; N]) -> Self {
-        PhpStr(Rc::new(v.to_vec()))
+        PhpStr::from(&v[..])
     }
 }
 
 impl From<&str> for PhpStr {
     fn from(v: &str) -> Self {
-        PhpStr(Rc::new(v.as_bytes().to_vec()))
+        PhpStr::from(v.as_bytes())
     }
 }
 
 impl From<String> for PhpStr {
     fn from(v: String) -> Self {
-        PhpStr(Rc::new(v.into_bytes()))
+        PhpStr::from(v.into_bytes())
     }
 }
 
 impl fmt::Debug for PhpStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
     }
 }
 

@@ -701,6 +701,17 @@ fn number_format(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     )))
 }
 
+/// `10^i` for `i <= 15` (the fast path of `number_format_bytes`).
+const INT_POW10: [u64; 16] = {
+    let mut t = [1u64; 16];
+    let mut i = 1;
+    while i < 16 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// `_php_math_number_format_ex`: rounds half up with PHP's pre-rounding, then groups the
 /// integer digits.
 pub fn number_format_bytes(num: f64, dec: i32, dec_point: &[u8], thousands: &[u8]) -> Vec<u8> {
@@ -721,15 +732,47 @@ pub fn number_format_bytes(num: f64, dec: i32, dec_point: &[u8], thousands: &[u8
             b"inf".to_vec()
         };
     }
-    let tmp = format!("{:.*}", dec, d);
-    if is_negative && d == 0.0 {
+    if d == 0.0 {
+        // Also -0.0, which PHP's own `%.*F` prints without a sign.
         is_negative = false;
+        d = 0.0;
     }
-    let (int_part, frac_part) = match tmp.split_once('.') {
-        Some((a, b)) => (a.as_bytes(), b.as_bytes()),
-        None => (tmp.as_bytes(), &b""[..]),
+    // `%.*F` of the rounded value. The common case (few decimals, a value well inside a
+    // double's integer precision) is the integer nearest `d * 10^dec` split at `dec`
+    // digits: with `d * 10^dec` below 2^40 its computed value is within 2^-14 of the exact
+    // one, so when it is within 0.25 of an integer `k` the exact decimal expansion rounds
+    // to `k` too (no tie is possible) and `format!` would print the same digits.
+    let mut digits = [0u8; 40];
+    let fast = if dec <= 15 {
+        let scaled = d * INT_POW10[dec] as f64;
+        let k = scaled.round();
+        (scaled < (1u64 << 40) as f64 && (scaled - k).abs() < 0.25).then(|| {
+            let mut k = k as u64;
+            // At least `dec + 1` digits: "0.05" has the integer digit 0.
+            let mut start = digits.len();
+            while k > 0 || digits.len() - start < dec + 1 {
+                start -= 1;
+                digits[start] = b'0' + (k % 10) as u8;
+                k /= 10;
+            }
+            start
+        })
+    } else {
+        None
     };
-    let mut out = Vec::with_capacity(tmp.len() + tmp.len() / 3 * thousands.len() + 4);
+    let tmp;
+    let (int_part, frac_part) = match fast {
+        Some(start) => digits[start..].split_at(digits.len() - start - dec),
+        None => {
+            tmp = format!("{:.*}", dec, d);
+            match tmp.split_once('.') {
+                Some((a, b)) => (a.as_bytes(), b.as_bytes()),
+                None => (tmp.as_bytes(), &b""[..]),
+            }
+        }
+    };
+    let tmp_len = int_part.len() + frac_part.len() + 1;
+    let mut out = Vec::with_capacity(tmp_len + tmp_len / 3 * thousands.len() + 4);
     if is_negative {
         out.push(b'-');
     }
@@ -951,6 +994,28 @@ mod tests {
         let r = printf(&mut h, &[s("ab%sc\n"), s("x")]).expect("printf");
         assert!(matches!(r, Value::Int(5)));
         assert_eq!(h.out, b"abxc\n");
+    }
+
+    #[test]
+    fn number_format_fast_path_agrees_with_exact_formatting() {
+        // The integer shortcut must print what `format!("{:.*}")` of the rounded value does.
+        let mut x = 0.37f64;
+        for step in 0..4000 {
+            x = x * 1.37 + 0.013 * f64::from(step % 17);
+            if x > 1e13 {
+                x /= 1e12;
+            }
+            for dec in [0, 1, 2, 3, 5, 8] {
+                let rounded = crate::vm::builtins::math::php_round(x, dec, 1);
+                let want = format!("{:.*}", dec as usize, rounded);
+                let got = number_format_bytes(x, dec, b".", b"");
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    want,
+                    "number_format({x}, {dec})"
+                );
+            }
+        }
     }
 
     #[test]

@@ -687,18 +687,27 @@ fn implode_named(host: &mut dyn Host, a: &[Value], fname: &str) -> PhpResult<Val
         })
         .sum::<usize>()
         + sep.len() * arr.len().saturating_sub(1);
-    let mut out = Vec::with_capacity(cap);
+    if arr.len() == 1 {
+        // One string piece is the result itself, as in PHP (no copy).
+        if let Some(Value::Str(s)) = arr.values().next() {
+            return Ok(Value::Str(s.clone()));
+        }
+    }
+    // Built in place as the result's own block.
+    let mut result = PhpStr::with_capacity(cap);
+    let out = result.make_mut();
+    let mut digits = itoa::Buffer::new();
     for (k, v) in arr.values().enumerate() {
         if k > 0 {
             out.extend_from_slice(&sep);
         }
         match v {
             Value::Str(s) => out.extend_from_slice(s),
-            Value::Int(i) => push_int(&mut out, *i),
+            Value::Int(i) => out.extend_from_slice(digits.format(*i).as_bytes()),
             other => out.extend_from_slice(&host.to_str(&other.deref_clone())?),
         }
     }
-    Ok(Value::str(out))
+    Ok(Value::Str(result))
 }
 
 fn str_pad(h: &mut dyn Host, a: &[Value]) -> PhpResult<Value> {

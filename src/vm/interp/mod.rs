@@ -2518,24 +2518,29 @@ fn fast_binary_other(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
             BinOp::Identical => Some(Value::Bool(x.as_bytes() == y.as_bytes())),
             BinOp::NotIdentical => Some(Value::Bool(x.as_bytes() != y.as_bytes())),
             BinOp::Concat => {
-                let mut s = Vec::with_capacity(x.len() + y.len());
-                s.extend_from_slice(x);
-                s.extend_from_slice(y);
-                Some(Value::str(s))
+                // Built in place as the result's own block (one allocation).
+                let mut s = PhpStr::with_capacity(x.len() + y.len());
+                s.make_mut().extend_from_slice(x);
+                s.make_mut().extend_from_slice(y);
+                Some(Value::Str(s))
             }
             _ => None,
         },
         (Value::Str(x), Value::Int(y)) if op == BinOp::Concat => {
-            let mut s = Vec::with_capacity(x.len() + super::convert::int_len(*y));
-            s.extend_from_slice(x);
-            super::convert::push_int(&mut s, *y);
-            Some(Value::str(s))
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(*y).as_bytes();
+            let mut s = PhpStr::with_capacity(x.len() + digits.len());
+            s.make_mut().extend_from_slice(x);
+            s.make_mut().extend_from_slice(digits);
+            Some(Value::Str(s))
         }
         (Value::Int(x), Value::Str(y)) if op == BinOp::Concat => {
-            let mut s = Vec::with_capacity(super::convert::int_len(*x) + y.len());
-            super::convert::push_int(&mut s, *x);
-            s.extend_from_slice(y);
-            Some(Value::str(s))
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(*x).as_bytes();
+            let mut s = PhpStr::with_capacity(digits.len() + y.len());
+            s.make_mut().extend_from_slice(digits);
+            s.make_mut().extend_from_slice(y);
+            Some(Value::Str(s))
         }
         (Value::Bool(x), Value::Bool(y)) => match op {
             BinOp::Identical | BinOp::Eq => Some(Value::Bool(x == y)),

@@ -378,11 +378,13 @@ impl Vm {
                         };
                         let arr = Rc::make_mut(a);
                         let v = val.clone().unwrap_or(Value::Null);
-                        match arr.get_mut(&key) {
-                            Some(Value::Ref(_)) => return None,
-                            Some(cell) => *cell = v.clone(),
-                            None => arr.insert(key, v.clone()),
+                        // One lookup for both cases (a new key is hashed once): an element
+                        // holding a reference is left as it was for the general path.
+                        let cell = arr.get_or_insert_null(key);
+                        if matches!(cell, Value::Ref(_)) {
+                            return None;
                         }
+                        *cell = v.clone();
                         Some(Ok(v))
                     }
                     PathAction::AssignOp(op) if op != BinOp::Coalesce => {
@@ -1111,7 +1113,7 @@ impl Vm {
             buf.resize(real, b' ');
             buf.push(piece[0]);
         } else {
-            buf[real] = piece[0];
+            buf.as_mut_slice()[real] = piece[0];
         }
         Ok(Value::Str(PhpStr::from(&piece[..1])))
     }

@@ -3,7 +3,7 @@
 
 use super::{store, Vm};
 use crate::vm::bytecode::{Func, Operand, Slot};
-use crate::vm::convert::{int_len, push_int};
+use crate::vm::convert::int_len;
 use crate::vm::error::PhpResult;
 use crate::vm::value::{PhpStr, Value};
 
@@ -49,17 +49,19 @@ impl Vm {
             }
         }
         // A new buffer of the final size (cheaper than growing the previous one, which is
-        // exactly as long as its bytes).
-        let mut buf = Vec::with_capacity(len);
+        // exactly as long as its bytes), made in place as the string's own block.
+        let mut out = PhpStr::with_capacity(len);
+        let buf = out.make_mut();
         if let Some(p) = &prev {
             buf.extend_from_slice(p);
         }
         drop(prev);
+        let mut digits = itoa::Buffer::new();
         if simple {
             for &o in ops {
                 match self.stored(func, base, o) {
                     Value::Str(s) => buf.extend_from_slice(s),
-                    Value::Int(i) => push_int(&mut buf, *i),
+                    Value::Int(i) => buf.extend_from_slice(digits.format(*i).as_bytes()),
                     _ => {}
                 }
             }
@@ -68,7 +70,7 @@ impl Vm {
                 let v = self.read(func, base, o)?;
                 match &v {
                     Value::Str(s) => buf.extend_from_slice(s),
-                    Value::Int(i) => push_int(&mut buf, *i),
+                    Value::Int(i) => buf.extend_from_slice(digits.format(*i).as_bytes()),
                     other => {
                         let s = self.to_php_str(other)?;
                         buf.extend_from_slice(&s);
@@ -76,7 +78,7 @@ impl Vm {
                 }
             }
         }
-        let v = Value::Str(PhpStr::from(buf));
+        let v = Value::Str(out);
         if is_local {
             self.write_local(base, dst, v);
         } else {

@@ -10,13 +10,14 @@
 //! multi-byte sets are only validated (PHP has no Unicode tables for them either). The
 //! entity tables themselves live in `html_tables.rs`.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::super::super::array::{ArrayKey, PhpArray};
 use super::super::super::error::{ErrorLevel, PhpResult};
 use super::super::super::host::Host;
-use super::super::super::value::Value;
+use super::super::super::value::{PhpStr, Value};
 use super::super::args;
 use super::super::{BuiltinDef, ConstVal};
 use super::html_tables as tables;
@@ -121,10 +122,27 @@ impl Charset {
 fn charset(host: &mut dyn Host, arg: Option<&Value>, func: &str) -> PhpResult<Charset> {
     let name = match arg {
         Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        _ => match host.ini_get(b"default_charset") {
-            Some(s) if !s.is_empty() => s,
-            _ => return Ok(Charset::Utf8),
-        },
+        _ => {
+            // `default_charset` is read once per host and ini generation while it names
+            // UTF-8 (any other set is resolved each time: an unknown one warns per call).
+            thread_local! {
+                static DEFAULT_IS_UTF8: Cell<Option<(usize, u64)>> = const { Cell::new(None) };
+            }
+            let key = (
+                std::ptr::from_ref(host).cast::<()>() as usize,
+                super::super::super::host::ini_generation(),
+            );
+            if DEFAULT_IS_UTF8.with(Cell::get) == Some(key) {
+                return Ok(Charset::Utf8);
+            }
+            match host.ini_get(b"default_charset") {
+                Some(s) if !s.is_empty() && !s.eq_ignore_ascii_case(b"utf-8") => s,
+                _ => {
+                    DEFAULT_IS_UTF8.with(|c| c.set(Some(key)));
+                    return Ok(Charset::Utf8);
+                }
+            }
+        }
     };
     // The common case without building a lower-case copy.
     if name.eq_ignore_ascii_case(b"utf-8") {
@@ -561,12 +579,18 @@ fn escape(host: &mut dyn Host, a: &[Value], all: bool, func: &str) -> PhpResult<
     } else {
         b"&#xFFFD;"
     };
-    let mut out = Vec::with_capacity(s.len() + s.len() / 8);
-    let mut pos = 0;
     // `htmlspecialchars` in UTF-8 without ENT_DISALLOWED copies every ASCII byte but the
     // five special ones as it is: copy such runs at once.
     let ascii_runs = !all && cs == Charset::Utf8 && flags & ENT_DISALLOWED == 0;
     let plain = |b: u8| b < 0x80 && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if ascii_runs && s.iter().all(|&b| plain(b)) {
+        // Nothing to escape: the result is the subject itself (shared, not copied).
+        return Ok(Value::Str(s));
+    }
+    // Built in place as the result's own block.
+    let mut result = PhpStr::with_capacity(s.len() + s.len() / 8);
+    let out = result.make_mut();
+    let mut pos = 0;
     while pos < s.len() {
         if ascii_runs && plain(s[pos]) {
             let start = pos;
@@ -640,7 +664,7 @@ fn escape(host: &mut dyn Host, a: &[Value], all: bool, func: &str) -> PhpResult<
         }
         out.extend_from_slice(seq);
     }
-    Ok(Value::str(out))
+    Ok(Value::Str(result))
 }
 
 /// For `double_encode = false`: the index of the `;` ending a valid entity that starts at
