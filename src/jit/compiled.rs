@@ -3,27 +3,31 @@
 //!
 //! The only `unsafe` of the JIT is here: `call_raw` turns the code pointer into a callable
 //! (the one place that does), `Drop` and `discard` free code memory, and the runtime
-//! helpers that compiled code calls (`array_view`, `array_push`) reach the frame's
-//! registers through the context pointer and then use the safe array API.
+//! helpers that compiled code calls reach the engine through the context pointer and then
+//! use its safe API: `array_view` and `array_push` (the frame's array registers) and
+//! `call_init`, `call_send`, `call_do` (a call of a user function, made through the
+//! engine's own call path, `Vm::jit_do_call`).
 
-use std::cell::RefCell;
+use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 
 use cranelift_jit::JITModule;
 
 use super::translate::{
-    Ctx, Helpers, JSlot, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE,
-    VIEW_READ, VIEW_WRITE,
+    Ctx, Helpers, JSlot, CALL_DECLINED, CALL_DONE, CALL_FAULT, EXIT_FAULT, RETURN_FLAG, TAG_BOOL,
+    TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE, VIEW_READ, VIEW_WRITE,
 };
 use super::STATS;
-use crate::vm::jit_hook::{JitCode, RunExit};
+use crate::vm::interp::Vm;
+use crate::vm::jit_hook::{JitCall, JitCode, RunExit};
 use crate::vm::value::Value;
 
 /// The type of every compiled function (`translate::signature`).
 type RawFn = unsafe extern "C" fn(*mut JSlot, u32, *mut Ctx) -> u32;
 
-/// A compiled function, entered at loop headers.
+/// A compiled function, entered at loop headers (and at 0 when translated whole).
 pub struct CompiledFn {
     /// Owns the code memory; `None` only while dropping.
     module: Option<JITModule>,
@@ -35,8 +39,9 @@ pub struct CompiledFn {
     n_slots: usize,
     /// Instructions of the function: every exit pc is below this.
     n_code: u32,
-    /// One byte per instruction for the "fail every guard once" test mode.
-    fired: RefCell<Vec<u8>>,
+    /// One byte per instruction for the "fail every guard once" test mode (shared by
+    /// nested runs of the function: a recursive call runs the same code).
+    fired: Box<[Cell<u8>]>,
     /// Machine code bytes.
     code_bytes: usize,
 }
@@ -56,7 +61,7 @@ impl CompiledFn {
             entries,
             n_slots,
             n_code: n_code as u32,
-            fired: RefCell::new(vec![0; n_code]),
+            fired: (0..n_code).map(|_| Cell::new(0)).collect(),
             code_bytes,
         }
     }
@@ -66,25 +71,27 @@ impl CompiledFn {
         self.code_bytes
     }
 
-    /// Loop headers where the code may be entered.
+    /// Instructions where the code may be entered.
     pub fn entries(&self) -> &[u32] {
         &self.entries
     }
 
-    /// Calls the machine code.
-    fn call_raw(&self, slots: &mut [JSlot], pc: u32, ctx: &mut Ctx) -> u32 {
-        debug_assert_eq!(slots.len(), self.n_slots);
+    /// Calls the machine code over the slots and context `ctx` names.
+    fn call_raw(&self, pc: u32, ctx: &mut Ctx) -> u32 {
+        debug_assert_eq!(ctx.n_slots, self.n_slots);
+        let slots = ctx.slots;
         // SAFETY: `code` is the finalized entry of a function compiled with exactly the
         // `RawFn` signature (`translate::signature`, the host's default calling convention,
         // which is `extern "C"`), and `self.module` keeps its memory mapped and executable
-        // for as long as `self` lives. The code reads and writes only `slots` (`n_slots`
-        // elements, checked by the caller), `ctx`, the byte behind `ctx.interrupt`,
+        // for as long as `self` lives. The code reads and writes only the slots (`n_slots`
+        // of them, built by `run`), `ctx`, the byte behind `ctx.interrupt`,
         // `ctx.fired[..n_code]`, and the elements of packed arrays that `array_view` handed
-        // it (in bounds, checked in the code), all live for this call; the only functions
-        // it calls are the `helpers()`, which do not unwind (see `array_view`).
+        // it (in bounds, checked in the code; taken again after every call), all live for
+        // this call; the only functions it calls are the `helpers()`, which do not unwind
+        // (panics are caught and kept in `ctx.panic`).
         unsafe {
             let f = std::mem::transmute::<*const u8, RawFn>(self.code);
-            f(slots.as_mut_ptr(), pc, ctx)
+            f(slots, pc, ctx)
         }
     }
 }
@@ -102,55 +109,119 @@ fn to_slot(v: &Value) -> JSlot {
     JSlot { tag, bits }
 }
 
+/// Writes the slots compiled code holds (all but the opaque ones, whose `Value` it never
+/// changed) back into the registers.
+fn write_back(regs: &mut [Value], slots: &[JSlot]) {
+    for (reg, slot) in regs.iter_mut().zip(slots) {
+        *reg = match slot.tag {
+            TAG_UNDEF => Value::Undef,
+            TAG_NULL => Value::Null,
+            TAG_BOOL => Value::Bool(slot.bits != 0),
+            TAG_INT => Value::Int(slot.bits),
+            TAG_FLOAT => Value::Float(f64::from_bits(slot.bits as u64)),
+            _ => continue,
+        };
+    }
+}
+
+/// Registers held in a fixed array on the native stack (larger frames use a vector).
+const INLINE_SLOTS: usize = 16;
+
 impl JitCode for CompiledFn {
     fn is_entry(&self, pc: u32) -> bool {
         self.entries.binary_search(&pc).is_ok()
     }
 
-    fn run(&self, regs: &mut [Value], pc: u32, interrupt: &AtomicU8) -> Option<RunExit> {
-        if regs.len() != self.n_slots || !self.is_entry(pc) {
+    fn run(&self, vm: &mut Vm, base: usize, pc: u32) -> Option<RunExit> {
+        if !self.is_entry(pc) {
             return None;
         }
-        let mut slots: Vec<JSlot> = regs.iter().map(to_slot).collect();
-        let mut fired = self.fired.try_borrow_mut().ok()?;
-        // `regs` is not touched through the slice again until the code has returned: the
-        // helpers reach it through this pointer meanwhile.
+        let n = self.n_slots;
+        let mut inline = [JSlot { tag: 0, bits: 0 }; INLINE_SLOTS];
+        let mut heap = Vec::new();
+        let slots: &mut [JSlot] = if n <= INLINE_SLOTS {
+            &mut inline[..n]
+        } else {
+            heap.resize(n, JSlot { tag: 0, bits: 0 });
+            &mut heap
+        };
+        {
+            let regs = vm.jit_regs(base, n)?;
+            for (slot, reg) in slots.iter_mut().zip(regs.iter()) {
+                *slot = to_slot(reg);
+            }
+        }
+        let interrupt = vm.lim.flag.as_ptr().cast_const();
+        // `vm` is not used again until the code has returned: the helpers reach the engine
+        // through this pointer meanwhile.
         let mut ctx = Ctx {
-            interrupt: interrupt.as_ptr().cast_const(),
-            fired: fired.as_mut_ptr(),
+            interrupt,
+            fired: self.fired.as_ptr().cast::<u8>().cast_mut(),
             back_edges: 0,
-            regs: regs.as_mut_ptr(),
-            n_regs: regs.len(),
+            vm: std::ptr::from_mut(vm),
+            base,
+            slots: slots.as_mut_ptr(),
+            n_slots: n,
             view_ptr: std::ptr::null_mut(),
             view_len: 0,
+            ret_tag: TAG_NULL,
+            ret_bits: 0,
+            fault: None,
+            panic: None,
         };
-        let exit = self.call_raw(&mut slots, pc, &mut ctx);
-        drop(fired);
+        let code = self.call_raw(pc, &mut ctx);
         // Registers the code could not hold (opaque) were never written; the others are
         // their current values.
-        for (reg, slot) in regs.iter_mut().zip(&slots) {
-            *reg = match slot.tag {
-                TAG_UNDEF => Value::Undef,
-                TAG_NULL => Value::Null,
-                TAG_BOOL => Value::Bool(slot.bits != 0),
-                TAG_INT => Value::Int(slot.bits),
-                TAG_FLOAT => Value::Float(f64::from_bits(slot.bits as u64)),
-                _ => continue,
-            };
+        if let Some(regs) = vm.jit_regs(base, n) {
+            write_back(regs, slots);
+        }
+        if let Some(p) = ctx.panic.take() {
+            resume_unwind(p);
         }
         STATS.runs.fetch_add(1, Ordering::Relaxed);
         STATS
             .back_edges
             .fetch_add(ctx.back_edges as u64, Ordering::Relaxed);
+        let back_edges = ctx.back_edges as u64;
+        if code == EXIT_FAULT {
+            return Some(RunExit {
+                pc,
+                back_edges,
+                returned: None,
+                fault: ctx.fault.take(),
+            });
+        }
+        let (exit, returned) = if code & RETURN_FLAG != 0 {
+            let v = from_slot(JSlot {
+                tag: ctx.ret_tag,
+                bits: ctx.ret_bits,
+            });
+            (code & !RETURN_FLAG, v)
+        } else {
+            (code, None)
+        };
         // Every exit pc names an instruction of the function (the translator only
-        // emits those); anything else would be a translator bug: resume at the header,
+        // emits those); anything else would be a translator bug: resume at the entry,
         // whose registers are consistent, rather than index out of range.
         let exit = if exit < self.n_code { exit } else { pc };
         Some(RunExit {
             pc: exit,
-            back_edges: ctx.back_edges as u64,
+            back_edges,
+            returned,
+            fault: None,
         })
     }
+}
+
+/// A null/bool/int/float slot as a `Value` (`None` for undef and opaque).
+fn from_slot(slot: JSlot) -> Option<Value> {
+    Some(match slot.tag {
+        TAG_NULL => Value::Null,
+        TAG_BOOL => Value::Bool(slot.bits != 0),
+        TAG_INT => Value::Int(slot.bits),
+        TAG_FLOAT => Value::Float(f64::from_bits(slot.bits as u64)),
+        _ => return None,
+    })
 }
 
 /// The helper addresses compiled code is built with.
@@ -158,23 +229,112 @@ pub(crate) fn helpers() -> Helpers {
     Helpers {
         array_view: array_view as *const () as usize,
         array_push: array_push as *const () as usize,
+        call_init: call_init as *const () as usize,
+        call_send: call_send as *const () as usize,
+        call_do: call_do as *const () as usize,
+    }
+}
+
+/// The engine compiled code runs in, and its context.
+///
+/// # Safety
+/// `ctx` is the context `CompiledFn::run` built for the call that is running (its only
+/// caller passes it): `ctx.vm` is the engine, which nothing else accesses while the helper
+/// runs (`run` does not touch it until the code returns), and the returned references are
+/// dropped before the helper returns.
+unsafe fn engine<'a>(ctx: *mut Ctx) -> (&'a mut Vm, &'a mut Ctx) {
+    // SAFETY: per this function's contract; `Ctx` and `Vm` are distinct objects.
+    unsafe {
+        let ctx = &mut *ctx;
+        (&mut *ctx.vm, ctx)
+    }
+}
+
+/// The run's slot array.
+///
+/// # Safety
+/// As `engine`: `ctx.slots` points to the run's `ctx.n_slots` slots, which the code does
+/// not access while the helper runs.
+unsafe fn slot_array<'a>(ctx: &Ctx) -> &'a mut [JSlot] {
+    // SAFETY: per this function's contract.
+    unsafe { std::slice::from_raw_parts_mut(ctx.slots, ctx.n_slots) }
+}
+
+/// Compiled code's `Helpers::call_init`. Cannot unwind (a panic is kept for `run`).
+extern "C" fn call_init(ctx: *mut Ctx, pc: u64) -> u64 {
+    // SAFETY: compiled code passes the context of the running `run` call; see `engine`.
+    let (vm, ctx) = unsafe { engine(ctx) };
+    let Ok(pc) = u32::try_from(pc) else { return 0 };
+    match catch_unwind(AssertUnwindSafe(|| vm.jit_init_call(pc))) {
+        Ok(done) => u64::from(done),
+        Err(p) => {
+            ctx.panic = Some(p);
+            0
+        }
+    }
+}
+
+/// Compiled code's `Helpers::call_send`. Cannot panic.
+extern "C" fn call_send(ctx: *mut Ctx, tag: i64, bits: i64) -> u64 {
+    let Some(v) = from_slot(JSlot { tag, bits }) else {
+        return 0;
+    };
+    // SAFETY: compiled code passes the context of the running `run` call; see `engine`.
+    let (vm, _) = unsafe { engine(ctx) };
+    u64::from(vm.jit_send(v))
+}
+
+/// Compiled code's `Helpers::call_do`: writes the registers back, makes the call
+/// (`Vm::jit_do_call`) and reads the registers again into the slots. Cannot unwind (a
+/// panic is kept for `run`, which resumes it).
+extern "C" fn call_do(ctx: *mut Ctx, pc: u64, dst: i64) -> i64 {
+    // SAFETY: compiled code passes the context of the running `run` call; see `engine`.
+    let (vm, ctx) = unsafe { engine(ctx) };
+    // SAFETY: as above; the code waits for this helper.
+    let slots = unsafe { slot_array(ctx) };
+    let (Ok(pc), base, n) = (u32::try_from(pc), ctx.base, ctx.n_slots) else {
+        return CALL_DECLINED;
+    };
+    let dst = u32::try_from(dst).ok();
+    match vm.jit_regs(base, n) {
+        Some(regs) => write_back(regs, slots),
+        None => return CALL_DECLINED,
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| vm.jit_do_call(pc, dst)));
+    if let Some(regs) = vm.jit_regs(base, n) {
+        for (slot, reg) in slots.iter_mut().zip(regs.iter()) {
+            *slot = to_slot(reg);
+        }
+    }
+    match r {
+        Ok(JitCall::Done) => {
+            STATS.calls.fetch_add(1, Ordering::Relaxed);
+            CALL_DONE
+        }
+        Ok(JitCall::Declined) => {
+            STATS.calls_declined.fetch_add(1, Ordering::Relaxed);
+            CALL_DECLINED
+        }
+        Ok(JitCall::Fault(f)) => {
+            ctx.fault = Some(f);
+            CALL_FAULT
+        }
+        Err(p) => {
+            ctx.panic = Some(p);
+            CALL_FAULT
+        }
     }
 }
 
 /// Register `reg` of the frame compiled code runs over.
 ///
 /// # Safety
-/// `ctx` is the context `CompiledFn::run` built for the call that is running: `regs` points
-/// to `n_regs` live registers that nothing else accesses while compiled code runs, and no
-/// other reference to one of them is alive (the code holds raw element pointers only).
+/// As `engine`.
 unsafe fn reg_mut<'a>(ctx: *mut Ctx, reg: u64) -> Option<&'a mut Value> {
-    // SAFETY: per this function's contract, `ctx` is valid and `regs[..n_regs]` is
-    // exclusively ours for the duration of the helper call; the index is checked.
-    unsafe {
-        let ctx = &*ctx;
-        let i = usize::try_from(reg).ok().filter(|&i| i < ctx.n_regs)?;
-        Some(&mut *ctx.regs.add(i))
-    }
+    // SAFETY: per this function's contract.
+    let (vm, ctx) = unsafe { engine(ctx) };
+    let i = usize::try_from(reg).ok().filter(|&i| i < ctx.n_slots)?;
+    vm.jit_regs(ctx.base, ctx.n_slots)?.get_mut(i)
 }
 
 /// Compiled code's `Helpers::array_view`: how far register `reg` may be used as an array,

@@ -9,11 +9,16 @@
 //! function stays interpreted.
 //!
 //! What compiles today: loops whose every instruction is a register move, int/float/bool
-//! arithmetic and comparison, `++`/`--`, `!`, unary minus, a jump, or a scalar element
+//! arithmetic and comparison, `++`/`--`, `!`, unary minus, a jump, a scalar element
 //! access of a packed array in a local (`$a[$i]`, `$a[$i] = v`, `$a[$i] op= v`, `$a[] = v`)
-//! (the shape of counting loops, float kernels and list loops), in any function including
-//! a file's top-level code (entered at the loop header, i.e. on-stack). Calls, strings,
-//! hash arrays and objects exit to the interpreter.
+//! or a call of a named function with null/bool/int/float arguments (the shape of counting
+//! loops, float kernels and list loops), in any function including a file's top-level code
+//! (entered at the loop header, i.e. on-stack); and functions made only of those plus
+//! scalar type checks and `return` of a scalar, entered at their first instruction when a
+//! frame of them starts (so a recursive `fib` runs compiled from call to return). A call
+//! made by compiled code runs through the engine's call path in a frame of its own
+//! (`Vm::jit_do_call`), starting in the callee's compiled code when it has some. Strings,
+//! hash arrays, objects, builtins and by-reference arguments exit to the interpreter.
 //!
 //! Compilation is synchronous, on the engine's thread, the first time a function crosses
 //! the threshold (a compiler thread the executors never wait on is still to come).
@@ -49,7 +54,8 @@ use crate::vm::jit_hook::{JitBackend, JitCode};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JitError {
-    /// Nothing of the function can be compiled yet (no loop of supported instructions).
+    /// Nothing of the function can be compiled yet (no loop of supported instructions, and
+    /// not every instruction supported).
     #[error("cannot compile this yet: {0}")]
     Unsupported(&'static str),
     /// The host has no Cranelift backend.
@@ -78,6 +84,10 @@ pub struct JitStats {
     pub runs: AtomicU64,
     /// Backward jumps taken in compiled code.
     pub back_edges: AtomicU64,
+    /// User-function calls made by compiled code.
+    pub calls: AtomicU64,
+    /// Calls compiled code left to the interpreter (not a plain user function, or too deep).
+    pub calls_declined: AtomicU64,
 }
 
 pub(crate) static STATS: JitStats = JitStats {
@@ -87,19 +97,23 @@ pub(crate) static STATS: JitStats = JitStats {
     code_bytes: AtomicU64::new(0),
     runs: AtomicU64::new(0),
     back_edges: AtomicU64::new(0),
+    calls: AtomicU64::new(0),
+    calls_declined: AtomicU64::new(0),
 };
 
 /// The JIT counters so far, as `name: value` lines (`RHVM_JIT_STATS=1` prints them).
 pub fn stats_text() -> String {
     let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
     format!(
-        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\n",
+        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\ncalls from compiled code: {}\ncalls left to the interpreter: {}\n",
         l(&STATS.compiled),
         l(&STATS.rejected),
         l(&STATS.compile_ns) / 1000,
         l(&STATS.code_bytes),
         l(&STATS.runs),
         l(&STATS.back_edges),
+        l(&STATS.calls),
+        l(&STATS.calls_declined),
     )
 }
 
@@ -114,6 +128,8 @@ pub fn stats_json() -> serde_json::Value {
         "runs": l(&STATS.runs),
         "side_exits": l(&STATS.runs),
         "back_edges": l(&STATS.back_edges),
+        "calls": l(&STATS.calls),
+        "calls_declined": l(&STATS.calls_declined),
     })
 }
 
@@ -146,15 +162,18 @@ impl Jit {
         Ok(Jit { isa, options })
     }
 
-    /// Compiles `func` (entered at its loop headers).
+    /// Compiles `func` (entered at its loop headers, and at 0 when translated whole).
     ///
     /// # Errors
-    /// `JitError::Unsupported` when no loop of the function can be compiled,
+    /// `JitError::Unsupported` when no loop of the function can be compiled and the
+    /// function is not translatable whole,
     /// `JitError::Codegen` when Cranelift rejects the translation.
     pub fn compile_func(&self, func: &Func) -> Result<CompiledFn, JitError> {
         let entries = translate::entry_points(func);
         if entries.is_empty() {
-            return Err(JitError::Unsupported("no loop of supported instructions"));
+            return Err(JitError::Unsupported(
+                "no loop of supported instructions, and not translatable whole",
+            ));
         }
         let started = Instant::now();
         let mut module = JITModule::new(JITBuilder::with_isa(

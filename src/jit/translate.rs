@@ -30,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::vm::ast::BinOp;
 use crate::vm::bytecode::{Func, Op, Operand, PathAction, PathBase, PathElem, Slot};
+use crate::vm::coerce::{SimpleType, TypeMember, TypeSpec};
 use crate::vm::value::Value;
 
 /// Tag of an unset register (`Value::Undef`).
@@ -66,18 +67,38 @@ pub(crate) struct Ctx {
     pub fired: *mut u8,
     /// Written at exit: backward jumps taken.
     pub back_edges: i64,
-    /// The frame's registers (`n_regs` of them), for the array helpers (`compiled.rs`).
-    pub regs: *mut Value,
-    pub n_regs: usize,
+    /// The engine, for the helpers (`compiled.rs`); the frame's registers are
+    /// `stack[base..base + n_slots]`.
+    pub vm: *mut crate::vm::interp::Vm,
+    pub base: usize,
+    /// The slot array of the run (`n_slots` of them), for the call helpers, which write
+    /// the registers back before a call and read them again after it.
+    pub slots: *mut JSlot,
+    pub n_slots: usize,
     /// Written by `array_view`: the elements of the array it looked at, and their number.
     pub view_ptr: *mut Value,
     pub view_len: i64,
+    /// Written by the code at a `Return` (exit code `RETURN_FLAG | pc`): the value.
+    pub ret_tag: i64,
+    pub ret_bits: i64,
+    /// Set by the call helper when a call failed (exit code `EXIT_FAULT`).
+    pub fault: Option<crate::vm::error::Fault>,
+    /// Set by a helper that caught a panic of the engine (exit code `EXIT_FAULT`): resumed
+    /// once the code has returned (a panic must not unwind through machine code).
+    pub panic: Option<Box<dyn std::any::Any + Send>>,
 }
+
+/// Exit code of a run ended by a `Return` at pc `code & !RETURN_FLAG`.
+pub(crate) const RETURN_FLAG: u32 = 1 << 31;
+/// Exit code of a run ended by a failed call (`Ctx::fault`) or a panic (`Ctx::panic`).
+pub(crate) const EXIT_FAULT: u32 = u32::MAX;
 
 /// Byte offset of `Ctx::view_ptr` / `Ctx::view_len`.
 const CTX_VIEW_PTR: i32 = std::mem::offset_of!(Ctx, view_ptr) as i32;
 const CTX_VIEW_LEN: i32 = std::mem::offset_of!(Ctx, view_len) as i32;
 const CTX_BACK_EDGES: i32 = std::mem::offset_of!(Ctx, back_edges) as i32;
+const CTX_RET_TAG: i32 = std::mem::offset_of!(Ctx, ret_tag) as i32;
+const CTX_RET_BITS: i32 = std::mem::offset_of!(Ctx, ret_bits) as i32;
 
 /// Byte size of a `Value`, the stride of a packed array's elements. `Value` is
 /// `repr(u8)`: its tag byte is at offset 0 and equals the `TAG_*` constants for undef to
@@ -97,7 +118,21 @@ pub(crate) struct Helpers {
     /// the uniquely owned array in register `reg` (`$a[] = v`); 1 when done, 0 when not
     /// (nothing changed).
     pub array_push: usize,
+    /// `fn(ctx: *mut Ctx, pc: u64) -> u64`: `InitFCall` at `pc`; 1 when done, 0 when not
+    /// (nothing changed).
+    pub call_init: usize,
+    /// `fn(ctx: *mut Ctx, tag: i64, bits: i64) -> u64`: sends the scalar as the next
+    /// argument; 1 when done, 0 when not (a by-reference parameter; nothing changed).
+    pub call_send: usize,
+    /// `fn(ctx: *mut Ctx, pc: u64, dst: i64) -> u64`: `DoCall` at `pc` into register `dst`
+    /// (-1: none), with the registers written back before and read again into the slots
+    /// after: `CALL_DONE`, `CALL_DECLINED` (nothing changed) or `CALL_FAULT`.
+    pub call_do: usize,
 }
+
+pub(crate) const CALL_DONE: i64 = 0;
+pub(crate) const CALL_DECLINED: i64 = 1;
+pub(crate) const CALL_FAULT: i64 = 2;
 
 /// The signature of every compiled function:
 /// `extern "C" fn(slots: *mut JSlot, entry_pc: u32, ctx: *mut Ctx) -> u32` (the exit pc).
@@ -297,7 +332,65 @@ pub(crate) fn supported(func: &Func, op: &Op) -> bool {
             val,
             dst,
         } => path_supported(func, *path, *action, *val, *dst),
+        Op::InitFCall { name, fallback, .. } => {
+            name.is_const() && fallback.is_none_or(|f| f.is_const())
+        }
+        Op::SendVal { val } => scalar_operand(func, *val),
+        Op::SendPath { path } => plain_local(func, *path).is_some(),
+        Op::DoCall { dst } => dst.is_none_or(|d| slot_ok(func, d)),
+        // A file's top-level code returns through the interpreter (`include`'s value,
+        // globals), and so does a return that must run a `finally` first.
+        Op::Return { val } => {
+            !func.name.is_empty()
+                && func.tries.is_empty()
+                && val.is_none_or(|v| scalar_operand(func, v))
+        }
+        Op::VerifyParam { idx } => {
+            slot_ok(func, *idx)
+                && func
+                    .params
+                    .get(*idx as usize)
+                    .is_some_and(|p| type_check(p.ty.as_ref()).is_some())
+        }
+        Op::VerifyReturn { val } => {
+            slot_ok(func, *val) && type_check(func.return_type.as_ref()).is_some()
+        }
         _ => false,
+    }
+}
+
+/// The local variable a `SendPath` passes when it is a plain one (`f($x)`).
+fn plain_local(func: &Func, path: u32) -> Option<Slot> {
+    let p = func.paths.get(path as usize)?;
+    match (&p.base, p.elems.as_slice()) {
+        (PathBase::Local(s), []) if slot_ok(func, *s) => Some(*s),
+        _ => None,
+    }
+}
+
+/// The machine-code form of a declared parameter or return type check, for the types the
+/// interpreter checks inline (`quick_accepts`): anything else is not translated.
+#[derive(Clone, Copy)]
+enum TypeCheck {
+    /// No declared type: nothing to check.
+    None,
+    /// Exactly this tag passes (`int`, `float`, `bool`); others go to the interpreter's
+    /// full check (coercion, `TypeError`).
+    Tag(i64),
+    /// `mixed`: anything but an unset register.
+    Defined,
+}
+
+fn type_check(ty: Option<&TypeSpec>) -> Option<TypeCheck> {
+    let Some(ty) = ty else {
+        return Some(TypeCheck::None);
+    };
+    match ty.members.as_slice() {
+        [TypeMember::Simple(SimpleType::Int)] => Some(TypeCheck::Tag(TAG_INT)),
+        [TypeMember::Simple(SimpleType::Float)] => Some(TypeCheck::Tag(TAG_FLOAT)),
+        [TypeMember::Simple(SimpleType::Bool)] => Some(TypeCheck::Tag(TAG_BOOL)),
+        [TypeMember::Simple(SimpleType::Mixed)] => Some(TypeCheck::Defined),
+        _ => None,
     }
 }
 
@@ -315,9 +408,10 @@ fn jump_target(op: &Op) -> Option<u32> {
     }
 }
 
-/// The loop headers where compiled code may be entered: targets of backward jumps whose
-/// whole loop body (header to backward jump) translates, so that a loop entered runs in
-/// machine code until it ends or a guard fails. Sorted, without duplicates.
+/// The instructions where compiled code may be entered: loop headers (targets of backward
+/// jumps whose whole loop body, header to backward jump, translates, so that a loop
+/// entered runs in machine code until it ends or a guard fails) and 0 for a function
+/// translated whole. Sorted, without duplicates.
 pub(crate) fn entry_points(func: &Func) -> Vec<u32> {
     let ok: Vec<bool> = func.code.iter().map(|op| supported(func, op)).collect();
     let mut entries = Vec::new();
@@ -327,6 +421,21 @@ pub(crate) fn entry_points(func: &Func) -> Vec<u32> {
         if t <= pc && ok[t..=pc].iter().all(|&b| b) {
             entries.push(t as u32);
         }
+    }
+    // A function translated whole (the unreachable `VerifyNoReturn` at its end aside) is
+    // also entered at its first instruction, when a frame of it starts: its calls then
+    // run compiled from start to `Return`. Not a file's top-level code (run once, and its
+    // `Return` is the interpreter's) nor a generator (whose body starts at its first
+    // resumption, not at the call).
+    let whole = !func.is_generator
+        && !func.name.is_empty()
+        && func
+            .code
+            .iter()
+            .zip(&ok)
+            .all(|(op, &ok)| ok || matches!(op, Op::VerifyNoReturn));
+    if whole && !func.code.is_empty() {
+        entries.push(0);
     }
     entries.sort_unstable();
     entries.dedup();
@@ -358,9 +467,11 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
     pc: u32,
     fail_guards_once: bool,
     helpers: Helpers,
-    /// Signatures of `Helpers::array_view` and `Helpers::array_push`.
+    /// Signatures of the helpers: `array_view`, `call_send` and `call_do` take the context
+    /// and two words; `array_push` the context and three; `call_init` the context and one.
     view_sig: SigRef,
     push_sig: SigRef,
+    init_sig: SigRef,
     /// Per register used as an array (`array_regs`): what this run knows of it
     /// (`VIEW_*`), and its elements and their number when known.
     views: Vec<(Slot, ArrayView)>,
@@ -435,37 +546,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             b.def_var(v.len, none);
             views.push((reg, v));
         }
-        let mut view_sig = Signature::new(call_conv);
-        for t in [ptr, types::I64, types::I64] {
-            view_sig.params.push(AbiParam::new(t));
-        }
-        view_sig.returns.push(AbiParam::new(types::I64));
-        let mut push_sig = Signature::new(call_conv);
-        for t in [ptr, types::I64, types::I64, types::I64] {
-            push_sig.params.push(AbiParam::new(t));
-        }
-        push_sig.returns.push(AbiParam::new(types::I64));
-        let view_sig = b.import_signature(view_sig);
-        let push_sig = b.import_signature(push_sig);
-        // Views of every array register, taken once per run before any loop (so loops make
-        // no calls for them): writable where the function writes the array.
-        for (reg, view) in &views {
-            let want = if array_written(func, *reg) {
-                VIEW_WRITE
-            } else {
-                VIEW_READ
-            };
-            let f = b.ins().iconst(ptr, helpers.array_view as i64);
-            let r = b.ins().iconst(types::I64, i64::from(*reg));
-            let w = b.ins().iconst(types::I64, want);
-            let call = b.ins().call_indirect(view_sig, f, &[ctx, r, w]);
-            let got = b.inst_results(call)[0];
-            let p = b.ins().load(ptr, flags, ctx, CTX_VIEW_PTR);
-            let n = b.ins().load(types::I64, flags, ctx, CTX_VIEW_LEN);
-            b.def_var(view.state, got);
-            b.def_var(view.ptr, p);
-            b.def_var(view.len, n);
-        }
+        let sig = |n: usize| {
+            let mut sig = Signature::new(call_conv);
+            sig.params.push(AbiParam::new(ptr));
+            for _ in 0..n {
+                sig.params.push(AbiParam::new(types::I64));
+            }
+            sig.returns.push(AbiParam::new(types::I64));
+            sig
+        };
+        let view_sig = b.import_signature(sig(2));
+        let push_sig = b.import_signature(sig(3));
+        let init_sig = b.import_signature(sig(1));
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
             b,
@@ -486,8 +578,12 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             helpers,
             view_sig,
             push_sig,
+            init_sig,
             views,
         };
+        // Views of every array register, taken once per run before any loop (so loops make
+        // no calls for them).
+        t.take_views();
         // Dispatch on the entry pc; anything else (never asked for) exits at once.
         let mut switch = Switch::new();
         for &e in entries {
@@ -518,6 +614,48 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.b.ins().iconst(types::I64, v)
     }
 
+    /// Calls the runtime helper at `addr` (signature `sig`); its one result.
+    fn call_helper(&mut self, addr: usize, sig: SigRef, args: &[ClifValue]) -> ClifValue {
+        let f = self.b.ins().iconst(self.ptr, addr as i64);
+        let call = self.b.ins().call_indirect(sig, f, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Takes the view of every array register (writable where the function writes the
+    /// array): when the run starts, and after a call.
+    fn take_views(&mut self) {
+        for i in 0..self.views.len() {
+            let (reg, view) = self.views[i];
+            let want = if array_written(self.func, reg) {
+                VIEW_WRITE
+            } else {
+                VIEW_READ
+            };
+            let r = self.iconst(i64::from(reg));
+            let w = self.iconst(want);
+            let got = self.call_helper(self.helpers.array_view, self.view_sig, &[self.ctx, r, w]);
+            let flags = MemFlagsData::trusted();
+            let p = self.b.ins().load(self.ptr, flags, self.ctx, CTX_VIEW_PTR);
+            let n = self.b.ins().load(types::I64, flags, self.ctx, CTX_VIEW_LEN);
+            self.b.def_var(view.state, got);
+            self.b.def_var(view.ptr, p);
+            self.b.def_var(view.len, n);
+        }
+    }
+
+    /// Reads every register again from the slot array (after a call, which may have
+    /// changed them: the result, a global, a reference).
+    fn reload_all(&mut self) {
+        let flags = MemFlagsData::trusted();
+        for i in 0..self.tags.len() {
+            let off = i as i32 * SLOT_SIZE;
+            let t = self.b.ins().load(types::I64, flags, self.slots, off);
+            let v = self.b.ins().load(types::I64, flags, self.slots, off + 8);
+            self.b.def_var(self.tags[i], t);
+            self.b.def_var(self.bits[i], v);
+        }
+    }
+
     /// The block that leaves compiled code at the current instruction.
     fn exit_block(&mut self) -> Block {
         if let Some(b) = self.exit_here {
@@ -531,11 +669,16 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
 
     /// Returns to the interpreter at `pc` (the slots in memory are already current).
     fn emit_exit(&mut self, pc: u32) {
+        self.emit_return_code(pc);
+    }
+
+    /// Ends the run with exit code `code` (a pc, `RETURN_FLAG | pc` or `EXIT_FAULT`).
+    fn emit_return_code(&mut self, code: u32) {
         let e = self.b.use_var(self.edges);
         self.b
             .ins()
             .store(MemFlagsData::trusted(), e, self.ctx, CTX_BACK_EDGES);
-        let pcv = self.b.ins().iconst(types::I32, i64::from(pc));
+        let pcv = self.b.ins().iconst(types::I32, i64::from(code));
         self.b.ins().return_(&[pcv]);
     }
 
@@ -776,9 +919,122 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 }
                 self.branch(holds, *target);
             }
+            Op::InitFCall { .. } => {
+                let pc = self.iconst(i64::from(self.pc));
+                let r = self.call_helper(self.helpers.call_init, self.init_sig, &[self.ctx, pc]);
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                self.guard(ok);
+                self.fall_through();
+            }
+            Op::SendVal { val } => {
+                // A temporary is consumed, as by the interpreter.
+                let consumes =
+                    !val.is_const() && val.index() as usize >= self.func.local_names.len();
+                self.translate_send(*val, consumes);
+            }
+            Op::SendPath { path } => match plain_local(self.func, *path) {
+                Some(s) => self.translate_send(Operand::slot(s), false),
+                None => self.emit_exit(self.pc),
+            },
+            Op::DoCall { dst } => self.translate_do_call(*dst),
+            Op::Return { val } => self.translate_return(*val),
+            Op::VerifyParam { idx } => {
+                let check = self
+                    .func
+                    .params
+                    .get(*idx as usize)
+                    .and_then(|p| type_check(p.ty.as_ref()));
+                self.translate_type_check(*idx, check);
+            }
+            Op::VerifyReturn { val } => {
+                let check = type_check(self.func.return_type.as_ref());
+                self.translate_type_check(*val, check);
+            }
             // `supported` admits nothing else.
             _ => self.emit_exit(self.pc),
         }
+    }
+
+    /// `SendVal`/`SendPath` of a null/bool/int/float (anything else, an unset variable
+    /// included, is the interpreter's); exits when the helper declines (a by-reference
+    /// parameter).
+    fn translate_send(&mut self, val: Operand, consumes: bool) {
+        let (t, v) = self.operand(val);
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let r = self.call_helper(self.helpers.call_send, self.view_sig, &[self.ctx, t, v]);
+        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        self.guard(ok);
+        if consumes {
+            let undef = self.iconst(TAG_UNDEF);
+            let zero = self.iconst(0);
+            self.write(val.index(), undef, zero);
+        }
+        self.fall_through();
+    }
+
+    /// `DoCall`: the helper writes the registers back, makes the call and reads them
+    /// again (the result included) into the slot array; the code then reloads every
+    /// register and array view. A declined call exits here (nothing happened); a failed
+    /// one leaves with `EXIT_FAULT` (the call is over: the interpreter handles the fault
+    /// as this instruction's).
+    fn translate_do_call(&mut self, dst: Option<Slot>) {
+        let pc = self.iconst(i64::from(self.pc));
+        let d = self.iconst(dst.map_or(-1, i64::from));
+        let r = self.call_helper(self.helpers.call_do, self.view_sig, &[self.ctx, pc, d]);
+        let done = self.b.create_block();
+        let not_done = self.b.create_block();
+        let fault = self.b.create_block();
+        let is_done = self.b.ins().icmp_imm_s(IntCC::Equal, r, CALL_DONE);
+        self.b.ins().brif(is_done, done, &[], not_done, &[]);
+        self.b.switch_to_block(not_done);
+        let exit = self.exit_block();
+        let is_fault = self.b.ins().icmp_imm_s(IntCC::Equal, r, CALL_FAULT);
+        self.b.ins().brif(is_fault, fault, &[], exit, &[]);
+        self.b.switch_to_block(fault);
+        self.emit_return_code(EXIT_FAULT);
+        self.b.switch_to_block(done);
+        self.reload_all();
+        self.take_views();
+        self.fall_through();
+    }
+
+    /// `Return` of a null/bool/int/float: the value goes to the context and the run ends
+    /// with `RETURN_FLAG | pc` (the slots are current, so the interpreter may also run the
+    /// `Return` itself).
+    fn translate_return(&mut self, val: Option<Operand>) {
+        let (t, v) = match val {
+            Some(v) => self.operand(v),
+            None => (self.iconst(TAG_NULL), self.iconst(0)),
+        };
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let flags = MemFlagsData::trusted();
+        self.b.ins().store(flags, t, self.ctx, CTX_RET_TAG);
+        self.b.ins().store(flags, v, self.ctx, CTX_RET_BITS);
+        self.emit_return_code(RETURN_FLAG | self.pc);
+    }
+
+    /// `VerifyParam`/`VerifyReturn` of register `slot`: passes what the interpreter's
+    /// inline check passes; anything else exits to its full check.
+    fn translate_type_check(&mut self, slot: Slot, check: Option<TypeCheck>) {
+        let t = self.b.use_var(self.tags[slot as usize]);
+        match check {
+            Some(TypeCheck::None) => {}
+            Some(TypeCheck::Tag(want)) => {
+                let ok = self.tag_is(t, want);
+                self.guard(ok);
+            }
+            Some(TypeCheck::Defined) => {
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, t, TAG_UNDEF);
+                self.guard(ok);
+            }
+            None => {
+                self.emit_exit(self.pc);
+                return;
+            }
+        }
+        self.fall_through();
     }
 
     /// `Move` (a plain copy) and `AssignLocal` (which consumes a temporary source).

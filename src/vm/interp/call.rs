@@ -63,7 +63,7 @@ pub(crate) enum Called {
 
 impl CallTarget {
     /// Whether parameter `i` (0-based) is by reference.
-    fn param_by_ref(&self, i: usize) -> bool {
+    pub(crate) fn param_by_ref(&self, i: usize) -> bool {
         match self {
             CallTarget::User { func, .. } => match func.params.get(i) {
                 Some(p) => p.by_ref,

@@ -13,7 +13,7 @@
 //! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
 
 pub(crate) mod apc_iterator;
-mod call;
+pub(crate) mod call;
 mod class;
 mod closure;
 pub mod date_classes;
@@ -862,12 +862,27 @@ impl Vm {
                 }
                 if ($target as usize) < pc && func.jit.tick() {
                     if let Some(to) = self.jit_event(&func, base, Some($target)) {
-                        pc = to as usize;
+                        pc = tryop!(to) as usize;
                         continue;
                     }
                 }
             };
         }
+        // A new frame of a function compiled whole starts in compiled code (`jit_hook`);
+        // the interpreter continues where it left off (at the `Return` when it returned).
+        macro_rules! start_compiled {
+            () => {
+                if pc == 0 && func.jit.enters_at_start() {
+                    if let Some(exit) = self.jit_enter_start(&func, base) {
+                        if let Some(fault) = exit.fault {
+                            return Err(fault);
+                        }
+                        pc = exit.pc as usize;
+                    }
+                }
+            };
+        }
+        start_compiled!();
         loop {
             let op = &func.code[pc];
             pc += 1;
@@ -1505,7 +1520,10 @@ impl Vm {
                                 store(&mut self.stack[base + *d as usize], v);
                             }
                         }
-                        call::Called::Pushed => reload!(),
+                        call::Called::Pushed => {
+                            reload!();
+                            start_compiled!();
+                        }
                     }
                 }
                 Op::CallBuiltin { dst, builtin, args } => {
