@@ -113,7 +113,7 @@ fn to_slot(v: &Value) -> JSlot {
 /// changed) back into the registers.
 fn write_back(regs: &mut [Value], slots: &[JSlot]) {
     for (reg, slot) in regs.iter_mut().zip(slots) {
-        *reg = match slot.tag {
+        let v = match slot.tag {
             TAG_UNDEF => Value::Undef,
             TAG_NULL => Value::Null,
             TAG_BOOL => Value::Bool(slot.bits != 0),
@@ -121,7 +121,47 @@ fn write_back(regs: &mut [Value], slots: &[JSlot]) {
             TAG_FLOAT => Value::Float(f64::from_bits(slot.bits as u64)),
             _ => continue,
         };
+        crate::vm::interp::store(reg, v);
     }
+}
+
+thread_local! {
+    /// Counters of this thread not yet added to `STATS` (runs, back edges, calls, declined
+    /// calls), and the nesting of `CompiledFn::run`: the outermost run adds them when it
+    /// ends, so the hot path makes no atomic operation.
+    static LOCAL_STATS: Cell<([u64; 4], u32)> = const { Cell::new(([0; 4], 0)) };
+}
+
+/// Adds to this thread's counter `i` (see `LOCAL_STATS`).
+fn count(i: usize, n: u64) {
+    LOCAL_STATS.with(|c| {
+        let (mut v, d) = c.get();
+        v[i] += n;
+        c.set((v, d));
+    });
+}
+
+/// Enters (`true`) or leaves a run; the outermost leave publishes the counters.
+fn nest(enter: bool) {
+    LOCAL_STATS.with(|c| {
+        let (v, d) = c.get();
+        if enter {
+            c.set((v, d + 1));
+        } else if d <= 1 {
+            let add = |a: &std::sync::atomic::AtomicU64, n: u64| {
+                if n > 0 {
+                    a.fetch_add(n, Ordering::Relaxed);
+                }
+            };
+            add(&STATS.runs, v[0]);
+            add(&STATS.back_edges, v[1]);
+            add(&STATS.calls, v[2]);
+            add(&STATS.calls_declined, v[3]);
+            c.set(([0; 4], 0));
+        } else {
+            c.set((v, d - 1));
+        }
+    });
 }
 
 /// Registers held in a fixed array on the native stack (larger frames use a vector).
@@ -169,20 +209,21 @@ impl JitCode for CompiledFn {
             fault: None,
             panic: None,
         };
+        nest(true);
         let code = self.call_raw(pc, &mut ctx);
         // Registers the code could not hold (opaque) were never written; the others are
         // their current values.
         if let Some(regs) = vm.jit_regs(base, n) {
             write_back(regs, slots);
         }
+        let back_edges = ctx.back_edges as u64;
+        // A return is not a side exit.
+        count(0, u64::from(code & RETURN_FLAG == 0 || code == EXIT_FAULT));
+        count(1, back_edges);
+        nest(false);
         if let Some(p) = ctx.panic.take() {
             resume_unwind(p);
         }
-        STATS.runs.fetch_add(1, Ordering::Relaxed);
-        STATS
-            .back_edges
-            .fetch_add(ctx.back_edges as u64, Ordering::Relaxed);
-        let back_edges = ctx.back_edges as u64;
         if code == EXIT_FAULT {
             return Some(RunExit {
                 pc,
@@ -308,11 +349,11 @@ extern "C" fn call_do(ctx: *mut Ctx, pc: u64, dst: i64) -> i64 {
     }
     match r {
         Ok(JitCall::Done) => {
-            STATS.calls.fetch_add(1, Ordering::Relaxed);
+            count(2, 1);
             CALL_DONE
         }
         Ok(JitCall::Declined) => {
-            STATS.calls_declined.fetch_add(1, Ordering::Relaxed);
+            count(3, 1);
             CALL_DECLINED
         }
         Ok(JitCall::Fault(f)) => {

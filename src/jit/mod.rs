@@ -80,7 +80,7 @@ pub struct JitStats {
     pub rejected: AtomicU64,
     pub compile_ns: AtomicU64,
     pub code_bytes: AtomicU64,
-    /// Entries into compiled code (each ends with one exit).
+    /// Runs of compiled code that ended in a side exit (not a `return`).
     pub runs: AtomicU64,
     /// Backward jumps taken in compiled code.
     pub back_edges: AtomicU64,

@@ -299,6 +299,12 @@ impl Vm {
     #[cold]
     #[inline(never)]
     pub(crate) fn jit_enter_start(&mut self, func: &Func, base: usize) -> Option<RunExit> {
+        self.enter_start(func, base)
+    }
+
+    /// `jit_enter_start`, inlined into the call path of compiled code.
+    #[inline(always)]
+    fn enter_start(&mut self, func: &Func, base: usize) -> Option<RunExit> {
         let fj = &func.jit;
         let code = match &*fj.state.borrow() {
             State::Compiled(code) => code.clone(),
@@ -392,12 +398,13 @@ impl Vm {
         let Some(call) = self.calls.pop() else {
             return JitCall::Declined;
         };
+        // `plain` above: no closure to bind.
         let CallTarget::User {
             func,
             this,
             scope,
             static_class,
-            closure,
+            ..
         } = call.target
         else {
             // Checked above.
@@ -407,17 +414,8 @@ impl Vm {
             h.depth += 1;
         }
         let depth = self.frames.len();
-        let pushed = self.push_frame_from(
-            func,
-            call.args_base,
-            Vec::new(),
-            this,
-            scope,
-            static_class,
-            closure,
-            None,
-            true,
-        );
+        let pushed =
+            self.push_plain_frame(func, call.args_base, this, scope, static_class, None, true);
         let r = self.jit_run_call(depth, pushed);
         if let Some(h) = self.jit.as_mut() {
             h.depth = h.depth.saturating_sub(1);
@@ -446,6 +444,7 @@ impl Vm {
 
     /// Runs the stop frame `jit_do_call` pushed above `depth` (or the fault of pushing it)
     /// to its end, as `run` would, starting in compiled code when the callee has some.
+    #[inline(always)]
     fn jit_run_call(&mut self, depth: usize, pushed: PhpResult<()>) -> PhpResult<Value> {
         if let Err(e) = pushed {
             if self.frames.len() <= depth {
@@ -460,7 +459,7 @@ impl Vm {
             return self.run();
         };
         if func.jit.enters_at_start() {
-            if let Some(exit) = self.jit_enter_start(&func, base) {
+            if let Some(exit) = self.enter_start(&func, base) {
                 if let Some(v) = exit.returned {
                     // `Return` of a stop frame: the value goes to the native caller.
                     if let Some(v) = self.return_from_frame(v) {

@@ -754,7 +754,7 @@ impl Vm {
         {
             let is_generator = func.is_generator;
             if !is_generator && new_obj.is_none() && call.named.is_empty() && closure.is_none() {
-                self.push_plain_frame(func, call.args_base, this, scope, static_class, dst)?;
+                self.push_plain_frame(func, call.args_base, this, scope, static_class, dst, false)?;
                 return Ok(Called::Pushed);
             }
             self.push_frame_from(
@@ -1132,7 +1132,9 @@ impl Vm {
     /// exactly one positional argument (no named, variadic, extra or missing ones), no
     /// closure. Inlined into the dispatch loop: a tight move of the arguments into the
     /// callee's registers and one frame push; anything else takes `push_frame_from`.
+    /// `stop` as in `push_frame_from` (a call compiled code makes, `jit_hook`).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push_plain_frame(
         &mut self,
         func: Rc<Func>,
@@ -1141,6 +1143,7 @@ impl Vm {
         scope: Option<Rc<Class>>,
         static_class: Option<Rc<Class>>,
         ret_dst: Option<Slot>,
+        stop: bool,
     ) -> PhpResult<()> {
         let n_passed = self.args.len() - args_base;
         let plain = n_passed == func.params.len()
@@ -1157,7 +1160,7 @@ impl Vm {
                 static_class,
                 None,
                 ret_dst,
-                false,
+                stop,
             );
         }
         let call_line = self.current_line();
@@ -1188,7 +1191,7 @@ impl Vm {
             n_args: n_passed,
             dyn_vars: None,
             ext: None,
-            stop: false,
+            stop,
             discard_result: false,
             call_line,
             closure: None,
