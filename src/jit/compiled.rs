@@ -273,6 +273,7 @@ pub(crate) fn helpers() -> Helpers {
         call_init: call_init as *const () as usize,
         call_send: call_send as *const () as usize,
         call_do: call_do as *const () as usize,
+        call_fused: call_fused as *const () as usize,
     }
 }
 
@@ -325,23 +326,52 @@ extern "C" fn call_send(ctx: *mut Ctx, tag: i64, bits: i64) -> u64 {
     u64::from(vm.jit_send(v))
 }
 
-/// Compiled code's `Helpers::call_do`: writes the registers back, makes the call
-/// (`Vm::jit_do_call`) and reads the registers again into the slots. Cannot unwind (a
-/// panic is kept for `run`, which resumes it).
+/// Compiled code's `Helpers::call_do`: makes the call (`Vm::jit_do_call`) in
+/// `around_call`. Cannot unwind.
 extern "C" fn call_do(ctx: *mut Ctx, pc: u64, dst: i64) -> i64 {
-    // SAFETY: compiled code passes the context of the running `run` call; see `engine`.
-    let (vm, ctx) = unsafe { engine(ctx) };
-    // SAFETY: as above; the code waits for this helper.
-    let slots = unsafe { slot_array(ctx) };
-    let (Ok(pc), base, n) = (u32::try_from(pc), ctx.base, ctx.n_slots) else {
+    let Ok(pc) = u32::try_from(pc) else {
         return CALL_DECLINED;
     };
     let dst = u32::try_from(dst).ok();
+    // SAFETY: compiled code passes the context of the running `run` call.
+    unsafe { around_call(ctx, |vm| vm.jit_do_call(pc, dst)) }
+}
+
+/// Compiled code's `Helpers::call_fused`: makes the fused call (`Vm::jit_call_fused`) in
+/// `around_call`. Cannot unwind.
+extern "C" fn call_fused(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64) -> i64 {
+    let (init, pc) = (pcs as u32, (pcs >> 32) as u32);
+    let dst = u32::try_from(dst).ok();
+    let Ok(n) = usize::try_from(n) else {
+        return CALL_DECLINED;
+    };
+    // SAFETY: the code passes the address of its argument stack slot for this call, which
+    // holds `n` slots it stored (scalars, guarded), live during the helper call.
+    let args = unsafe { std::slice::from_raw_parts(args, n) };
+    if args.iter().any(|a| from_slot(*a).is_none()) {
+        return CALL_DECLINED;
+    }
+    let vals = args.iter().map(|a| from_slot(*a).unwrap_or(Value::Null));
+    // SAFETY: compiled code passes the context of the running `run` call.
+    unsafe { around_call(ctx, |vm| vm.jit_call_fused(init, pc, dst, vals)) }
+}
+
+/// Writes the registers back, makes the call `call` and reads the registers again into
+/// the slots; the helpers' result code (a fault or a caught panic is kept in the context).
+///
+/// # Safety
+/// As `engine`.
+unsafe fn around_call(ctx: *mut Ctx, call: impl FnOnce(&mut Vm) -> JitCall) -> i64 {
+    // SAFETY: per this function's contract.
+    let (vm, ctx) = unsafe { engine(ctx) };
+    // SAFETY: as above; the code waits for this helper.
+    let slots = unsafe { slot_array(ctx) };
+    let (base, n) = (ctx.base, ctx.n_slots);
     match vm.jit_regs(base, n) {
         Some(regs) => write_back(regs, slots),
         None => return CALL_DECLINED,
     }
-    let r = catch_unwind(AssertUnwindSafe(|| vm.jit_do_call(pc, dst)));
+    let r = catch_unwind(AssertUnwindSafe(|| call(vm)));
     if let Some(regs) = vm.jit_regs(base, n) {
         for (slot, reg) in slots.iter_mut().zip(regs.iter()) {
             *slot = to_slot(reg);

@@ -128,6 +128,11 @@ pub(crate) struct Helpers {
     /// (-1: none), with the registers written back before and read again into the slots
     /// after: `CALL_DONE`, `CALL_DECLINED` (nothing changed) or `CALL_FAULT`.
     pub call_do: usize,
+    /// `fn(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64) -> i64`: a
+    /// fused call (`fused_calls`): `InitFCall` at `pcs & 0xffff_ffff`, the `n` scalar
+    /// arguments `args`, `DoCall` at `pcs >> 32` into `dst` (-1: none); registers written
+    /// back and read again as for `call_do`, same results (declined: nothing changed).
+    pub call_fused: usize,
 }
 
 pub(crate) const CALL_DONE: i64 = 0;
@@ -394,6 +399,88 @@ fn type_check(ty: Option<&TypeSpec>) -> Option<TypeCheck> {
     }
 }
 
+/// A call compiled code makes in one helper call: `InitFCall` at `init`, then only
+/// instructions that compute into temporaries and the `SendVal`/`SendPath` of scalars at
+/// `sends`, then the `DoCall` at `call`. Every exit in `init + 1..=call` resumes the
+/// interpreter at `init` (nothing of the call has happened then, and the instructions in
+/// between write only temporaries, which they first read after writing, so running them
+/// again gives the same values).
+pub(crate) struct FusedCall {
+    pub init: u32,
+    pub call: u32,
+    pub sends: Vec<u32>,
+}
+
+/// The fusable calls of `func` (see `FusedCall`).
+fn fused_calls(func: &Func) -> Vec<FusedCall> {
+    let n_locals = func.local_names.len() as u32;
+    let targets: Vec<u32> = func.code.iter().filter_map(jump_target).collect();
+    let mut out = Vec::new();
+    for (i, op) in func.code.iter().enumerate() {
+        let Op::InitFCall { n_args, .. } = op else {
+            continue;
+        };
+        if !supported(func, op) {
+            continue;
+        }
+        let mut written: Vec<Slot> = Vec::new();
+        let mut sends = Vec::new();
+        // A temporary read must have been written inside the sequence.
+        let reads_ok = |o: Operand, written: &Vec<Slot>| {
+            o.is_const() || o.index() < n_locals || written.contains(&o.index())
+        };
+        let mut call = None;
+        for (k, op) in func.code.iter().enumerate().skip(i + 1) {
+            if !supported(func, op) {
+                break;
+            }
+            let ok = match op {
+                Op::DoCall { .. } => {
+                    call = Some(k as u32);
+                    break;
+                }
+                Op::Move { dst, src } => *dst >= n_locals && reads_ok(*src, &written),
+                Op::Binary { dst, a, b, .. } => {
+                    *dst >= n_locals && reads_ok(*a, &written) && reads_ok(*b, &written)
+                }
+                Op::Not { dst, a } | Op::ToBool { dst, a } | Op::Neg { dst, a } => {
+                    *dst >= n_locals && reads_ok(*a, &written)
+                }
+                Op::SendVal { val } => {
+                    sends.push(k as u32);
+                    reads_ok(*val, &written)
+                }
+                Op::SendPath { .. } => {
+                    sends.push(k as u32);
+                    true
+                }
+                _ => false,
+            };
+            if !ok {
+                break;
+            }
+            if let Op::Move { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Not { dst, .. }
+            | Op::ToBool { dst, .. }
+            | Op::Neg { dst, .. } = op
+            {
+                written.push(*dst);
+            }
+        }
+        let Some(call) = call else { continue };
+        let jumped_into = targets.iter().any(|&t| t > i as u32 && t <= call);
+        if !jumped_into && sends.len() == *n_args as usize {
+            out.push(FusedCall {
+                init: i as u32,
+                call,
+                sends,
+            });
+        }
+    }
+    out
+}
+
 /// The jump target of a control-flow instruction that compiled code translates.
 fn jump_target(op: &Op) -> Option<u32> {
     match op {
@@ -472,6 +559,12 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
     view_sig: SigRef,
     push_sig: SigRef,
     init_sig: SigRef,
+    fused_sig: SigRef,
+    /// The fused calls (`fused_calls`), and per instruction the one it is part of.
+    fused: Vec<FusedCall>,
+    fused_at: Vec<Option<usize>>,
+    /// Per fused call: the stack slot its arguments are collected in.
+    fused_args: Vec<cranelift_codegen::ir::StackSlot>,
     /// Per register used as an array (`array_regs`): what this run knows of it
     /// (`VIEW_*`), and its elements and their number when known.
     views: Vec<(Slot, ArrayView)>,
@@ -558,6 +651,30 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         let view_sig = b.import_signature(sig(2));
         let push_sig = b.import_signature(sig(3));
         let init_sig = b.import_signature(sig(1));
+        let mut fsig = Signature::new(call_conv);
+        for t in [ptr, types::I64, types::I64, ptr, types::I64] {
+            fsig.params.push(AbiParam::new(t));
+        }
+        fsig.returns.push(AbiParam::new(types::I64));
+        let fused_sig = b.import_signature(fsig);
+        let fused = fused_calls(func);
+        let mut fused_at = vec![None; func.code.len()];
+        let mut fused_args = Vec::new();
+        for (k, f) in fused.iter().enumerate() {
+            for pc in f.init + 1..=f.call {
+                if let Some(x) = fused_at.get_mut(pc as usize) {
+                    *x = Some(k);
+                }
+            }
+            let size = (f.sends.len().max(1) as u32) * SLOT_SIZE as u32;
+            fused_args.push(b.create_sized_stack_slot(
+                cranelift_codegen::ir::StackSlotData::new(
+                    cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                    size,
+                    3,
+                ),
+            ));
+        }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
             b,
@@ -579,6 +696,10 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             view_sig,
             push_sig,
             init_sig,
+            fused_sig,
+            fused,
+            fused_at,
+            fused_args,
             views,
         };
         // Views of every array register, taken once per run before any loop (so loops make
@@ -663,8 +784,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         }
         let block = self.b.create_block();
         self.exit_here = Some(block);
-        self.pending_exits.push((block, self.pc));
+        let at = self.exit_pc();
+        self.pending_exits.push((block, at));
         block
+    }
+
+    /// Where an exit at the current instruction resumes the interpreter: the instruction
+    /// itself, or the `InitFCall` of the fused call it is part of (`fused_calls`).
+    fn exit_pc(&self) -> u32 {
+        match self.fused_at.get(self.pc as usize) {
+            Some(&Some(i)) => self.fused[i].init,
+            _ => self.pc,
+        }
     }
 
     /// Returns to the interpreter at `pc` (the slots in memory are already current).
@@ -845,7 +976,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.b.switch_to_block(fire);
         let one = self.b.ins().iconst(types::I8, 1);
         self.b.ins().store(flags, one, at, 0);
-        self.emit_exit(self.pc);
+        self.emit_exit(self.exit_pc());
         self.b.switch_to_block(cont);
     }
 
@@ -853,7 +984,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
 
     fn translate_op(&mut self, op: &Op) {
         if !supported(self.func, op) {
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             return;
         }
         if !matches!(op, Op::Nop | Op::TryMarker | Op::Jmp { .. }) {
@@ -919,6 +1050,22 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 }
                 self.branch(holds, *target);
             }
+            Op::InitFCall { .. } if self.fused.iter().any(|f| f.init == self.pc) => {
+                // Made by the fused call at its `DoCall`.
+                self.fall_through();
+            }
+            Op::SendVal { val } if self.fused_at[self.pc as usize].is_some() => {
+                self.translate_fused_send(*val);
+            }
+            Op::SendPath { path } if self.fused_at[self.pc as usize].is_some() => {
+                match plain_local(self.func, *path) {
+                    Some(s) => self.translate_fused_send(Operand::slot(s)),
+                    None => self.emit_exit(self.exit_pc()),
+                }
+            }
+            Op::DoCall { dst } if self.fused_at[self.pc as usize].is_some() => {
+                self.translate_fused_call(*dst);
+            }
             Op::InitFCall { .. } => {
                 let pc = self.iconst(i64::from(self.pc));
                 let r = self.call_helper(self.helpers.call_init, self.init_sig, &[self.ctx, pc]);
@@ -934,7 +1081,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             }
             Op::SendPath { path } => match plain_local(self.func, *path) {
                 Some(s) => self.translate_send(Operand::slot(s), false),
-                None => self.emit_exit(self.pc),
+                None => self.emit_exit(self.exit_pc()),
             },
             Op::DoCall { dst } => self.translate_do_call(*dst),
             Op::Return { val } => self.translate_return(*val),
@@ -951,7 +1098,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 self.translate_type_check(*val, check);
             }
             // `supported` admits nothing else.
-            _ => self.emit_exit(self.pc),
+            _ => self.emit_exit(self.exit_pc()),
         }
     }
 
@@ -973,15 +1120,62 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.fall_through();
     }
 
-    /// `DoCall`: the helper writes the registers back, makes the call and reads them
-    /// again (the result included) into the slot array; the code then reloads every
-    /// register and array view. A declined call exits here (nothing happened); a failed
-    /// one leaves with `EXIT_FAULT` (the call is over: the interpreter handles the fault
-    /// as this instruction's).
-    fn translate_do_call(&mut self, dst: Option<Slot>) {
-        let pc = self.iconst(i64::from(self.pc));
+    /// A send of a fused call: the scalar goes to the call's argument slot (the
+    /// temporary it came from is consumed at the `DoCall`).
+    fn translate_fused_send(&mut self, val: Operand) {
+        let Some(k) = self.fused_at[self.pc as usize] else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let Some(j) = self.fused[k].sends.iter().position(|&p| p == self.pc) else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let (t, v) = self.operand(val);
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let slot = self.fused_args[k];
+        let off = j as i32 * SLOT_SIZE;
+        self.b.ins().stack_store(self.ptr, t, slot, off);
+        self.b.ins().stack_store(self.ptr, v, slot, off + 8);
+        self.fall_through();
+    }
+
+    /// The `DoCall` of a fused call: consumes the sent temporaries (as the interpreter's
+    /// `SendVal` does), then one helper call makes the whole call; declined, the
+    /// interpreter runs it from its `InitFCall`.
+    fn translate_fused_call(&mut self, dst: Option<Slot>) {
+        let Some(k) = self.fused_at[self.pc as usize] else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let n_locals = self.func.local_names.len() as u32;
+        let sends = self.fused[k].sends.clone();
+        for s in sends.iter() {
+            if let Some(Op::SendVal { val }) = self.func.code.get(*s as usize) {
+                if !val.is_const() && val.index() >= n_locals {
+                    let undef = self.iconst(TAG_UNDEF);
+                    let zero = self.iconst(0);
+                    self.write(val.index(), undef, zero);
+                }
+            }
+        }
+        let pcs = i64::from(self.fused[k].init) | (i64::from(self.pc) << 32);
+        let pcs = self.iconst(pcs);
         let d = self.iconst(dst.map_or(-1, i64::from));
-        let r = self.call_helper(self.helpers.call_do, self.view_sig, &[self.ctx, pc, d]);
+        let args = self.b.ins().stack_addr(self.ptr, self.fused_args[k], 0);
+        let n = self.iconst(sends.len() as i64);
+        let r = self.call_helper(
+            self.helpers.call_fused,
+            self.fused_sig,
+            &[self.ctx, pcs, d, args, n],
+        );
+        self.after_call(r);
+    }
+
+    /// After a call helper returned `r`: continue (registers reloaded), exit (declined)
+    /// or leave with the fault.
+    fn after_call(&mut self, r: ClifValue) {
         let done = self.b.create_block();
         let not_done = self.b.create_block();
         let fault = self.b.create_block();
@@ -997,6 +1191,18 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.reload_all();
         self.take_views();
         self.fall_through();
+    }
+
+    /// `DoCall`: the helper writes the registers back, makes the call and reads them
+    /// again (the result included) into the slot array; the code then reloads every
+    /// register and array view. A declined call exits here (nothing happened); a failed
+    /// one leaves with `EXIT_FAULT` (the call is over: the interpreter handles the fault
+    /// as this instruction's).
+    fn translate_do_call(&mut self, dst: Option<Slot>) {
+        let pc = self.iconst(i64::from(self.pc));
+        let d = self.iconst(dst.map_or(-1, i64::from));
+        let r = self.call_helper(self.helpers.call_do, self.view_sig, &[self.ctx, pc, d]);
+        self.after_call(r);
     }
 
     /// `Return` of a null/bool/int/float: the value goes to the context and the run ends
@@ -1030,7 +1236,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 self.guard(ok);
             }
             None => {
-                self.emit_exit(self.pc);
+                self.emit_exit(self.exit_pc());
                 return;
             }
         }
@@ -1317,7 +1523,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     fn array_view(&mut self, reg: Slot, write: bool) -> (ClifValue, ClifValue) {
         let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) else {
             // `array_regs` lists every register an array instruction names.
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             let dead = self.b.create_block();
             self.b.switch_to_block(dead);
             let z = self.iconst(0);
@@ -1431,7 +1637,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         dst: Option<Slot>,
     ) {
         let Some(elem) = array_elem(self.func, path) else {
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             return;
         };
         if let Some(d) = dst {
@@ -1483,7 +1689,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             }
             _ => {
                 // `path_supported` admits nothing else.
-                self.emit_exit(self.pc);
+                self.emit_exit(self.exit_pc());
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 let z = self.iconst(0);

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use super::bytecode::{Func, Op, Slot};
 use super::error::{Fault, PhpResult};
 use super::interp::call::CallTarget;
-use super::interp::Vm;
+use super::interp::{FnEntry, Vm};
 use super::value::Value;
 
 /// Compiles functions to machine code (implemented by `src/jit/`).
@@ -410,12 +410,75 @@ impl Vm {
             // Checked above.
             return JitCall::Fault(Fault::fatal("jit: call target changed"));
         };
+        let pushed =
+            |vm: &mut Vm| vm.push_plain_frame(func, call.args_base, this, scope, static_class, None, true);
+        self.jit_call_pushed(base, dst, pushed)
+    }
+
+    /// Compiled code's fused call: `InitFCall` at `init` of the innermost frame's function,
+    /// the scalar arguments `args` (which the code sent in between, computing them only in
+    /// temporaries) and the `DoCall` at `pc` into `dst`, made at once as `jit_do_call` makes
+    /// it, when the function is a plain user function taking exactly these arguments by
+    /// value. Declined before anything changed otherwise: the interpreter then runs the
+    /// whole sequence from `init`.
+    pub(crate) fn jit_call_fused(
+        &mut self,
+        init: u32,
+        pc: u32,
+        dst: Option<Slot>,
+        args: impl ExactSizeIterator<Item = Value>,
+    ) -> JitCall {
+        let Some(hook) = &self.jit else {
+            return JitCall::Declined;
+        };
+        if hook.depth >= MAX_NATIVE_CALL_DEPTH
+            || self.check_native_stack().is_err()
+            || super::object::destructs_pending()
+        {
+            return JitCall::Declined;
+        }
+        let Some(caller) = self.frames.last().map(|f| f.func.clone()) else {
+            return JitCall::Declined;
+        };
+        let Some(Op::InitFCall { name, fallback, .. }) = caller.code.get(init as usize) else {
+            return JitCall::Declined;
+        };
+        let Ok(FnEntry::User(func)) = self.resolve_fcall(&caller, *name, *fallback) else {
+            return JitCall::Declined;
+        };
+        let plain = !func.is_generator
+            && func.params.len() == args.len()
+            && func.params.iter().all(|p| !p.by_ref && !p.variadic);
+        if !plain {
+            return JitCall::Declined;
+        }
+        let Some(frame) = self.frames.last_mut() else {
+            return JitCall::Declined;
+        };
+        frame.pc = pc as usize + 1;
+        let base = frame.base;
+        let args_base = self.args.len();
+        self.args.extend(args);
+        let pushed = |vm: &mut Vm| vm.push_plain_frame(func, args_base, None, None, None, None, true);
+        self.jit_call_pushed(base, dst, pushed)
+    }
+
+    /// The rest of a call compiled code makes, once its frame is to be pushed (`push`,
+    /// a stop frame): runs it to its end, stores the result into register `dst` of the
+    /// caller's frame (registers at `base`) and runs due destructors, as the interpreter's
+    /// `Return` into its caller does.
+    #[inline(always)]
+    fn jit_call_pushed(
+        &mut self,
+        base: usize,
+        dst: Option<Slot>,
+        push: impl FnOnce(&mut Vm) -> PhpResult<()>,
+    ) -> JitCall {
         if let Some(h) = self.jit.as_mut() {
             h.depth += 1;
         }
         let depth = self.frames.len();
-        let pushed =
-            self.push_plain_frame(func, call.args_base, this, scope, static_class, None, true);
+        let pushed = push(self);
         let r = self.jit_run_call(depth, pushed);
         if let Some(h) = self.jit.as_mut() {
             h.depth = h.depth.saturating_sub(1);
@@ -433,7 +496,6 @@ impl Vm {
                 super::interp::store(cell, r);
             }
         }
-        // As after the interpreter's `Return` into its caller.
         if super::object::destructs_pending() {
             if let Err(e) = self.run_pending_destructors() {
                 return JitCall::Fault(e);

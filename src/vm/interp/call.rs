@@ -172,6 +172,27 @@ impl Vm {
         fallback: Option<Operand>,
         _n_args: u32,
     ) -> PhpResult<()> {
+        let target = match self.resolve_fcall(func, name, fallback)? {
+            FnEntry::User(f) => CallTarget::User {
+                func: f,
+                this: None,
+                scope: None,
+                static_class: None,
+                closure: None,
+            },
+            FnEntry::Builtin(b) => CallTarget::Builtin(b),
+        };
+        self.push_call(target, None);
+        Ok(())
+    }
+
+    /// The function `InitFCall` with these operands calls (an `Error` when undefined).
+    pub(crate) fn resolve_fcall(
+        &mut self,
+        func: &Func,
+        name: Operand,
+        fallback: Option<Operand>,
+    ) -> PhpResult<FnEntry> {
         // Functions cannot be undeclared, so a resolved name stays resolved for the whole
         // request: cache it by the address of the name constant (units outlive the request's
         // frames, so the address is not reused meanwhile).
@@ -181,18 +202,7 @@ impl Vm {
             _ => 0,
         };
         if let Some(entry) = self.fn_cache.get(&cache_key) {
-            let target = match entry {
-                FnEntry::User(f) => CallTarget::User {
-                    func: f.clone(),
-                    this: None,
-                    scope: None,
-                    static_class: None,
-                    closure: None,
-                },
-                FnEntry::Builtin(b) => CallTarget::Builtin(b),
-            };
-            self.push_call(target, None);
-            return Ok(());
+            return Ok(entry.clone());
         }
         let n = name_val.scalar_to_str();
         let entry = match self.find_function(&n) {
@@ -208,28 +218,19 @@ impl Vm {
         if let (Some(e), true) = (&entry, cache_key != 0) {
             self.fn_cache.insert(cache_key, e.clone());
         }
-        let target = match entry {
-            Some(FnEntry::User(f)) => CallTarget::User {
-                func: f,
-                this: None,
-                scope: None,
-                static_class: None,
-                closure: None,
-            },
-            Some(FnEntry::Builtin(b)) => CallTarget::Builtin(b),
+        match entry {
+            Some(e) => Ok(e),
             None => {
                 let shown = n.strip_prefix(b"\\").unwrap_or(&n);
-                return Err(Fault::error(
+                Err(Fault::error(
                     "Error",
                     format!(
                         "Call to undefined function {}()",
                         String::from_utf8_lossy(shown)
                     ),
-                ));
+                ))
             }
-        };
-        self.push_call(target, None);
-        Ok(())
+        }
     }
 
     pub(crate) fn init_dyncall(&mut self, callee: &Value, _n_args: u32) -> PhpResult<()> {
