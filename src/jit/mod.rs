@@ -26,10 +26,13 @@
 //! # Safety policy
 //!
 //! `unsafe` appears only in `compiled.rs`: `CompiledFn::call_raw` is the one place that
-//! turns a code pointer into a callable; `Drop` and `discard` free code memory; the array
-//! helpers reach the frame's registers through the context. Each block has a `// SAFETY:`
-//! comment. Machine code touches only the slot array and context it is given, and the
-//! elements of packed arrays the `array_view` helper handed it, within their bounds.
+//! turns a code pointer into a callable; `Drop` and `discard` free code memory; the helpers
+//! reach the engine (the frame's registers, the call path) and the run's slots through the
+//! context, and read a fused call's arguments from the code's stack slot. Each block has a
+//! `// SAFETY:` comment. Machine code touches only the slot array and context it is given,
+//! its own stack slots, and the elements of packed arrays the `array_view` helper handed it,
+//! within their bounds (taken again after every call). A panic of the engine inside a
+//! helper is caught there and resumed after the code returned.
 
 mod compiled;
 mod translate;

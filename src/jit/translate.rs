@@ -667,13 +667,13 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 }
             }
             let size = (f.sends.len().max(1) as u32) * SLOT_SIZE as u32;
-            fused_args.push(b.create_sized_stack_slot(
-                cranelift_codegen::ir::StackSlotData::new(
+            fused_args.push(
+                b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
                     cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
                     size,
                     3,
-                ),
-            ));
+                )),
+            );
         }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {

@@ -8,12 +8,16 @@
 //! jump of a function (`FuncJit`).
 //!
 //! The contract with compiled code is instruction-boundary exact: compiled code is entered
-//! at a loop header with the frame's registers as they are, runs some instructions with the
+//! at a loop header, or at the first instruction of a new frame of a function compiled
+//! whole, with the frame's registers as they are, runs some instructions with the
 //! interpreter's exact semantics, writes every register it changed back into the frame, and
 //! says at which instruction the interpreter continues. Anything the compiled code does not
 //! handle (a type it does not expect, an overflow whose result the interpreter must build,
-//! a warning to raise, a call) is such an exit, so PHP-visible behaviour stays the
-//! interpreter's.
+//! a warning to raise, a call it cannot make) is such an exit, so PHP-visible behaviour
+//! stays the interpreter's. The calls it does make go through this module
+//! (`Vm::jit_do_call`, `Vm::jit_call_fused`): the engine's own call path, in a frame of the
+//! callee's, with the caller's registers written back around the call; a call that ran is
+//! never repeated (its result is stored, or its fault handed back as the `DoCall`'s).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -312,8 +316,7 @@ impl Vm {
         };
         let max_unproductive = self.jit.as_ref()?.config.max_unproductive;
         let exit = code.run(self, base, 0)?;
-        if exit.pc == 0 && exit.returned.is_none() && exit.fault.is_none() && max_unproductive > 0
-        {
+        if exit.pc == 0 && exit.returned.is_none() && exit.fault.is_none() && max_unproductive > 0 {
             // A guard at the very first instruction failed: nothing was gained.
             let u = fj.unproductive.get() + 1;
             fj.unproductive.set(u);
@@ -410,8 +413,9 @@ impl Vm {
             // Checked above.
             return JitCall::Fault(Fault::fatal("jit: call target changed"));
         };
-        let pushed =
-            |vm: &mut Vm| vm.push_plain_frame(func, call.args_base, this, scope, static_class, None, true);
+        let pushed = |vm: &mut Vm| {
+            vm.push_plain_frame(func, call.args_base, this, scope, static_class, None, true)
+        };
         self.jit_call_pushed(base, dst, pushed)
     }
 
@@ -459,7 +463,8 @@ impl Vm {
         let base = frame.base;
         let args_base = self.args.len();
         self.args.extend(args);
-        let pushed = |vm: &mut Vm| vm.push_plain_frame(func, args_base, None, None, None, None, true);
+        let pushed =
+            |vm: &mut Vm| vm.push_plain_frame(func, args_base, None, None, None, None, true);
         self.jit_call_pushed(base, dst, pushed)
     }
 
