@@ -7,13 +7,20 @@
 //! the server's RSS from /proc, and at the end checks that the server is alive, answers
 //! the admin endpoint, and serves a final run of normal pages correctly.
 //!
+//! RSS is judged at quiet points: after the first minute (the first tenth of a shorter run),
+//! every `--quiet-every` seconds after it (the trend) and at the end, the clients pause until the admin endpoint reports no request running
+//! or queued, and the RSS is read then. Samples taken under traffic are printed too, but
+//! they catch memory bombs in flight (up to `memory_limit` per thread) and say little
+//! about growth.
+//!
 //! ```sh
 //! cargo run --release --example soak -- --addr 127.0.0.1:9000 --docroot /abs/dir \
 //!     --server-pid PID [--admin 127.0.0.1:9001] [--duration 600] [--connections 3]
 //! ```
 //!
-//! Exit status 0 when no normal page failed, the server survived, and its RSS at the end is
-//! within 10% of its RSS after the first minute (the first tenth of a shorter run).
+//! Exit status 0 when no normal page failed, the server survived, and its quiet RSS at the
+//! end is within 10% of its quiet RSS after the first minute. Needs `--admin` for the
+//! quiet points.
 //! Loopback only.
 
 use std::collections::BTreeMap;
@@ -21,6 +28,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,6 +64,9 @@ struct Args {
     /// Seconds between RSS samples.
     #[arg(long, default_value_t = 10.0)]
     sample: f64,
+    /// Seconds between quiet points after the first (the trend of the quiet RSS).
+    #[arg(long, default_value_t = 120.0)]
+    quiet_every: f64,
     /// Seed of the request mix.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -356,6 +367,91 @@ impl Client {
     }
 }
 
+/// Lets the main thread stop the clients between requests (for a quiet RSS sample).
+#[derive(Default)]
+struct Traffic {
+    paused: Mutex<bool>,
+    wake: std::sync::Condvar,
+    /// Clients waiting in `wait_while_paused`.
+    waiting: AtomicUsize,
+    /// Clients that ended.
+    finished: AtomicUsize,
+}
+
+impl Traffic {
+    /// A client's check between requests: blocks while paused.
+    fn wait_while_paused(&self) {
+        let Ok(mut paused) = self.paused.lock() else {
+            return;
+        };
+        if *paused {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            while *paused {
+                paused = match self.wake.wait(paused) {
+                    Ok(p) => p,
+                    Err(_) => return,
+                };
+            }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Pauses the clients and returns once each of them waits or has ended.
+    fn pause(&self, clients: usize) {
+        if let Ok(mut p) = self.paused.lock() {
+            *p = true;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.waiting.load(Ordering::SeqCst) + self.finished.load(Ordering::SeqCst) < clients
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn resume(&self) {
+        if let Ok(mut p) = self.paused.lock() {
+            *p = false;
+        }
+        self.wake.notify_all();
+    }
+}
+
+/// The server's RSS once the admin endpoint reports nothing running or queued (requests the
+/// clients abandoned run on to their time limit) and the RSS has settled: executor threads
+/// hand freed memory back to the OS after a second without work (a thread first keeps an
+/// idle keep-alive connection for up to two), so it is read until it has not fallen for
+/// four seconds (at most 20). `None` without `--admin`, or when the server
+/// never went quiet.
+fn quiet_rss(args: &Args) -> Option<u64> {
+    let admin = args.admin.as_ref()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let health = admin_get(admin, "/check-health").ok()?;
+        let v: serde_json::Value = serde_json::from_str(&health).ok()?;
+        let busy = v["load"].as_u64().unwrap_or(1) + v["queued"].as_u64().unwrap_or(1);
+        if busy == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let settle_deadline = Instant::now() + Duration::from_secs(20);
+    let mut low = rss_kb(args.server_pid)?;
+    let mut low_since = Instant::now();
+    while low_since.elapsed() < Duration::from_secs(4) && Instant::now() < settle_deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = rss_kb(args.server_pid)?;
+        if now < low {
+            low = now;
+            low_since = Instant::now();
+        }
+    }
+    Some(low)
+}
+
 /// VmRSS of `pid` in kB.
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -433,9 +529,11 @@ fn run(args: &Args) -> Result<bool, String> {
     if let Some(r) = rss_kb(args.server_pid) {
         rss.push((0.0, r));
     }
+    let traffic = Arc::new(Traffic::default());
     let workers: Vec<_> = (0..args.connections.max(1))
         .map(|i| {
             let tally = tally.clone();
+            let traffic = traffic.clone();
             let docroot = docroot.clone();
             let seed = args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i as u64 + 1);
             std::thread::spawn(move || {
@@ -446,6 +544,7 @@ fn run(args: &Args) -> Result<bool, String> {
                 };
                 let mut rng = Rng(seed | 1);
                 while start.elapsed() < duration {
+                    traffic.wait_while_paused();
                     if tally.lock().map(|t| t.total >= limit).unwrap_or(true) {
                         break;
                     }
@@ -459,13 +558,28 @@ fn run(args: &Args) -> Result<bool, String> {
                         t.add(kind, result);
                     }
                 }
+                traffic.finished.fetch_add(1, Ordering::SeqCst);
             })
         })
         .collect();
     let sample = Duration::from_secs_f64(args.sample.max(0.5));
     let mut next = sample;
+    let first_quiet_at = if args.duration >= 600.0 {
+        60.0
+    } else {
+        args.duration * 0.1
+    };
+    let mut quiet: Vec<(f64, Option<u64>)> = Vec::new();
+    let mut next_quiet = first_quiet_at;
     while workers.iter().any(|w| !w.is_finished()) {
         std::thread::sleep(Duration::from_millis(200));
+        let now = start.elapsed().as_secs_f64();
+        if now >= next_quiet && now < args.duration - 5.0 {
+            next_quiet += args.quiet_every.max(1.0);
+            traffic.pause(workers.len());
+            quiet.push((start.elapsed().as_secs_f64(), quiet_rss(args)));
+            traffic.resume();
+        }
         if start.elapsed() >= next {
             next += sample;
             if let Some(r) = rss_kb(args.server_pid) {
@@ -477,8 +591,7 @@ fn run(args: &Args) -> Result<bool, String> {
         let _ = w.join();
     }
     let elapsed = start.elapsed().as_secs_f64();
-    // Let abandoned scripts reach their time limit before the last look.
-    std::thread::sleep(Duration::from_secs(3));
+    quiet.push((start.elapsed().as_secs_f64(), quiet_rss(args)));
     if let Some(r) = rss_kb(args.server_pid) {
         rss.push((start.elapsed().as_secs_f64(), r));
     }
@@ -522,24 +635,24 @@ fn run(args: &Args) -> Result<bool, String> {
             .min_by(|a, b| (a.0 - target).abs().total_cmp(&(b.0 - target).abs()))
             .map(|s| s.1)
     };
-    let first_minute = if elapsed >= 600.0 {
-        rss.iter()
-            .min_by(|a, b| (a.0 - 60.0).abs().total_cmp(&(b.0 - 60.0).abs()))
-            .map(|s| s.1)
-    } else {
-        at(0.1)
-    };
-    let (start_rss, middle, end) = (at(0.0), at(0.5), rss.last().map(|s| s.1));
     let fmt = |v: Option<u64>| v.map_or("?".to_string(), |k| format!("{} MB", k / 1024));
     println!(
-        "server RSS: start {}, after first minute {}, middle {}, end {}",
-        fmt(start_rss),
-        fmt(first_minute),
-        fmt(middle),
-        fmt(end)
+        "server RSS under traffic: start {}, middle {}",
+        fmt(at(0.0)),
+        fmt(at(0.5)),
     );
-    let rss_ok = match (first_minute, end) {
-        (Some(a), Some(b)) => (b as f64) <= a as f64 * 1.10,
+    let first = quiet.first().and_then(|q| q.1);
+    let end = quiet.last().and_then(|q| q.1);
+    println!(
+        "server RSS at quiet points: {}",
+        quiet
+            .iter()
+            .map(|(t, r)| format!("{t:.0} s: {}", fmt(*r)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rss_ok = match (first, end) {
+        (Some(a), Some(b)) if quiet.len() >= 2 => (b as f64) <= a as f64 * 1.10,
         _ => false,
     };
     println!(
@@ -568,7 +681,7 @@ fn run(args: &Args) -> Result<bool, String> {
         && rss_ok
         && !matches!(health, Some(Err(_)));
     println!(
-        "RESULT {} requests={} normal_failed={normal_failed} final_failed={} rss_end_within_10pct={rss_ok}",
+        "RESULT {} requests={} normal_failed={normal_failed} final_failed={} quiet_rss_end_within_10pct={rss_ok}",
         if pass { "PASS" } else { "FAIL" },
         t.total,
         final_failures.len()

@@ -76,3 +76,20 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
 }
+
+extern "C" {
+    /// mimalloc's `mi_collect` (declared here: the `libmimalloc-sys` binding needs its
+    /// `extended` feature): frees this thread's empty pages and, when `force`, returns
+    /// unused memory to the OS.
+    fn mi_collect(force: bool);
+}
+
+/// Returns the memory this thread's freed blocks leave unused to the OS. An executor
+/// calls it after a request whose peak was large, so a memory bomb that ended does not
+/// keep its pages resident (mimalloc would otherwise keep them for the thread's reuse).
+/// It costs a walk over the thread's heap: not for every request.
+pub fn release_unused_memory() {
+    // SAFETY: `mi_collect` takes no pointers and may be called from any thread at any
+    // time; it only frees memory mimalloc itself holds unused.
+    unsafe { mi_collect(true) }
+}

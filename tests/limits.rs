@@ -506,7 +506,13 @@ fn server_contains_an_engine_panic_logs_where_and_counts_it() {
     server.assert_ok(2);
     server.assert_500_logged("/panic.php?again", "GET /panic.php?again: rhvm_debug_panic");
     server.assert_ok(3);
-    let health = admin_json(admin, "/check-health");
+    // The thread writes the response before it counts itself idle: wait for that.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut health = admin_json(admin, "/check-health");
+    while health["load"] != 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        health = admin_json(admin, "/check-health");
+    }
     assert_eq!(health["panics"], 2, "{health}");
     assert_eq!(health["load"], 0, "{health}");
     let status = admin_json(admin, "/status.json");

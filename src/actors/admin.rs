@@ -257,7 +257,7 @@ fn memory() -> serde_json::Value {
             "Process Stats (bytes)": { "RSS": rss_bytes() },
             "Breakdown": {
                 "APC": { "Bytes": apc.used_bytes(), "Limit": apc.config().size_limit },
-                "JIT": { "Bytes": 0 },
+                "JIT": { "Bytes": crate::jit::stats_json()["bytes"].clone() },
             }
         }
     })

@@ -3,11 +3,12 @@
 //! `Executor` actor. Requests wait in the queue when every thread is busy; `Load` counts
 //! running and queued requests for the admin endpoint.
 //!
-//! A request's body arrives as a flume channel of chunks (read by a blocking `Read` on the
-//! executor thread) and its response leaves as `Output` messages over a bounded channel,
-//! so a slow client slows the script instead of buffering the whole page. The PHP script
-//! runs on the executor thread itself; a small page costs one `Output` message (head,
-//! body and end together), so one wake-up of the connection. The threads are
+//! The queue carries `Work`: a FastCGI connection with bytes waiting (`Work::Conn`, served
+//! on the thread itself, see `connection.rs`), or a `Job` from the development HTTP
+//! listener or warm-up, whose body arrives as a flume channel of chunks (read by a
+//! blocking `Read` on the executor thread) and whose response leaves as `Output` messages
+//! over a bounded channel, so a slow client slows the script instead of buffering the
+//! whole page. The PHP script runs on the executor thread itself. The threads are
 //! plain threads rather than a `SyncArbiter` because the engine needs a large native stack
 //! (the CLI uses 64 MiB) and `SyncArbiter` cannot set one.
 
@@ -17,11 +18,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix::prelude::*;
 
+use super::connection::{self, Conn, ConnBody, Idle, Kick, Live, Step};
 use crate::server::log::{access_line, AccessRecord, ACCESS, PHP};
+use crate::vm::limits;
 use crate::vm::web::{EnginePanic, ResponseWriter, SharedWriter, WebOutcome, WebRequest};
 
 /// Native stack of each executor thread, as the CLI's engine thread.
@@ -30,11 +33,21 @@ const ENGINE_STACK_SIZE: usize = 64 << 20;
 /// Body bytes gathered before they are sent to the connection as one message.
 const OUTPUT_CHUNK: usize = 32 * 1024;
 
+/// A request whose allocations peaked above this many bytes over the thread's idle level
+/// hands its freed memory back to the OS when it ends (`alloc::release_unused_memory`), so
+/// a memory bomb (up to `memory_limit` per thread) does not stay resident.
+const RELEASE_AFTER_PEAK: isize = 32 << 20;
+
+/// An executor thread that has served requests and then finds no work for this long hands
+/// the memory its freed blocks leave unused back to the OS (once per idle spell): an idle
+/// server's RSS is then what it holds, not what its busiest moment left in the allocator.
+/// A busy thread never waits this long, so it costs nothing under load.
+const IDLE_RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Output messages that may wait for the connection before the script blocks.
 pub const OUTPUT_QUEUE: usize = 8;
 
-/// How long a script may wait for the next piece of its request body.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+use connection::BODY_READ_TIMEOUT;
 
 /// What runs a request: the PHP engine in production, a stand-in in unit tests.
 pub trait Engine {
@@ -141,6 +154,37 @@ pub struct Job {
     pub peer: String,
 }
 
+/// What the executor threads take off the queue.
+pub enum Work {
+    /// A request with channels for its body and response.
+    Job(Job),
+    /// A FastCGI connection with bytes waiting, served on the thread.
+    Conn(Conn),
+}
+
+/// The handle that queues work for the executor threads (cloned into the listeners).
+#[derive(Clone)]
+pub struct Pool {
+    queue: flume::Sender<Work>,
+    load: Arc<Load>,
+    kick: Arc<Kick>,
+}
+
+impl Pool {
+    /// Queues `work` and wakes a thread for it.
+    pub fn submit(&self, work: Work) {
+        self.load.queued.fetch_add(1, Ordering::Relaxed);
+        if self.queue.send(work).is_err() {
+            // Every thread is gone (only after a failed engine factory): the work is
+            // dropped, which a job's connection sees as a closed output channel.
+            self.load.queued.fetch_sub(1, Ordering::Relaxed);
+            tracing::error!("no executor thread left to run a request");
+            return;
+        }
+        self.kick.notify();
+    }
+}
+
 /// Runs a request on the pool; the answer arrives on the job's output channel.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -153,7 +197,7 @@ pub struct GetLoad;
 
 /// The actor in front of the executor threads.
 pub struct Executor {
-    queue: Option<flume::Sender<Job>>,
+    pool: Option<Pool>,
     load: Arc<Load>,
 }
 
@@ -164,8 +208,15 @@ impl Executor {
     ///
     /// The OS refused to start a thread.
     pub fn start_threads(threads: usize, factory: EngineFactory) -> io::Result<Executor> {
-        let (queue, jobs) = flume::unbounded::<Job>();
+        let (queue, jobs) = flume::unbounded::<Work>();
         let load = Arc::new(Load::default());
+        let pool = Pool {
+            queue,
+            load: load.clone(),
+            kick: Arc::new(Kick::new()?),
+        };
+        // Where idle connections are parked (the actix runtime serving the listeners).
+        let runtime = tokio::runtime::Handle::try_current().ok();
         if let Ok(mut t) = load.threads.lock() {
             *t = (0..threads.max(1))
                 .map(|index| ThreadStatus {
@@ -178,16 +229,22 @@ impl Executor {
         for index in 0..threads.max(1) {
             let jobs = jobs.clone();
             let factory = factory.clone();
-            let load = load.clone();
+            let pool = pool.clone();
+            let runtime = runtime.clone();
             std::thread::Builder::new()
                 .name(format!("php-{index}"))
                 .stack_size(ENGINE_STACK_SIZE)
-                .spawn(move || worker(index, jobs, factory, load))?;
+                .spawn(move || worker(index, jobs, factory, pool, runtime))?;
         }
         Ok(Executor {
-            queue: Some(queue),
+            pool: Some(pool),
             load,
         })
+    }
+
+    /// The queue handle for listeners.
+    pub fn pool(&self) -> Option<Pool> {
+        self.pool.clone()
     }
 
     /// The shared load counters.
@@ -200,8 +257,7 @@ impl Actor for Executor {
     type Context = Context<Self>;
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        // Dropping the queue lets idle threads see the end and exit.
-        self.queue = None;
+        self.pool = None;
     }
 }
 
@@ -209,15 +265,8 @@ impl Handler<Execute> for Executor {
     type Result = ();
 
     fn handle(&mut self, Execute(job): Execute, _: &mut Self::Context) {
-        let Some(queue) = &self.queue else {
-            return;
-        };
-        self.load.queued.fetch_add(1, Ordering::Relaxed);
-        if queue.send(job).is_err() {
-            // Every thread is gone (only after a failed engine factory): the job is
-            // dropped, which the connection sees as a closed output channel.
-            self.load.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::error!("no executor thread left to run a request");
+        if let Some(pool) = &self.pool {
+            pool.submit(Work::Job(job));
         }
     }
 }
@@ -230,17 +279,165 @@ impl Handler<GetLoad> for Executor {
     }
 }
 
-/// One executor thread: make an engine, then run jobs until the queue closes.
-fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load: Arc<Load>) {
-    let Some(mut engine) = make_engine(&factory) else {
+/// One executor thread: make an engine, then take work until the queue closes.
+fn worker(
+    index: usize,
+    jobs: flume::Receiver<Work>,
+    factory: EngineFactory,
+    pool: Pool,
+    runtime: Option<tokio::runtime::Handle>,
+) {
+    let Some(engine) = make_engine(&factory) else {
         return;
     };
-    while let Ok(job) = jobs.recv() {
-        load.queued.fetch_sub(1, Ordering::Relaxed);
+    let mut worker = Worker {
+        index,
+        engine,
+        factory,
+        pool,
+        jobs,
+        runtime,
+        buf: Vec::new(),
+    };
+    let mut served_since_release = false;
+    loop {
+        let work = match worker.jobs.recv_timeout(IDLE_RELEASE_AFTER) {
+            Ok(work) => work,
+            Err(flume::RecvTimeoutError::Timeout) => {
+                if served_since_release {
+                    crate::alloc::release_unused_memory();
+                    served_since_release = false;
+                }
+                continue;
+            }
+            Err(flume::RecvTimeoutError::Disconnected) => return,
+        };
+        served_since_release = true;
+        worker.pool.load.queued.fetch_sub(1, Ordering::Relaxed);
+        let alive = match work {
+            Work::Job(job) => worker.run_job(job),
+            Work::Conn(conn) => worker.serve(conn),
+        };
+        if !alive {
+            return;
+        }
+    }
+}
+
+/// A response writer the pool can complete whatever the engine did.
+trait PoolWriter: ResponseWriter + 'static {
+    /// The answer when the engine panicked: a 500 if nothing was sent yet.
+    fn internal_error(&mut self);
+    /// Completes the response if the engine did not.
+    fn end(&mut self);
+    /// Body bytes written.
+    fn body_bytes(&self) -> u64;
+}
+
+impl PoolWriter for ChannelWriter {
+    fn internal_error(&mut self) {
+        ChannelWriter::internal_error(self);
+    }
+    fn end(&mut self) {
+        ChannelWriter::end(self);
+    }
+    fn body_bytes(&self) -> u64 {
+        self.body_bytes
+    }
+}
+
+impl PoolWriter for Live {
+    fn internal_error(&mut self) {
+        Live::internal_error(self);
+    }
+    fn end(&mut self) {
+        Live::end(self);
+    }
+    fn body_bytes(&self) -> u64 {
+        self.body_bytes
+    }
+}
+
+/// One executor thread's state.
+struct Worker {
+    index: usize,
+    engine: Box<dyn Engine>,
+    factory: EngineFactory,
+    pool: Pool,
+    jobs: flume::Receiver<Work>,
+    runtime: Option<tokio::runtime::Handle>,
+    /// The socket read buffer, kept across connections.
+    buf: Vec<u8>,
+}
+
+impl Worker {
+    fn run_job(&mut self, job: Job) -> bool {
+        let writer = Rc::new(RefCell::new(ChannelWriter::new(job.output, job.aborted)));
+        let body = Box::new(BodyReader::new(job.body));
+        self.run(job.params, body, writer, &job.peer)
+    }
+
+    /// Serves a connection's requests until it has none ready, then keeps it (while no
+    /// other work waits) or parks it. False when the engine is gone.
+    fn serve(&mut self, mut conn: Conn) -> bool {
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut alive = true;
+        loop {
+            match connection::next_step(&mut conn, &mut buf) {
+                Step::Closed => break,
+                Step::Run(begun) => {
+                    let peer = conn.peer.clone();
+                    let live = Rc::new(RefCell::new(Live::new(conn, buf, &begun)));
+                    let body = Box::new(ConnBody::new(live.clone()));
+                    alive = self.run(begun.params, body, live.clone(), &peer);
+                    let Ok(live) = Rc::try_unwrap(live) else {
+                        // Something of the request outlived it (never expected): the
+                        // connection goes with it.
+                        tracing::error!("internal error: a request kept its connection");
+                        buf = Vec::new();
+                        break;
+                    };
+                    let (back, back_buf, reusable) = live.into_inner().into_conn();
+                    conn = back;
+                    buf = back_buf;
+                    if !reusable || !alive {
+                        break;
+                    }
+                }
+                Step::Idle => {
+                    let jobs = &self.jobs;
+                    match connection::wait_idle(&conn, &self.pool.kick, &|| jobs.is_empty()) {
+                        Idle::Readable => {}
+                        Idle::Park => {
+                            let pool = self.pool.clone();
+                            connection::park(conn, self.runtime.as_ref(), move |conn| {
+                                pool.submit(Work::Conn(conn));
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.buf = buf;
+        alive
+    }
+
+    /// Runs one request on the engine, containing a panic (500, logged, fresh engine);
+    /// false when no engine could be made again.
+    fn run<W: PoolWriter>(
+        &mut self,
+        params: Vec<(Vec<u8>, Vec<u8>)>,
+        body: Box<dyn io::Read>,
+        writer: Rc<RefCell<W>>,
+        peer: &str,
+    ) -> bool {
+        let load = self.pool.load.clone();
+        let index = self.index;
         load.running.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let param = |name: &[u8]| -> String {
-            job.params
+            params
                 .iter()
                 .rev()
                 .find(|(k, v)| k == name && !v.is_empty())
@@ -249,7 +446,7 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
         };
         let mut client = param(b"REMOTE_ADDR");
         if client == "-" {
-            client = job.peer.clone();
+            client = peer.to_string();
         }
         let (method, uri, protocol) = (
             param(b"REQUEST_METHOD"),
@@ -264,12 +461,10 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
                 since: started,
             }),
         );
-        let writer = Rc::new(RefCell::new(ChannelWriter::new(job.output, job.aborted)));
-        let request = WebRequest {
-            params: job.params,
-            body: Box::new(BodyReader::new(job.body)),
-        };
+        let request = WebRequest { params, body };
         let shared: SharedWriter = writer.clone();
+        let idle_net = limits::net_allocated();
+        let engine = &mut self.engine;
         let outcome = match catch_unwind(AssertUnwindSafe(|| engine.run(request, shared))) {
             Ok(outcome) => outcome,
             Err(panic) => {
@@ -288,17 +483,17 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
                 );
                 writer.borrow_mut().internal_error();
                 // The engine's state after a panic is unknown: start afresh.
-                match make_engine(&factory) {
-                    Some(fresh) => engine = fresh,
+                match make_engine(&self.factory) {
+                    Some(fresh) => self.engine = fresh,
                     None => {
                         writer.borrow_mut().end();
                         load.running.fetch_sub(1, Ordering::Relaxed);
-                        return;
+                        return false;
                     }
                 }
                 WebOutcome {
                     status: 500,
-                    body_bytes: writer.borrow().body_bytes,
+                    body_bytes: writer.borrow().body_bytes(),
                     script,
                     fatal: true,
                 }
@@ -317,8 +512,13 @@ fn worker(index: usize, jobs: flume::Receiver<Job>, factory: EngineFactory, load
             script: if script.is_empty() { "-" } else { &script },
         };
         tracing::info!(target: ACCESS, "{}", access_line(&record, jiff::Timestamp::now()));
+        drop(writer);
+        if limits::peak_allocated().saturating_sub(idle_net) > RELEASE_AFTER_PEAK {
+            crate::alloc::release_unused_memory();
+        }
         load.set_busy(index, None);
         load.running.fetch_sub(1, Ordering::Relaxed);
+        true
     }
 }
 
@@ -529,13 +729,7 @@ mod tests {
             aborted: Arc::new(AtomicBool::new(false)),
             peer: "test".into(),
         };
-        executor.load.queued.fetch_add(1, Ordering::Relaxed);
-        executor
-            .queue
-            .as_ref()
-            .expect("running")
-            .send(job)
-            .expect("queue open");
+        executor.pool().expect("running").submit(Work::Job(job));
         for piece in body.chunks(3) {
             body_tx.send(piece.to_vec()).expect("reader alive");
         }

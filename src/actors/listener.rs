@@ -1,7 +1,7 @@
 //! The FastCGI listeners: one actor per listening socket (TCP `ip:port`, or a Unix socket
-//! created with mode 0660), which accepts connections and starts a `Connection` actor for
-//! each. Stopping a listener (graceful shutdown) closes its socket; running connections
-//! are not affected.
+//! created with mode 0660), which accepts connections and parks each until its first bytes
+//! arrive; then it goes to the executor pool (`connection.rs`). Stopping a listener
+//! (graceful shutdown) closes its socket; running connections are not affected.
 
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use actix::prelude::*;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
-use super::connection::Connection;
-use super::executor::Executor;
+use super::connection::{self, Conn, Sock};
+use super::executor::{Pool, Work};
 use crate::fcgi;
 
 /// Per-connection FastCGI limits, copied into each connection's codec.
@@ -51,7 +51,7 @@ pub struct StopListening;
 
 /// A listening socket's actor.
 pub struct Listener {
-    executor: Addr<Executor>,
+    pool: Pool,
     limits: ConnLimits,
     /// The Unix socket file, removed when the listener stops.
     socket_file: Option<PathBuf>,
@@ -70,7 +70,7 @@ impl Listener {
     pub async fn start_tcp(
         ip: &str,
         port: u16,
-        executor: Addr<Executor>,
+        pool: Pool,
         limits: ConnLimits,
     ) -> io::Result<(Addr<Listener>, std::net::SocketAddr)> {
         let listener = TcpListener::bind((ip, port)).await?;
@@ -82,7 +82,7 @@ impl Listener {
             });
             ctx.add_message_stream(accepts);
             Listener {
-                executor,
+                pool,
                 limits,
                 socket_file: None,
             }
@@ -96,11 +96,7 @@ impl Listener {
     /// # Errors
     ///
     /// `path` exists and is not a socket, or it cannot be bound.
-    pub fn start_unix(
-        path: &Path,
-        executor: Addr<Executor>,
-        limits: ConnLimits,
-    ) -> io::Result<Addr<Listener>> {
+    pub fn start_unix(path: &Path, pool: Pool, limits: ConnLimits) -> io::Result<Addr<Listener>> {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
                 return Err(io::Error::new(
@@ -120,7 +116,7 @@ impl Listener {
             });
             ctx.add_message_stream(accepts);
             Listener {
-                executor,
+                pool,
                 limits,
                 socket_file,
             }
@@ -143,19 +139,28 @@ impl Handler<Accepted> for Listener {
 
     fn handle(&mut self, accepted: Accepted, _: &mut Self::Context) {
         let limits = self.limits.codec_limits();
-        let executor = self.executor.clone();
-        match accepted {
+        let conn = match accepted {
             Accepted::Tcp(Ok((stream, peer))) => {
                 let _ = stream.set_nodelay(true);
-                Connection::start(stream, peer.to_string(), limits, executor);
+                stream
+                    .into_std()
+                    .and_then(|s| Conn::new(Sock::Tcp(s), peer.to_string(), limits))
             }
-            Accepted::Unix(Ok((stream, _))) => {
-                Connection::start(stream, "unix".to_string(), limits, executor);
-            }
+            Accepted::Unix(Ok((stream, _))) => stream
+                .into_std()
+                .and_then(|s| Conn::new(Sock::Unix(s), "unix".to_string(), limits)),
             // Running out of file descriptors and the like: the listener goes on.
-            Accepted::Tcp(Err(e)) | Accepted::Unix(Err(e)) => {
-                tracing::warn!("accept failed: {e}");
+            Accepted::Tcp(Err(e)) | Accepted::Unix(Err(e)) => Err(e),
+        };
+        match conn {
+            Ok(conn) => {
+                let pool = self.pool.clone();
+                let runtime = tokio::runtime::Handle::current();
+                connection::park(conn, Some(&runtime), move |conn| {
+                    pool.submit(Work::Conn(conn))
+                });
             }
+            Err(e) => tracing::warn!("accept failed: {e}"),
         }
     }
 }

@@ -3,8 +3,9 @@
 //! socket), the optional development HTTP listener, and stops gracefully on SIGTERM or
 //! SIGINT (running requests get `hhvm.server.graceful_shutdown_wait` seconds to finish).
 //!
-//! - `listener`: accepts connections, one `Connection` actor each.
-//! - `connection`: FastCGI records in and out for one connection.
+//! - `listener`: accepts connections and parks them until their first bytes arrive.
+//! - `connection`: FastCGI records in and out for one connection, on the executor thread
+//!   that runs its requests.
 //! - `executor`: the `Executor` actor and its threads, each owning a PHP engine.
 //! - `http`: the development HTTP listener (actix-web).
 //! - `admin`: the admin endpoint and the APC purge actor.
@@ -129,6 +130,9 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
     let executor = Executor::start_threads(config.thread_count, factory)
         .context("cannot start the executor threads")?;
     let load = executor.load();
+    let pool = executor
+        .pool()
+        .context("the executor threads stopped at once")?;
     let executor = executor.start();
     let limits = ConnLimits {
         max_params_bytes: config.max_params_bytes,
@@ -169,15 +173,14 @@ async fn run(config: ServerConfig) -> anyhow::Result<()> {
 
     let mut listeners = Vec::new();
     if config.listen_tcp {
-        let (listener, local) =
-            Listener::start_tcp(&config.ip, config.port, executor.clone(), limits)
-                .await
-                .with_context(|| format!("cannot listen on {}:{}", config.ip, config.port))?;
+        let (listener, local) = Listener::start_tcp(&config.ip, config.port, pool.clone(), limits)
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", config.ip, config.port))?;
         listeners.push(listener);
         announce(&format!("fastcgi {local}"));
     }
     if let Some(path) = &config.file_socket {
-        let listener = Listener::start_unix(path, executor.clone(), limits)
+        let listener = Listener::start_unix(path, pool.clone(), limits)
             .with_context(|| format!("cannot listen on {}", path.display()))?;
         listeners.push(listener);
         announce(&format!("fastcgi unix:{}", path.display()));

@@ -1,7 +1,7 @@
 //! The FastCGI codec: bytes in, events out; responses in, bytes out. Pure: no sockets,
 //! no threads, no actor framework, nothing of the PHP engine (`tests/tidy.rs` checks).
 //!
-//! The connection actor owns the socket. It feeds whatever it read into a `ServerConn`,
+//! The connection (`actors/connection.rs`) owns the socket. It feeds what it read into a `ServerConn`,
 //! acts on the `Event`s (start the request, pass STDIN on, write `Event::Reply` bytes back
 //! as they are), and frames the response with `encode_stdout`, `encode_stderr` and
 //! `encode_end_request`. The client half (`encode_request`, `ClientConn`,

@@ -591,6 +591,9 @@ pub struct ClassDecl {
     /// `enum Suit: string`.
     pub enum_backing: Option<TypeHint>,
     pub members: Vec<ClassMember>,
+    /// The names of the attributes on the declaration (`#[AllowDynamicProperties]`), as
+    /// written; their arguments are not kept.
+    pub attributes: Vec<QName>,
     pub line: u32,
     pub end_line: u32,
 }

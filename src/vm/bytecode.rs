@@ -19,7 +19,7 @@ use super::coerce::TypeSpec;
 use super::value::{PhpStr, Value};
 
 /// Bytecode format version; part of every translation-cache key.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// A register index in the current frame.
 pub type Slot = u32;
@@ -73,6 +73,10 @@ pub enum PathBase {
     VarVar(Operand),
     /// An object value (`$obj->...`, `$this->...`, `f()->...`): the operand holds the object.
     Object(Operand),
+    /// The running frame's `$this` (`$this->name` with a constant name; longer chains on
+    /// `$this` load it into a register and use `Object`). Without one: "Using $this when not
+    /// in object context", raised when the path op runs (after its operands, as in PHP).
+    This,
     /// `Class::$prop` with the class name (or object / class-name string) in the operand and
     /// the property name.
     StaticProp(ClassOperand, Operand),
@@ -128,6 +132,27 @@ pub enum PathAction {
     Empty,
     /// Quiet read for `??`: `dst` gets the value or null, no warnings.
     FetchQuiet,
+}
+
+/// Where a property instruction (`PropGet`, `PropSet`) finds its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PropObj {
+    /// The running frame's `$this` (an `Error` without one, as `PathBase::This`).
+    This,
+    /// A register: a local variable (read with its undefined-variable warning) or a
+    /// temporary holding the object.
+    Reg(Slot),
+}
+
+/// The property-access site of one `PropGet`/`PropSet` instruction.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PropSite {
+    /// The property name: the index of a string constant of the function.
+    pub name: u32,
+    /// The site's inline cache (`props::PropIc`); never serialised: a function loaded from
+    /// the translation cache starts cold.
+    #[serde(skip)]
+    pub ic: super::props::PropIc,
 }
 
 /// The class part of a static access.
@@ -319,6 +344,29 @@ pub enum Op {
     /// assignments, `dst` receives the result where the action has one.
     PathOp {
         path: u32,
+        action: PathAction,
+        val: Option<Operand>,
+        dst: Option<Slot>,
+    },
+    /// `dst = obj->name` with warnings, for a constant name (`Func::prop_sites[site].name`):
+    /// exactly `PathOp Fetch` on the one-step path `obj->name`, with a per-instruction inline
+    /// cache (`PropSite::ic`: the slot of an accessible declared property for the last class
+    /// and calling scope seen), so the usual case is a class compare and a slot load.
+    PropGet {
+        dst: Slot,
+        obj: PropObj,
+        site: u32,
+    },
+    /// `obj->name = val` (`Assign`), `obj->name op= val` (`AssignOp`, not `??=`) and
+    /// `++`/`--` (`PreInc`, `PreDec`, `PostInc`, `PostDec`: `val` is `None`) for a constant
+    /// name: exactly `PathOp` with that action on the one-step path `obj->name` (`val` read
+    /// first, then the object), with the site's inline cache; `dst` receives what the
+    /// `PathOp` would give. The cached write stores values the property's type accepts as
+    /// they are into a live, non-reference, non-readonly slot; anything else (coercion,
+    /// `__set`, readonly, references) takes the `PathOp` code.
+    PropSet {
+        obj: PropObj,
+        site: u32,
         action: PathAction,
         val: Option<Operand>,
         dst: Option<Slot>,
@@ -714,6 +762,8 @@ pub struct Func {
     pub paths: Vec<Path>,
     /// Operand lists of `CallBuiltin` (arguments) and `ConcatN` (pieces) ops.
     pub arg_lists: Vec<Vec<Operand>>,
+    /// Property-access sites of `PropGet`/`PropSet` ops (name and inline cache).
+    pub prop_sites: Vec<PropSite>,
     pub switch_tables: Vec<Vec<(Value, Label)>>,
     /// Total registers.
     pub n_slots: u32,
@@ -815,6 +865,8 @@ pub struct ClassDef {
     pub is_abstract: bool,
     pub is_final: bool,
     pub is_readonly: bool,
+    /// Declared with `#[AllowDynamicProperties]` (subclasses inherit it at link time).
+    pub allow_dynamic_properties: bool,
     /// Fully qualified parent name.
     pub parent: Option<PhpStr>,
     /// Fully qualified interface names (for interfaces: the interfaces they extend).

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::bytecode::{
-    ClassDef, ClassOperand, ConstInit, Func, Op, Operand, Path, PathBase, PathElem, Unit,
+    ClassDef, ClassOperand, ConstInit, Func, Op, Operand, Path, PathBase, PathElem, PropObj, Unit,
 };
 use super::coerce::{SimpleType, TypeMember, TypeSpec};
 use super::value::Value;
@@ -112,6 +112,21 @@ impl Ctx<'_> {
         }
     }
 
+    /// `obj->name` of a `PropGet`/`PropSet` site.
+    fn prop(&self, obj: PropObj, site: u32) -> String {
+        let obj = match obj {
+            PropObj::This => "$this".into(),
+            PropObj::Reg(slot) => match self.f.local_names.get(slot as usize) {
+                Some(n) => format!("${}", n.to_string_lossy()),
+                None => self.r(slot),
+            },
+        };
+        match self.f.prop_sites.get(site as usize) {
+            Some(s) => format!("{obj}->{}", self.o(Operand::constant(s.name))),
+            None => format!("{obj}->site{site}?"),
+        }
+    }
+
     fn path(&self, idx: u32) -> String {
         let Some(p) = self.f.paths.get(idx as usize) else {
             return format!("p{idx}{{?}}");
@@ -127,6 +142,7 @@ impl Ctx<'_> {
             },
             PathBase::VarVar(o) => format!("$$({})", self.o(*o)),
             PathBase::Object(o) => format!("obj({})", self.o(*o)),
+            PathBase::This => "$this".into(),
             PathBase::StaticProp(c, n) => format!("{}::${}", self.class(*c), self.o(*n)),
             PathBase::Temp(o) => format!("tmp({})", self.o(*o)),
             PathBase::Superglobal(o) => format!("super({})", self.o(*o)),
@@ -228,6 +244,21 @@ impl Ctx<'_> {
             } => format!(
                 "PathOp {action:?} {}, val={}, dst={}",
                 self.path(*path),
+                self.oo(*val),
+                self.rr(*dst)
+            ),
+            Op::PropGet { dst, obj, site } => {
+                format!("PropGet {}, {}", self.r(*dst), self.prop(*obj, *site))
+            }
+            Op::PropSet {
+                obj,
+                site,
+                action,
+                val,
+                dst,
+            } => format!(
+                "PropSet {action:?} {}, val={}, dst={}",
+                self.prop(*obj, *site),
                 self.oo(*val),
                 self.rr(*dst)
             ),

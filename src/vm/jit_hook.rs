@@ -414,7 +414,16 @@ impl Vm {
             return JitCall::Fault(Fault::fatal("jit: call target changed"));
         };
         let pushed = |vm: &mut Vm| {
-            vm.push_plain_frame(func, call.args_base, this, scope, static_class, None, true)
+            vm.push_plain_frame(
+                func,
+                call.args_base,
+                this,
+                scope,
+                static_class,
+                None,
+                None,
+                true,
+            )
         };
         self.jit_call_pushed(base, dst, pushed)
     }
@@ -464,7 +473,7 @@ impl Vm {
         let args_base = self.args.len();
         self.args.extend(args);
         let pushed =
-            |vm: &mut Vm| vm.push_plain_frame(func, args_base, None, None, None, None, true);
+            |vm: &mut Vm| vm.push_plain_frame(func, args_base, None, None, None, None, None, true);
         self.jit_call_pushed(base, dst, pushed)
     }
 

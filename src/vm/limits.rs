@@ -32,6 +32,8 @@ pub const OVER_MEMORY: u8 = 2;
 thread_local! {
     /// Net bytes allocated by this thread (allocations minus frees of this thread).
     static NET: Cell<isize> = const { Cell::new(0) };
+    /// The highest `NET` since the last `reset_peak` (`memory_get_peak_usage`).
+    static PEAK: Cell<isize> = const { Cell::new(0) };
     /// `NET` above which `OVER_MEMORY` is raised (`isize::MAX`: no limit).
     static CEILING: Cell<isize> = const { Cell::new(isize::MAX) };
     /// The size of the allocation that crossed the ceiling.
@@ -57,6 +59,9 @@ pub fn note_alloc(size: usize) {
     let _ = NET.try_with(|net| {
         let now = net.get().wrapping_add(size as isize);
         net.set(now);
+        if now > PEAK.with(Cell::get) {
+            PEAK.with(|p| p.set(now));
+        }
         if now > CEILING.with(Cell::get) {
             over_ceiling(size);
         }
@@ -84,6 +89,16 @@ pub fn net_allocated() -> isize {
     NET.with(Cell::get)
 }
 
+/// The highest net allocation of this thread since the last `reset_peak`.
+pub fn peak_allocated() -> isize {
+    PEAK.with(Cell::get)
+}
+
+/// Starts measuring the peak afresh from the thread's current net allocation.
+pub fn reset_peak() {
+    PEAK.with(|p| p.set(net_allocated()));
+}
+
 /// The size of the allocation that raised `OVER_MEMORY`.
 pub fn crossing_size() -> usize {
     CROSSING.with(Cell::get)
@@ -98,8 +113,10 @@ pub struct MemoryAccount {
 }
 
 impl MemoryAccount {
-    /// Starts counting now with `limit`, and sets the allocator's ceiling.
+    /// Starts counting now with `limit` (and the peak afresh), and sets the allocator's
+    /// ceiling.
     pub fn begin(limit: Option<usize>) -> MemoryAccount {
+        reset_peak();
         let account = MemoryAccount {
             start: net_allocated(),
             limit,
@@ -122,6 +139,11 @@ impl MemoryAccount {
     /// Bytes the request holds now.
     pub fn used(&self) -> usize {
         net_allocated().saturating_sub(self.start).max(0) as usize
+    }
+
+    /// The most bytes the request held at once (since the last `reset_peak`).
+    pub fn peak(&self) -> usize {
+        peak_allocated().saturating_sub(self.start).max(0) as usize
     }
 
     /// Whether allocating `size` more bytes would pass the limit.

@@ -14,10 +14,12 @@
 //! calls `__get`). The `PhpArray`-like methods below (`get_str`, `insert`, `remove`,
 //! `iter`, positions) keep exactly the meaning the per-object hash table had.
 
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use super::array::{ArrayKey, PhpArray};
-use super::object::NameMap;
+use super::coerce::TypeSpec;
+use super::object::{Class, NameMap};
 use super::value::{PhpStr, Value};
 
 /// The slot numbering of a class's declared properties.
@@ -414,5 +416,110 @@ impl Props {
     /// Replaces every property by the entries of `arr` (see `from_array`).
     pub fn set_array(&mut self, arr: PhpArray) {
         *self = Props::from_array(self.layout.clone(), arr);
+    }
+}
+
+/// The inline cache of one property instruction with a constant name (`Op::PropGet`,
+/// `Op::PropSet`): for objects of one class seen from one calling scope, the slot of the
+/// declared property the name reaches, recorded after the uncached code found it
+/// accessible. Addresses are compared; the entry holds weak handles to both classes and to
+/// the layout so that no other class or layout can take those addresses while it exists
+/// (compiled functions outlive a request in the server; a weak handle keeps only the
+/// allocation, none of the class's contents).
+#[derive(Default)]
+pub struct PropIc {
+    /// Address of the object's class (0: empty entry).
+    class: Cell<usize>,
+    /// Address of the calling scope's class (0: no class scope).
+    scope: Cell<usize>,
+    /// Address of the object's slot layout.
+    layout: Cell<usize>,
+    pos: Cell<u32>,
+    /// Value kinds (`coerce::value_kind_bit`) a cached write stores as they are: every kind
+    /// for an untyped property, `TypeSpec::exact_mask` for a typed one, none for a readonly
+    /// one (its writes always take the uncached code).
+    write_mask: Cell<u16>,
+    keep: RefCell<Option<IcKeep>>,
+}
+
+/// What a `PropIc` entry holds on to: the address keepers and the declared type (for
+/// objects assigned to a class-typed property).
+struct IcKeep {
+    _class: Weak<Class>,
+    _scope: Option<Weak<Class>>,
+    _layout: Weak<PropLayout>,
+    ty: Option<TypeSpec>,
+}
+
+impl Clone for PropIc {
+    /// A copy starts empty (the cache belongs to one instruction of one function).
+    fn clone(&self) -> Self {
+        PropIc::default()
+    }
+}
+
+impl std::fmt::Debug for PropIc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PropIc")
+    }
+}
+
+impl PropIc {
+    /// The cached slot for an object whose class and layout are at these addresses,
+    /// accessed from the scope at `scope`.
+    #[inline(always)]
+    pub fn lookup(&self, class: usize, scope: usize, layout: usize) -> Option<usize> {
+        if self.class.get() == class && self.scope.get() == scope && self.layout.get() == layout {
+            Some(self.pos.get() as usize)
+        } else {
+            None
+        }
+    }
+
+    /// See `write_mask` above.
+    #[inline(always)]
+    pub fn write_mask(&self) -> u16 {
+        self.write_mask.get()
+    }
+
+    /// Whether the cached property's declared type takes `v` as it is (for values outside
+    /// `write_mask`, i.e. objects and class types); false for an empty entry.
+    pub fn type_accepts(&self, v: &Value) -> bool {
+        match &*self.keep.borrow() {
+            Some(k) => k.ty.as_ref().is_some_and(|t| t.accepts_exactly(v)),
+            None => false,
+        }
+    }
+
+    /// Records that, from `scope`, the name reaches the accessible declared property in
+    /// slot `pos` of objects of `class` laid out by `layout`.
+    pub fn fill(
+        &self,
+        class: &Rc<Class>,
+        scope: Option<&Rc<Class>>,
+        layout: &Rc<PropLayout>,
+        pos: usize,
+        ty: Option<TypeSpec>,
+        readonly: bool,
+    ) {
+        let Ok(pos) = u32::try_from(pos) else {
+            return;
+        };
+        let write_mask = match &ty {
+            _ if readonly => 0,
+            Some(t) => t.exact_mask(),
+            None => u16::MAX,
+        };
+        self.class.set(Rc::as_ptr(class) as usize);
+        self.scope.set(scope.map_or(0, |c| Rc::as_ptr(c) as usize));
+        self.layout.set(Rc::as_ptr(layout) as usize);
+        self.pos.set(pos);
+        self.write_mask.set(write_mask);
+        *self.keep.borrow_mut() = Some(IcKeep {
+            _class: Rc::downgrade(class),
+            _scope: scope.map(Rc::downgrade),
+            _layout: Rc::downgrade(layout),
+            ty,
+        });
     }
 }

@@ -151,6 +151,21 @@ fn verify(unit: &Unit) -> Result<(), DecodeError> {
                 return bad("catch label out of range");
             }
         }
+        if f.prop_sites.iter().any(|s| {
+            !matches!(
+                f.consts.get(s.name as usize),
+                Some(super::value::Value::Str(_))
+            )
+        }) {
+            return bad("property site name not a string constant");
+        }
+        let sites = f.prop_sites.len() as u32;
+        if f.code.iter().any(|op| {
+            matches!(op, super::bytecode::Op::PropGet { site, .. }
+                | super::bytecode::Op::PropSet { site, .. } if *site >= sites)
+        }) {
+            return bad("property site out of range");
+        }
         for c in &f.children {
             check_func(c)?;
         }

@@ -193,6 +193,7 @@ impl Value {
     }
 
     /// Unwraps a reference by value: the referenced value (cloned) or `self`.
+    #[inline]
     pub fn into_deref(self) -> Value {
         match self {
             Value::Ref(r) => r.borrow().clone(),

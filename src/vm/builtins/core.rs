@@ -189,7 +189,12 @@ pub const FUNCTIONS: &[BuiltinDef] = &[
     BuiltinDef {
         name: "memory_get_peak_usage",
         sig: "bool $real_usage = false",
-        func: memory_get_usage,
+        func: memory_get_peak_usage,
+    },
+    BuiltinDef {
+        name: "memory_reset_peak_usage",
+        sig: "",
+        func: memory_reset_peak_usage,
     },
     BuiltinDef {
         name: "gc_collect_cycles",
@@ -783,18 +788,38 @@ fn phpversion(_host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
     }
 }
 
-fn memory_get_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
-    // The engine does not account PHP values separately yet; report the process's
-    // resident set, which is what "real usage" approximates.
-    let rss = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<i64>().ok())
-        })
-        .map_or(2 * 1024 * 1024, |pages| pages * 4096);
-    Ok(Value::Int(rss))
+/// PHP's allocator hands out memory in 2 MiB chunks; `real_usage` reports whole chunks.
+const MEMORY_CHUNK: usize = 2 << 20;
+
+/// Bytes as `memory_get_usage`/`memory_get_peak_usage` report them: the request's own
+/// allocations (the engine's accounting, see `vm::limits`), or with `real_usage` rounded
+/// up to the whole chunks a PHP heap of that size would hold.
+fn memory_report(bytes: usize, args: &[Value]) -> Value {
+    let real = args.first().is_some_and(Value::to_bool);
+    let n = if real {
+        bytes
+            .div_ceil(MEMORY_CHUNK)
+            .max(1)
+            .saturating_mul(MEMORY_CHUNK)
+    } else {
+        bytes
+    };
+    Value::Int(n.min(i64::MAX as usize) as i64)
+}
+
+fn memory_get_usage(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let used = vm(host)?.lim.memory.used();
+    Ok(memory_report(used, args))
+}
+
+fn memory_get_peak_usage(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value> {
+    let peak = vm(host)?.lim.memory.peak();
+    Ok(memory_report(peak, args))
+}
+
+fn memory_reset_peak_usage(_host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {
+    super::super::limits::reset_peak();
+    Ok(Value::Null)
 }
 
 fn gc_collect_cycles(host: &mut dyn Host, _args: &[Value]) -> PhpResult<Value> {

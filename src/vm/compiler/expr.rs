@@ -1191,6 +1191,30 @@ impl FuncCompiler<'_> {
 
     fn path(&mut self, e: &Expr, write: bool) -> R<u32> {
         let line = e.line;
+        // `$this->name` in a method, where `$this` is guaranteed (PHP's
+        // `this_guaranteed_exists`; an unbound closure still finds none): the path op reads
+        // the frame's `$this` itself (no register), and `emit` turns the common actions
+        // into `PropGet`/`PropSet`. Elsewhere `$this` is loaded first, so that its absence
+        // is reported before the operands run, as PHP's `FETCH_THIS` does.
+        if let (
+            ExprKind::Prop {
+                obj,
+                name: Member::Name(n),
+                nullsafe: false,
+            },
+            Some(_),
+            false,
+        ) = (&e.kind, &self.class, self.static_context)
+        {
+            if matches!(&obj.kind, ExprKind::Var(v) if v == b"this") {
+                let name = self.str_const(n);
+                return Ok(self.add_path(Path {
+                    base: PathBase::This,
+                    elems: vec![PathElem::Prop(name)],
+                    line,
+                }));
+            }
+        }
         let (base, elems) = self.path_parts(e, write)?;
         Ok(self.add_path(Path { base, elems, line }))
     }

@@ -23,10 +23,10 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::array::{ArrayKey, PhpArray};
-use super::ast::{self, ClassKind, Expr, ExprKind, Name, NameKind, QName, Stmt, StmtKind};
+use super::ast::{self, BinOp, ClassKind, Expr, ExprKind, Name, NameKind, QName, Stmt, StmtKind};
 use super::bytecode::{
-    ClassDef, ConstDef, ConstInit, Func, Label, MethodDef, Op, Operand, ParamInfo, Path, PropDef,
-    Slot, TraitRule, TryRegion, Unit,
+    ClassDef, ConstDef, ConstInit, Func, Label, MethodDef, Op, Operand, ParamInfo, Path,
+    PathAction, PathBase, PathElem, PropDef, PropObj, PropSite, Slot, TraitRule, TryRegion, Unit,
 };
 use super::coerce::{SimpleType, TypeMember, TypeSpec};
 use super::error::CompileError;
@@ -257,6 +257,8 @@ pub(crate) struct FuncCompiler<'u> {
     pub consts: Vec<Value>,
     const_map: HashMap<ConstKey, u32>,
     pub paths: Vec<Path>,
+    /// Sites of `PropGet`/`PropSet` ops (`prop_op`).
+    pub prop_sites: Vec<PropSite>,
     /// Argument lists of `CallBuiltin` ops.
     pub arg_lists: Vec<Vec<Operand>>,
     pub locals: Vec<PhpStr>,
@@ -298,6 +300,9 @@ pub(crate) struct FuncCompiler<'u> {
     pub params: Vec<ParamInfo>,
     pub return_type: Option<TypeSpec>,
     pub is_static: bool,
+    /// A static method, or a closure inside one (or itself static): `$this` is not
+    /// guaranteed to exist even in a class (PHP's `this_guaranteed_exists`).
+    pub static_context: bool,
     pub captures: Vec<(Slot, bool, Slot)>,
     pub line_start: u32,
     pub line_end: u32,
@@ -312,6 +317,7 @@ impl<'u> FuncCompiler<'u> {
             consts: Vec::new(),
             const_map: HashMap::new(),
             paths: Vec::new(),
+            prop_sites: Vec::new(),
             arg_lists: Vec::new(),
             locals: Vec::new(),
             local_map: HashMap::new(),
@@ -342,6 +348,7 @@ impl<'u> FuncCompiler<'u> {
             params: Vec::new(),
             return_type: None,
             is_static: false,
+            static_context: false,
             captures: Vec::new(),
             line_start: 1,
             line_end: 1,
@@ -402,9 +409,78 @@ impl<'u> FuncCompiler<'u> {
     }
 
     pub fn emit(&mut self, op: Op) -> usize {
+        let op = self.prop_op(op);
         self.code.push(op);
         self.lines.push(self.line);
         self.code.len() - 1
+    }
+
+    /// A `PathOp` on a one-step path `obj->name` with a constant name (`obj` being `$this`,
+    /// a local or a temporary) becomes `PropGet` (`Fetch`) or `PropSet` (assignments,
+    /// compound assignments but `??=`, increments), which run the same code behind a
+    /// per-instruction inline cache. Other ops and actions are returned unchanged.
+    fn prop_op(&mut self, op: Op) -> Op {
+        let Op::PathOp {
+            path,
+            action,
+            val,
+            dst,
+        } = op
+        else {
+            return op;
+        };
+        let Some(p) = self.paths.get(path as usize) else {
+            return op;
+        };
+        let [PathElem::Prop(name)] = p.elems.as_slice() else {
+            return op;
+        };
+        if !matches!(self.const_value(*name), Some(Value::Str(_))) {
+            return op;
+        }
+        let obj = match p.base {
+            PathBase::This => PropObj::This,
+            PathBase::Local(s) => PropObj::Reg(s),
+            PathBase::Object(o) if !o.is_const() => PropObj::Reg(o.index()),
+            _ => return op,
+        };
+        let name = name.index();
+        let mut site = || {
+            self.prop_sites.push(PropSite {
+                name,
+                ic: Default::default(),
+            });
+            (self.prop_sites.len() - 1) as u32
+        };
+        match (action, dst) {
+            (PathAction::Fetch, Some(dst)) => Op::PropGet {
+                dst,
+                obj,
+                site: site(),
+            },
+            (
+                PathAction::Assign
+                | PathAction::PreInc
+                | PathAction::PreDec
+                | PathAction::PostInc
+                | PathAction::PostDec,
+                _,
+            ) => Op::PropSet {
+                obj,
+                site: site(),
+                action,
+                val,
+                dst,
+            },
+            (PathAction::AssignOp(o), _) if o != BinOp::Coalesce => Op::PropSet {
+                obj,
+                site: site(),
+                action,
+                val,
+                dst,
+            },
+            _ => op,
+        }
     }
 
     /// Emits a jump-like op whose target is patched later with `patch_jump`.
@@ -517,6 +593,7 @@ impl<'u> FuncCompiler<'u> {
             lines: self.lines,
             consts: self.consts,
             paths: self.paths,
+            prop_sites: self.prop_sites,
             arg_lists: self.arg_lists,
             switch_tables: Vec::new(),
             n_slots,
@@ -585,6 +662,8 @@ impl<'u> FuncCompiler<'u> {
         fc.line_end = decl.end_line;
         fc.by_ref_return = decl.by_ref_return;
         fc.is_static = decl.is_static;
+        fc.static_context = decl.is_static
+            || (matches!(kind, FnKind::Closure | FnKind::Arrow) && self.static_context);
         fc.name = match kind {
             FnKind::Closure | FnKind::Arrow => b"{closure}".to_vec(),
             FnKind::Function => fc.unit.prefixed(&decl.name),
@@ -848,6 +927,11 @@ impl<'u> FuncCompiler<'u> {
             is_abstract: decl.modifiers.is_abstract,
             is_final: decl.modifiers.is_final,
             is_readonly: decl.modifiers.is_readonly,
+            allow_dynamic_properties: decl.attributes.iter().any(|a| {
+                self.unit
+                    .resolve_class(a)
+                    .eq_ignore_ascii_case(b"AllowDynamicProperties")
+            }),
             parent: parent.map(PhpStr::from),
             interfaces: decl
                 .interfaces

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
+use super::super::ast::Visibility;
 use super::super::builtins::Builtin;
 use super::super::bytecode::{ClassOperand, Func, Operand, PathAction, PathBase, PathElem, Slot};
 use super::super::coerce::{coerce_arg, value_kind_bit, ArgCtx};
@@ -114,6 +115,15 @@ impl CallTarget {
     }
 }
 
+/// Entries of `Vm::fn_sites` (a power of two).
+pub(crate) const FN_SITES: usize = 256;
+
+/// The `Vm::fn_sites` entry of a call site's cache key (the name constant's address).
+#[inline(always)]
+fn fn_site_index(key: usize) -> usize {
+    ((key >> 4) ^ (key >> 12)) & (FN_SITES - 1)
+}
+
 /// PHP's `Error` for a temporary value passed to a by-reference parameter.
 fn cannot_pass_by_ref(target: &CallTarget, idx: usize) -> Fault {
     let name = match target {
@@ -172,16 +182,7 @@ impl Vm {
         fallback: Option<Operand>,
         _n_args: u32,
     ) -> PhpResult<()> {
-        let target = match self.resolve_fcall(func, name, fallback)? {
-            FnEntry::User(f) => CallTarget::User {
-                func: f,
-                this: None,
-                scope: None,
-                static_class: None,
-                closure: None,
-            },
-            FnEntry::Builtin(b) => CallTarget::Builtin(b),
-        };
+        let target = self.resolve_fcall(func, name, fallback)?.into_target();
         self.push_call(target, None);
         Ok(())
     }
@@ -201,7 +202,16 @@ impl Vm {
             Value::Str(s) => s.as_bytes().as_ptr() as usize,
             _ => 0,
         };
+        let site = fn_site_index(cache_key);
+        if let Some((key, Some(entry))) = self.fn_sites.get(site) {
+            if *key == cache_key {
+                return Ok(entry.clone());
+            }
+        }
         if let Some(entry) = self.fn_cache.get(&cache_key) {
+            if let Some(cell) = self.fn_sites.get_mut(site) {
+                *cell = (cache_key, Some(entry.clone()));
+            }
             return Ok(entry.clone());
         }
         let n = name_val.scalar_to_str();
@@ -250,14 +260,7 @@ impl Vm {
                     return self.static_method_target(&class, m, None);
                 }
                 match self.find_function(s) {
-                    Some(FnEntry::User(f)) => Ok(CallTarget::User {
-                        func: f,
-                        this: None,
-                        scope: None,
-                        static_class: None,
-                        closure: None,
-                    }),
-                    Some(FnEntry::Builtin(b)) => Ok(CallTarget::Builtin(b)),
+                    Some(e) => Ok(e.into_target()),
                     None => Err(Fault::error(
                         "Error",
                         format!("Call to undefined function {}()", s.to_string_lossy()),
@@ -338,21 +341,28 @@ impl Vm {
     /// `$obj->name()` with a constant name already resolved for the object's class at this
     /// call site (`method_cache`): pushes the pending call and returns true, reading
     /// neither the name nor anything else; false leaves the call to `init_method_call`.
+    /// The object moves into the call as `$this`; a miss hands it back.
     #[inline]
-    pub(crate) fn init_method_cached(&mut self, obj: &Value, site: usize) -> PhpResult<bool> {
+    pub(crate) fn init_method_cached(
+        &mut self,
+        obj: Value,
+        site: usize,
+    ) -> PhpResult<Result<(), Value>> {
         let Value::Object(o) = obj else {
-            return Ok(false);
+            return Ok(Err(obj));
         };
         let class = o.class();
         let key = (Rc::as_ptr(&class) as usize, site);
         let Some(m) = self.method_cache.get(&key).cloned() else {
-            return Ok(false);
+            return Ok(Err(Value::Object(o)));
         };
-        self.check_method_visibility(&class, &m, &[])?;
-        let this = if m.is_static { None } else { Some(o.clone()) };
+        if m.visibility != Visibility::Public {
+            self.check_method_visibility(&class, &m, &[])?;
+        }
+        let this = if m.is_static { None } else { Some(o) };
         let target = self.method_target(m, this, class);
         self.push_call(target, None);
-        Ok(true)
+        Ok(Ok(()))
     }
 
     pub(crate) fn init_method_call(
@@ -440,15 +450,37 @@ impl Vm {
         _n_args: u32,
     ) -> PhpResult<()> {
         let cls = self.resolve_class_operand(func, base, class)?;
-        let name = self.read(func, base, name)?;
-        let name = self.to_php_str(&name)?;
+        // A constant name is the call site's cache key (`static_cache`), as for `$obj->m()`.
+        let site = match name.is_const() {
+            true => match &func.consts[name.index() as usize] {
+                Value::Str(s) => s.as_bytes().as_ptr() as usize,
+                _ => 0,
+            },
+            false => 0,
+        };
+        let key = (Rc::as_ptr(&cls) as usize, site);
         // parent::/self::/static:: and calls to an ancestor keep $this.
         let this = self.frames.last().and_then(|f| f.this.clone());
         let keep_this = match &this {
             Some(t) => t.class().is_subclass_of(&cls.lc_name),
             None => false,
         };
-        let target = self.static_method_target(&cls, &name, if keep_this { this } else { None })?;
+        let this = if keep_this { this } else { None };
+        if site != 0 {
+            if let Some(m) = self.static_cache.get(&key).cloned() {
+                let target = self.static_method_found(&cls, m, &[], this)?;
+                self.push_call(target, None);
+                return Ok(());
+            }
+        }
+        let name = self.read(func, base, name)?;
+        let name = self.to_php_str(&name)?;
+        if site != 0 {
+            if let Some(m) = self.find_method(&cls, &name) {
+                self.static_cache.insert(key, m);
+            }
+        }
+        let target = self.static_method_target(&cls, &name, this)?;
         self.push_call(target, None);
         Ok(())
     }
@@ -460,32 +492,7 @@ impl Vm {
         this: Option<Obj>,
     ) -> PhpResult<CallTarget> {
         match self.find_method(class, name) {
-            Some(m) => {
-                self.check_method_visibility(class, &m, name)?;
-                if !m.is_static && this.is_none() {
-                    return Err(Fault::error(
-                        "Error",
-                        format!(
-                            "Non-static method {}::{}() cannot be called statically",
-                            class.name.to_string_lossy(),
-                            m.name.to_string_lossy()
-                        ),
-                    ));
-                }
-                let this = if m.is_static { None } else { this };
-                // Late static binding: forwarding calls keep the caller's static class.
-                let static_class = match &this {
-                    Some(t) => t.class(),
-                    None => {
-                        let caller_static = self.frames.last().and_then(|f| f.static_class.clone());
-                        match caller_static {
-                            Some(cs) if cs.is_subclass_of(&class.lc_name) => cs,
-                            _ => class.clone(),
-                        }
-                    }
-                };
-                Ok(self.method_target(m, this, static_class))
-            }
+            Some(m) => self.static_method_found(class, m, name, this),
             None => {
                 if this.is_some() {
                     if let Some(magic) = self.find_method(class, b"__call") {
@@ -505,6 +512,43 @@ impl Vm {
                 ))
             }
         }
+    }
+
+    /// The call target of `Class::name()` once `m` is found for it (visibility, the
+    /// static/instance check and late static binding).
+    fn static_method_found(
+        &mut self,
+        class: &Rc<Class>,
+        m: Rc<super::class::MethodRt>,
+        name: &[u8],
+        this: Option<Obj>,
+    ) -> PhpResult<CallTarget> {
+        if m.visibility != Visibility::Public {
+            self.check_method_visibility(class, &m, name)?;
+        }
+        if !m.is_static && this.is_none() {
+            return Err(Fault::error(
+                "Error",
+                format!(
+                    "Non-static method {}::{}() cannot be called statically",
+                    class.name.to_string_lossy(),
+                    m.name.to_string_lossy()
+                ),
+            ));
+        }
+        let this = if m.is_static { None } else { this };
+        // Late static binding: forwarding calls keep the caller's static class.
+        let static_class = match &this {
+            Some(t) => t.class(),
+            None => {
+                let caller_static = self.frames.last().and_then(|f| f.static_class.clone());
+                match caller_static {
+                    Some(cs) if cs.is_subclass_of(&class.lc_name) => cs,
+                    _ => class.clone(),
+                }
+            }
+        };
+        Ok(self.method_target(m, this, static_class))
     }
 
     pub(crate) fn method_target(
@@ -593,6 +637,32 @@ impl Vm {
             self.args.push(v.deref_clone());
         }
         Ok(())
+    }
+
+    /// `SendPath` of a plain, set, non-reference local to a by-value positional parameter
+    /// (the usual `f($x)`): the copy to pass, inlined into the dispatch loop. `None` leaves
+    /// the argument to `send_path`.
+    #[inline(always)]
+    pub(crate) fn send_local_fast(&self, func: &Func, base: usize, path: u32) -> Option<Value> {
+        let call = self.calls.last()?;
+        let p = func.paths.get(path as usize)?;
+        let PathBase::Local(slot) = p.base else {
+            return None;
+        };
+        if !p.elems.is_empty()
+            || !call.named.is_empty()
+            || call.target.param_by_ref(self.args.len() - call.args_base)
+        {
+            return None;
+        }
+        match self.stack.get(base + slot as usize)? {
+            Value::Int(i) => Some(Value::Int(*i)),
+            Value::Float(f) => Some(Value::Float(*f)),
+            Value::Bool(b) => Some(Value::Bool(*b)),
+            Value::Null => Some(Value::Null),
+            Value::Undef | Value::Ref(_) => None,
+            v => Some(v.clone()),
+        }
     }
 
     pub(crate) fn send_path(
@@ -733,12 +803,18 @@ impl Vm {
     /// Runs the newest pending call.
     pub(crate) fn do_call(&mut self, dst: Option<Slot>) -> PhpResult<Called> {
         let call = self.calls.pop().expect("DoCall without a pending call");
-        let new_obj = call.new_obj.clone();
-        if let Some(name) = call.magic {
+        let PendingCall {
+            target,
+            args_base,
+            named,
+            new_obj,
+            magic,
+        } = call;
+        if let Some(name) = magic {
             // __call($name, $args)
             let packed = PhpArray::from_values(
                 self.args
-                    .drain(call.args_base..)
+                    .drain(args_base..)
                     .map(Value::into_deref)
                     .collect(),
             );
@@ -751,17 +827,29 @@ impl Vm {
             scope,
             static_class,
             closure,
-        } = call.target
+        } = target
         {
             let is_generator = func.is_generator;
-            if !is_generator && new_obj.is_none() && call.named.is_empty() && closure.is_none() {
-                self.push_plain_frame(func, call.args_base, this, scope, static_class, dst, false)?;
+            if !is_generator && new_obj.is_none() && named.capacity() == 0 {
+                // `named` never allocated: dropping it would be an out-of-line call that
+                // frees nothing.
+                std::mem::forget(named);
+                self.push_plain_frame(
+                    func,
+                    args_base,
+                    this,
+                    scope,
+                    static_class,
+                    closure,
+                    dst,
+                    false,
+                )?;
                 return Ok(Called::Pushed);
             }
             self.push_frame_from(
                 func,
-                call.args_base,
-                call.named,
+                args_base,
+                named,
                 this,
                 scope,
                 static_class,
@@ -779,17 +867,17 @@ impl Vm {
             }
             return Ok(Called::Pushed);
         }
-        if let CallTarget::Builtin(b) = call.target {
-            let v = if call.named.is_empty() {
-                self.call_builtin_pending(b, call.args_base)?
+        if let CallTarget::Builtin(b) = target {
+            let v = if named.is_empty() {
+                self.call_builtin_pending(b, args_base)?
             } else {
-                let args: Vec<Value> = self.args.drain(call.args_base..).collect();
-                self.call_builtin(b, args, call.named)?
+                let args: Vec<Value> = self.args.drain(args_base..).collect();
+                self.call_builtin(b, args, named)?
             };
             return Ok(Called::Done(v));
         }
-        let args: Vec<Value> = self.args.drain(call.args_base..).collect();
-        match call.target {
+        let args: Vec<Value> = self.args.drain(args_base..).collect();
+        match target {
             CallTarget::Nothing => Ok(Called::Done(match new_obj {
                 Some(o) => Value::Object(o),
                 None => Value::Null,
@@ -873,7 +961,6 @@ impl Vm {
         ) else {
             return Err(Fault::fatal("Invalid bytecode: unknown builtin call"));
         };
-        let n_locals = func.local_names.len();
         let mut small: [Value; 4] = Default::default();
         let mut large = Vec::new();
         let args: &mut [Value] = if ops.len() <= small.len() {
@@ -883,14 +970,7 @@ impl Vm {
             &mut large
         };
         for (arg, op) in args.iter_mut().zip(ops) {
-            *arg = if !op.is_const() && op.index() as usize >= n_locals {
-                match std::mem::take(&mut self.stack[base + op.index() as usize]) {
-                    Value::Undef => Value::Null,
-                    v => v.into_deref(),
-                }
-            } else {
-                self.read(func, base, *op)?
-            };
+            *arg = self.consume(func, base, *op)?;
         }
         let r = match self.bind_builtin_args(b, args) {
             Ok(()) => (b.func)(self, args),
@@ -1129,9 +1209,9 @@ impl Vm {
         )
     }
 
-    /// `push_frame_from` for the common call from bytecode: every declared parameter gets
-    /// exactly one positional argument (no named, variadic, extra or missing ones), no
-    /// closure. Inlined into the dispatch loop: a tight move of the arguments into the
+    /// `push_frame_from` for the common call: every declared parameter gets exactly one
+    /// positional argument (no named, variadic, extra or missing ones). Inlined into the
+    /// dispatch loop (and the callback path): a tight move of the arguments into the
     /// callee's registers and one frame push; anything else takes `push_frame_from`.
     /// `stop` as in `push_frame_from` (a call compiled code makes, `jit_hook`).
     #[inline(always)]
@@ -1143,6 +1223,7 @@ impl Vm {
         this: Option<Obj>,
         scope: Option<Rc<Class>>,
         static_class: Option<Rc<Class>>,
+        closure: Option<Obj>,
         ret_dst: Option<Slot>,
         stop: bool,
     ) -> PhpResult<()> {
@@ -1159,26 +1240,27 @@ impl Vm {
                 this,
                 scope,
                 static_class,
-                None,
+                closure,
                 ret_dst,
                 stop,
             );
         }
         let call_line = self.current_line();
-        let base = self.stack.len();
         let n_slots = func.n_slots as usize;
-        self.stack.reserve(n_slots);
-        for (i, p) in func.params.iter().enumerate() {
-            let a = std::mem::take(&mut self.args[args_base + i]);
+        let base = self.alloc_regs(n_slots);
+        // The arguments are the top of the argument stack: popped, last first, into the
+        // callee's first registers (unset, as the whole free part of the register stack).
+        let regs = &mut self.stack[base..base + n_slots];
+        for (p, cell) in func.params.iter().zip(regs.iter_mut()).rev() {
+            let Some(a) = self.args.pop() else { break };
             let a = match a {
                 Value::Ref(_) if !p.by_ref => a.into_deref(),
                 a => a,
             };
-            self.stack.push(a);
+            super::store(cell, a);
         }
-        super::truncate_regs(&mut self.args, args_base);
-        for _ in n_passed..n_slots {
-            self.stack.push(Value::Undef);
+        if let Some(c) = &closure {
+            self.bind_captures(c, &func, base);
         }
         let jit = func.jit.tick();
         self.frames.push(Frame {
@@ -1195,7 +1277,7 @@ impl Vm {
             stop,
             discard_result: false,
             call_line,
-            closure: None,
+            closure,
             generator: None,
         });
         // Calls count towards the JIT threshold (`jit_hook`), as in `push_frame_from`.
@@ -1238,8 +1320,8 @@ impl Vm {
             }
         }
         let call_line = self.current_line();
-        let base = self.stack.len();
         let n_slots = func.n_slots as usize;
+        let base = self.alloc_regs(n_slots);
         let n_params = func.params.len();
         let variadic = func.params.last().is_some_and(|p| p.variadic);
         let fixed = if variadic { n_params - 1 } else { n_params };
@@ -1252,24 +1334,19 @@ impl Vm {
             // registers), then the other registers start unset; no per-call allocation.
             // Plain loops of `push`: `Vec::extend`/`resize` are not inlined here and cost
             // more than the few registers they copy.
-            self.stack.reserve(n_slots);
             for i in args_base..args_base + n_passed {
                 let a = std::mem::take(&mut self.args[i]);
                 let a = match a {
                     Value::Ref(_) if !func.params[i - args_base].by_ref => a.into_deref(),
                     a => a,
                 };
-                self.stack.push(a);
+                super::store(&mut self.stack[base + i - args_base], a);
             }
             super::truncate_regs(&mut self.args, args_base);
-            for _ in n_passed..n_slots {
-                self.stack.push(Value::Undef);
-            }
             if variadic {
                 self.stack[base + fixed] = Value::empty_array();
             }
         } else {
-            self.stack.resize(base + n_slots, Value::Undef);
             let mut rest = PhpArray::new();
             for (i, a) in self.args.drain(args_base..).enumerate() {
                 if i < fixed {
@@ -1298,7 +1375,7 @@ impl Vm {
                 {
                     Some(i) => {
                         if i < n_passed {
-                            self.stack.truncate(base);
+                            self.unset_regs_from(base);
                             return Err(Fault::error(
                                 "Error",
                                 format!(
@@ -1318,7 +1395,7 @@ impl Vm {
                         rest.insert(ArrayKey::Str(name), v.into_deref());
                     }
                     None => {
-                        self.stack.truncate(base);
+                        self.unset_regs_from(base);
                         return Err(Fault::error(
                             "Error",
                             format!("Unknown named parameter ${}", name.to_string_lossy()),
@@ -1330,20 +1407,8 @@ impl Vm {
                 self.stack[base + fixed] = Value::array(rest);
             }
         }
-        // Closure captures.
         if let Some(c) = &closure {
-            let data = c.borrow();
-            if let Some(cd) = data
-                .internal
-                .as_ref()
-                .and_then(|i| i.downcast_ref::<ClosureData>())
-            {
-                for (i, (slot, _, _)) in func.captures.iter().enumerate() {
-                    if let Some(v) = cd.bound.get(i) {
-                        self.stack[base + *slot as usize] = v.clone();
-                    }
-                }
-            }
+            self.bind_captures(c, &func, base);
         }
         let ext = if extra.is_empty() {
             None
@@ -1405,6 +1470,22 @@ impl Vm {
         Ok(())
     }
 
+    /// Copies a closure's captured values into its new frame's registers.
+    fn bind_captures(&mut self, closure: &Obj, func: &Func, base: usize) {
+        let data = closure.borrow();
+        if let Some(cd) = data
+            .internal
+            .as_ref()
+            .and_then(|i| i.downcast_ref::<ClosureData>())
+        {
+            for (i, (slot, _, _)) in func.captures.iter().enumerate() {
+                if let Some(v) = cd.bound.get(i) {
+                    self.stack[base + *slot as usize] = v.clone();
+                }
+            }
+        }
+    }
+
     pub(crate) fn promote_params(&mut self, func: &Func, base: usize) -> PhpResult<()> {
         let Some(this) = self.frames.last().and_then(|f| f.this.clone()) else {
             return Ok(());
@@ -1424,10 +1505,10 @@ impl Vm {
 
     /// Pops the current frame with return value `v`. Returns `Some(v)` when the frame was
     /// a stop frame (the native caller gets the value), else stores it for the caller.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn return_from_frame(&mut self, v: Value) -> Option<Value> {
         let frame = self.frames.pop().expect("return without frame");
-        super::truncate_regs(&mut self.stack, frame.base);
+        self.free_regs(frame.base);
         let v = if frame.discard_result { Value::Null } else { v };
         if frame.stop {
             return Some(v);
@@ -1529,10 +1610,9 @@ impl Vm {
         };
         let depth = self.frames.len();
         let is_generator = func.is_generator;
-        let pushed = self.push_frame_from(
+        let pushed = self.push_plain_frame(
             func,
             args_base,
-            Vec::new(),
             this,
             scope,
             static_class,

@@ -82,8 +82,15 @@ pub struct ClassRt {
     pub(crate) ctor: Option<Rc<MethodRt>>,
     /// Whether the class has a `__destruct` (its objects are registered for destruction).
     pub(crate) has_destructor: bool,
+    /// Whether the class implements `Throwable` (`new` records where its objects are
+    /// created), decided when it is linked.
+    pub(crate) throwable: bool,
     /// The file that declared the class (None for built-in classes), for Reflection.
     pub(crate) file: Option<PhpStr>,
+    /// Objects may get undeclared properties without PHP 8.2's deprecation: the class or
+    /// an ancestor has `#[AllowDynamicProperties]` (`stdClass` and
+    /// `__PHP_Incomplete_Class` among the built-in ones).
+    pub(crate) allows_dynamic_props: bool,
 }
 
 /// Native state of a `Closure` object.
@@ -102,6 +109,11 @@ pub struct ClosureData {
     /// For a closure over a `__call`/`__callStatic` trampoline: the method name the
     /// magic method receives.
     pub magic_name: Option<PhpStr>,
+}
+
+/// Whether objects of `class` take undeclared properties without PHP 8.2's deprecation.
+pub(crate) fn allows_dynamic_props(class: &Class) -> bool {
+    rt(class).allows_dynamic_props
 }
 
 pub(crate) fn rt(class: &Class) -> &ClassRt {
@@ -277,6 +289,19 @@ fn builtin_classes() -> Vec<BuiltinClass> {
         iface!("Throwable", &["Stringable"]),
         BuiltinClass {
             name: "stdClass",
+            parent: None,
+            interfaces: &[],
+            is_interface: false,
+            is_abstract: false,
+            methods: &[],
+            props: &[],
+            consts: &[],
+        },
+        // What `unserialize` makes of an object whose class does not exist or is not
+        // allowed: the original name in `__PHP_Incomplete_Class_Name`, the data as
+        // properties (`serialize` writes it back under the original name).
+        BuiltinClass {
+            name: "__PHP_Incomplete_Class",
             parent: None,
             interfaces: &[],
             is_interface: false,
@@ -697,6 +722,12 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
+/// How many classes the thread's shared built-in set has (`None` before it is built, or
+/// when it could not be shared).
+pub(crate) fn builtin_class_count() -> Option<usize> {
+    BUILTIN_CLASSES.with(|c| c.borrow().as_ref().map(|m| m.len()))
+}
+
 /// Declares the built-in classes in a fresh `Vm`, from the thread's shared set when there
 /// is one.
 pub(crate) fn install_builtin_classes(vm: &mut Vm) {
@@ -813,6 +844,8 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 .enumerate()
                 .map(|(i, p)| (p.name.clone(), i))
                 .collect();
+            let throwable = lc.as_bytes() == b"throwable"
+                || interfaces.iter().any(|i| i.as_bytes() == b"throwable");
             Class {
                 name: name.clone(),
                 lc_name: lc.clone(),
@@ -831,6 +864,7 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                 runtime: Box::new(ClassRt {
                     ctor: methods.get(b"__construct".as_slice()).cloned(),
                     has_destructor: methods.contains_key(b"__destruct".as_slice()),
+                    throwable,
                     methods,
                     consts: RefCell::new(builtin_consts(parent.as_ref(), bc.consts)),
                     static_props: HashMap::new(),
@@ -839,6 +873,12 @@ pub(crate) fn register_builtin_classes(vm: &mut Vm) {
                     prop_types: HashMap::new(),
                     def: None,
                     file: None,
+                    allows_dynamic_props: matches!(
+                        lc.as_bytes(),
+                        b"stdclass" | b"__php_incomplete_class"
+                    ) || parent
+                        .as_ref()
+                        .is_some_and(|p| rt(p).allows_dynamic_props),
                     enum_cases: RefCell::new(HashMap::new()),
                     method_order: {
                         let mut order: Vec<PhpStr> = bc
@@ -1347,6 +1387,8 @@ impl Vm {
                     );
                 }
             }
+            let throwable = lc.as_bytes() == b"throwable"
+                || interfaces.iter().any(|i| i.as_bytes() == b"throwable");
             Class {
                 name: name.clone(),
                 lc_name: lc.clone(),
@@ -1365,12 +1407,15 @@ impl Vm {
                 runtime: Box::new(ClassRt {
                     ctor: methods.get(b"__construct".as_slice()).cloned(),
                     has_destructor: methods.contains_key(b"__destruct".as_slice()),
+                    throwable,
                     methods,
                     consts: RefCell::new(consts),
                     static_props,
                     defaults,
                     template: RefCell::new(None),
                     prop_types,
+                    allows_dynamic_props: def.allow_dynamic_properties
+                        || parent.as_ref().is_some_and(|p| rt(p).allows_dynamic_props),
                     def: Some(def_for_rt),
                     file: Some(unit.file.clone()),
                     enum_cases: RefCell::new(HashMap::new()),
@@ -1708,7 +1753,7 @@ impl Vm {
         if rt(cls).has_destructor {
             super::super::object::register_destructible(&obj);
         }
-        if cls.is_subclass_of(b"throwable") {
+        if rt(cls).throwable {
             // A throwable records where it was created, whatever its constructor does.
             self.init_throwable(&obj, Value::str(""), Value::Int(0), Value::Null);
         }

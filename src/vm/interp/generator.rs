@@ -80,7 +80,7 @@ impl Vm {
     /// Turns the frame just pushed for a generator function into a Generator object.
     pub(crate) fn make_generator_from_top_frame(&mut self) -> PhpResult<Value> {
         let frame = self.frames.pop().expect("generator frame");
-        let regs: Vec<Value> = self.stack.drain(frame.base..).collect();
+        let regs = self.take_regs(frame.base);
         let cls = self.lookup_class(b"Generator")?;
         let id = self.alloc_obj_id();
         let obj = Obj::new(cls, PhpArray::new(), id);
@@ -127,8 +127,10 @@ impl Vm {
             }
             return Ok(());
         };
-        let base = self.stack.len();
-        self.stack.extend(regs);
+        let base = self.alloc_regs(regs.len());
+        for (cell, v) in self.stack[base..].iter_mut().zip(regs) {
+            *cell = v;
+        }
         frame.base = base;
         frame.stop = true;
         frame.generator = Some(obj.clone());
@@ -148,7 +150,7 @@ impl Vm {
             Ok(v) => {
                 if let Some(y) = self.pending_yield.take() {
                     let mut frame = self.frames.pop().expect("suspended generator frame");
-                    let regs: Vec<Value> = self.stack.drain(frame.base..).collect();
+                    let regs = self.take_regs(frame.base);
                     frame.generator = None;
                     gen_data(obj, |g| {
                         let key = match y.key {

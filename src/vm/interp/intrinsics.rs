@@ -1014,7 +1014,7 @@ impl Vm {
                 return Ok(());
             }
             let frame = self.frames.pop().expect("frame");
-            self.stack.truncate(frame.base);
+            self.unset_regs_from(frame.base);
             if frame.stop {
                 return Err(Fault::Throw(exc));
             }

@@ -15,6 +15,7 @@
 pub(crate) mod apc_iterator;
 pub(crate) mod call;
 mod class;
+pub(crate) use class::allows_dynamic_props;
 mod closure;
 pub mod date_classes;
 mod destruct;
@@ -25,6 +26,7 @@ mod intrinsics;
 mod limits;
 pub mod output;
 mod path;
+mod prop_ic;
 mod reflect_class;
 mod reflect_fn;
 mod reflection;
@@ -59,6 +61,22 @@ pub(crate) use spl::debug_props as spl_debug_props;
 pub enum FnEntry {
     User(Rc<Func>),
     Builtin(&'static Builtin),
+}
+
+impl FnEntry {
+    /// The call target of a plain call by name: no `$this`, scope or closure.
+    pub(crate) fn into_target(self) -> call::CallTarget {
+        match self {
+            FnEntry::User(func) => call::CallTarget::User {
+                func,
+                this: None,
+                scope: None,
+                static_class: None,
+                closure: None,
+            },
+            FnEntry::Builtin(b) => call::CallTarget::Builtin(b),
+        }
+    }
 }
 
 /// A `foreach` in progress.
@@ -166,9 +184,19 @@ impl Default for Limits {
 /// The ini table: setting name to value, as `ini_get` returns it.
 pub type IniMap = HashMap<Vec<u8>, PhpStr, foldhash::fast::RandomState>;
 
+/// The thread's built-in class table, passed from one request's `Vm` to the next
+/// (`Vm::take_builtin_classes`, `Vm::with_ini_and_classes`).
+pub struct BuiltinClasses(NameMap<Rc<Class>>);
+
 /// The interpreter state of one request.
 pub struct Vm {
+    /// The register stack: frame registers are `stack[frame.base..]`, the innermost frame's
+    /// end at `sp`. Everything from `sp` on is kept `Undef` (a returning frame unsets its
+    /// registers instead of popping them), so pushing a frame only moves `sp` and writes
+    /// its arguments: see `alloc_regs`/`free_regs`.
     pub(crate) stack: Vec<Value>,
+    /// The end of the innermost frame's registers in `stack`.
+    pub(crate) sp: usize,
     pub(crate) frames: Vec<Frame>,
     pub(crate) calls: Vec<call::PendingCall>,
     pub(crate) args: Vec<Value>,
@@ -180,9 +208,17 @@ pub struct Vm {
     pub(crate) class_cache: HashMap<usize, Rc<Class>, foldhash::fast::RandomState>,
     /// Resolved named calls, keyed by the address of the call site's name constant.
     pub(crate) fn_cache: HashMap<usize, FnEntry, foldhash::fast::RandomState>,
+    /// A direct-mapped front of `fn_cache` (`call::FN_SITES` entries of (key, entry)): a
+    /// call site found here costs a compare instead of a hash lookup.
+    pub(crate) fn_sites: Vec<(usize, Option<FnEntry>)>,
     /// Resolved `$obj->name()` calls with a constant name, keyed by (class, name constant)
     /// addresses: a class's method table never changes once linked.
     pub(crate) method_cache:
+        HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
+    /// Resolved `Class::name()` calls with a constant name, keyed by (class, name constant)
+    /// addresses, as `method_cache` (a separate table: what `find_method` found, before the
+    /// instance-call checks `method_cache` entries skip).
+    pub(crate) static_cache:
         HashMap<(usize, usize), Rc<class::MethodRt>, foldhash::fast::RandomState>,
     pub(crate) classes: NameMap<Rc<Class>>,
     pub(crate) constants: NameMap<Value>,
@@ -286,14 +322,28 @@ impl Vm {
     /// A fresh engine whose ini table is `ini` instead of PHP's defaults (a server starts
     /// each request from a table it keeps), without the CLI's standard-stream constants.
     pub fn with_ini(sink: Box<dyn std::io::Write>, loader: Box<dyn Loader>, ini: IniMap) -> Vm {
+        Vm::with_ini_and_classes(sink, loader, ini, None)
+    }
+
+    /// `with_ini` starting from the class table a previous `Vm` of this thread left with
+    /// `take_builtin_classes` (saves copying the built-in classes per web request).
+    pub fn with_ini_and_classes(
+        sink: Box<dyn std::io::Write>,
+        loader: Box<dyn Loader>,
+        ini: IniMap,
+        classes: Option<BuiltinClasses>,
+    ) -> Vm {
         let mut vm = Vm {
-            stack: Vec::with_capacity(1024),
+            stack: Vec::new(),
+            sp: 0,
             frames: Vec::new(),
             calls: Vec::new(),
             args: Vec::new(),
             functions: NameMap::default(),
             fn_cache: HashMap::default(),
+            fn_sites: vec![(0, None); call::FN_SITES],
             method_cache: HashMap::default(),
+            static_cache: HashMap::default(),
             prop_cache: HashMap::default(),
             class_cache: HashMap::default(),
             classes: NameMap::default(),
@@ -327,12 +377,23 @@ impl Vm {
             magic_guards: Vec::new(),
             jit: None,
         };
-        class::install_builtin_classes(&mut vm);
+        match classes {
+            Some(BuiltinClasses(classes)) => vm.classes = classes,
+            None => class::install_builtin_classes(&mut vm),
+        }
         super::builtins::reset_request_state();
         super::object::reset_free_ids();
         super::object::set_destructors_done(false);
         vm.float_precisions_changed();
         vm
+    }
+
+    /// The class table for the next `Vm` of this thread, when it holds exactly the shared
+    /// built-in classes: no class or alias was declared (declarations only add entries,
+    /// never replace or remove one, so the count tells).
+    pub fn take_builtin_classes(&mut self) -> Option<BuiltinClasses> {
+        let builtin = class::builtin_class_count()?;
+        (self.classes.len() == builtin).then(|| BuiltinClasses(std::mem::take(&mut self.classes)))
     }
 
     /// Hands `precision` and `serialize_precision` to float printing (`convert`), which reads
@@ -402,9 +463,7 @@ impl Vm {
 
     fn run_unit_as_main(&mut self, unit: &Rc<Unit>) -> PhpResult<Value> {
         let func = unit.main.clone();
-        let base = self.stack.len();
-        self.stack
-            .resize(base + func.n_slots as usize, Value::Undef);
+        let base = self.alloc_regs(func.n_slots as usize);
         // $argv/$argc are globals of the main script.
         self.init_main_globals(&func, base);
         self.frames.push(Frame::new(func, base, true));
@@ -519,7 +578,7 @@ impl Vm {
     pub(crate) fn drop_frames_above(&mut self, depth: usize) {
         while self.frames.len() > depth {
             if let Some(f) = self.frames.pop() {
-                self.stack.truncate(f.base);
+                self.unset_regs_from(f.base);
             }
         }
     }
@@ -531,6 +590,7 @@ impl Vm {
         self.calls.clear();
         self.args.clear();
         self.stack.clear();
+        self.sp = 0;
     }
 
     /// Reports a diagnostic as PHP's error callback does: logged when `log_errors` is on
@@ -780,6 +840,23 @@ impl Vm {
         }
     }
 
+    /// Reads an operand its instruction consumes: a temporary is moved out (so a value
+    /// such as an object passed on inside an array literal is not kept alive by the
+    /// register: PHP frees temporaries when they are used, which decides when destructors
+    /// run and which object ids are free), a local or constant is read as by `read`.
+    #[inline]
+    pub(crate) fn consume(&mut self, func: &Func, base: usize, op: Operand) -> PhpResult<Value> {
+        if !op.is_const() && op.index() as usize >= func.local_names.len() {
+            return Ok(
+                match std::mem::take(&mut self.stack[base + op.index() as usize]) {
+                    Value::Undef => Value::Null,
+                    v => v.into_deref(),
+                },
+            );
+        }
+        self.read(func, base, op)
+    }
+
     pub(crate) fn warn_undefined_var(&mut self, func: &Func, slot: usize) -> PhpResult<()> {
         match func.local_names.get(slot) {
             Some(name) => {
@@ -798,6 +875,70 @@ impl Vm {
             Value::Ref(r) => *r.borrow_mut() = v,
             _ => store(cell, v),
         }
+    }
+
+    /// Reserves `n` registers on top of the register stack for a new frame and returns
+    /// their base. They are `Undef` already (the free part of the stack is kept unset), so
+    /// a call writes only its arguments.
+    #[inline(always)]
+    pub(crate) fn alloc_regs(&mut self, n: usize) -> usize {
+        let base = self.sp;
+        let top = base + n;
+        if top > self.stack.len() {
+            self.grow_regs(top);
+        }
+        self.sp = top;
+        base
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_regs(&mut self, top: usize) {
+        let len = top.max(self.stack.len() * 2).max(1024);
+        self.stack.resize(len, Value::Undef);
+    }
+
+    /// Unsets the registers from `base` to `sp` (a returning frame's), last first, and
+    /// makes `base` the top. Scalars, the usual contents, need no destructor, so only
+    /// registers holding a heap value run one.
+    #[inline(always)]
+    pub(crate) fn free_regs(&mut self, base: usize) {
+        let top = self.sp;
+        if let Some(regs) = self.stack.get_mut(base..top) {
+            for r in regs.iter_mut().rev() {
+                match r {
+                    Value::Undef => {}
+                    Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                        std::mem::forget(std::mem::replace(r, Value::Undef));
+                    }
+                    _ => *r = Value::Undef,
+                }
+            }
+        }
+        self.sp = base.min(top);
+    }
+
+    /// `free_regs` in register order (frames dropped by unwinding, as `Vec::truncate` did).
+    pub(crate) fn unset_regs_from(&mut self, base: usize) {
+        let top = self.sp;
+        if let Some(regs) = self.stack.get_mut(base..top) {
+            for r in regs {
+                *r = Value::Undef;
+            }
+        }
+        self.sp = base.min(top);
+    }
+
+    /// Moves the registers from `base` to `sp` out (a suspending generator's) and makes
+    /// `base` the top.
+    pub(crate) fn take_regs(&mut self, base: usize) -> Vec<Value> {
+        let top = self.sp;
+        let regs = match self.stack.get_mut(base..top) {
+            Some(regs) => regs.iter_mut().map(std::mem::take).collect(),
+            None => Vec::new(),
+        };
+        self.sp = base.min(top);
+        regs
     }
 
     /// The main loop: runs frames until the innermost `stop` frame returns.
@@ -1235,6 +1376,40 @@ impl Vm {
                         store(&mut self.stack[base + *d as usize], r);
                     }
                 }
+                Op::PropGet { dst, obj, site } => {
+                    let v = match self.prop_get_cached(&func, base, *obj, *site) {
+                        Some(v) => v,
+                        None => {
+                            sync_pc!();
+                            tryop!(self.prop_get_slow(&func, base, *obj, *site))
+                        }
+                    };
+                    store(&mut self.stack[base + *dst as usize], v);
+                }
+                Op::PropSet {
+                    obj,
+                    site,
+                    action,
+                    val,
+                    dst,
+                } => {
+                    sync_pc!();
+                    let val = match val {
+                        Some(v) => Some(tryop!(self.read(&func, base, *v))),
+                        None => None,
+                    };
+                    let r =
+                        match self.prop_set_cached(&func, base, *obj, *site, *action, val.as_ref())
+                        {
+                            Some(r) => r,
+                            None => {
+                                tryop!(self.prop_set_slow(&func, base, *obj, *site, *action, val))
+                            }
+                        };
+                    if let Some(d) = dst {
+                        store(&mut self.stack[base + *d as usize], r);
+                    }
+                }
                 Op::FetchDim { dst, base: b, key } => {
                     sync_pc!();
                     let container = tryop!(self.read(&func, base, *b));
@@ -1280,7 +1455,7 @@ impl Vm {
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
+                    let v = tryop!(self.consume(&func, base, *val));
                     if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
                         if !Rc::make_mut(a).push(v) {
                             tryop!(Err(Fault::error(
@@ -1293,7 +1468,7 @@ impl Vm {
                 Op::ArraySet { arr, key, val } => {
                     sync_pc!();
                     let k = tryop!(self.read(&func, base, *key));
-                    let v = tryop!(self.read(&func, base, *val));
+                    let v = tryop!(self.consume(&func, base, *val));
                     let k = tryop!(self.to_array_key(&k));
                     if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
                         Rc::make_mut(a).insert(k, v);
@@ -1450,9 +1625,14 @@ impl Vm {
                         },
                         false => 0,
                     };
-                    if site != 0 && tryop!(self.init_method_cached(&o, site)) {
-                        continue;
-                    }
+                    let o = if site != 0 {
+                        match tryop!(self.init_method_cached(o, site)) {
+                            Ok(()) => continue,
+                            Err(o) => o,
+                        }
+                    } else {
+                        o
+                    };
                     let n = tryop!(self.read(&func, base, *name));
                     tryop!(self.init_method_call(o, n, *nullsafe, site));
                 }
@@ -1490,6 +1670,10 @@ impl Vm {
                     tryop!(self.send_var(v, *notice));
                 }
                 Op::SendPath { path } => {
+                    if let Some(v) = self.send_local_fast(&func, base, *path) {
+                        self.args.push(v);
+                        continue;
+                    }
                     sync_pc!();
                     tryop!(self.send_path(&func, base, *path, None));
                 }
@@ -1557,7 +1741,8 @@ impl Vm {
                         {
                             match std::mem::take(&mut self.stack[base + v.index() as usize]) {
                                 Value::Undef => Value::Null,
-                                v => v.into_deref(),
+                                Value::Ref(r) => r.borrow().clone(),
+                                v => v,
                             }
                         }
                         Some(v) => tryop!(self.read(&func, base, *v)),
@@ -2165,9 +2350,9 @@ fn quick_accepts(ty: &super::coerce::TypeSpec, v: &Value) -> bool {
         )
 }
 
-/// Drops the registers above `base` (a returning frame's). Scalars, the usual contents,
-/// need no destructor, so only registers holding a heap value run one (`Vec::truncate`
-/// would call the out-of-line `Value` destructor for each register).
+/// Drops the values above `base` (arguments a call has bound). Scalars, the usual
+/// contents, need no destructor, so only values on the heap run one (`Vec::truncate`
+/// would call the out-of-line `Value` destructor for each).
 #[inline]
 pub(crate) fn truncate_regs(stack: &mut Vec<Value>, base: usize) {
     while stack.len() > base {
@@ -2226,20 +2411,25 @@ impl Frame {
 /// Inlined into the dispatch loop for the int and float cases (the hot ones); string and
 /// bool operands go to `fast_binary_other`.
 #[inline(always)]
+// Overflow checks are `match`es, not `map_or(Value::Float(..), ..)`: the unused default
+// would be dropped through an out-of-line `drop_in_place::<Value>` call on every add.
 fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
             let (x, y) = (*x, *y);
             Some(match op {
-                BinOp::Add => x
-                    .checked_add(y)
-                    .map_or(Value::Float(x as f64 + y as f64), Value::Int),
-                BinOp::Sub => x
-                    .checked_sub(y)
-                    .map_or(Value::Float(x as f64 - y as f64), Value::Int),
-                BinOp::Mul => x
-                    .checked_mul(y)
-                    .map_or(Value::Float(x as f64 * y as f64), Value::Int),
+                BinOp::Add => match x.checked_add(y) {
+                    Some(r) => Value::Int(r),
+                    None => Value::Float(x as f64 + y as f64),
+                },
+                BinOp::Sub => match x.checked_sub(y) {
+                    Some(r) => Value::Int(r),
+                    None => Value::Float(x as f64 - y as f64),
+                },
+                BinOp::Mul => match x.checked_mul(y) {
+                    Some(r) => Value::Int(r),
+                    None => Value::Float(x as f64 * y as f64),
+                },
                 BinOp::Mod if y != 0 && y != -1 => Value::Int(x % y),
                 BinOp::BitAnd => Value::Int(x & y),
                 BinOp::BitOr => Value::Int(x | y),

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::super::array::{ArrayKey, PhpArray};
 use super::super::ast::BinOp;
-use super::super::bytecode::{Func, PathAction, PathBase, PathElem};
+use super::super::bytecode::{Func, PathAction, PathBase, PathElem, Special};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
 use super::super::ops;
 use super::super::value::{PhpStr, Value};
@@ -85,6 +85,7 @@ impl Vm {
                     self.fetch_var_by_name(func, base, &n, quiet)?
                 }
                 PathBase::Object(op) | PathBase::Temp(op) => self.read(func, base, *op)?,
+                PathBase::This => self.load_special(Special::This)?,
                 PathBase::StaticProp(class, name) => {
                     let r = self.static_prop_ref(func, base, *class, *name)?;
                     let v = r.borrow().clone();
@@ -161,8 +162,11 @@ impl Vm {
                 *r.borrow_mut() = cur;
                 out
             }
-            PathBase::Object(op) | PathBase::Temp(op) => {
-                let mut cur = self.read(func, base, *op)?;
+            PathBase::Object(_) | PathBase::Temp(_) | PathBase::This => {
+                let mut cur = match &path.base {
+                    PathBase::Object(op) | PathBase::Temp(op) => self.read(func, base, *op)?,
+                    _ => self.load_special(Special::This)?,
+                };
                 if !matches!(cur, Value::Object(_)) && !steps.is_empty() {
                     if let (Value::Null, Some(Step::Prop(name))) = (&cur, steps.first()) {
                         return Err(Fault::error(
@@ -273,6 +277,21 @@ impl Vm {
         val: &Option<Value>,
     ) -> Option<PhpResult<Value>> {
         let slot = match path_base {
+            PathBase::This => {
+                let PathElem::Prop(name_op) = elem else {
+                    return None;
+                };
+                if !name_op.is_const() {
+                    return None;
+                }
+                let Some(Value::Str(name)) = func.consts.get(name_op.index() as usize) else {
+                    return None;
+                };
+                return Some(
+                    self.load_special(Special::This)
+                        .and_then(|obj| self.prop_op_value(obj, name, action, val)),
+                );
+            }
             PathBase::Local(slot) if !matches!(elem, PathElem::Prop(_)) => *slot,
             PathBase::Local(_) | PathBase::Object(_) => {
                 let obj_op = match path_base {
@@ -491,6 +510,18 @@ impl Vm {
         val: &Option<Value>,
     ) -> PhpResult<Value> {
         let obj = self.read(func, base, obj_op)?;
+        self.prop_op_value(obj, name, action, val)
+    }
+
+    /// `prop_op_single` on the object value `obj` (any value: non-objects warn or fail as
+    /// PHP does).
+    pub(crate) fn prop_op_value(
+        &mut self,
+        obj: Value,
+        name: &PhpStr,
+        action: PathAction,
+        val: &Option<Value>,
+    ) -> PhpResult<Value> {
         let cache_key = match &obj {
             Value::Object(o) => {
                 let scope = self
@@ -1246,6 +1277,77 @@ impl Vm {
 
 impl Vm {
     /// Coerces a value assigned to a typed property, with PHP's TypeError wording.
+    /// `write_prop`'s read-modify-write of an existing typed property.
+    #[allow(clippy::too_many_arguments)]
+    fn typed_prop_rmw(
+        &mut self,
+        o: &super::super::object::Obj,
+        class: &super::super::object::Class,
+        decl: Option<&super::super::object::PropDecl>,
+        name: &PhpStr,
+        ty: &super::super::coerce::TypeSpec,
+        action: PathAction,
+        val: Option<Value>,
+    ) -> PhpResult<Value> {
+        let declaring = || match decl {
+            Some(d) => d.declaring_class.to_string_lossy(),
+            None => class.name.to_string_lossy(),
+        };
+        let old = o
+            .borrow()
+            .props
+            .get_str(name)
+            .map_or(Value::Undef, Value::deref_clone);
+        if matches!(old, Value::Undef) {
+            return Err(Fault::error(
+                "Error",
+                format!(
+                    "Typed property {}::${} must not be accessed before initialization",
+                    declaring(),
+                    name.to_string_lossy()
+                ),
+            ));
+        }
+        let mut new = old.clone();
+        let out = self.write_walk(&mut new, &[], action, val, None)?;
+        let incdec = !matches!(action, PathAction::AssignOp(_));
+        let new = if ty.accepts_exactly(&new) {
+            new
+        } else if incdec
+            && matches!((&old, &new), (Value::Int(_), Value::Float(_)))
+            && !ty.has(&super::super::coerce::SimpleType::Float)
+        {
+            let (what, limit) = match action {
+                PathAction::PreInc | PathAction::PostInc => ("increment", "maximal"),
+                _ => ("decrement", "minimal"),
+            };
+            return Err(Fault::type_error(format!(
+                "Cannot {what} property {}::${} of type {} past its {limit} value",
+                declaring(),
+                name.to_string_lossy(),
+                ty.display()
+            )));
+        } else {
+            self.coerce_prop(class, name, ty, new)?
+        };
+        let old_cell = {
+            let mut d = o.borrow_mut();
+            match d.props.get_mut(&ArrayKey::Str(name.clone())) {
+                Some(Value::Ref(r)) => std::mem::replace(&mut *r.borrow_mut(), new.clone()),
+                Some(slot) => std::mem::replace(slot, new.clone()),
+                None => {
+                    d.props.insert(ArrayKey::Str(name.clone()), new.clone());
+                    Value::Null
+                }
+            }
+        };
+        drop(old_cell);
+        Ok(match action {
+            PathAction::PostInc | PathAction::PostDec => out,
+            _ => new,
+        })
+    }
+
     fn coerce_prop(
         &mut self,
         class: &super::super::object::Class,
@@ -1334,13 +1436,21 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            if decl.is_none() && class.lc_name.as_bytes() != b"stdclass" {
+            if decl.is_none() && !super::class::rt(&class).allows_dynamic_props {
                 let msg = format!(
                     "Creation of dynamic property {}::${} is deprecated",
                     class.name.to_string_lossy(),
                     name.to_string_lossy()
                 );
                 self.raise(ErrorLevel::Deprecated, &msg)?;
+            }
+        }
+        // `op=`, `++` and `--` on a typed property: the old value must be initialized, and
+        // the result is checked (coerced) as an assignment is (PHP's
+        // `zend_binary_assign_op_typed_prop`, `zend_incdec_typed_prop`).
+        if rest.is_empty() && exists && reads_old_value(action) {
+            if let Some(ty) = super::class::rt(&class).prop_types.get(name).cloned() {
+                return self.typed_prop_rmw(o, &class, decl.as_ref(), name, &ty, action, val);
             }
         }
         // Typed property assignment coerces the value.

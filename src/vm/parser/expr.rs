@@ -1140,9 +1140,11 @@ impl Parser<'_> {
     /// `new ...`; the result cannot be dereferenced without parentheses in PHP 8.2.
     fn parse_new(&mut self) -> PResult<Expr> {
         let line = self.bump().line;
-        if self.at_op(Op::Attribute) {
-            self.skip_attributes()?;
-        }
+        let attributes = if self.at_op(Op::Attribute) {
+            self.parse_attributes()?
+        } else {
+            Vec::new()
+        };
         if self.at_kw(Kw::Class) {
             let class_line = self.bump().line;
             let args = if self.eat_op(Op::LParen) {
@@ -1150,8 +1152,9 @@ impl Parser<'_> {
             } else {
                 Vec::new()
             };
-            let decl =
+            let mut decl =
                 self.parse_class_rest(None, ClassKind::Class, Modifiers::default(), class_line)?;
+            decl.attributes = attributes;
             return Ok(Expr {
                 kind: ExprKind::New {
                     class: ClassRef::Anon(Rc::new(decl)),

@@ -118,8 +118,8 @@ impl Parser<'_> {
                 StmtKind::Nop
             }
             Tok::Op(Op::Attribute) => {
-                self.skip_attributes()?;
-                return self.parse_attributed_decl(scope, line);
+                let attributes = self.parse_attributes()?;
+                return self.parse_attributed_decl(scope, line, attributes);
             }
             Tok::Kw(Kw::If) => self.parse_if()?,
             Tok::Kw(Kw::While) => {
@@ -347,7 +347,12 @@ impl Parser<'_> {
     }
 
     /// After attributes at statement level: a function, class or closure expression.
-    fn parse_attributed_decl(&mut self, scope: Scope, line: u32) -> PResult<Stmt> {
+    fn parse_attributed_decl(
+        &mut self,
+        scope: Scope,
+        line: u32,
+        attributes: Vec<QName>,
+    ) -> PResult<Stmt> {
         match self.peek() {
             Tok::Kw(Kw::Function)
                 if matches!(self.peek_at(1), Tok::Ident(_))
@@ -369,7 +374,8 @@ impl Parser<'_> {
                 | Kw::Trait
                 | Kw::Enum,
             ) => {
-                let decl = self.parse_class_decl()?;
+                let mut decl = self.parse_class_decl()?;
+                decl.attributes = attributes;
                 Ok(Stmt {
                     kind: StmtKind::ClassDecl(Rc::new(decl)),
                     line,
@@ -392,10 +398,17 @@ impl Parser<'_> {
 
     /// `#[A, B(1)] #[C]`: parsed and dropped.
     pub(super) fn skip_attributes(&mut self) -> PResult<()> {
+        self.parse_attributes().map(drop)
+    }
+
+    /// `#[A, B(1)] #[C]`: the attribute names (their arguments are parsed and dropped).
+    pub(super) fn parse_attributes(&mut self) -> PResult<Vec<QName>> {
+        let mut names = Vec::new();
         while self.eat_op(Op::Attribute) {
             loop {
-                if self.name().is_none() {
-                    return Err(self.expecting("identifier"));
+                match self.name() {
+                    Some(n) => names.push(n),
+                    None => return Err(self.expecting("identifier")),
                 }
                 if self.eat_op(Op::LParen) {
                     self.parse_args_after_paren()?;
@@ -406,7 +419,7 @@ impl Parser<'_> {
             }
             self.expect_op(Op::RBracket)?;
         }
-        Ok(())
+        Ok(names)
     }
 
     fn parse_paren_cond(&mut self) -> PResult<Expr> {
@@ -1111,6 +1124,7 @@ impl Parser<'_> {
             interfaces,
             enum_backing,
             members,
+            attributes: Vec::new(),
             line,
             end_line: self.prev_end_line(),
         })

@@ -3,9 +3,11 @@
 //! functions and destructors included), and end the response.
 //!
 //! What a request may reuse from the previous one on the same engine is only what is
-//! immutable or provably unchanged: compiled units, and the ini table when no `ini_set`
+//! immutable or provably unchanged: compiled units, the ini table when no `ini_set`
 //! (nor anything else that goes through `Vm::set_ini`) ran during the request, which
-//! `host::ini_generation` tells. Everything else (globals, functions, classes, constants,
+//! `host::ini_generation` tells, the class table when the request declared no class (it
+//! then holds only the thread's shared built-in classes), and a template of `$_SERVER`
+//! that each request copies (`request::ServerTemplate`). Everything else (globals, functions, classes, constants,
 //! statics, output buffers, headers, handlers) lives in the `Vm` and the `ResponseState`,
 //! both made afresh for every request.
 //!
@@ -26,7 +28,7 @@ use super::response::{self, ResponseState, WebSink};
 use super::{EnginePanic, SharedWriter, WebOutcome, WebRequest, WebSettings, WEB_INI_DEFAULTS};
 use crate::vm::array::PhpArray;
 use crate::vm::bytecode::Unit;
-use crate::vm::interp::{IniMap, LoadError, Loader, Vm};
+use crate::vm::interp::{BuiltinClasses, IniMap, LoadError, Loader, Vm};
 use crate::vm::value::{PhpStr, Value};
 
 /// What identifies one version of a file on disk.
@@ -161,6 +163,11 @@ pub(super) struct EngineLocal {
     template: Option<IniTable>,
     /// The previous request's ini table, when it ended equal to `template`.
     spare_ini: Option<IniMap>,
+    /// The previous request's class table, when it declared no class.
+    spare_classes: Option<BuiltinClasses>,
+    /// The previous request's `$_SERVER`, which the next one copies when its CGI
+    /// variables have the same names in the same order.
+    server: Option<request::ServerTemplate>,
 }
 
 /// Clears the current request state of this thread when dropped (also when the engine
@@ -185,6 +192,8 @@ impl EngineLocal {
             settings: Rc::new(settings),
             template: None,
             spare_ini: None,
+            spare_classes: None,
+            server: None,
         }
     }
 
@@ -230,7 +239,7 @@ impl EngineLocal {
             Some(ini) => ini,
             None => table.clone(),
         };
-        let mut vm = Vm::with_ini(sink, loader, ini);
+        let mut vm = Vm::with_ini_and_classes(sink, loader, ini, self.spare_classes.take());
         vm.error_reporting = *error_reporting;
         vm
     }
@@ -239,7 +248,9 @@ impl EngineLocal {
     fn recycle(&mut self, mut vm: Vm, ini_generation: u64) {
         let unchanged = crate::vm::host::ini_generation() == ini_generation;
         let ini = std::mem::take(&mut vm.ini);
+        let classes = vm.take_builtin_classes();
         drop(vm);
+        self.spare_classes = classes;
         if unchanged {
             self.spare_ini = Some(ini);
         }
@@ -295,7 +306,7 @@ impl EngineLocal {
         let settings = self.settings.clone();
         let settings = &*settings;
         let resolved =
-            match resolve::resolve(&params, settings.source_root.as_deref(), &mut self.roots) {
+            match resolve::resolve(params, settings.source_root.as_deref(), &mut self.roots) {
                 Ok(r) => r,
                 Err((why, env)) => return not_found(state, why, &env),
             };
@@ -361,7 +372,8 @@ impl EngineLocal {
                 );
             }
         }
-        let warnings = build_superglobals(&mut vm, settings, state, &resolved, time);
+        let warnings =
+            build_superglobals(&mut vm, settings, state, &resolved, time, &mut self.server);
         for (label, msg) in &warnings {
             vm.print_diagnostic(label, msg, b"Unknown", 0);
         }
@@ -461,9 +473,24 @@ fn request_headers(env: &resolve::Env) -> Vec<(Vec<u8>, Vec<u8>)> {
     out
 }
 
-fn set_superglobal(vm: &mut Vm, name: &str, arr: PhpArray) {
-    vm.superglobals
-        .insert(PhpStr::from(name), Value::new_ref(Value::array(arr)));
+/// The superglobals a web request fills, in the order `build_superglobals` sets them.
+const SUPERGLOBALS: [&str; 7] = [
+    "_SERVER", "_GET", "_POST", "_COOKIE", "_FILES", "_REQUEST", "_ENV",
+];
+
+thread_local! {
+    /// `SUPERGLOBALS` as engine strings, made once per thread (names are immutable).
+    static SUPERGLOBAL_NAMES: [PhpStr; 7] = SUPERGLOBALS.map(PhpStr::from);
+}
+
+fn set_superglobals(vm: &mut Vm, arrays: [PhpArray; 7]) {
+    vm.superglobals.reserve(arrays.len());
+    SUPERGLOBAL_NAMES.with(|names| {
+        for (name, arr) in names.iter().zip(arrays) {
+            vm.superglobals
+                .insert(name.clone(), Value::new_ref(Value::array(arr)));
+        }
+    });
 }
 
 /// Fills `$_SERVER`, `$_GET`, `$_POST`, `$_COOKIE`, `$_FILES`, `$_REQUEST`, `$_ENV`;
@@ -474,6 +501,7 @@ fn build_superglobals(
     state: &Rc<RefCell<ResponseState>>,
     resolved: &resolve::Resolved,
     time: f64,
+    template: &mut Option<request::ServerTemplate>,
 ) -> Vec<request::StartupWarning> {
     let ini = |name: &[u8]| -> Vec<u8> {
         vm.ini
@@ -521,7 +549,7 @@ fn build_superglobals(
         request_uri: resolved.request_uri.as_deref(),
         time,
     };
-    let server = request::server_array(&input, &limits, query);
+    let server = request::server_array(&input, &limits, query, template);
     let mut get = PhpArray::new();
     if let Some(q) = query {
         request::parse_query_into(&mut get, q, &limits.arg_separator);
@@ -588,13 +616,6 @@ fn build_superglobals(
             _ => {}
         }
     }
-    vm.superglobals.reserve(7);
-    set_superglobal(vm, "_SERVER", server);
-    set_superglobal(vm, "_GET", get);
-    set_superglobal(vm, "_POST", post);
-    set_superglobal(vm, "_COOKIE", cookie);
-    set_superglobal(vm, "_FILES", files);
-    set_superglobal(vm, "_REQUEST", req);
-    set_superglobal(vm, "_ENV", PhpArray::new());
+    set_superglobals(vm, [server, get, post, cookie, files, req, PhpArray::new()]);
     warnings
 }

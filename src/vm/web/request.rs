@@ -107,17 +107,104 @@ fn mangle(name: &[u8]) -> Vec<u8> {
 }
 
 /// `$_SERVER` from the environment.
-pub(crate) fn server_array(input: &Input<'_>, limits: &Limits, query: Option<&[u8]>) -> PhpArray {
-    let mut arr = PhpArray::with_capacity(input.server.len() + 6);
-    for (k, v) in input.server.iter().copied() {
-        // Plain names (all CGI variables in practice) need none of the mangling.
-        let plain = !k.is_empty() && !k.iter().any(|c| matches!(c, b' ' | b'.' | b'[' | 0));
-        if plain {
-            arr.insert(ArrayKey::from_bytes(k), Value::str(v.as_slice()));
-        } else {
-            register(&mut arr, k, Value::str(v.as_slice()));
+pub(crate) fn server_array(
+    input: &Input<'_>,
+    limits: &Limits,
+    query: Option<&[u8]>,
+    template: &mut Option<ServerTemplate>,
+) -> PhpArray {
+    let reuse = template
+        .as_ref()
+        .is_some_and(|t| t.fits(input, limits.register_argc_argv));
+    let mut arr = match (reuse, template.as_mut()) {
+        (true, Some(t)) => {
+            // Same names in the same order: the previous array, with the values that
+            // changed replaced (in the template too, which follows the traffic).
+            for (i, (k, v)) in input.server.iter().copied().enumerate() {
+                if let Some(slot) = t.vars.get_mut(i) {
+                    if slot.1 != *v {
+                        slot.1.clone_from(v);
+                        t.array
+                            .insert(ArrayKey::from_bytes(k), Value::str(v.as_slice()));
+                    }
+                }
+            }
+            t.array.clone()
         }
+        _ => {
+            let mut arr = PhpArray::with_capacity(input.server.len() + 6);
+            let mut plain_only = true;
+            for (k, v) in input.server.iter().copied() {
+                // Plain names (all CGI variables in practice) need none of the mangling.
+                let plain = !k.is_empty() && !k.iter().any(|c| matches!(c, b' ' | b'.' | b'[' | 0));
+                if plain {
+                    arr.insert(ArrayKey::from_bytes(k), Value::str(v.as_slice()));
+                } else {
+                    plain_only = false;
+                    register(&mut arr, k, Value::str(v.as_slice()));
+                }
+            }
+            // One entry per variable: a template's values can be replaced one by one.
+            let fits = plain_only && arr.len() == input.server.len();
+            derived_entries(&mut arr, input, limits, query);
+            *template = fits.then(|| ServerTemplate {
+                vars: input.server.iter().map(|&kv| kv.clone()).collect(),
+                argc_argv: limits.register_argc_argv,
+                array: arr.clone(),
+            });
+            return arr;
+        }
+    };
+    derived_entries(&mut arr, input, limits, query);
+    arr
+}
+
+/// The previous request's `$_SERVER` (see `server_array`). Never handed to a script
+/// itself: each request gets a copy.
+pub(crate) struct ServerTemplate {
+    /// The CGI variables it was built from, in `$_SERVER` order.
+    vars: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Whether it has `argv`/`argc`.
+    argc_argv: bool,
+    array: PhpArray,
+}
+
+impl ServerTemplate {
+    /// Whether `input` has the same variable names in the same order.
+    fn fits(&self, input: &Input<'_>, argc_argv: bool) -> bool {
+        self.argc_argv == argc_argv
+            && self.vars.len() == input.server.len()
+            && self
+                .vars
+                .iter()
+                .zip(input.server.iter())
+                .all(|((a, _), (b, _))| a == b)
     }
+}
+
+thread_local! {
+    /// The keys `derived_entries` sets, made once per thread (keys are immutable).
+    static DERIVED_KEYS: [ArrayKey; 5] = [
+        ArrayKey::from_bytes(b"PHP_SELF"),
+        ArrayKey::from_bytes(b"REQUEST_TIME_FLOAT"),
+        ArrayKey::from_bytes(b"REQUEST_TIME"),
+        ArrayKey::from_bytes(b"argv"),
+        ArrayKey::from_bytes(b"argc"),
+    ];
+}
+
+/// The entries of `$_SERVER` that PHP adds after the CGI variables.
+fn derived_entries(arr: &mut PhpArray, input: &Input<'_>, limits: &Limits, query: Option<&[u8]>) {
+    DERIVED_KEYS.with(|keys| derived_entries_with(arr, input, limits, query, keys));
+}
+
+fn derived_entries_with(
+    arr: &mut PhpArray,
+    input: &Input<'_>,
+    limits: &Limits,
+    query: Option<&[u8]>,
+    [php_self_key, time_float_key, time_key, argv_key, argc_key]: &[ArrayKey; 5],
+) {
     let mut php_self = input.request_uri.unwrap_or(b"").to_vec();
     let path_info = input
         .server
@@ -127,14 +214,11 @@ pub(crate) fn server_array(input: &Input<'_>, limits: &Limits, query: Option<&[u
     if let Some(pi) = path_info {
         php_self.extend_from_slice(pi);
     }
-    arr.insert(ArrayKey::from_bytes(b"PHP_SELF"), Value::str(php_self));
+    arr.insert(php_self_key.clone(), Value::str(php_self));
     // PHP keeps microseconds: the float is rounded to 6 decimals.
     let t = (input.time * 1e6).round() / 1e6;
-    arr.insert(ArrayKey::from_bytes(b"REQUEST_TIME_FLOAT"), Value::Float(t));
-    arr.insert(
-        ArrayKey::from_bytes(b"REQUEST_TIME"),
-        Value::Int(input.time as i64),
-    );
+    arr.insert(time_float_key.clone(), Value::Float(t));
+    arr.insert(time_key.clone(), Value::Int(input.time as i64));
     if limits.register_argc_argv {
         // `php_build_argv`: the query string split at `+`, not decoded.
         let args: Vec<Value> = match query {
@@ -145,13 +229,9 @@ pub(crate) fn server_array(input: &Input<'_>, limits: &Limits, query: Option<&[u
             _ => Vec::new(),
         };
         let argc = args.len() as i64;
-        arr.insert(
-            ArrayKey::from_bytes(b"argv"),
-            Value::array(PhpArray::from_values(args)),
-        );
-        arr.insert(ArrayKey::from_bytes(b"argc"), Value::Int(argc));
+        arr.insert(argv_key.clone(), Value::array(PhpArray::from_values(args)));
+        arr.insert(argc_key.clone(), Value::Int(argc));
     }
-    arr
 }
 
 /// Merges `src` into `dest` as `php_autoglobal_merge` does for `$_REQUEST`.

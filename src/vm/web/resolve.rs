@@ -21,15 +21,17 @@ pub(crate) struct Env {
 
 impl Env {
     /// The table filled from params in arrival order (with php-fpm's `FCGI_ROLE` first).
-    pub fn from_params(params: &[(Vec<u8>, Vec<u8>)]) -> Env {
-        let mut env = Env {
-            vars: Vec::with_capacity(params.len() + 8),
-        };
-        env.put(b"FCGI_ROLE", Some(b"RESPONDER"));
+    pub fn from_params(params: Vec<(Vec<u8>, Vec<u8>)>) -> Env {
+        let mut vars: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(params.len() + 8);
+        vars.push((b"FCGI_ROLE".to_vec(), b"RESPONDER".to_vec()));
         for (k, v) in params {
-            env.put(k, Some(v));
+            // A repeated name (nginx repeats HTTP_COOKIE) keeps its first place.
+            match vars.iter_mut().find(|(name, _)| *name == k) {
+                Some(slot) => slot.1 = v,
+                None => vars.push((k, v)),
+            }
         }
-        env
+        Env { vars }
     }
 
     /// A variable's value; an empty value counts as absent (php-fpm's `getenv` on the
@@ -125,7 +127,7 @@ pub(crate) fn raw_url_decode(s: &[u8]) -> Vec<u8> {
 
 /// Resolves the request's script as php-fpm (`cgi.fix_pathinfo=1`) does.
 pub(crate) fn resolve(
-    params: &[(Vec<u8>, Vec<u8>)],
+    params: Vec<(Vec<u8>, Vec<u8>)>,
     source_root: Option<&Path>,
     roots: &mut RootCache,
 ) -> Result<Resolved, (NotFound, Env)> {
@@ -441,7 +443,7 @@ mod tests {
             (b"B".to_vec(), b"2".to_vec()),
             (b"A".to_vec(), b"3".to_vec()),
         ];
-        let env = Env::from_params(&params);
+        let env = Env::from_params(params.clone());
         let order: Vec<_> = env
             .server_order()
             .map(|(k, v)| (k.clone(), v.clone()))

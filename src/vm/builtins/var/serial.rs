@@ -260,6 +260,26 @@ impl Serializer {
                 return Ok(());
             }
         };
+        // An incomplete object is written back under the class name it was read with.
+        let (class_name, selected) = if class.lc_name.as_bytes() == b"__php_incomplete_class" {
+            let mut original = None;
+            let rest = selected
+                .into_iter()
+                .filter(|(name, v)| {
+                    if name.as_slice() == b"__PHP_Incomplete_Class_Name" {
+                        if let Value::Str(s) = v.deref_clone() {
+                            original = Some(s);
+                        }
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .collect();
+            (original.unwrap_or(class_name), rest)
+        } else {
+            (class_name, selected)
+        };
         push_len_str(&mut self.buf, b"O:", &class_name);
         self.buf.push(b':');
         self.buf
@@ -850,6 +870,9 @@ impl<'a> Parser<'a> {
         if has_unserialize {
             self.pending.push((obj, Some(Value::array(entries))));
         } else {
+            let class = obj.class();
+            let dynamic_ok = super::super::super::interp::allows_dynamic_props(&class);
+            let mut dynamic = Vec::new();
             let mut data = obj.borrow_mut();
             for (k, v) in entries.into_entries() {
                 let key = match k {
@@ -864,18 +887,42 @@ impl<'a> Parser<'a> {
                     ArrayKey::Int(i) => ArrayKey::Str(PhpStr::from(i.to_string())),
                     k => k,
                 };
+                if !dynamic_ok {
+                    if let ArrayKey::Str(name) = &key {
+                        if class.prop_decl(name).is_none() {
+                            dynamic.push(name.clone());
+                        }
+                    }
+                }
                 // Unwrapped after parsing, when back-references can no longer appear.
                 data.props.insert(key, v);
             }
             drop(data);
+            // PHP 8.2 deprecates undeclared properties here as on assignment (raised once
+            // the object is filled, so an error handler cannot meet it half-borrowed).
+            for name in dynamic {
+                host.raise(
+                    ErrorLevel::Deprecated,
+                    &format!(
+                        "Creation of dynamic property {}::${} is deprecated",
+                        class.name.to_string_lossy(),
+                        name.to_string_lossy()
+                    ),
+                )?;
+            }
             self.pending.push((obj, None));
         }
         Ok(Ok(cell))
     }
 
-    /// Creates the object, or a `__PHP_Incomplete_Class` when the class is not allowed.
+    /// Creates the object, or a `__PHP_Incomplete_Class` when the class is not allowed or
+    /// does not exist (after autoloading).
     fn instantiate(&mut self, host: &mut dyn Host, name: &[u8], props: PhpArray) -> PhpResult<Obj> {
-        if self.class_allowed(name) {
+        let exists = match host.engine() {
+            Some(vm) => vm.find_class_autoload(name)?.is_some(),
+            None => true,
+        };
+        if exists && self.class_allowed(name) {
             host.new_object(name, props)
         } else {
             let mut p = PhpArray::new();
