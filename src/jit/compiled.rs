@@ -16,12 +16,13 @@ use std::sync::atomic::Ordering;
 use cranelift_jit::JITModule;
 
 use super::translate::{
-    Ctx, Helpers, JSlot, CALL_DECLINED, CALL_DONE, CALL_FAULT, EXIT_FAULT, RETURN_FLAG, TAG_BOOL,
-    TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE, VIEW_READ, VIEW_WRITE,
+    Ctx, DirectSite, Helpers, JSlot, CALL_DECLINED, CALL_DONE, CALL_FAULT, EXIT_DEOPT, EXIT_FAULT,
+    RETURN_FLAG, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OPAQUE, TAG_UNDEF, VIEW_NONE,
+    VIEW_READ, VIEW_WRITE,
 };
 use super::STATS;
 use crate::vm::interp::Vm;
-use crate::vm::jit_hook::{JitCall, JitCode, RunExit};
+use crate::vm::jit_hook::{JitCall, JitCode, JitFrame, RunExit};
 use crate::vm::value::Value;
 
 /// The type of every compiled function (`translate::signature`).
@@ -40,11 +41,35 @@ pub struct CompiledFn {
     /// Instructions of the function: every exit pc is below this.
     n_code: u32,
     /// One byte per instruction for the "fail every guard once" test mode (shared by
-    /// nested runs of the function: a recursive call runs the same code).
+    /// nested runs of the function: a recursive call runs the same code; its address is
+    /// in the code, which is all that reads it).
+    #[allow(dead_code)] // Read by the machine code only.
     fired: Box<[Cell<u8>]>,
+    /// The direct-call caches of the fused calls (their addresses are in the code; the
+    /// helpers reach them through those).
+    #[allow(dead_code)] // Read by the machine code and the helpers only.
+    sites: Box<[DirectSite]>,
+    /// Whether the code may be called directly (`translate::direct_capable`).
+    direct: bool,
+    /// Whether call sites may still start calling it directly: false once direct calls
+    /// of it left machine code `MAX_DEOPTS` times by its own doing.
+    direct_ok: Cell<bool>,
+    /// Direct calls of it that left machine code by its own doing.
+    deopts: Cell<u32>,
     /// Machine code bytes.
     code_bytes: usize,
 }
+
+/// The per-function memory the code was translated against (`translate::CodeMemory`).
+pub(crate) struct CodeParts {
+    pub fired: Box<[Cell<u8>]>,
+    pub sites: Box<[DirectSite]>,
+    pub direct: bool,
+}
+
+/// Direct calls of a function that leave machine code (guards failing, calls it cannot
+/// make directly) before call sites stop calling it directly.
+const MAX_DEOPTS: u32 = 64;
 
 impl CompiledFn {
     pub(crate) fn new(
@@ -54,6 +79,7 @@ impl CompiledFn {
         n_slots: usize,
         n_code: usize,
         code_bytes: usize,
+        parts: CodeParts,
     ) -> CompiledFn {
         CompiledFn {
             module: Some(module),
@@ -61,7 +87,11 @@ impl CompiledFn {
             entries,
             n_slots,
             n_code: n_code as u32,
-            fired: (0..n_code).map(|_| Cell::new(0)).collect(),
+            fired: parts.fired,
+            sites: parts.sites,
+            direct: parts.direct,
+            direct_ok: Cell::new(true),
+            deopts: Cell::new(0),
             code_bytes,
         }
     }
@@ -84,11 +114,15 @@ impl CompiledFn {
         // `RawFn` signature (`translate::signature`, the host's default calling convention,
         // which is `extern "C"`), and `self.module` keeps its memory mapped and executable
         // for as long as `self` lives. The code reads and writes only the slots (`n_slots`
-        // of them, built by `run`), `ctx`, the byte behind `ctx.interrupt`,
-        // `ctx.fired[..n_code]`, and the elements of packed arrays that `array_view` handed
-        // it (in bounds, checked in the code; taken again after every call), all live for
-        // this call; the only functions it calls are the `helpers()`, which do not unwind
-        // (panics are caught and kept in `ctx.panic`).
+        // of them, built by `run`), `ctx`, the byte behind `ctx.interrupt`, its own
+        // `fired[..n_code]` and `sites` (owned by `self`), its own stack slots, and the
+        // elements of packed arrays that `array_view` handed it (in bounds, checked in the
+        // code; taken again after every call), all live for this call. The functions it
+        // calls are the `helpers()`, which do not unwind (panics are caught and kept in
+        // `ctx.panic`), and, directly, the code of `CompiledFn`s that a site of the same
+        // engine epoch names (`fill_site`): the engine keeps those alive for its lifetime
+        // (`Vm::jit_keep`), which covers this run (`ctx.epoch` is the engine's), and their
+        // code obeys this same contract with the arguments at `DIRECT_ENTRY`.
         unsafe {
             let f = std::mem::transmute::<*const u8, RawFn>(self.code);
             f(slots, pc, ctx)
@@ -129,7 +163,7 @@ thread_local! {
     /// Counters of this thread not yet added to `STATS` (runs, back edges, calls, declined
     /// calls), and the nesting of `CompiledFn::run`: the outermost run adds them when it
     /// ends, so the hot path makes no atomic operation.
-    static LOCAL_STATS: Cell<([u64; 4], u32)> = const { Cell::new(([0; 4], 0)) };
+    static LOCAL_STATS: Cell<([u64; 5], u32)> = const { Cell::new(([0; 5], 0)) };
 }
 
 /// Adds to this thread's counter `i` (see `LOCAL_STATS`).
@@ -157,7 +191,8 @@ fn nest(enter: bool) {
             add(&STATS.back_edges, v[1]);
             add(&STATS.calls, v[2]);
             add(&STATS.calls_declined, v[3]);
-            c.set(([0; 4], 0));
+            add(&STATS.deopts, v[4]);
+            c.set(([0; 5], 0));
         } else {
             c.set((v, d - 1));
         }
@@ -192,12 +227,16 @@ impl JitCode for CompiledFn {
             }
         }
         let interrupt = vm.lim.flag.as_ptr().cast_const();
+        let (epoch, depth_left, stack_limit) = vm.jit_direct_budget();
         // `vm` is not used again until the code has returned: the helpers reach the engine
         // through this pointer meanwhile.
         let mut ctx = Ctx {
             interrupt,
-            fired: self.fired.as_ptr().cast::<u8>().cast_mut(),
             back_edges: 0,
+            epoch,
+            depth_left,
+            stack_limit,
+            direct_calls: 0,
             vm: std::ptr::from_mut(vm),
             base,
             slots: slots.as_mut_ptr(),
@@ -208,6 +247,8 @@ impl JitCode for CompiledFn {
             ret_bits: 0,
             fault: None,
             panic: None,
+            deopts: Vec::new(),
+            blame: false,
         };
         nest(true);
         let code = self.call_raw(pc, &mut ctx);
@@ -218,11 +259,36 @@ impl JitCode for CompiledFn {
         }
         let back_edges = ctx.back_edges as u64;
         // A return is not a side exit.
-        count(0, u64::from(code & RETURN_FLAG == 0 || code == EXIT_FAULT));
+        count(
+            0,
+            u64::from(code & RETURN_FLAG == 0 || code == EXIT_FAULT || code == EXIT_DEOPT),
+        );
         count(1, back_edges);
+        count(2, ctx.direct_calls as u64);
         nest(false);
         if let Some(p) = ctx.panic.take() {
             resume_unwind(p);
+        }
+        if code == EXIT_DEOPT {
+            // A direct call left machine code: its frames (and those of the calls it made
+            // directly) become interpreter frames above this one.
+            let frames = std::mem::take(&mut ctx.deopts);
+            return Some(match vm.jit_materialize(frames) {
+                Ok(()) => RunExit {
+                    pc,
+                    back_edges,
+                    returned: None,
+                    fault: None,
+                    pushed: true,
+                },
+                Err(f) => RunExit {
+                    pc,
+                    back_edges,
+                    returned: None,
+                    fault: Some(f),
+                    pushed: false,
+                },
+            });
         }
         if code == EXIT_FAULT {
             return Some(RunExit {
@@ -230,6 +296,7 @@ impl JitCode for CompiledFn {
                 back_edges,
                 returned: None,
                 fault: ctx.fault.take(),
+                pushed: false,
             });
         }
         let (exit, returned) = if code & RETURN_FLAG != 0 {
@@ -250,7 +317,12 @@ impl JitCode for CompiledFn {
             back_edges,
             returned,
             fault: None,
+            pushed: false,
         })
+    }
+
+    fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any> {
+        self
     }
 }
 
@@ -274,6 +346,8 @@ pub(crate) fn helpers() -> Helpers {
         call_send: call_send as *const () as usize,
         call_do: call_do as *const () as usize,
         call_fused: call_fused as *const () as usize,
+        deopt_save: deopt_save as *const () as usize,
+        deopt_link: deopt_link as *const () as usize,
     }
 }
 
@@ -338,8 +412,16 @@ extern "C" fn call_do(ctx: *mut Ctx, pc: u64, dst: i64) -> i64 {
 }
 
 /// Compiled code's `Helpers::call_fused`: makes the fused call (`Vm::jit_call_fused`) in
-/// `around_call`. Cannot unwind.
-extern "C" fn call_fused(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64) -> i64 {
+/// `around_call`, then fills the call site's direct-call cache when the callee can be
+/// called directly. Cannot unwind.
+extern "C" fn call_fused(
+    ctx: *mut Ctx,
+    pcs: i64,
+    dst: i64,
+    args: *const JSlot,
+    n: i64,
+    site: *const DirectSite,
+) -> i64 {
     let (init, pc) = (pcs as u32, (pcs >> 32) as u32);
     let dst = u32::try_from(dst).ok();
     let Ok(n) = usize::try_from(n) else {
@@ -353,7 +435,115 @@ extern "C" fn call_fused(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, 
     }
     let vals = args.iter().map(|a| from_slot(*a).unwrap_or(Value::Null));
     // SAFETY: compiled code passes the context of the running `run` call.
-    unsafe { around_call(ctx, |vm| vm.jit_call_fused(init, pc, dst, vals)) }
+    let r = unsafe { around_call(ctx, |vm| vm.jit_call_fused(init, pc, dst, vals)) };
+    if r == CALL_DONE {
+        // SAFETY: as above (the call is over; nothing else uses the engine or context),
+        // and `site` is the address of one of the running code's own `DirectSite`s.
+        let (vm, ctx, site) = unsafe {
+            let (vm, ctx) = engine(ctx);
+            (vm, ctx, &*site)
+        };
+        if ctx.epoch != 0 && site.epoch.get() != ctx.epoch {
+            let epoch = ctx.epoch;
+            if catch_unwind(AssertUnwindSafe(|| fill_site(vm, epoch, site, init, n))).is_err() {
+                // Resolving the callee again cannot fail after it was called; a panic
+                // there leaves the site empty.
+                site.epoch.set(0);
+            }
+        }
+    }
+    r
+}
+
+/// Points `site` (whose `InitFCall` is at `init` of the innermost frame's function, with
+/// `n_args` arguments) at the callee's code for the engine `epoch`, when the callee is
+/// compiled for direct calls and takes exactly these arguments by value.
+fn fill_site(vm: &mut Vm, epoch: u64, site: &DirectSite, init: u32, n_args: usize) {
+    let Some((func, code)) = vm.jit_direct_target(init) else {
+        return;
+    };
+    if func.params.len() != n_args || func.params.iter().any(|p| p.by_ref || p.variadic) {
+        return;
+    }
+    let Ok(code) = code.into_any().downcast::<CompiledFn>() else {
+        return;
+    };
+    if !code.direct || !code.direct_ok.get() || !code.is_entry(0) {
+        return;
+    }
+    site.code.set(code.code);
+    site.callee.replace(Rc::downgrade(&func));
+    site.callee_code.set(Rc::as_ptr(&code));
+    site.epoch.set(epoch);
+    vm.jit_keep(func);
+    vm.jit_keep(code);
+}
+
+/// Compiled code's `Helpers::deopt_save`: a directly called activation leaves machine code
+/// at `n_pc & 0xffff_ffff` with its `n_pc >> 32` registers at `slots`; its frame is
+/// recorded (the function and the caller's side follow in `deopt_link`). Cannot unwind.
+extern "C" fn deopt_save(ctx: *mut Ctx, slots: *const JSlot, n_pc: i64) -> i64 {
+    let (n, pc) = ((n_pc >> 32) as usize, n_pc as u32);
+    // SAFETY: compiled code passes the context of the running `run` call and its own
+    // slot array of `n` slots, live and not accessed while the helper runs.
+    let (ctx, slots) = unsafe { (&mut *ctx, std::slice::from_raw_parts(slots, n)) };
+    if ctx.deopts.is_empty() {
+        // The activation that leaves first: its own doing unless direct calls ran out
+        // (nesting or native stack), which is nobody's fault.
+        let marker = 0u8;
+        let sp = std::hint::black_box(&marker) as *const u8 as usize;
+        ctx.blame = ctx.depth_left > 0 && sp > ctx.stack_limit.saturating_add(1 << 16);
+    }
+    let regs = slots
+        .iter()
+        .map(|s| from_slot(*s).unwrap_or(Value::Undef))
+        .collect();
+    ctx.deopts.push(JitFrame {
+        func: None,
+        regs,
+        pc,
+        ret_dst: None,
+        caller_pc: 0,
+    });
+    0
+}
+
+/// Compiled code's `Helpers::deopt_link`: the direct call at `site` came back with
+/// `EXIT_DEOPT`; the newest record (the callee's frame) gets its function, its result
+/// register and its caller's pc (`call_dst`: the `DoCall`'s pc, and the register above
+/// bit 32, `u32::MAX` for none). Cannot unwind.
+extern "C" fn deopt_link(ctx: *mut Ctx, site: *const DirectSite, call_dst: i64) -> i64 {
+    let (call, dst) = (call_dst as u32, (call_dst >> 32) as u32);
+    // SAFETY: compiled code passes the context of the running `run` call and the address
+    // of one of its own `DirectSite`s, whose callee it just called (so the engine keeps
+    // `callee_code` alive, `fill_site`).
+    let (ctx, site) = unsafe { (&mut *ctx, &*site) };
+    let origin = ctx.deopts.len() == 1;
+    if let Some(rec) = ctx.deopts.last_mut() {
+        rec.func = site.callee.borrow().upgrade();
+        rec.ret_dst = (dst != u32::MAX).then_some(dst);
+        rec.caller_pc = call.saturating_add(1);
+    }
+    let callee = site.callee_code.get();
+    if origin && ctx.blame && !callee.is_null() {
+        // SAFETY: see above: the callee's code is alive while the engine is.
+        let callee = unsafe { &*callee };
+        let n = callee.deopts.get() + 1;
+        callee.deopts.set(n);
+        if n >= MAX_DEOPTS {
+            // Keeps leaving machine code: called through the engine from now on.
+            callee.direct_ok.set(false);
+        }
+    }
+    if !callee.is_null() {
+        // SAFETY: as above.
+        let callee = unsafe { &*callee };
+        if !callee.direct_ok.get() {
+            site.epoch.set(0);
+        }
+    }
+    count(4, 1);
+    0
 }
 
 /// Writes the registers back, makes the call `call` and reads the registers again into

@@ -91,6 +91,9 @@ pub struct JitStats {
     pub calls: AtomicU64,
     /// Calls compiled code left to the interpreter (not a plain user function, or too deep).
     pub calls_declined: AtomicU64,
+    /// Direct calls (compiled code to compiled code) whose callee left machine code before
+    /// returning, each level counted (its frame was materialised for the interpreter).
+    pub deopts: AtomicU64,
 }
 
 pub(crate) static STATS: JitStats = JitStats {
@@ -102,13 +105,14 @@ pub(crate) static STATS: JitStats = JitStats {
     back_edges: AtomicU64::new(0),
     calls: AtomicU64::new(0),
     calls_declined: AtomicU64::new(0),
+    deopts: AtomicU64::new(0),
 };
 
 /// The JIT counters so far, as `name: value` lines (`RHVM_JIT_STATS=1` prints them).
 pub fn stats_text() -> String {
     let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
     format!(
-        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\ncalls from compiled code: {}\ncalls left to the interpreter: {}\n",
+        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\ncalls from compiled code: {}\ncalls left to the interpreter: {}\ndirect calls materialised: {}\n",
         l(&STATS.compiled),
         l(&STATS.rejected),
         l(&STATS.compile_ns) / 1000,
@@ -117,6 +121,7 @@ pub fn stats_text() -> String {
         l(&STATS.back_edges),
         l(&STATS.calls),
         l(&STATS.calls_declined),
+        l(&STATS.deopts),
     )
 }
 
@@ -133,6 +138,7 @@ pub fn stats_json() -> serde_json::Value {
         "back_edges": l(&STATS.back_edges),
         "calls": l(&STATS.calls),
         "calls_declined": l(&STATS.calls_declined),
+        "deopts": l(&STATS.deopts),
     })
 }
 
@@ -193,6 +199,21 @@ impl Jit {
         let mut fctx = FunctionBuilderContext::new();
         let target = module.target_config();
         let call_conv = target.default_call_conv;
+        // Memory the code addresses directly; owned by the `CompiledFn` (boxed, so its
+        // address does not change when the boxes move there).
+        let fired: Box<[std::cell::Cell<u8>]> = (0..func.code.len())
+            .map(|_| std::cell::Cell::new(0))
+            .collect();
+        let sites: Box<[translate::DirectSite]> = translate::fused_calls(func)
+            .iter()
+            .map(|_| translate::DirectSite::empty())
+            .collect();
+        let direct = translate::direct_capable(func, &entries);
+        let memory = translate::CodeMemory {
+            fired: fired.as_ptr() as usize,
+            sites: sites.as_ptr() as usize,
+            direct,
+        };
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             translate::FunctionTranslator::translate(
@@ -203,6 +224,7 @@ impl Jit {
                 self.options.fail_guards_once,
                 compiled::helpers(),
                 call_conv,
+                memory,
             );
             b.finalize(target);
         }
@@ -233,6 +255,11 @@ impl Jit {
             func.n_slots as usize,
             func.code.len(),
             code_bytes,
+            compiled::CodeParts {
+                fired,
+                sites,
+                direct,
+            },
         ))
     }
 }

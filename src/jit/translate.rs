@@ -58,15 +58,24 @@ pub(crate) struct JSlot {
 /// Byte size of a `JSlot` (the stride of the slot array).
 const SLOT_SIZE: i32 = 16;
 
-/// What compiled code gets besides the slots.
+/// What compiled code gets besides the slots: one per run of compiled code (`run`), shared
+/// by the functions the run calls directly.
 #[repr(C)]
 pub(crate) struct Ctx {
-    /// The engine thread's interrupt flag (time and memory limits), read at backward jumps.
+    /// The engine thread's interrupt flag (time and memory limits), read at backward jumps
+    /// and direct calls.
     pub interrupt: *const u8,
-    /// One byte per instruction for the "fail every guard once" test mode.
-    pub fired: *mut u8,
     /// Written at exit: backward jumps taken.
     pub back_edges: i64,
+    /// The engine's epoch (`JitHook::epoch`; 0: no direct calls in this run): a call site
+    /// whose cached callee has this epoch calls its code directly.
+    pub epoch: u64,
+    /// Direct calls this run may still nest (decremented around each).
+    pub depth_left: i64,
+    /// The lowest native stack pointer a direct call may start at.
+    pub stack_limit: usize,
+    /// Direct calls made (statistics).
+    pub direct_calls: i64,
     /// The engine, for the helpers (`compiled.rs`); the frame's registers are
     /// `stack[base..base + n_slots]`.
     pub vm: *mut crate::vm::interp::Vm,
@@ -86,8 +95,52 @@ pub(crate) struct Ctx {
     /// Set by a helper that caught a panic of the engine (exit code `EXIT_FAULT`): resumed
     /// once the code has returned (a panic must not unwind through machine code).
     pub panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Frames of directly called functions that left machine code (`EXIT_DEOPT`),
+    /// innermost first: the run materialises them as interpreter frames.
+    pub deopts: Vec<crate::vm::jit_hook::JitFrame>,
+    /// Whether the first of `deopts` left machine code by its own doing (a guard, a call
+    /// it cannot make directly), not because direct calls ran out of depth or stack.
+    pub blame: bool,
 }
 
+/// The cache of one fused call site (`FusedCall`) for direct calls: the callee's code,
+/// valid while `epoch` is the running engine's (`Ctx::epoch`). Filled by `call_fused`
+/// (`compiled.rs`) when the callee is compiled and takes the call's arguments by value.
+#[repr(C)]
+pub(crate) struct DirectSite {
+    /// The engine epoch this entry was filled for (0: empty).
+    pub epoch: std::cell::Cell<u64>,
+    /// The callee's code, entered at `DIRECT_ENTRY`.
+    pub code: std::cell::Cell<*const u8>,
+    /// The callee (for its interpreter frame when it leaves machine code).
+    pub callee: std::cell::RefCell<std::rc::Weak<Func>>,
+    /// The callee's `CompiledFn` (kept alive by the engine, `Vm::jit_keep`).
+    pub callee_code: std::cell::Cell<*const super::CompiledFn>,
+}
+
+impl DirectSite {
+    pub(crate) fn empty() -> DirectSite {
+        DirectSite {
+            epoch: std::cell::Cell::new(0),
+            code: std::cell::Cell::new(std::ptr::null()),
+            callee: std::cell::RefCell::new(std::rc::Weak::new()),
+            callee_code: std::cell::Cell::new(std::ptr::null()),
+        }
+    }
+}
+
+const SITE_EPOCH: i32 = std::mem::offset_of!(DirectSite, epoch) as i32;
+const SITE_CODE: i32 = std::mem::offset_of!(DirectSite, code) as i32;
+const SITE_SIZE: i64 = std::mem::size_of::<DirectSite>() as i64;
+
+/// The entry "pc" of a direct call: the slots argument points to the arguments (one
+/// `JSlot` per parameter), the code keeps the registers in a stack slot of its own, and
+/// every exit but a `Return` first records the frame (`Helpers::deopt_save`) and ends
+/// with `EXIT_DEOPT`.
+pub(crate) const DIRECT_ENTRY: u32 = 0x7fff_fff0;
+/// Exit code of a directly called function that left machine code (its frame recorded in
+/// `Ctx::deopts`), and of a run whose direct call did.
+pub(crate) const EXIT_DEOPT: u32 = u32::MAX - 1;
 /// Exit code of a run ended by a `Return` at pc `code & !RETURN_FLAG`.
 pub(crate) const RETURN_FLAG: u32 = 1 << 31;
 /// Exit code of a run ended by a failed call (`Ctx::fault`) or a panic (`Ctx::panic`).
@@ -99,6 +152,11 @@ const CTX_VIEW_LEN: i32 = std::mem::offset_of!(Ctx, view_len) as i32;
 const CTX_BACK_EDGES: i32 = std::mem::offset_of!(Ctx, back_edges) as i32;
 const CTX_RET_TAG: i32 = std::mem::offset_of!(Ctx, ret_tag) as i32;
 const CTX_RET_BITS: i32 = std::mem::offset_of!(Ctx, ret_bits) as i32;
+const CTX_INTERRUPT: i32 = std::mem::offset_of!(Ctx, interrupt) as i32;
+const CTX_EPOCH: i32 = std::mem::offset_of!(Ctx, epoch) as i32;
+const CTX_DEPTH_LEFT: i32 = std::mem::offset_of!(Ctx, depth_left) as i32;
+const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
+const CTX_DIRECT_CALLS: i32 = std::mem::offset_of!(Ctx, direct_calls) as i32;
 
 /// Byte size of a `Value`, the stride of a packed array's elements. `Value` is
 /// `repr(u8)`: its tag byte is at offset 0 and equals the `TAG_*` constants for undef to
@@ -128,11 +186,21 @@ pub(crate) struct Helpers {
     /// (-1: none), with the registers written back before and read again into the slots
     /// after: `CALL_DONE`, `CALL_DECLINED` (nothing changed) or `CALL_FAULT`.
     pub call_do: usize,
-    /// `fn(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64) -> i64`: a
-    /// fused call (`fused_calls`): `InitFCall` at `pcs & 0xffff_ffff`, the `n` scalar
-    /// arguments `args`, `DoCall` at `pcs >> 32` into `dst` (-1: none); registers written
-    /// back and read again as for `call_do`, same results (declined: nothing changed).
+    /// `fn(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64,
+    /// site: *const DirectSite) -> i64`: a fused call (`fused_calls`): `InitFCall` at
+    /// `pcs & 0xffff_ffff`, the `n` scalar arguments `args`, `DoCall` at `pcs >> 32` into
+    /// `dst` (-1: none); registers written back and read again as for `call_do`, same
+    /// results (declined: nothing changed). Fills `site` for direct calls when it can.
     pub call_fused: usize,
+    /// `fn(ctx: *mut Ctx, slots: *const JSlot, n_pc: i64) -> i64`: a directly called
+    /// function leaves machine code at pc `n_pc & 0xffff_ffff` with its `n_pc >> 32`
+    /// registers `slots`: records the frame in `Ctx::deopts`.
+    pub deopt_save: usize,
+    /// `fn(ctx: *mut Ctx, site: *const DirectSite, call_dst: i64) -> i64`: the direct
+    /// call at `site` (its `DoCall` at `call_dst & 0xffff_ffff`, result register
+    /// `call_dst >> 32`, `u32::MAX`: none) came back with `EXIT_DEOPT`: completes the
+    /// callee's record (the newest) with its function and its caller's side.
+    pub deopt_link: usize,
 }
 
 pub(crate) const CALL_DONE: i64 = 0;
@@ -151,6 +219,26 @@ pub(crate) fn signature(
     sig.params.push(AbiParam::new(ptr));
     sig.returns.push(AbiParam::new(types::I32));
     sig
+}
+
+/// Whether `func`, compiled with `entries`, may be called directly (`DIRECT_ENTRY`): it is
+/// entered at its first instruction, and everything in it that needs the engine is a
+/// fused call (whose direct path needs nothing of it) or an exit; no array registers.
+pub(crate) fn direct_capable(func: &Func, entries: &[u32]) -> bool {
+    if !entries.contains(&0) || !array_regs(func).is_empty() {
+        return false;
+    }
+    let fused = fused_calls(func);
+    func.code.iter().enumerate().all(|(pc, op)| {
+        let pc = pc as u32;
+        match op {
+            Op::InitFCall { .. } => fused.iter().any(|f| f.init == pc),
+            Op::SendVal { .. } | Op::SendPath { .. } | Op::DoCall { .. } => {
+                fused.iter().any(|f| f.init < pc && pc <= f.call)
+            }
+            _ => true,
+        }
+    })
 }
 
 /// Whether `op` reads as a value compiled code can hold: a register in range, or a
@@ -412,7 +500,7 @@ pub(crate) struct FusedCall {
 }
 
 /// The fusable calls of `func` (see `FusedCall`).
-fn fused_calls(func: &Func) -> Vec<FusedCall> {
+pub(crate) fn fused_calls(func: &Func) -> Vec<FusedCall> {
     let n_locals = func.local_names.len() as u32;
     let targets: Vec<u32> = func.code.iter().filter_map(jump_target).collect();
     let mut out = Vec::new();
@@ -568,6 +656,24 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
     /// Per register used as an array (`array_regs`): what this run knows of it
     /// (`VIEW_*`), and its elements and their number when known.
     views: Vec<(Slot, ArrayView)>,
+    /// For a function that may be called directly (`direct_capable`): whether this
+    /// activation was (entered at `DIRECT_ENTRY`), an i8 truth value.
+    is_direct: Option<ClifValue>,
+    /// Address of the `DirectSite` array (one per fused call).
+    sites: usize,
+    /// Signatures of a compiled function (direct calls) and of the deopt helpers.
+    direct_sig: SigRef,
+    deopt_sig: SigRef,
+}
+
+/// Where the translated code's per-function memory is (owned by its `CompiledFn`).
+pub(crate) struct CodeMemory {
+    /// One byte per instruction for the "fail every guard once" test mode.
+    pub fired: usize,
+    /// The `DirectSite`s of the fused calls (`fused_calls` order).
+    pub sites: usize,
+    /// Whether the function may be called directly (`direct_capable`).
+    pub direct: bool,
 }
 
 /// Compiled code's knowledge of one array register (Cranelift variables): `state` is
@@ -591,6 +697,7 @@ pub(crate) const VIEW_WRITE: i64 = 2;
 impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Emits the whole function into `b` (whose signature is `signature()`), entered at
     /// `entries`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn translate(
         b: &'a mut FunctionBuilder<'b>,
         func: &'a Func,
@@ -599,32 +706,73 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         fail_guards_once: bool,
         helpers: Helpers,
         call_conv: CallConv,
+        memory: CodeMemory,
     ) {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
-        let (slots, entry_pc, ctx) = (params[0], params[1], params[2]);
+        let (p_slots, entry_pc, ctx) = (params[0], params[1], params[2]);
         let n = func.n_slots as usize;
         let mut tags = Vec::with_capacity(n);
         let mut bits = Vec::with_capacity(n);
         let flags = MemFlagsData::trusted();
-        for i in 0..n {
-            let t = b.declare_var(types::I64);
-            let v = b.declare_var(types::I64);
-            let off = i as i32 * SLOT_SIZE;
-            let tv = b.ins().load(types::I64, flags, slots, off);
-            let bv = b.ins().load(types::I64, flags, slots, off + 8);
-            b.def_var(t, tv);
-            b.def_var(v, bv);
-            tags.push(t);
-            bits.push(v);
+        for _ in 0..n {
+            tags.push(b.declare_var(types::I64));
+            bits.push(b.declare_var(types::I64));
         }
         let edges = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(edges, zero);
-        let interrupt = b.ins().load(ptr, flags, ctx, 0);
-        let fired = b.ins().load(ptr, flags, ctx, ptr.bytes() as i32);
+        let interrupt = b.ins().load(ptr, flags, ctx, CTX_INTERRUPT);
+        let fired = b.ins().iconst(ptr, memory.fired as i64);
+        // The registers: the frame's slots, or for a direct call a stack slot of this
+        // activation's own, starting with the arguments, the rest unset.
+        let (slots, is_direct, load_block) = if memory.direct {
+            let own = b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                (n.max(1) as u32) * SLOT_SIZE as u32,
+                3,
+            ));
+            let own_addr = b.ins().stack_addr(ptr, own, 0);
+            let de = b.ins().iconst(types::I32, i64::from(DIRECT_ENTRY));
+            let is_direct = b.ins().icmp(IntCC::Equal, entry_pc, de);
+            let slots = b.ins().select(is_direct, own_addr, p_slots);
+            let direct = b.create_block();
+            let load = b.create_block();
+            b.ins().brif(is_direct, direct, &[], load, &[]);
+            b.switch_to_block(direct);
+            let n_params = func.params.len().min(n);
+            for i in 0..n {
+                let off = i as i32 * SLOT_SIZE;
+                let (tv, bv) = if i < n_params {
+                    (
+                        b.ins().load(types::I64, flags, p_slots, off),
+                        b.ins().load(types::I64, flags, p_slots, off + 8),
+                    )
+                } else {
+                    let u = b.ins().iconst(types::I64, TAG_UNDEF);
+                    (u, b.ins().iconst(types::I64, 0))
+                };
+                b.ins().store(flags, tv, own_addr, off);
+                b.ins().store(flags, bv, own_addr, off + 8);
+                b.def_var(tags[i], tv);
+                b.def_var(bits[i], bv);
+            }
+            (slots, Some(is_direct), Some((direct, load)))
+        } else {
+            (p_slots, None, None)
+        };
+        if let Some((_, load)) = load_block {
+            b.switch_to_block(load);
+        }
+        for i in 0..n {
+            let off = i as i32 * SLOT_SIZE;
+            let tv = b.ins().load(types::I64, flags, p_slots, off);
+            let bv = b.ins().load(types::I64, flags, p_slots, off + 8);
+            b.def_var(tags[i], tv);
+            b.def_var(bits[i], bv);
+        }
         let mut views = Vec::new();
         for reg in array_regs(func) {
             let v = ArrayView {
@@ -656,7 +804,15 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             fsig.params.push(AbiParam::new(t));
         }
         fsig.returns.push(AbiParam::new(types::I64));
+        fsig.params.push(AbiParam::new(ptr));
         let fused_sig = b.import_signature(fsig);
+        let direct_sig = b.import_signature(signature(ptr, call_conv));
+        let mut dsig = Signature::new(call_conv);
+        for t in [ptr, ptr, types::I64] {
+            dsig.params.push(AbiParam::new(t));
+        }
+        dsig.returns.push(AbiParam::new(types::I64));
+        let deopt_sig = b.import_signature(dsig);
         let fused = fused_calls(func);
         let mut fused_at = vec![None; func.code.len()];
         let mut fused_args = Vec::new();
@@ -701,6 +857,10 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             fused_at,
             fused_args,
             views,
+            is_direct,
+            sites: memory.sites,
+            direct_sig,
+            deopt_sig,
         };
         // Views of every array register, taken once per run before any loop (so loops make
         // no calls for them).
@@ -714,6 +874,13 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         switch.emit(t.b, entry_pc, bad);
         t.b.switch_to_block(bad);
         t.b.ins().return_(&[entry_pc]);
+        // A direct call starts at the first instruction (no array views to take: a
+        // function called directly has no array registers).
+        if let Some((direct, _)) = load_block {
+            t.b.switch_to_block(direct);
+            let first = t.blocks[0];
+            t.b.ins().jump(first, &[]);
+        }
 
         for pc in 0..func.code.len() {
             t.pc = pc as u32;
@@ -798,9 +965,33 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         }
     }
 
-    /// Returns to the interpreter at `pc` (the slots in memory are already current).
+    /// Returns to the interpreter at `pc` (the slots in memory are already current); in a
+    /// directly called activation, records the frame first and ends with `EXIT_DEOPT`.
     fn emit_exit(&mut self, pc: u32) {
+        if let Some(is_direct) = self.is_direct {
+            let deopt = self.b.create_block();
+            let normal = self.b.create_block();
+            self.b.ins().brif(is_direct, deopt, &[], normal, &[]);
+            self.b.switch_to_block(deopt);
+            self.emit_deopt(pc);
+            self.b.switch_to_block(normal);
+        }
         self.emit_return_code(pc);
+    }
+
+    /// Records this (directly called) activation's frame at `pc` and ends with
+    /// `EXIT_DEOPT`.
+    fn emit_deopt(&mut self, pc: u32) {
+        let n_pc = ((self.tags.len() as i64) << 32) | i64::from(pc);
+        let n_pc = self.iconst(n_pc);
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.deopt_save as i64);
+        self.b
+            .ins()
+            .call_indirect(self.deopt_sig, f, &[self.ctx, self.slots, n_pc]);
+        self.emit_return_code(EXIT_DEOPT);
     }
 
     /// Ends the run with exit code `code` (a pc, `RETURN_FLAG | pc` or `EXIT_FAULT`).
@@ -1160,17 +1351,122 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 }
             }
         }
-        let pcs = i64::from(self.fused[k].init) | (i64::from(self.pc) << 32);
+        let init = self.fused[k].init;
+        let site = self
+            .b
+            .ins()
+            .iconst(self.ptr, (self.sites as i64) + k as i64 * SITE_SIZE);
+        let args = self.b.ins().stack_addr(self.ptr, self.fused_args[k], 0);
+        self.translate_direct_call(site, args, dst);
+        // The engine's call path (in a directly called activation: left to the
+        // interpreter, from the `InitFCall`).
+        if let Some(is_direct) = self.is_direct {
+            let leave = self.b.create_block();
+            let engine = self.b.create_block();
+            self.b.ins().brif(is_direct, leave, &[], engine, &[]);
+            self.b.switch_to_block(leave);
+            self.emit_exit(init);
+            self.b.switch_to_block(engine);
+        }
+        let pcs = i64::from(init) | (i64::from(self.pc) << 32);
         let pcs = self.iconst(pcs);
         let d = self.iconst(dst.map_or(-1, i64::from));
-        let args = self.b.ins().stack_addr(self.ptr, self.fused_args[k], 0);
         let n = self.iconst(sends.len() as i64);
         let r = self.call_helper(
             self.helpers.call_fused,
             self.fused_sig,
-            &[self.ctx, pcs, d, args, n],
+            &[self.ctx, pcs, d, args, n, site],
         );
         self.after_call(r);
+    }
+
+    /// The direct path of a fused call: when `site` holds the callee's code for this
+    /// engine, no limit is near (interrupt flag, nesting, native stack), calls it with the
+    /// arguments at `args` and continues with its result in `dst`; otherwise continues
+    /// in the block this leaves current (the engine's path). A callee that left machine
+    /// code (`EXIT_DEOPT`) makes this activation leave too, after its `DoCall`, the callee
+    /// frame to be materialised above it.
+    fn translate_direct_call(&mut self, site: ClifValue, args: ClifValue, dst: Option<Slot>) {
+        let flags = MemFlagsData::trusted();
+        let se = self.b.ins().load(types::I64, flags, site, SITE_EPOCH);
+        let ce = self.b.ins().load(types::I64, flags, self.ctx, CTX_EPOCH);
+        let hit = self.b.ins().icmp(IntCC::Equal, se, ce);
+        let flag = self.b.ins().atomic_load(types::I8, flags, self.interrupt);
+        let clear = self.b.ins().icmp_imm_s(IntCC::Equal, flag, 0);
+        let dl = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, CTX_DEPTH_LEFT);
+        let deep_ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, dl, 0);
+        let sp = self.b.ins().get_stack_pointer(self.ptr);
+        let lim = self
+            .b
+            .ins()
+            .load(self.ptr, flags, self.ctx, CTX_STACK_LIMIT);
+        let stack_ok = self.b.ins().icmp(IntCC::UnsignedGreaterThan, sp, lim);
+        let ok = self.b.ins().band(hit, clear);
+        let ok = self.b.ins().band(ok, deep_ok);
+        let ok = self.b.ins().band(ok, stack_ok);
+        let direct = self.b.create_block();
+        let engine = self.b.create_block();
+        self.b.ins().brif(ok, direct, &[], engine, &[]);
+
+        self.b.switch_to_block(direct);
+        let dl1 = self.b.ins().iadd_imm_s(dl, -1);
+        self.b.ins().store(flags, dl1, self.ctx, CTX_DEPTH_LEFT);
+        let nc = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, CTX_DIRECT_CALLS);
+        let nc = self.b.ins().iadd_imm_s(nc, 1);
+        self.b.ins().store(flags, nc, self.ctx, CTX_DIRECT_CALLS);
+        let code = self.b.ins().load(self.ptr, flags, site, SITE_CODE);
+        let ep = self.b.ins().iconst(types::I32, i64::from(DIRECT_ENTRY));
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.direct_sig, code, &[args, ep, self.ctx]);
+        let r = self.b.inst_results(call)[0];
+        self.b.ins().store(flags, dl, self.ctx, CTX_DEPTH_LEFT);
+        let deopt_code = self.b.ins().iconst(types::I32, i64::from(EXIT_DEOPT));
+        let left = self.b.ins().icmp(IntCC::Equal, r, deopt_code);
+        let returned = self.b.create_block();
+        let deopt = self.b.create_block();
+        self.b.ins().brif(left, deopt, &[], returned, &[]);
+
+        self.b.switch_to_block(returned);
+        let t = self.b.ins().load(types::I64, flags, self.ctx, CTX_RET_TAG);
+        let v = self.b.ins().load(types::I64, flags, self.ctx, CTX_RET_BITS);
+        if let Some(d) = dst {
+            self.write(d, t, v);
+        }
+        self.fall_through();
+
+        self.b.switch_to_block(deopt);
+        let call_dst = i64::from(self.pc) | (i64::from(dst.unwrap_or(u32::MAX)) << 32);
+        let call_dst = self.iconst(call_dst);
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.deopt_link as i64);
+        self.b
+            .ins()
+            .call_indirect(self.deopt_sig, f, &[self.ctx, site, call_dst]);
+        // This activation continues after the `DoCall` once the callee has returned.
+        let after = self.pc + 1;
+        match self.is_direct {
+            Some(is_direct) => {
+                let save = self.b.create_block();
+                let run = self.b.create_block();
+                self.b.ins().brif(is_direct, save, &[], run, &[]);
+                self.b.switch_to_block(save);
+                self.emit_deopt(after);
+                self.b.switch_to_block(run);
+                self.emit_return_code(EXIT_DEOPT);
+            }
+            None => self.emit_return_code(EXIT_DEOPT),
+        }
+        self.b.switch_to_block(engine);
     }
 
     /// After a call helper returned `r`: continue (registers reloaded), exit (declined)

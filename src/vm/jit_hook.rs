@@ -19,8 +19,10 @@
 //! callee's, with the caller's registers written back around the call; a call that ran is
 //! never repeated (its result is stored, or its fault handed back as the `DoCall`'s).
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::bytecode::{Func, Op, Slot};
 use super::error::{Fault, PhpResult};
@@ -49,6 +51,10 @@ pub trait JitCode {
     /// How the run ended, with every register the code changed written back into the
     /// frame; `None` when the code was not entered (nothing changed).
     fn run(&self, vm: &mut Vm, base: usize, pc: u32) -> Option<RunExit>;
+
+    /// The code as `Any`, so the backend can find its own type again (a call site of
+    /// compiled code that calls this function's code directly, `Vm::jit_direct_target`).
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
 /// How a run of compiled code ended.
@@ -65,7 +71,42 @@ pub struct RunExit {
     /// A call made by the code failed with this fault: the call is over (the frame's pc
     /// is already after its `DoCall`), the fault is to be handled as that `DoCall`'s.
     pub fault: Option<Fault>,
+    /// Frames of calls compiled code made directly (machine code to machine code, without
+    /// interpreter frames) were pushed above the run's frame (`Vm::jit_materialize`): the
+    /// interpreter continues in the innermost of them, and every frame's pc is set (`pc`
+    /// is then meaningless).
+    pub pushed: bool,
 }
+
+/// A frame of a function that compiled code called directly and that left machine code
+/// before returning (a guard failed, or a call it makes needs the engine): what
+/// `Vm::jit_materialize` turns into an interpreter frame.
+#[derive(Debug)]
+pub struct JitFrame {
+    /// The function (set by its caller's code once the callee has left).
+    pub func: Option<Rc<Func>>,
+    /// Its registers.
+    pub regs: Vec<Value>,
+    /// The instruction where the interpreter continues it.
+    pub pc: u32,
+    /// The caller's register for the result.
+    pub ret_dst: Option<Slot>,
+    /// The caller's pc while the call runs (after its `DoCall`).
+    pub caller_pc: u32,
+}
+
+/// The `u32` `Vm::jit_event` gives for "continue in the innermost frame" (`RunExit::pushed`).
+pub(crate) const RESUME_TOP: u32 = u32::MAX;
+
+/// Direct calls (compiled code to compiled code) one run of compiled code may nest on the
+/// native stack; past it the call is left to the engine. Bounds the frames to
+/// materialise at once and the native stack of one run.
+pub const MAX_DIRECT_DEPTH: usize = 512;
+
+/// Identities of engines with a JIT (`JitHook::epoch`): a call site's cached callee is
+/// valid for the engine that resolved it, never for another one (function names resolve
+/// per request).
+static EPOCHS: AtomicU64 = AtomicU64::new(1);
 
 /// What `Vm::jit_do_call` did.
 #[derive(Debug)]
@@ -204,6 +245,13 @@ pub(crate) struct JitHook {
     pub config: JitConfig,
     /// Calls made by compiled code that are running now (native nesting).
     pub depth: u32,
+    /// This engine's identity for call-site caches of compiled code (never 0): a function
+    /// name resolves to one function for the engine's lifetime (`fn_cache`).
+    pub epoch: u64,
+    /// Functions and code that call sites of compiled code point to for this engine's
+    /// lifetime (`Vm::jit_keep`): kept alive here, not by the sites, so that code calling
+    /// itself is no reference cycle.
+    pub keep: Vec<Rc<dyn Any>>,
 }
 
 impl Vm {
@@ -213,6 +261,8 @@ impl Vm {
             backend,
             config,
             depth: 0,
+            epoch: EPOCHS.fetch_add(1, Ordering::Relaxed),
+            keep: Vec::new(),
         });
     }
 
@@ -281,6 +331,9 @@ impl Vm {
         // Every backward jump to an entry goes straight back into compiled code.
         fj.countdown.set(1);
         let exit = code.run(self, base, pc)?;
+        if exit.pushed {
+            return Some(Ok(RESUME_TOP));
+        }
         if exit.back_edges == 0 && exit.fault.is_none() && config.max_unproductive > 0 {
             let u = fj.unproductive.get() + 1;
             fj.unproductive.set(u);
@@ -316,7 +369,12 @@ impl Vm {
         };
         let max_unproductive = self.jit.as_ref()?.config.max_unproductive;
         let exit = code.run(self, base, 0)?;
-        if exit.pc == 0 && exit.returned.is_none() && exit.fault.is_none() && max_unproductive > 0 {
+        if exit.pc == 0
+            && exit.returned.is_none()
+            && exit.fault.is_none()
+            && !exit.pushed
+            && max_unproductive > 0
+        {
             // A guard at the very first instruction failed: nothing was gained.
             let u = fj.unproductive.get() + 1;
             fj.unproductive.set(u);
@@ -493,6 +551,11 @@ impl Vm {
         }
         let depth = self.frames.len();
         let pushed = push(self);
+        if self.frames.len() > depth {
+            if let Some(f) = self.frames.last_mut() {
+                f.jit_call = true;
+            }
+        }
         let r = self.jit_run_call(depth, pushed);
         if let Some(h) = self.jit.as_mut() {
             h.depth = h.depth.saturating_sub(1);
@@ -536,6 +599,9 @@ impl Vm {
         };
         if func.jit.enters_at_start() {
             if let Some(exit) = self.enter_start(&func, base) {
+                if exit.pushed {
+                    return self.run();
+                }
                 if let Some(v) = exit.returned {
                     // `Return` of a stop frame: the value goes to the native caller.
                     if let Some(v) = self.return_from_frame(v) {
@@ -551,5 +617,98 @@ impl Vm {
             }
         }
         self.run()
+    }
+}
+
+impl Vm {
+    /// What compiled code entered now may do with direct calls: the engine's epoch (0 when
+    /// destructors are due: calls are then left to the engine, which runs them first), the
+    /// direct calls it may nest (`MAX_DIRECT_DEPTH`, and the nesting limit counting the
+    /// frames already running), and the lowest native stack address they may reach.
+    pub(crate) fn jit_direct_budget(&self) -> (u64, i64, usize) {
+        let Some(hook) = &self.jit else {
+            return (0, 0, usize::MAX);
+        };
+        let epoch = if super::object::destructs_pending() {
+            0
+        } else {
+            hook.epoch
+        };
+        let depth = self
+            .limits
+            .max_depth
+            .saturating_sub(self.frames.len())
+            .min(MAX_DIRECT_DEPTH) as i64;
+        let base = self.lim.stack_base;
+        let limit = if base == 0 {
+            usize::MAX
+        } else {
+            base.saturating_sub(super::interp::limits::NATIVE_STACK_BUDGET)
+        };
+        (epoch, depth, limit)
+    }
+
+    /// The function the `InitFCall` at `init` of the innermost frame calls, with its
+    /// compiled code, when it is a named user function (not a generator) whose code exists.
+    pub(crate) fn jit_direct_target(&mut self, init: u32) -> Option<(Rc<Func>, Rc<dyn JitCode>)> {
+        let caller = self.frames.last()?.func.clone();
+        let Some(Op::InitFCall { name, fallback, .. }) = caller.code.get(init as usize) else {
+            return None;
+        };
+        let Ok(FnEntry::User(func)) = self.resolve_fcall(&caller, *name, *fallback) else {
+            return None;
+        };
+        if func.is_generator {
+            return None;
+        }
+        let code = match &*func.jit.state.borrow() {
+            State::Compiled(code) => code.clone(),
+            _ => return None,
+        };
+        Some((func, code))
+    }
+
+    /// Keeps `v` alive as long as the engine (see `JitHook::keep`).
+    pub(crate) fn jit_keep(&mut self, v: Rc<dyn Any>) {
+        if let Some(h) = self.jit.as_mut() {
+            h.keep.push(v);
+        }
+    }
+
+    /// Pushes interpreter frames for calls compiled code made directly and that left
+    /// machine code before returning (`frames`, innermost first) above the innermost frame
+    /// (the frame compiled code ran over), as the interpreter's own calls would have: the
+    /// caller continues after its `DoCall` and receives the result in `ret_dst`.
+    ///
+    /// # Errors
+    /// A fatal error when a frame's function is unknown (a translator bug).
+    pub(crate) fn jit_materialize(&mut self, frames: Vec<JitFrame>) -> PhpResult<()> {
+        for jf in frames.into_iter().rev() {
+            let Some(func) = jf.func else {
+                return Err(Fault::fatal("jit: a directly called frame has no function"));
+            };
+            let Some(caller) = self.frames.last_mut() else {
+                return Err(Fault::fatal("jit: a directly called frame has no caller"));
+            };
+            caller.pc = jf.caller_pc as usize;
+            let call_line = caller
+                .func
+                .lines
+                .get((jf.caller_pc as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(0);
+            let n_slots = func.n_slots as usize;
+            let base = self.alloc_regs(n_slots);
+            for (cell, v) in self.stack[base..base + n_slots].iter_mut().zip(jf.regs) {
+                super::interp::store(cell, v);
+            }
+            let mut frame = super::interp::Frame::new(func, base, false);
+            frame.pc = jf.pc as usize;
+            frame.ret_dst = jf.ret_dst;
+            frame.n_args = frame.func.params.len();
+            frame.call_line = call_line;
+            self.frames.push(frame);
+        }
+        Ok(())
     }
 }

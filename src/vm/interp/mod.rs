@@ -23,7 +23,7 @@ mod generator;
 mod host_impl;
 mod inherit;
 mod intrinsics;
-mod limits;
+pub(crate) mod limits;
 pub mod output;
 mod path;
 mod prop_ic;
@@ -118,6 +118,9 @@ pub(crate) struct Frame {
     pub stop: bool,
     /// The frame's result is the constructed object (`new`), not the return value.
     pub discard_result: bool,
+    /// A `stop` frame of a call compiled code made (`jit_hook`): a PHP call site, not a
+    /// native caller, for stack traces.
+    pub jit_call: bool,
     /// Line of the call site in the caller (for stack traces and "called in" messages).
     pub call_line: u32,
     /// The closure object being run, if any (for static variables of closures and
@@ -1003,7 +1006,13 @@ impl Vm {
                 }
                 if ($target as usize) < pc && func.jit.tick() {
                     if let Some(to) = self.jit_event(&func, base, Some($target)) {
-                        pc = tryop!(to) as usize;
+                        let to = tryop!(to);
+                        if to == crate::vm::jit_hook::RESUME_TOP {
+                            // Directly called frames were pushed above this one.
+                            reload!();
+                        } else {
+                            pc = to as usize;
+                        }
                         continue;
                     }
                 }
@@ -1018,7 +1027,12 @@ impl Vm {
                         if let Some(fault) = exit.fault {
                             return Err(fault);
                         }
-                        pc = exit.pc as usize;
+                        if exit.pushed {
+                            // Directly called frames were pushed above this one.
+                            reload!();
+                        } else {
+                            pc = exit.pc as usize;
+                        }
                     }
                 }
             };
@@ -2400,6 +2414,7 @@ impl Frame {
             ext: None,
             stop,
             discard_result: false,
+            jit_call: false,
             call_line: 0,
             closure: None,
             generator: None,
