@@ -468,7 +468,11 @@ fn fill_site(vm: &mut Vm, epoch: u64, site: &DirectSite, init: u32, n_args: usiz
     let Ok(code) = code.into_any().downcast::<CompiledFn>() else {
         return;
     };
-    if !code.direct || !code.direct_ok.get() || !code.is_entry(0) {
+    if !code.direct
+        || !code.direct_ok.get()
+        || !code.is_entry(0)
+        || code.n_slots > super::translate::DIRECT_AREA_SLOTS
+    {
         return;
     }
     site.code.set(code.code);

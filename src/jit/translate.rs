@@ -133,11 +133,14 @@ const SITE_EPOCH: i32 = std::mem::offset_of!(DirectSite, epoch) as i32;
 const SITE_CODE: i32 = std::mem::offset_of!(DirectSite, code) as i32;
 const SITE_SIZE: i64 = std::mem::size_of::<DirectSite>() as i64;
 
-/// The entry "pc" of a direct call: the slots argument points to the arguments (one
-/// `JSlot` per parameter), the code keeps the registers in a stack slot of its own, and
-/// every exit but a `Return` first records the frame (`Helpers::deopt_save`) and ends
-/// with `EXIT_DEOPT`.
+/// The entry "pc" of a direct call: the slots argument points to the caller's argument
+/// area, which starts with the arguments (one `JSlot` per parameter) and is the callee's
+/// register file (`DIRECT_AREA_SLOTS`); every exit but a `Return` first records the frame
+/// (`Helpers::deopt_save`) and ends with `EXIT_DEOPT`.
 pub(crate) const DIRECT_ENTRY: u32 = 0x7fff_fff0;
+/// Registers of a function that a call site may call directly: the caller's argument
+/// area (a stack slot of its frame) is the callee's register file.
+pub(crate) const DIRECT_AREA_SLOTS: usize = 24;
 /// Exit code of a directly called function that left machine code (its frame recorded in
 /// `Ctx::deopts`), and of a run whose direct call did.
 pub(crate) const EXIT_DEOPT: u32 = u32::MAX - 1;
@@ -726,18 +729,13 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         b.def_var(edges, zero);
         let interrupt = b.ins().load(ptr, flags, ctx, CTX_INTERRUPT);
         let fired = b.ins().iconst(ptr, memory.fired as i64);
-        // The registers: the frame's slots, or for a direct call a stack slot of this
-        // activation's own, starting with the arguments, the rest unset.
-        let (slots, is_direct, load_block) = if memory.direct {
-            let own = b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-                (n.max(1) as u32) * SLOT_SIZE as u32,
-                3,
-            ));
-            let own_addr = b.ins().stack_addr(ptr, own, 0);
+        // The registers: the frame's slots, or for a direct call the caller's argument
+        // area (`DIRECT_AREA_SLOTS` slots at least), starting with the arguments; the
+        // rest are unset.
+        let slots = p_slots;
+        let (is_direct, load_block) = if memory.direct {
             let de = b.ins().iconst(types::I32, i64::from(DIRECT_ENTRY));
             let is_direct = b.ins().icmp(IntCC::Equal, entry_pc, de);
-            let slots = b.ins().select(is_direct, own_addr, p_slots);
             let direct = b.create_block();
             let load = b.create_block();
             b.ins().brif(is_direct, direct, &[], load, &[]);
@@ -747,21 +745,21 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 let off = i as i32 * SLOT_SIZE;
                 let (tv, bv) = if i < n_params {
                     (
-                        b.ins().load(types::I64, flags, p_slots, off),
-                        b.ins().load(types::I64, flags, p_slots, off + 8),
+                        b.ins().load(types::I64, flags, slots, off),
+                        b.ins().load(types::I64, flags, slots, off + 8),
                     )
                 } else {
+                    // Only the tag: an unset register's bits are never read.
                     let u = b.ins().iconst(types::I64, TAG_UNDEF);
+                    b.ins().store(flags, u, slots, off);
                     (u, b.ins().iconst(types::I64, 0))
                 };
-                b.ins().store(flags, tv, own_addr, off);
-                b.ins().store(flags, bv, own_addr, off + 8);
                 b.def_var(tags[i], tv);
                 b.def_var(bits[i], bv);
             }
-            (slots, Some(is_direct), Some((direct, load)))
+            (Some(is_direct), Some((direct, load)))
         } else {
-            (p_slots, None, None)
+            (None, None)
         };
         if let Some((_, load)) = load_block {
             b.switch_to_block(load);
@@ -816,20 +814,25 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         let fused = fused_calls(func);
         let mut fused_at = vec![None; func.code.len()];
         let mut fused_args = Vec::new();
+        // One argument area for all fused calls (their sequences never overlap), large
+        // enough to be the registers of a directly called callee (`DIRECT_AREA_SLOTS`).
+        let most_args = fused.iter().map(|f| f.sends.len()).max().unwrap_or(0);
+        let area = (!fused.is_empty()).then(|| {
+            b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                (most_args.max(DIRECT_AREA_SLOTS) as u32) * SLOT_SIZE as u32,
+                3,
+            ))
+        });
         for (k, f) in fused.iter().enumerate() {
             for pc in f.init + 1..=f.call {
                 if let Some(x) = fused_at.get_mut(pc as usize) {
                     *x = Some(k);
                 }
             }
-            let size = (f.sends.len().max(1) as u32) * SLOT_SIZE as u32;
-            fused_args.push(
-                b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-                    cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-                    size,
-                    3,
-                )),
-            );
+            if let Some(area) = area {
+                fused_args.push(area);
+            }
         }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
