@@ -16,9 +16,14 @@
 //! (entered at the loop header, i.e. on-stack); and functions made only of those plus
 //! scalar type checks and `return` of a scalar, entered at their first instruction when a
 //! frame of them starts (so a recursive `fib` runs compiled from call to return). A call
-//! made by compiled code runs through the engine's call path in a frame of its own
-//! (`Vm::jit_do_call`), starting in the callee's compiled code when it has some. Strings,
-//! hash arrays, objects, builtins and by-reference arguments exit to the interpreter.
+//! of a compiled function that can be called directly (`translate::direct_capable`) is a
+//! native call from machine code to machine code, through a per-site cache
+//! (`translate::DirectSite`); when the callee leaves machine code before returning, its
+//! frame and those of its direct callers are materialised as interpreter frames
+//! (`Vm::jit_materialize`). Other calls made by compiled code run through the engine's
+//! call path in a frame of their own (`Vm::jit_do_call`), starting in the callee's
+//! compiled code when it has some. Strings, hash arrays, objects, builtins and
+//! by-reference arguments exit to the interpreter.
 //!
 //! Compilation is synchronous, on the engine's thread, the first time a function crosses
 //! the threshold (a compiler thread the executors never wait on is still to come).

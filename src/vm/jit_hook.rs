@@ -18,6 +18,9 @@
 //! (`Vm::jit_do_call`, `Vm::jit_call_fused`): the engine's own call path, in a frame of the
 //! callee's, with the caller's registers written back around the call; a call that ran is
 //! never repeated (its result is stored, or its fault handed back as the `DoCall`'s).
+//! Compiled code may also call compiled code directly, with no frame here; when such a
+//! callee leaves machine code, its frames are pushed as the interpreter's own calls would
+//! have pushed them (`Vm::jit_materialize`) and the interpreter continues in the innermost.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
