@@ -99,3 +99,25 @@ fn packed_array_loops_run_as_machine_code() {
         "{fail:?} vs {on:?}"
     );
 }
+
+#[test]
+fn calls_run_from_compiled_code() {
+    let expected = std::fs::read_to_string(fixture("calls_recursion.out")).expect("fixture output");
+    let (off_out, off) = run("calls_recursion.php", &["hhvm.jit=0"]);
+    assert_eq!(off_out, expected);
+    assert_eq!(stat(&off, "calls from compiled code"), 0);
+
+    // The default threshold: once `fib` is hot, its frames start in compiled code and its
+    // recursive calls are made from there (fib(20) makes 21890 calls).
+    let (on_out, on) = run("calls_recursion.php", &[]);
+    assert_eq!(on_out, expected);
+    assert!(stat(&on, "calls from compiled code") > 20_000, "{on:?}");
+
+    let (fail_out, fail) = run(
+        "calls_recursion.php",
+        &["hhvm.jit_threshold=0", "hhvm.jit_fail_guards_once=1"],
+    );
+    assert_eq!(fail_out, expected);
+    assert!(stat(&fail, "calls from compiled code") > 20_000, "{fail:?}");
+    assert!(stat(&fail, "calls left to the interpreter") > 0, "{fail:?}");
+}

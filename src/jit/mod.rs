@@ -9,11 +9,21 @@
 //! function stays interpreted.
 //!
 //! What compiles today: loops whose every instruction is a register move, int/float/bool
-//! arithmetic and comparison, `++`/`--`, `!`, unary minus, a jump, or a scalar element
+//! arithmetic and comparison, `++`/`--`, `!`, unary minus, a jump, a scalar element
 //! access of a packed array in a local (`$a[$i]`, `$a[$i] = v`, `$a[$i] op= v`, `$a[] = v`)
-//! (the shape of counting loops, float kernels and list loops), in any function including
-//! a file's top-level code (entered at the loop header, i.e. on-stack). Calls, strings,
-//! hash arrays and objects exit to the interpreter.
+//! or a call of a named function with null/bool/int/float arguments (the shape of counting
+//! loops, float kernels and list loops), in any function including a file's top-level code
+//! (entered at the loop header, i.e. on-stack); and functions made only of those plus
+//! scalar type checks and `return` of a scalar, entered at their first instruction when a
+//! frame of them starts (so a recursive `fib` runs compiled from call to return). A call
+//! of a compiled function that can be called directly (`translate::direct_capable`) is a
+//! native call from machine code to machine code, through a per-site cache
+//! (`translate::DirectSite`); when the callee leaves machine code before returning, its
+//! frame and those of its direct callers are materialised as interpreter frames
+//! (`Vm::jit_materialize`). Other calls made by compiled code run through the engine's
+//! call path in a frame of their own (`Vm::jit_do_call`), starting in the callee's
+//! compiled code when it has some. Strings, hash arrays, objects, builtins and
+//! by-reference arguments exit to the interpreter.
 //!
 //! Compilation is synchronous, on the engine's thread, the first time a function crosses
 //! the threshold (a compiler thread the executors never wait on is still to come).
@@ -21,10 +31,13 @@
 //! # Safety policy
 //!
 //! `unsafe` appears only in `compiled.rs`: `CompiledFn::call_raw` is the one place that
-//! turns a code pointer into a callable; `Drop` and `discard` free code memory; the array
-//! helpers reach the frame's registers through the context. Each block has a `// SAFETY:`
-//! comment. Machine code touches only the slot array and context it is given, and the
-//! elements of packed arrays the `array_view` helper handed it, within their bounds.
+//! turns a code pointer into a callable; `Drop` and `discard` free code memory; the helpers
+//! reach the engine (the frame's registers, the call path) and the run's slots through the
+//! context, and read a fused call's arguments from the code's stack slot. Each block has a
+//! `// SAFETY:` comment. Machine code touches only the slot array and context it is given,
+//! its own stack slots, and the elements of packed arrays the `array_view` helper handed it,
+//! within their bounds (taken again after every call). A panic of the engine inside a
+//! helper is caught there and resumed after the code returned.
 
 mod compiled;
 mod translate;
@@ -49,7 +62,8 @@ use crate::vm::jit_hook::{JitBackend, JitCode};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JitError {
-    /// Nothing of the function can be compiled yet (no loop of supported instructions).
+    /// Nothing of the function can be compiled yet (no loop of supported instructions, and
+    /// not every instruction supported).
     #[error("cannot compile this yet: {0}")]
     Unsupported(&'static str),
     /// The host has no Cranelift backend.
@@ -74,10 +88,17 @@ pub struct JitStats {
     pub rejected: AtomicU64,
     pub compile_ns: AtomicU64,
     pub code_bytes: AtomicU64,
-    /// Entries into compiled code (each ends with one exit).
+    /// Runs of compiled code that ended in a side exit (not a `return`).
     pub runs: AtomicU64,
     /// Backward jumps taken in compiled code.
     pub back_edges: AtomicU64,
+    /// User-function calls made by compiled code.
+    pub calls: AtomicU64,
+    /// Calls compiled code left to the interpreter (not a plain user function, or too deep).
+    pub calls_declined: AtomicU64,
+    /// Direct calls (compiled code to compiled code) whose callee left machine code before
+    /// returning, each level counted (its frame was materialised for the interpreter).
+    pub deopts: AtomicU64,
 }
 
 pub(crate) static STATS: JitStats = JitStats {
@@ -87,19 +108,25 @@ pub(crate) static STATS: JitStats = JitStats {
     code_bytes: AtomicU64::new(0),
     runs: AtomicU64::new(0),
     back_edges: AtomicU64::new(0),
+    calls: AtomicU64::new(0),
+    calls_declined: AtomicU64::new(0),
+    deopts: AtomicU64::new(0),
 };
 
 /// The JIT counters so far, as `name: value` lines (`RHVM_JIT_STATS=1` prints them).
 pub fn stats_text() -> String {
     let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
     format!(
-        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\n",
+        "functions compiled: {}\nfunctions not compiled: {}\ncompile time us: {}\ncode bytes: {}\nruns (side exits): {}\nback edges in compiled code: {}\ncalls from compiled code: {}\ncalls left to the interpreter: {}\ndirect calls materialised: {}\n",
         l(&STATS.compiled),
         l(&STATS.rejected),
         l(&STATS.compile_ns) / 1000,
         l(&STATS.code_bytes),
         l(&STATS.runs),
         l(&STATS.back_edges),
+        l(&STATS.calls),
+        l(&STATS.calls_declined),
+        l(&STATS.deopts),
     )
 }
 
@@ -114,6 +141,9 @@ pub fn stats_json() -> serde_json::Value {
         "runs": l(&STATS.runs),
         "side_exits": l(&STATS.runs),
         "back_edges": l(&STATS.back_edges),
+        "calls": l(&STATS.calls),
+        "calls_declined": l(&STATS.calls_declined),
+        "deopts": l(&STATS.deopts),
     })
 }
 
@@ -146,15 +176,18 @@ impl Jit {
         Ok(Jit { isa, options })
     }
 
-    /// Compiles `func` (entered at its loop headers).
+    /// Compiles `func` (entered at its loop headers, and at 0 when translated whole).
     ///
     /// # Errors
-    /// `JitError::Unsupported` when no loop of the function can be compiled,
+    /// `JitError::Unsupported` when no loop of the function can be compiled and the
+    /// function is not translatable whole,
     /// `JitError::Codegen` when Cranelift rejects the translation.
     pub fn compile_func(&self, func: &Func) -> Result<CompiledFn, JitError> {
         let entries = translate::entry_points(func);
         if entries.is_empty() {
-            return Err(JitError::Unsupported("no loop of supported instructions"));
+            return Err(JitError::Unsupported(
+                "no loop of supported instructions, and not translatable whole",
+            ));
         }
         let started = Instant::now();
         let mut module = JITModule::new(JITBuilder::with_isa(
@@ -171,6 +204,21 @@ impl Jit {
         let mut fctx = FunctionBuilderContext::new();
         let target = module.target_config();
         let call_conv = target.default_call_conv;
+        // Memory the code addresses directly; owned by the `CompiledFn` (boxed, so its
+        // address does not change when the boxes move there).
+        let fired: Box<[std::cell::Cell<u8>]> = (0..func.code.len())
+            .map(|_| std::cell::Cell::new(0))
+            .collect();
+        let sites: Box<[translate::DirectSite]> = translate::fused_calls(func)
+            .iter()
+            .map(|_| translate::DirectSite::empty())
+            .collect();
+        let direct = translate::direct_capable(func, &entries);
+        let memory = translate::CodeMemory {
+            fired: fired.as_ptr() as usize,
+            sites: sites.as_ptr() as usize,
+            direct,
+        };
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             translate::FunctionTranslator::translate(
@@ -181,6 +229,7 @@ impl Jit {
                 self.options.fail_guards_once,
                 compiled::helpers(),
                 call_conv,
+                memory,
             );
             b.finalize(target);
         }
@@ -211,6 +260,11 @@ impl Jit {
             func.n_slots as usize,
             func.code.len(),
             code_bytes,
+            compiled::CodeParts {
+                fired,
+                sites,
+                direct,
+            },
         ))
     }
 }

@@ -30,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::vm::ast::BinOp;
 use crate::vm::bytecode::{Func, Op, Operand, PathAction, PathBase, PathElem, Slot};
+use crate::vm::coerce::{SimpleType, TypeMember, TypeSpec};
 use crate::vm::value::Value;
 
 /// Tag of an unset register (`Value::Undef`).
@@ -57,27 +58,108 @@ pub(crate) struct JSlot {
 /// Byte size of a `JSlot` (the stride of the slot array).
 const SLOT_SIZE: i32 = 16;
 
-/// What compiled code gets besides the slots.
+/// What compiled code gets besides the slots: one per run of compiled code (`run`), shared
+/// by the functions the run calls directly.
 #[repr(C)]
 pub(crate) struct Ctx {
-    /// The engine thread's interrupt flag (time and memory limits), read at backward jumps.
+    /// The engine thread's interrupt flag (time and memory limits), read at backward jumps
+    /// and direct calls.
     pub interrupt: *const u8,
-    /// One byte per instruction for the "fail every guard once" test mode.
-    pub fired: *mut u8,
     /// Written at exit: backward jumps taken.
     pub back_edges: i64,
-    /// The frame's registers (`n_regs` of them), for the array helpers (`compiled.rs`).
-    pub regs: *mut Value,
-    pub n_regs: usize,
+    /// The engine's epoch (`JitHook::epoch`; 0: no direct calls in this run): a call site
+    /// whose cached callee has this epoch calls its code directly.
+    pub epoch: u64,
+    /// Direct calls this run may still nest (decremented around each).
+    pub depth_left: i64,
+    /// The lowest native stack pointer a direct call may start at.
+    pub stack_limit: usize,
+    /// Direct calls made (statistics).
+    pub direct_calls: i64,
+    /// The engine, for the helpers (`compiled.rs`); the frame's registers are
+    /// `stack[base..base + n_slots]`.
+    pub vm: *mut crate::vm::interp::Vm,
+    pub base: usize,
+    /// The slot array of the run (`n_slots` of them), for the call helpers, which write
+    /// the registers back before a call and read them again after it.
+    pub slots: *mut JSlot,
+    pub n_slots: usize,
     /// Written by `array_view`: the elements of the array it looked at, and their number.
     pub view_ptr: *mut Value,
     pub view_len: i64,
+    /// Written by the code at a `Return` (exit code `RETURN_FLAG | pc`): the value.
+    pub ret_tag: i64,
+    pub ret_bits: i64,
+    /// Set by the call helper when a call failed (exit code `EXIT_FAULT`).
+    pub fault: Option<crate::vm::error::Fault>,
+    /// Set by a helper that caught a panic of the engine (exit code `EXIT_FAULT`): resumed
+    /// once the code has returned (a panic must not unwind through machine code).
+    pub panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Frames of directly called functions that left machine code (`EXIT_DEOPT`),
+    /// innermost first: the run materialises them as interpreter frames.
+    pub deopts: Vec<crate::vm::jit_hook::JitFrame>,
+    /// Whether the first of `deopts` left machine code by its own doing (a guard, a call
+    /// it cannot make directly), not because direct calls ran out of depth or stack.
+    pub blame: bool,
 }
+
+/// The cache of one fused call site (`FusedCall`) for direct calls: the callee's code,
+/// valid while `epoch` is the running engine's (`Ctx::epoch`). Filled by `call_fused`
+/// (`compiled.rs`) when the callee is compiled and takes the call's arguments by value.
+#[repr(C)]
+pub(crate) struct DirectSite {
+    /// The engine epoch this entry was filled for (0: empty).
+    pub epoch: std::cell::Cell<u64>,
+    /// The callee's code, entered at `DIRECT_ENTRY`.
+    pub code: std::cell::Cell<*const u8>,
+    /// The callee (for its interpreter frame when it leaves machine code).
+    pub callee: std::cell::RefCell<std::rc::Weak<Func>>,
+    /// The callee's `CompiledFn` (kept alive by the engine, `Vm::jit_keep`).
+    pub callee_code: std::cell::Cell<*const super::CompiledFn>,
+}
+
+impl DirectSite {
+    pub(crate) fn empty() -> DirectSite {
+        DirectSite {
+            epoch: std::cell::Cell::new(0),
+            code: std::cell::Cell::new(std::ptr::null()),
+            callee: std::cell::RefCell::new(std::rc::Weak::new()),
+            callee_code: std::cell::Cell::new(std::ptr::null()),
+        }
+    }
+}
+
+const SITE_EPOCH: i32 = std::mem::offset_of!(DirectSite, epoch) as i32;
+const SITE_CODE: i32 = std::mem::offset_of!(DirectSite, code) as i32;
+const SITE_SIZE: i64 = std::mem::size_of::<DirectSite>() as i64;
+
+/// The entry "pc" of a direct call: the slots argument points to the caller's argument
+/// area, which starts with the arguments (one `JSlot` per parameter) and is the callee's
+/// register file (`DIRECT_AREA_SLOTS`); every exit but a `Return` first records the frame
+/// (`Helpers::deopt_save`) and ends with `EXIT_DEOPT`.
+pub(crate) const DIRECT_ENTRY: u32 = 0x7fff_fff0;
+/// Registers of a function that a call site may call directly: the caller's argument
+/// area (a stack slot of its frame) is the callee's register file.
+pub(crate) const DIRECT_AREA_SLOTS: usize = 24;
+/// Exit code of a directly called function that left machine code (its frame recorded in
+/// `Ctx::deopts`), and of a run whose direct call did.
+pub(crate) const EXIT_DEOPT: u32 = u32::MAX - 1;
+/// Exit code of a run ended by a `Return` at pc `code & !RETURN_FLAG`.
+pub(crate) const RETURN_FLAG: u32 = 1 << 31;
+/// Exit code of a run ended by a failed call (`Ctx::fault`) or a panic (`Ctx::panic`).
+pub(crate) const EXIT_FAULT: u32 = u32::MAX;
 
 /// Byte offset of `Ctx::view_ptr` / `Ctx::view_len`.
 const CTX_VIEW_PTR: i32 = std::mem::offset_of!(Ctx, view_ptr) as i32;
 const CTX_VIEW_LEN: i32 = std::mem::offset_of!(Ctx, view_len) as i32;
 const CTX_BACK_EDGES: i32 = std::mem::offset_of!(Ctx, back_edges) as i32;
+const CTX_RET_TAG: i32 = std::mem::offset_of!(Ctx, ret_tag) as i32;
+const CTX_RET_BITS: i32 = std::mem::offset_of!(Ctx, ret_bits) as i32;
+const CTX_INTERRUPT: i32 = std::mem::offset_of!(Ctx, interrupt) as i32;
+const CTX_EPOCH: i32 = std::mem::offset_of!(Ctx, epoch) as i32;
+const CTX_DEPTH_LEFT: i32 = std::mem::offset_of!(Ctx, depth_left) as i32;
+const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
+const CTX_DIRECT_CALLS: i32 = std::mem::offset_of!(Ctx, direct_calls) as i32;
 
 /// Byte size of a `Value`, the stride of a packed array's elements. `Value` is
 /// `repr(u8)`: its tag byte is at offset 0 and equals the `TAG_*` constants for undef to
@@ -97,7 +179,36 @@ pub(crate) struct Helpers {
     /// the uniquely owned array in register `reg` (`$a[] = v`); 1 when done, 0 when not
     /// (nothing changed).
     pub array_push: usize,
+    /// `fn(ctx: *mut Ctx, pc: u64) -> u64`: `InitFCall` at `pc`; 1 when done, 0 when not
+    /// (nothing changed).
+    pub call_init: usize,
+    /// `fn(ctx: *mut Ctx, tag: i64, bits: i64) -> u64`: sends the scalar as the next
+    /// argument; 1 when done, 0 when not (a by-reference parameter; nothing changed).
+    pub call_send: usize,
+    /// `fn(ctx: *mut Ctx, pc: u64, dst: i64) -> u64`: `DoCall` at `pc` into register `dst`
+    /// (-1: none), with the registers written back before and read again into the slots
+    /// after: `CALL_DONE`, `CALL_DECLINED` (nothing changed) or `CALL_FAULT`.
+    pub call_do: usize,
+    /// `fn(ctx: *mut Ctx, pcs: i64, dst: i64, args: *const JSlot, n: i64,
+    /// site: *const DirectSite) -> i64`: a fused call (`fused_calls`): `InitFCall` at
+    /// `pcs & 0xffff_ffff`, the `n` scalar arguments `args`, `DoCall` at `pcs >> 32` into
+    /// `dst` (-1: none); registers written back and read again as for `call_do`, same
+    /// results (declined: nothing changed). Fills `site` for direct calls when it can.
+    pub call_fused: usize,
+    /// `fn(ctx: *mut Ctx, slots: *const JSlot, n_pc: i64) -> i64`: a directly called
+    /// function leaves machine code at pc `n_pc & 0xffff_ffff` with its `n_pc >> 32`
+    /// registers `slots`: records the frame in `Ctx::deopts`.
+    pub deopt_save: usize,
+    /// `fn(ctx: *mut Ctx, site: *const DirectSite, call_dst: i64) -> i64`: the direct
+    /// call at `site` (its `DoCall` at `call_dst & 0xffff_ffff`, result register
+    /// `call_dst >> 32`, `u32::MAX`: none) came back with `EXIT_DEOPT`: completes the
+    /// callee's record (the newest) with its function and its caller's side.
+    pub deopt_link: usize,
 }
+
+pub(crate) const CALL_DONE: i64 = 0;
+pub(crate) const CALL_DECLINED: i64 = 1;
+pub(crate) const CALL_FAULT: i64 = 2;
 
 /// The signature of every compiled function:
 /// `extern "C" fn(slots: *mut JSlot, entry_pc: u32, ctx: *mut Ctx) -> u32` (the exit pc).
@@ -111,6 +222,26 @@ pub(crate) fn signature(
     sig.params.push(AbiParam::new(ptr));
     sig.returns.push(AbiParam::new(types::I32));
     sig
+}
+
+/// Whether `func`, compiled with `entries`, may be called directly (`DIRECT_ENTRY`): it is
+/// entered at its first instruction, and everything in it that needs the engine is a
+/// fused call (whose direct path needs nothing of it) or an exit; no array registers.
+pub(crate) fn direct_capable(func: &Func, entries: &[u32]) -> bool {
+    if !entries.contains(&0) || !array_regs(func).is_empty() {
+        return false;
+    }
+    let fused = fused_calls(func);
+    func.code.iter().enumerate().all(|(pc, op)| {
+        let pc = pc as u32;
+        match op {
+            Op::InitFCall { .. } => fused.iter().any(|f| f.init == pc),
+            Op::SendVal { .. } | Op::SendPath { .. } | Op::DoCall { .. } => {
+                fused.iter().any(|f| f.init < pc && pc <= f.call)
+            }
+            _ => true,
+        }
+    })
 }
 
 /// Whether `op` reads as a value compiled code can hold: a register in range, or a
@@ -297,8 +428,148 @@ pub(crate) fn supported(func: &Func, op: &Op) -> bool {
             val,
             dst,
         } => path_supported(func, *path, *action, *val, *dst),
+        Op::InitFCall { name, fallback, .. } => {
+            name.is_const() && fallback.is_none_or(|f| f.is_const())
+        }
+        Op::SendVal { val } => scalar_operand(func, *val),
+        Op::SendPath { path } => plain_local(func, *path).is_some(),
+        Op::DoCall { dst } => dst.is_none_or(|d| slot_ok(func, d)),
+        // A file's top-level code returns through the interpreter (`include`'s value,
+        // globals), and so does a return that must run a `finally` first.
+        Op::Return { val } => {
+            !func.name.is_empty()
+                && func.tries.is_empty()
+                && val.is_none_or(|v| scalar_operand(func, v))
+        }
+        Op::VerifyParam { idx } => {
+            slot_ok(func, *idx)
+                && func
+                    .params
+                    .get(*idx as usize)
+                    .is_some_and(|p| type_check(p.ty.as_ref()).is_some())
+        }
+        Op::VerifyReturn { val } => {
+            slot_ok(func, *val) && type_check(func.return_type.as_ref()).is_some()
+        }
         _ => false,
     }
+}
+
+/// The local variable a `SendPath` passes when it is a plain one (`f($x)`).
+fn plain_local(func: &Func, path: u32) -> Option<Slot> {
+    let p = func.paths.get(path as usize)?;
+    match (&p.base, p.elems.as_slice()) {
+        (PathBase::Local(s), []) if slot_ok(func, *s) => Some(*s),
+        _ => None,
+    }
+}
+
+/// The machine-code form of a declared parameter or return type check, for the types the
+/// interpreter checks inline (`quick_accepts`): anything else is not translated.
+#[derive(Clone, Copy)]
+enum TypeCheck {
+    /// No declared type: nothing to check.
+    None,
+    /// Exactly this tag passes (`int`, `float`, `bool`); others go to the interpreter's
+    /// full check (coercion, `TypeError`).
+    Tag(i64),
+    /// `mixed`: anything but an unset register.
+    Defined,
+}
+
+fn type_check(ty: Option<&TypeSpec>) -> Option<TypeCheck> {
+    let Some(ty) = ty else {
+        return Some(TypeCheck::None);
+    };
+    match ty.members.as_slice() {
+        [TypeMember::Simple(SimpleType::Int)] => Some(TypeCheck::Tag(TAG_INT)),
+        [TypeMember::Simple(SimpleType::Float)] => Some(TypeCheck::Tag(TAG_FLOAT)),
+        [TypeMember::Simple(SimpleType::Bool)] => Some(TypeCheck::Tag(TAG_BOOL)),
+        [TypeMember::Simple(SimpleType::Mixed)] => Some(TypeCheck::Defined),
+        _ => None,
+    }
+}
+
+/// A call compiled code makes in one helper call: `InitFCall` at `init`, then only
+/// instructions that compute into temporaries and the `SendVal`/`SendPath` of scalars at
+/// `sends`, then the `DoCall` at `call`. Every exit in `init + 1..=call` resumes the
+/// interpreter at `init` (nothing of the call has happened then, and the instructions in
+/// between write only temporaries, which they first read after writing, so running them
+/// again gives the same values).
+pub(crate) struct FusedCall {
+    pub init: u32,
+    pub call: u32,
+    pub sends: Vec<u32>,
+}
+
+/// The fusable calls of `func` (see `FusedCall`).
+pub(crate) fn fused_calls(func: &Func) -> Vec<FusedCall> {
+    let n_locals = func.local_names.len() as u32;
+    let targets: Vec<u32> = func.code.iter().filter_map(jump_target).collect();
+    let mut out = Vec::new();
+    for (i, op) in func.code.iter().enumerate() {
+        let Op::InitFCall { n_args, .. } = op else {
+            continue;
+        };
+        if !supported(func, op) {
+            continue;
+        }
+        let mut written: Vec<Slot> = Vec::new();
+        let mut sends = Vec::new();
+        // A temporary read must have been written inside the sequence.
+        let reads_ok = |o: Operand, written: &Vec<Slot>| {
+            o.is_const() || o.index() < n_locals || written.contains(&o.index())
+        };
+        let mut call = None;
+        for (k, op) in func.code.iter().enumerate().skip(i + 1) {
+            if !supported(func, op) {
+                break;
+            }
+            let ok = match op {
+                Op::DoCall { .. } => {
+                    call = Some(k as u32);
+                    break;
+                }
+                Op::Move { dst, src } => *dst >= n_locals && reads_ok(*src, &written),
+                Op::Binary { dst, a, b, .. } => {
+                    *dst >= n_locals && reads_ok(*a, &written) && reads_ok(*b, &written)
+                }
+                Op::Not { dst, a } | Op::ToBool { dst, a } | Op::Neg { dst, a } => {
+                    *dst >= n_locals && reads_ok(*a, &written)
+                }
+                Op::SendVal { val } => {
+                    sends.push(k as u32);
+                    reads_ok(*val, &written)
+                }
+                Op::SendPath { .. } => {
+                    sends.push(k as u32);
+                    true
+                }
+                _ => false,
+            };
+            if !ok {
+                break;
+            }
+            if let Op::Move { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Not { dst, .. }
+            | Op::ToBool { dst, .. }
+            | Op::Neg { dst, .. } = op
+            {
+                written.push(*dst);
+            }
+        }
+        let Some(call) = call else { continue };
+        let jumped_into = targets.iter().any(|&t| t > i as u32 && t <= call);
+        if !jumped_into && sends.len() == *n_args as usize {
+            out.push(FusedCall {
+                init: i as u32,
+                call,
+                sends,
+            });
+        }
+    }
+    out
 }
 
 /// The jump target of a control-flow instruction that compiled code translates.
@@ -315,9 +586,10 @@ fn jump_target(op: &Op) -> Option<u32> {
     }
 }
 
-/// The loop headers where compiled code may be entered: targets of backward jumps whose
-/// whole loop body (header to backward jump) translates, so that a loop entered runs in
-/// machine code until it ends or a guard fails. Sorted, without duplicates.
+/// The instructions where compiled code may be entered: loop headers (targets of backward
+/// jumps whose whole loop body, header to backward jump, translates, so that a loop
+/// entered runs in machine code until it ends or a guard fails) and 0 for a function
+/// translated whole. Sorted, without duplicates.
 pub(crate) fn entry_points(func: &Func) -> Vec<u32> {
     let ok: Vec<bool> = func.code.iter().map(|op| supported(func, op)).collect();
     let mut entries = Vec::new();
@@ -327,6 +599,21 @@ pub(crate) fn entry_points(func: &Func) -> Vec<u32> {
         if t <= pc && ok[t..=pc].iter().all(|&b| b) {
             entries.push(t as u32);
         }
+    }
+    // A function translated whole (the unreachable `VerifyNoReturn` at its end aside) is
+    // also entered at its first instruction, when a frame of it starts: its calls then
+    // run compiled from start to `Return`. Not a file's top-level code (run once, and its
+    // `Return` is the interpreter's) nor a generator (whose body starts at its first
+    // resumption, not at the call).
+    let whole = !func.is_generator
+        && !func.name.is_empty()
+        && func
+            .code
+            .iter()
+            .zip(&ok)
+            .all(|(op, &ok)| ok || matches!(op, Op::VerifyNoReturn));
+    if whole && !func.code.is_empty() {
+        entries.push(0);
     }
     entries.sort_unstable();
     entries.dedup();
@@ -358,12 +645,38 @@ pub(crate) struct FunctionTranslator<'a, 'b> {
     pc: u32,
     fail_guards_once: bool,
     helpers: Helpers,
-    /// Signatures of `Helpers::array_view` and `Helpers::array_push`.
+    /// Signatures of the helpers: `array_view`, `call_send` and `call_do` take the context
+    /// and two words; `array_push` the context and three; `call_init` the context and one.
     view_sig: SigRef,
     push_sig: SigRef,
+    init_sig: SigRef,
+    fused_sig: SigRef,
+    /// The fused calls (`fused_calls`), and per instruction the one it is part of.
+    fused: Vec<FusedCall>,
+    fused_at: Vec<Option<usize>>,
+    /// Per fused call: the stack slot its arguments are collected in.
+    fused_args: Vec<cranelift_codegen::ir::StackSlot>,
     /// Per register used as an array (`array_regs`): what this run knows of it
     /// (`VIEW_*`), and its elements and their number when known.
     views: Vec<(Slot, ArrayView)>,
+    /// For a function that may be called directly (`direct_capable`): whether this
+    /// activation was (entered at `DIRECT_ENTRY`), an i8 truth value.
+    is_direct: Option<ClifValue>,
+    /// Address of the `DirectSite` array (one per fused call).
+    sites: usize,
+    /// Signatures of a compiled function (direct calls) and of the deopt helpers.
+    direct_sig: SigRef,
+    deopt_sig: SigRef,
+}
+
+/// Where the translated code's per-function memory is (owned by its `CompiledFn`).
+pub(crate) struct CodeMemory {
+    /// One byte per instruction for the "fail every guard once" test mode.
+    pub fired: usize,
+    /// The `DirectSite`s of the fused calls (`fused_calls` order).
+    pub sites: usize,
+    /// Whether the function may be called directly (`direct_capable`).
+    pub direct: bool,
 }
 
 /// Compiled code's knowledge of one array register (Cranelift variables): `state` is
@@ -387,6 +700,7 @@ pub(crate) const VIEW_WRITE: i64 = 2;
 impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Emits the whole function into `b` (whose signature is `signature()`), entered at
     /// `entries`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn translate(
         b: &'a mut FunctionBuilder<'b>,
         func: &'a Func,
@@ -395,32 +709,68 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         fail_guards_once: bool,
         helpers: Helpers,
         call_conv: CallConv,
+        memory: CodeMemory,
     ) {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
-        let (slots, entry_pc, ctx) = (params[0], params[1], params[2]);
+        let (p_slots, entry_pc, ctx) = (params[0], params[1], params[2]);
         let n = func.n_slots as usize;
         let mut tags = Vec::with_capacity(n);
         let mut bits = Vec::with_capacity(n);
         let flags = MemFlagsData::trusted();
-        for i in 0..n {
-            let t = b.declare_var(types::I64);
-            let v = b.declare_var(types::I64);
-            let off = i as i32 * SLOT_SIZE;
-            let tv = b.ins().load(types::I64, flags, slots, off);
-            let bv = b.ins().load(types::I64, flags, slots, off + 8);
-            b.def_var(t, tv);
-            b.def_var(v, bv);
-            tags.push(t);
-            bits.push(v);
+        for _ in 0..n {
+            tags.push(b.declare_var(types::I64));
+            bits.push(b.declare_var(types::I64));
         }
         let edges = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(edges, zero);
-        let interrupt = b.ins().load(ptr, flags, ctx, 0);
-        let fired = b.ins().load(ptr, flags, ctx, ptr.bytes() as i32);
+        let interrupt = b.ins().load(ptr, flags, ctx, CTX_INTERRUPT);
+        let fired = b.ins().iconst(ptr, memory.fired as i64);
+        // The registers: the frame's slots, or for a direct call the caller's argument
+        // area (`DIRECT_AREA_SLOTS` slots at least), starting with the arguments; the
+        // rest are unset.
+        let slots = p_slots;
+        let (is_direct, load_block) = if memory.direct {
+            let de = b.ins().iconst(types::I32, i64::from(DIRECT_ENTRY));
+            let is_direct = b.ins().icmp(IntCC::Equal, entry_pc, de);
+            let direct = b.create_block();
+            let load = b.create_block();
+            b.ins().brif(is_direct, direct, &[], load, &[]);
+            b.switch_to_block(direct);
+            let n_params = func.params.len().min(n);
+            for i in 0..n {
+                let off = i as i32 * SLOT_SIZE;
+                let (tv, bv) = if i < n_params {
+                    (
+                        b.ins().load(types::I64, flags, slots, off),
+                        b.ins().load(types::I64, flags, slots, off + 8),
+                    )
+                } else {
+                    // Only the tag: an unset register's bits are never read.
+                    let u = b.ins().iconst(types::I64, TAG_UNDEF);
+                    b.ins().store(flags, u, slots, off);
+                    (u, b.ins().iconst(types::I64, 0))
+                };
+                b.def_var(tags[i], tv);
+                b.def_var(bits[i], bv);
+            }
+            (Some(is_direct), Some((direct, load)))
+        } else {
+            (None, None)
+        };
+        if let Some((_, load)) = load_block {
+            b.switch_to_block(load);
+        }
+        for i in 0..n {
+            let off = i as i32 * SLOT_SIZE;
+            let tv = b.ins().load(types::I64, flags, p_slots, off);
+            let bv = b.ins().load(types::I64, flags, p_slots, off + 8);
+            b.def_var(tags[i], tv);
+            b.def_var(bits[i], bv);
+        }
         let mut views = Vec::new();
         for reg in array_regs(func) {
             let v = ArrayView {
@@ -435,36 +785,54 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             b.def_var(v.len, none);
             views.push((reg, v));
         }
-        let mut view_sig = Signature::new(call_conv);
-        for t in [ptr, types::I64, types::I64] {
-            view_sig.params.push(AbiParam::new(t));
+        let sig = |n: usize| {
+            let mut sig = Signature::new(call_conv);
+            sig.params.push(AbiParam::new(ptr));
+            for _ in 0..n {
+                sig.params.push(AbiParam::new(types::I64));
+            }
+            sig.returns.push(AbiParam::new(types::I64));
+            sig
+        };
+        let view_sig = b.import_signature(sig(2));
+        let push_sig = b.import_signature(sig(3));
+        let init_sig = b.import_signature(sig(1));
+        let mut fsig = Signature::new(call_conv);
+        for t in [ptr, types::I64, types::I64, ptr, types::I64] {
+            fsig.params.push(AbiParam::new(t));
         }
-        view_sig.returns.push(AbiParam::new(types::I64));
-        let mut push_sig = Signature::new(call_conv);
-        for t in [ptr, types::I64, types::I64, types::I64] {
-            push_sig.params.push(AbiParam::new(t));
+        fsig.returns.push(AbiParam::new(types::I64));
+        fsig.params.push(AbiParam::new(ptr));
+        let fused_sig = b.import_signature(fsig);
+        let direct_sig = b.import_signature(signature(ptr, call_conv));
+        let mut dsig = Signature::new(call_conv);
+        for t in [ptr, ptr, types::I64] {
+            dsig.params.push(AbiParam::new(t));
         }
-        push_sig.returns.push(AbiParam::new(types::I64));
-        let view_sig = b.import_signature(view_sig);
-        let push_sig = b.import_signature(push_sig);
-        // Views of every array register, taken once per run before any loop (so loops make
-        // no calls for them): writable where the function writes the array.
-        for (reg, view) in &views {
-            let want = if array_written(func, *reg) {
-                VIEW_WRITE
-            } else {
-                VIEW_READ
-            };
-            let f = b.ins().iconst(ptr, helpers.array_view as i64);
-            let r = b.ins().iconst(types::I64, i64::from(*reg));
-            let w = b.ins().iconst(types::I64, want);
-            let call = b.ins().call_indirect(view_sig, f, &[ctx, r, w]);
-            let got = b.inst_results(call)[0];
-            let p = b.ins().load(ptr, flags, ctx, CTX_VIEW_PTR);
-            let n = b.ins().load(types::I64, flags, ctx, CTX_VIEW_LEN);
-            b.def_var(view.state, got);
-            b.def_var(view.ptr, p);
-            b.def_var(view.len, n);
+        dsig.returns.push(AbiParam::new(types::I64));
+        let deopt_sig = b.import_signature(dsig);
+        let fused = fused_calls(func);
+        let mut fused_at = vec![None; func.code.len()];
+        let mut fused_args = Vec::new();
+        // One argument area for all fused calls (their sequences never overlap), large
+        // enough to be the registers of a directly called callee (`DIRECT_AREA_SLOTS`).
+        let most_args = fused.iter().map(|f| f.sends.len()).max().unwrap_or(0);
+        let area = (!fused.is_empty()).then(|| {
+            b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                (most_args.max(DIRECT_AREA_SLOTS) as u32) * SLOT_SIZE as u32,
+                3,
+            ))
+        });
+        for (k, f) in fused.iter().enumerate() {
+            for pc in f.init + 1..=f.call {
+                if let Some(x) = fused_at.get_mut(pc as usize) {
+                    *x = Some(k);
+                }
+            }
+            if let Some(area) = area {
+                fused_args.push(area);
+            }
         }
         let blocks: Vec<Block> = (0..func.code.len()).map(|_| b.create_block()).collect();
         let mut t = FunctionTranslator {
@@ -486,8 +854,20 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             helpers,
             view_sig,
             push_sig,
+            init_sig,
+            fused_sig,
+            fused,
+            fused_at,
+            fused_args,
             views,
+            is_direct,
+            sites: memory.sites,
+            direct_sig,
+            deopt_sig,
         };
+        // Views of every array register, taken once per run before any loop (so loops make
+        // no calls for them).
+        t.take_views();
         // Dispatch on the entry pc; anything else (never asked for) exits at once.
         let mut switch = Switch::new();
         for &e in entries {
@@ -497,6 +877,13 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         switch.emit(t.b, entry_pc, bad);
         t.b.switch_to_block(bad);
         t.b.ins().return_(&[entry_pc]);
+        // A direct call starts at the first instruction (no array views to take: a
+        // function called directly has no array registers).
+        if let Some((direct, _)) = load_block {
+            t.b.switch_to_block(direct);
+            let first = t.blocks[0];
+            t.b.ins().jump(first, &[]);
+        }
 
         for pc in 0..func.code.len() {
             t.pc = pc as u32;
@@ -518,6 +905,48 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.b.ins().iconst(types::I64, v)
     }
 
+    /// Calls the runtime helper at `addr` (signature `sig`); its one result.
+    fn call_helper(&mut self, addr: usize, sig: SigRef, args: &[ClifValue]) -> ClifValue {
+        let f = self.b.ins().iconst(self.ptr, addr as i64);
+        let call = self.b.ins().call_indirect(sig, f, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Takes the view of every array register (writable where the function writes the
+    /// array): when the run starts, and after a call.
+    fn take_views(&mut self) {
+        for i in 0..self.views.len() {
+            let (reg, view) = self.views[i];
+            let want = if array_written(self.func, reg) {
+                VIEW_WRITE
+            } else {
+                VIEW_READ
+            };
+            let r = self.iconst(i64::from(reg));
+            let w = self.iconst(want);
+            let got = self.call_helper(self.helpers.array_view, self.view_sig, &[self.ctx, r, w]);
+            let flags = MemFlagsData::trusted();
+            let p = self.b.ins().load(self.ptr, flags, self.ctx, CTX_VIEW_PTR);
+            let n = self.b.ins().load(types::I64, flags, self.ctx, CTX_VIEW_LEN);
+            self.b.def_var(view.state, got);
+            self.b.def_var(view.ptr, p);
+            self.b.def_var(view.len, n);
+        }
+    }
+
+    /// Reads every register again from the slot array (after a call, which may have
+    /// changed them: the result, a global, a reference).
+    fn reload_all(&mut self) {
+        let flags = MemFlagsData::trusted();
+        for i in 0..self.tags.len() {
+            let off = i as i32 * SLOT_SIZE;
+            let t = self.b.ins().load(types::I64, flags, self.slots, off);
+            let v = self.b.ins().load(types::I64, flags, self.slots, off + 8);
+            self.b.def_var(self.tags[i], t);
+            self.b.def_var(self.bits[i], v);
+        }
+    }
+
     /// The block that leaves compiled code at the current instruction.
     fn exit_block(&mut self) -> Block {
         if let Some(b) = self.exit_here {
@@ -525,17 +954,56 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         }
         let block = self.b.create_block();
         self.exit_here = Some(block);
-        self.pending_exits.push((block, self.pc));
+        let at = self.exit_pc();
+        self.pending_exits.push((block, at));
         block
     }
 
-    /// Returns to the interpreter at `pc` (the slots in memory are already current).
+    /// Where an exit at the current instruction resumes the interpreter: the instruction
+    /// itself, or the `InitFCall` of the fused call it is part of (`fused_calls`).
+    fn exit_pc(&self) -> u32 {
+        match self.fused_at.get(self.pc as usize) {
+            Some(&Some(i)) => self.fused[i].init,
+            _ => self.pc,
+        }
+    }
+
+    /// Returns to the interpreter at `pc` (the slots in memory are already current); in a
+    /// directly called activation, records the frame first and ends with `EXIT_DEOPT`.
     fn emit_exit(&mut self, pc: u32) {
+        if let Some(is_direct) = self.is_direct {
+            let deopt = self.b.create_block();
+            let normal = self.b.create_block();
+            self.b.ins().brif(is_direct, deopt, &[], normal, &[]);
+            self.b.switch_to_block(deopt);
+            self.emit_deopt(pc);
+            self.b.switch_to_block(normal);
+        }
+        self.emit_return_code(pc);
+    }
+
+    /// Records this (directly called) activation's frame at `pc` and ends with
+    /// `EXIT_DEOPT`.
+    fn emit_deopt(&mut self, pc: u32) {
+        let n_pc = ((self.tags.len() as i64) << 32) | i64::from(pc);
+        let n_pc = self.iconst(n_pc);
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.deopt_save as i64);
+        self.b
+            .ins()
+            .call_indirect(self.deopt_sig, f, &[self.ctx, self.slots, n_pc]);
+        self.emit_return_code(EXIT_DEOPT);
+    }
+
+    /// Ends the run with exit code `code` (a pc, `RETURN_FLAG | pc` or `EXIT_FAULT`).
+    fn emit_return_code(&mut self, code: u32) {
         let e = self.b.use_var(self.edges);
         self.b
             .ins()
             .store(MemFlagsData::trusted(), e, self.ctx, CTX_BACK_EDGES);
-        let pcv = self.b.ins().iconst(types::I32, i64::from(pc));
+        let pcv = self.b.ins().iconst(types::I32, i64::from(code));
         self.b.ins().return_(&[pcv]);
     }
 
@@ -702,7 +1170,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         self.b.switch_to_block(fire);
         let one = self.b.ins().iconst(types::I8, 1);
         self.b.ins().store(flags, one, at, 0);
-        self.emit_exit(self.pc);
+        self.emit_exit(self.exit_pc());
         self.b.switch_to_block(cont);
     }
 
@@ -710,7 +1178,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
 
     fn translate_op(&mut self, op: &Op) {
         if !supported(self.func, op) {
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             return;
         }
         if !matches!(op, Op::Nop | Op::TryMarker | Op::Jmp { .. }) {
@@ -776,9 +1244,302 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
                 }
                 self.branch(holds, *target);
             }
+            Op::InitFCall { .. } if self.fused.iter().any(|f| f.init == self.pc) => {
+                // Made by the fused call at its `DoCall`.
+                self.fall_through();
+            }
+            Op::SendVal { val } if self.fused_at[self.pc as usize].is_some() => {
+                self.translate_fused_send(*val);
+            }
+            Op::SendPath { path } if self.fused_at[self.pc as usize].is_some() => {
+                match plain_local(self.func, *path) {
+                    Some(s) => self.translate_fused_send(Operand::slot(s)),
+                    None => self.emit_exit(self.exit_pc()),
+                }
+            }
+            Op::DoCall { dst } if self.fused_at[self.pc as usize].is_some() => {
+                self.translate_fused_call(*dst);
+            }
+            Op::InitFCall { .. } => {
+                let pc = self.iconst(i64::from(self.pc));
+                let r = self.call_helper(self.helpers.call_init, self.init_sig, &[self.ctx, pc]);
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                self.guard(ok);
+                self.fall_through();
+            }
+            Op::SendVal { val } => {
+                // A temporary is consumed, as by the interpreter.
+                let consumes =
+                    !val.is_const() && val.index() as usize >= self.func.local_names.len();
+                self.translate_send(*val, consumes);
+            }
+            Op::SendPath { path } => match plain_local(self.func, *path) {
+                Some(s) => self.translate_send(Operand::slot(s), false),
+                None => self.emit_exit(self.exit_pc()),
+            },
+            Op::DoCall { dst } => self.translate_do_call(*dst),
+            Op::Return { val } => self.translate_return(*val),
+            Op::VerifyParam { idx } => {
+                let check = self
+                    .func
+                    .params
+                    .get(*idx as usize)
+                    .and_then(|p| type_check(p.ty.as_ref()));
+                self.translate_type_check(*idx, check);
+            }
+            Op::VerifyReturn { val } => {
+                let check = type_check(self.func.return_type.as_ref());
+                self.translate_type_check(*val, check);
+            }
             // `supported` admits nothing else.
-            _ => self.emit_exit(self.pc),
+            _ => self.emit_exit(self.exit_pc()),
         }
+    }
+
+    /// `SendVal`/`SendPath` of a null/bool/int/float (anything else, an unset variable
+    /// included, is the interpreter's); exits when the helper declines (a by-reference
+    /// parameter).
+    fn translate_send(&mut self, val: Operand, consumes: bool) {
+        let (t, v) = self.operand(val);
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let r = self.call_helper(self.helpers.call_send, self.view_sig, &[self.ctx, t, v]);
+        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        self.guard(ok);
+        if consumes {
+            let undef = self.iconst(TAG_UNDEF);
+            let zero = self.iconst(0);
+            self.write(val.index(), undef, zero);
+        }
+        self.fall_through();
+    }
+
+    /// A send of a fused call: the scalar goes to the call's argument slot (the
+    /// temporary it came from is consumed at the `DoCall`).
+    fn translate_fused_send(&mut self, val: Operand) {
+        let Some(k) = self.fused_at[self.pc as usize] else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let Some(j) = self.fused[k].sends.iter().position(|&p| p == self.pc) else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let (t, v) = self.operand(val);
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let slot = self.fused_args[k];
+        let off = j as i32 * SLOT_SIZE;
+        self.b.ins().stack_store(self.ptr, t, slot, off);
+        self.b.ins().stack_store(self.ptr, v, slot, off + 8);
+        self.fall_through();
+    }
+
+    /// The `DoCall` of a fused call: consumes the sent temporaries (as the interpreter's
+    /// `SendVal` does), then one helper call makes the whole call; declined, the
+    /// interpreter runs it from its `InitFCall`.
+    fn translate_fused_call(&mut self, dst: Option<Slot>) {
+        let Some(k) = self.fused_at[self.pc as usize] else {
+            self.emit_exit(self.exit_pc());
+            return;
+        };
+        let n_locals = self.func.local_names.len() as u32;
+        let sends = self.fused[k].sends.clone();
+        for s in sends.iter() {
+            if let Some(Op::SendVal { val }) = self.func.code.get(*s as usize) {
+                if !val.is_const() && val.index() >= n_locals {
+                    let undef = self.iconst(TAG_UNDEF);
+                    let zero = self.iconst(0);
+                    self.write(val.index(), undef, zero);
+                }
+            }
+        }
+        let init = self.fused[k].init;
+        let site = self
+            .b
+            .ins()
+            .iconst(self.ptr, (self.sites as i64) + k as i64 * SITE_SIZE);
+        let args = self.b.ins().stack_addr(self.ptr, self.fused_args[k], 0);
+        self.translate_direct_call(site, args, dst);
+        // The engine's call path (in a directly called activation: left to the
+        // interpreter, from the `InitFCall`).
+        if let Some(is_direct) = self.is_direct {
+            let leave = self.b.create_block();
+            let engine = self.b.create_block();
+            self.b.ins().brif(is_direct, leave, &[], engine, &[]);
+            self.b.switch_to_block(leave);
+            self.emit_exit(init);
+            self.b.switch_to_block(engine);
+        }
+        let pcs = i64::from(init) | (i64::from(self.pc) << 32);
+        let pcs = self.iconst(pcs);
+        let d = self.iconst(dst.map_or(-1, i64::from));
+        let n = self.iconst(sends.len() as i64);
+        let r = self.call_helper(
+            self.helpers.call_fused,
+            self.fused_sig,
+            &[self.ctx, pcs, d, args, n, site],
+        );
+        self.after_call(r);
+    }
+
+    /// The direct path of a fused call: when `site` holds the callee's code for this
+    /// engine, no limit is near (interrupt flag, nesting, native stack), calls it with the
+    /// arguments at `args` and continues with its result in `dst`; otherwise continues
+    /// in the block this leaves current (the engine's path). A callee that left machine
+    /// code (`EXIT_DEOPT`) makes this activation leave too, after its `DoCall`, the callee
+    /// frame to be materialised above it.
+    fn translate_direct_call(&mut self, site: ClifValue, args: ClifValue, dst: Option<Slot>) {
+        let flags = MemFlagsData::trusted();
+        let se = self.b.ins().load(types::I64, flags, site, SITE_EPOCH);
+        let ce = self.b.ins().load(types::I64, flags, self.ctx, CTX_EPOCH);
+        let hit = self.b.ins().icmp(IntCC::Equal, se, ce);
+        let flag = self.b.ins().atomic_load(types::I8, flags, self.interrupt);
+        let clear = self.b.ins().icmp_imm_s(IntCC::Equal, flag, 0);
+        let dl = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, CTX_DEPTH_LEFT);
+        let deep_ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, dl, 0);
+        let sp = self.b.ins().get_stack_pointer(self.ptr);
+        let lim = self
+            .b
+            .ins()
+            .load(self.ptr, flags, self.ctx, CTX_STACK_LIMIT);
+        let stack_ok = self.b.ins().icmp(IntCC::UnsignedGreaterThan, sp, lim);
+        let ok = self.b.ins().band(hit, clear);
+        let ok = self.b.ins().band(ok, deep_ok);
+        let ok = self.b.ins().band(ok, stack_ok);
+        let direct = self.b.create_block();
+        let engine = self.b.create_block();
+        self.b.ins().brif(ok, direct, &[], engine, &[]);
+
+        self.b.switch_to_block(direct);
+        let dl1 = self.b.ins().iadd_imm_s(dl, -1);
+        self.b.ins().store(flags, dl1, self.ctx, CTX_DEPTH_LEFT);
+        let nc = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, CTX_DIRECT_CALLS);
+        let nc = self.b.ins().iadd_imm_s(nc, 1);
+        self.b.ins().store(flags, nc, self.ctx, CTX_DIRECT_CALLS);
+        let code = self.b.ins().load(self.ptr, flags, site, SITE_CODE);
+        let ep = self.b.ins().iconst(types::I32, i64::from(DIRECT_ENTRY));
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.direct_sig, code, &[args, ep, self.ctx]);
+        let r = self.b.inst_results(call)[0];
+        self.b.ins().store(flags, dl, self.ctx, CTX_DEPTH_LEFT);
+        let deopt_code = self.b.ins().iconst(types::I32, i64::from(EXIT_DEOPT));
+        let left = self.b.ins().icmp(IntCC::Equal, r, deopt_code);
+        let returned = self.b.create_block();
+        let deopt = self.b.create_block();
+        self.b.ins().brif(left, deopt, &[], returned, &[]);
+
+        self.b.switch_to_block(returned);
+        let t = self.b.ins().load(types::I64, flags, self.ctx, CTX_RET_TAG);
+        let v = self.b.ins().load(types::I64, flags, self.ctx, CTX_RET_BITS);
+        if let Some(d) = dst {
+            self.write(d, t, v);
+        }
+        self.fall_through();
+
+        self.b.switch_to_block(deopt);
+        let call_dst = i64::from(self.pc) | (i64::from(dst.unwrap_or(u32::MAX)) << 32);
+        let call_dst = self.iconst(call_dst);
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, self.helpers.deopt_link as i64);
+        self.b
+            .ins()
+            .call_indirect(self.deopt_sig, f, &[self.ctx, site, call_dst]);
+        // This activation continues after the `DoCall` once the callee has returned.
+        let after = self.pc + 1;
+        match self.is_direct {
+            Some(is_direct) => {
+                let save = self.b.create_block();
+                let run = self.b.create_block();
+                self.b.ins().brif(is_direct, save, &[], run, &[]);
+                self.b.switch_to_block(save);
+                self.emit_deopt(after);
+                self.b.switch_to_block(run);
+                self.emit_return_code(EXIT_DEOPT);
+            }
+            None => self.emit_return_code(EXIT_DEOPT),
+        }
+        self.b.switch_to_block(engine);
+    }
+
+    /// After a call helper returned `r`: continue (registers reloaded), exit (declined)
+    /// or leave with the fault.
+    fn after_call(&mut self, r: ClifValue) {
+        let done = self.b.create_block();
+        let not_done = self.b.create_block();
+        let fault = self.b.create_block();
+        let is_done = self.b.ins().icmp_imm_s(IntCC::Equal, r, CALL_DONE);
+        self.b.ins().brif(is_done, done, &[], not_done, &[]);
+        self.b.switch_to_block(not_done);
+        let exit = self.exit_block();
+        let is_fault = self.b.ins().icmp_imm_s(IntCC::Equal, r, CALL_FAULT);
+        self.b.ins().brif(is_fault, fault, &[], exit, &[]);
+        self.b.switch_to_block(fault);
+        self.emit_return_code(EXIT_FAULT);
+        self.b.switch_to_block(done);
+        self.reload_all();
+        self.take_views();
+        self.fall_through();
+    }
+
+    /// `DoCall`: the helper writes the registers back, makes the call and reads them
+    /// again (the result included) into the slot array; the code then reloads every
+    /// register and array view. A declined call exits here (nothing happened); a failed
+    /// one leaves with `EXIT_FAULT` (the call is over: the interpreter handles the fault
+    /// as this instruction's).
+    fn translate_do_call(&mut self, dst: Option<Slot>) {
+        let pc = self.iconst(i64::from(self.pc));
+        let d = self.iconst(dst.map_or(-1, i64::from));
+        let r = self.call_helper(self.helpers.call_do, self.view_sig, &[self.ctx, pc, d]);
+        self.after_call(r);
+    }
+
+    /// `Return` of a null/bool/int/float: the value goes to the context and the run ends
+    /// with `RETURN_FLAG | pc` (the slots are current, so the interpreter may also run the
+    /// `Return` itself).
+    fn translate_return(&mut self, val: Option<Operand>) {
+        let (t, v) = match val {
+            Some(v) => self.operand(v),
+            None => (self.iconst(TAG_NULL), self.iconst(0)),
+        };
+        let ok = self.is_scalar(t);
+        self.guard(ok);
+        let flags = MemFlagsData::trusted();
+        self.b.ins().store(flags, t, self.ctx, CTX_RET_TAG);
+        self.b.ins().store(flags, v, self.ctx, CTX_RET_BITS);
+        self.emit_return_code(RETURN_FLAG | self.pc);
+    }
+
+    /// `VerifyParam`/`VerifyReturn` of register `slot`: passes what the interpreter's
+    /// inline check passes; anything else exits to its full check.
+    fn translate_type_check(&mut self, slot: Slot, check: Option<TypeCheck>) {
+        let t = self.b.use_var(self.tags[slot as usize]);
+        match check {
+            Some(TypeCheck::None) => {}
+            Some(TypeCheck::Tag(want)) => {
+                let ok = self.tag_is(t, want);
+                self.guard(ok);
+            }
+            Some(TypeCheck::Defined) => {
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, t, TAG_UNDEF);
+                self.guard(ok);
+            }
+            None => {
+                self.emit_exit(self.exit_pc());
+                return;
+            }
+        }
+        self.fall_through();
     }
 
     /// `Move` (a plain copy) and `AssignLocal` (which consumes a temporary source).
@@ -1061,7 +1822,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     fn array_view(&mut self, reg: Slot, write: bool) -> (ClifValue, ClifValue) {
         let Some(&(_, view)) = self.views.iter().find(|(r, _)| *r == reg) else {
             // `array_regs` lists every register an array instruction names.
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             let dead = self.b.create_block();
             self.b.switch_to_block(dead);
             let z = self.iconst(0);
@@ -1175,7 +1936,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
         dst: Option<Slot>,
     ) {
         let Some(elem) = array_elem(self.func, path) else {
-            self.emit_exit(self.pc);
+            self.emit_exit(self.exit_pc());
             return;
         };
         if let Some(d) = dst {
@@ -1227,7 +1988,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             }
             _ => {
                 // `path_supported` admits nothing else.
-                self.emit_exit(self.pc);
+                self.emit_exit(self.exit_pc());
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 let z = self.iconst(0);

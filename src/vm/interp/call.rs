@@ -64,7 +64,7 @@ pub(crate) enum Called {
 
 impl CallTarget {
     /// Whether parameter `i` (0-based) is by reference.
-    fn param_by_ref(&self, i: usize) -> bool {
+    pub(crate) fn param_by_ref(&self, i: usize) -> bool {
         match self {
             CallTarget::User { func, .. } => match func.params.get(i) {
                 Some(p) => p.by_ref,
@@ -178,6 +178,18 @@ impl Vm {
         fallback: Option<Operand>,
         _n_args: u32,
     ) -> PhpResult<()> {
+        let target = self.resolve_fcall(func, name, fallback)?.into_target();
+        self.push_call(target, None);
+        Ok(())
+    }
+
+    /// The function `InitFCall` with these operands calls (an `Error` when undefined).
+    pub(crate) fn resolve_fcall(
+        &mut self,
+        func: &Func,
+        name: Operand,
+        fallback: Option<Operand>,
+    ) -> PhpResult<FnEntry> {
         // Functions cannot be undeclared, so a resolved name stays resolved for the whole
         // request: cache it by the address of the name constant (units outlive the request's
         // frames, so the address is not reused meanwhile).
@@ -189,18 +201,14 @@ impl Vm {
         let site = fn_site_index(cache_key);
         if let Some((key, Some(entry))) = self.fn_sites.get(site) {
             if *key == cache_key {
-                let target = entry.clone().into_target();
-                self.push_call(target, None);
-                return Ok(());
+                return Ok(entry.clone());
             }
         }
         if let Some(entry) = self.fn_cache.get(&cache_key) {
             if let Some(cell) = self.fn_sites.get_mut(site) {
                 *cell = (cache_key, Some(entry.clone()));
             }
-            let target = entry.clone().into_target();
-            self.push_call(target, None);
-            return Ok(());
+            return Ok(entry.clone());
         }
         let n = name_val.scalar_to_str();
         let entry = match self.find_function(&n) {
@@ -216,21 +224,19 @@ impl Vm {
         if let (Some(e), true) = (&entry, cache_key != 0) {
             self.fn_cache.insert(cache_key, e.clone());
         }
-        let target = match entry {
-            Some(e) => e.into_target(),
+        match entry {
+            Some(e) => Ok(e),
             None => {
                 let shown = n.strip_prefix(b"\\").unwrap_or(&n);
-                return Err(Fault::error(
+                Err(Fault::error(
                     "Error",
                     format!(
                         "Call to undefined function {}()",
                         String::from_utf8_lossy(shown)
                     ),
-                ));
+                ))
             }
-        };
-        self.push_call(target, None);
-        Ok(())
+        }
     }
 
     pub(crate) fn init_dyncall(&mut self, callee: &Value, _n_args: u32) -> PhpResult<()> {
@@ -1203,6 +1209,7 @@ impl Vm {
     /// positional argument (no named, variadic, extra or missing ones). Inlined into the
     /// dispatch loop (and the callback path): a tight move of the arguments into the
     /// callee's registers and one frame push; anything else takes `push_frame_from`.
+    /// `stop` as in `push_frame_from` (a call compiled code makes, `jit_hook`).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn push_plain_frame(
@@ -1265,6 +1272,7 @@ impl Vm {
             ext: None,
             stop,
             discard_result: false,
+            jit_call: false,
             call_line,
             closure,
             generator: None,
@@ -1420,6 +1428,7 @@ impl Vm {
             ext,
             stop,
             discard_result: false,
+            jit_call: false,
             call_line,
             closure,
             generator: None,

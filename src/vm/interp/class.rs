@@ -1856,7 +1856,8 @@ impl Vm {
         let mut trace = PhpArray::new();
         for i in (0..self.frames.len()).rev() {
             let f = &self.frames[i];
-            let native_caller = f.stop && !f.func.name.is_empty() && f.generator.is_none();
+            let native_caller =
+                f.stop && !f.jit_call && !f.func.name.is_empty() && f.generator.is_none();
             if i == 0 && !native_caller {
                 // The main script's frame is `{main}`.
                 continue;

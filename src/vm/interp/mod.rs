@@ -13,7 +13,7 @@
 //! `intrinsics` (frame-aware builtins such as `compact` and `ob_start`).
 
 pub(crate) mod apc_iterator;
-mod call;
+pub(crate) mod call;
 mod class;
 pub(crate) use class::allows_dynamic_props;
 mod closure;
@@ -23,7 +23,7 @@ mod generator;
 mod host_impl;
 mod inherit;
 mod intrinsics;
-mod limits;
+pub(crate) mod limits;
 pub mod output;
 mod path;
 mod prop_ic;
@@ -118,6 +118,9 @@ pub(crate) struct Frame {
     pub stop: bool,
     /// The frame's result is the constructed object (`new`), not the return value.
     pub discard_result: bool,
+    /// A `stop` frame of a call compiled code made (`jit_hook`): a PHP call site, not a
+    /// native caller, for stack traces.
+    pub jit_call: bool,
     /// Line of the call site in the caller (for stack traces and "called in" messages).
     pub call_line: u32,
     /// The closure object being run, if any (for static variables of closures and
@@ -1011,12 +1014,38 @@ impl Vm {
                 }
                 if ($target as usize) < pc && func.jit.tick() {
                     if let Some(to) = self.jit_event(&func, base, Some($target)) {
-                        pc = to as usize;
+                        let to = tryop!(to);
+                        if to == crate::vm::jit_hook::RESUME_TOP {
+                            // Directly called frames were pushed above this one.
+                            reload!();
+                        } else {
+                            pc = to as usize;
+                        }
                         continue;
                     }
                 }
             };
         }
+        // A new frame of a function compiled whole starts in compiled code (`jit_hook`);
+        // the interpreter continues where it left off (at the `Return` when it returned).
+        macro_rules! start_compiled {
+            () => {
+                if pc == 0 && func.jit.enters_at_start() {
+                    if let Some(exit) = self.jit_enter_start(&func, base) {
+                        if let Some(fault) = exit.fault {
+                            return Err(fault);
+                        }
+                        if exit.pushed {
+                            // Directly called frames were pushed above this one.
+                            reload!();
+                        } else {
+                            pc = exit.pc as usize;
+                        }
+                    }
+                }
+            };
+        }
+        start_compiled!();
         loop {
             let op = &func.code[pc];
             pc += 1;
@@ -1700,7 +1729,10 @@ impl Vm {
                                 store(&mut self.stack[base + *d as usize], v);
                             }
                         }
-                        call::Called::Pushed => reload!(),
+                        call::Called::Pushed => {
+                            reload!();
+                            start_compiled!();
+                        }
                     }
                 }
                 Op::CallBuiltin { dst, builtin, args } => {
@@ -2419,6 +2451,7 @@ impl Frame {
             ext: None,
             stop,
             discard_result: false,
+            jit_call: false,
             call_line: 0,
             closure: None,
             generator: None,
