@@ -46,6 +46,13 @@ pub trait Host {
     /// reference must be passed as `Value::Ref`.
     fn call(&mut self, callable: &Value, args: &[Value]) -> PhpResult<Value>;
 
+    /// `call` for a caller that is done with `args`: the callee may take the values
+    /// (leaving `Value::Null`) instead of copying them, so a value handed on (an
+    /// `array_reduce` accumulator) stays unshared.
+    fn call_moving(&mut self, callable: &Value, args: &mut [Value]) -> PhpResult<Value> {
+        self.call(callable, args)
+    }
+
     /// Whether `callable` can be called (`is_callable` semantics, without autoloading
     /// side effects beyond what PHP does).
     fn is_callable(&mut self, callable: &Value) -> bool;

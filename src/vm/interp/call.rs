@@ -1522,8 +1522,110 @@ impl Vm {
     pub(crate) fn call_value(&mut self, callable: &Value, args: &[Value]) -> PhpResult<Value> {
         // The common callback (`array_map(fn ($x) => ..., $a)`, `usort($a, function ...)`): a
         // plain closure without by-reference parameters needs no resolution, no magic
-        // name and no by-reference warnings; its arguments go straight onto the argument
-        // stack.
+        // name and no by-reference warnings.
+        if let Value::Object(o) = callable {
+            if let Some(r) = self.call_plain_closure(o, args.len(), |i| args[i].deref_clone()) {
+                return r;
+            }
+        }
+        self.call_value_general(callable, args)
+    }
+
+    /// `call_value` for a caller that is done with the argument values: a plain closure
+    /// takes them (each is left `Value::Null`) instead of copying them, so an accumulator
+    /// passed on (`array_reduce`) is not shared and the callee can change it in place.
+    pub(crate) fn call_value_moving(
+        &mut self,
+        callable: &Value,
+        args: &mut [Value],
+    ) -> PhpResult<Value> {
+        if let Value::Object(o) = callable {
+            let n = args.len();
+            let r = self.call_plain_closure(o, n, |i| {
+                std::mem::replace(&mut args[i], Value::Null).into_deref()
+            });
+            if let Some(r) = r {
+                return r;
+            }
+        }
+        self.call_value_general(callable, args)
+    }
+
+    /// Runs closure `o` on `n` arguments (`arg(i)` gives argument `i`, already
+    /// dereferenced) if it is a plain closure over a user function (see
+    /// `plain_closure_target`) taking exactly `n` parameters, none variadic, and no limit
+    /// is close; `None` (nothing done, `arg` not called) otherwise. The cheap re-entry of
+    /// builtin callbacks: one look at the closure binds the arguments and the captured
+    /// values straight into the callee's registers and pushes its frame, with no call
+    /// target, argument stack or second look at the closure.
+    #[inline(always)]
+    fn call_plain_closure(
+        &mut self,
+        o: &Obj,
+        n: usize,
+        mut arg: impl FnMut(usize) -> Value,
+    ) -> Option<PhpResult<Value>> {
+        let depth = self.frames.len();
+        let (func, base) = {
+            let d = o.borrow();
+            let cd = d.internal.as_ref()?.downcast_ref::<ClosureData>()?;
+            let func = &cd.func;
+            if cd.target.is_some()
+                || cd.magic_name.is_some()
+                || func.is_generator
+                || func.params.len() != n
+                || func.params.iter().any(|p| p.by_ref || p.variadic)
+                || depth >= self.limits.max_depth
+                || self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0
+            {
+                return None;
+            }
+            let call_line = self.current_line();
+            let n_slots = func.n_slots as usize;
+            let base = self.alloc_regs(n_slots);
+            let regs = &mut self.stack[base..base + n_slots];
+            for (i, cell) in regs.iter_mut().take(n).enumerate() {
+                super::store(cell, arg(i));
+            }
+            for ((slot, _, _), v) in func.captures.iter().zip(&cd.bound) {
+                if let Some(cell) = regs.get_mut(*slot as usize) {
+                    *cell = v.clone();
+                }
+            }
+            let static_class = match &cd.this {
+                Some(t) => Some(t.class()),
+                None => cd.scope.clone(),
+            };
+            self.frames.push(Frame {
+                func: func.clone(),
+                pc: 0,
+                base,
+                this: cd.this.clone(),
+                scope: cd.scope.clone(),
+                static_class,
+                ret_dst: None,
+                n_args: n,
+                dyn_vars: None,
+                ext: None,
+                stop: true,
+                discard_result: false,
+                call_line,
+                closure: Some(o.clone()),
+                generator: None,
+                jit_call: false,
+            });
+            (func.clone(), base)
+        };
+        // Calls count towards the JIT threshold (`jit_hook`), as in `push_plain_frame`.
+        if func.jit.tick() {
+            self.jit_event(&func, base, None);
+        }
+        drop(func);
+        Some(self.run_pushed_call(depth, false, Ok(())))
+    }
+
+    /// `call_value` for any callable.
+    fn call_value_general(&mut self, callable: &Value, args: &[Value]) -> PhpResult<Value> {
         if let Value::Object(o) = callable {
             if let Some(target) = plain_closure_target(o) {
                 let args_base = self.args.len();

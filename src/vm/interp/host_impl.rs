@@ -23,6 +23,10 @@ impl Host for Vm {
         self.call_value(callable, args)
     }
 
+    fn call_moving(&mut self, callable: &Value, args: &mut [Value]) -> PhpResult<Value> {
+        self.call_value_moving(callable, args)
+    }
+
     fn is_callable(&mut self, callable: &Value) -> bool {
         self.resolve_callable(callable).is_ok()
     }

@@ -976,16 +976,23 @@ impl Vm {
             let f = self.frames.last().expect("run with a frame");
             (f.func.clone(), f.base, f.pc)
         };
+        // The VM is reborrowed opaquely (`black_box`) here and again after each call and
+        // return (`reload!`): a loop-carried `vm` keeps LLVM from hoisting the addresses of
+        // dozens of `Vm` fields out of the loop and spilling them, a prologue of ~90
+        // instructions paid on every entry, i.e. on every callback a builtin (`array_map`,
+        // `usort`) makes.
+        let mut vm: &mut Vm = std::hint::black_box(&mut *self);
         macro_rules! sync_pc {
             () => {
-                if let Some(f) = self.frames.last_mut() {
+                if let Some(f) = vm.frames.last_mut() {
                     f.pc = pc;
                 }
             };
         }
         macro_rules! reload {
             () => {{
-                let f = self.frames.last().expect("frame after call");
+                vm = std::hint::black_box(&mut *self);
+                let f = vm.frames.last().expect("frame after call");
                 func = f.func.clone();
                 base = f.base;
                 pc = f.pc;
@@ -1009,11 +1016,11 @@ impl Vm {
         // left off.
         macro_rules! back_edge {
             ($target:expr) => {
-                if self.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
-                    tryop!(self.interrupted_at(pc));
+                if vm.lim.flag.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+                    tryop!(vm.interrupted_at(pc));
                 }
                 if ($target as usize) < pc && func.jit.tick() {
-                    if let Some(to) = self.jit_event(&func, base, Some($target)) {
+                    if let Some(to) = vm.jit_event(&func, base, Some($target)) {
                         let to = tryop!(to);
                         if to == crate::vm::jit_hook::RESUME_TOP {
                             // Directly called frames were pushed above this one.
@@ -1031,7 +1038,7 @@ impl Vm {
         macro_rules! start_compiled {
             () => {
                 if pc == 0 && func.jit.enters_at_start() {
-                    if let Some(exit) = self.jit_enter_start(&func, base) {
+                    if let Some(exit) = vm.jit_enter_start(&func, base) {
                         if let Some(fault) = exit.fault {
                             return Err(fault);
                         }
@@ -1055,128 +1062,128 @@ impl Vm {
                     let v = if src.is_const() {
                         func.consts[src.index() as usize].clone()
                     } else {
-                        match &self.stack[base + src.index() as usize] {
+                        match &vm.stack[base + src.index() as usize] {
                             Value::Ref(r) => r.borrow().clone(),
                             Value::Undef => {
                                 sync_pc!();
-                                tryop!(self.warn_undefined_var(&func, src.index() as usize));
+                                tryop!(vm.warn_undefined_var(&func, src.index() as usize));
                                 Value::Null
                             }
                             v => v.clone(),
                         }
                     };
-                    store(&mut self.stack[base + *dst as usize], v);
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::AssignLocal { dst, src } => {
                     let v = if src.is_const() {
                         func.consts[src.index() as usize].clone()
                     } else if src.index() as usize >= func.local_names.len() {
-                        std::mem::take(&mut self.stack[base + src.index() as usize])
+                        std::mem::take(&mut vm.stack[base + src.index() as usize])
                     } else {
-                        match &self.stack[base + src.index() as usize] {
+                        match &vm.stack[base + src.index() as usize] {
                             Value::Ref(r) => r.borrow().clone(),
                             Value::Undef => {
                                 sync_pc!();
-                                tryop!(self.warn_undefined_var(&func, src.index() as usize));
+                                tryop!(vm.warn_undefined_var(&func, src.index() as usize));
                                 Value::Null
                             }
                             v => v.clone(),
                         }
                     };
-                    self.write_local(base, *dst, v);
+                    vm.write_local(base, *dst, v);
                 }
                 Op::FetchLocal { dst, src } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, Operand::slot(*src)));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.read(&func, base, Operand::slot(*src)));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::Binary { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
                     // Int/float fast paths without cloning.
                     let fast =
-                        fast_binary(op, self.stored(&func, base, a), self.stored(&func, base, b));
+                        fast_binary(op, vm.stored(&func, base, a), vm.stored(&func, base, b));
                     let v = match fast {
                         Some(v) => v,
                         None => {
                             sync_pc!();
-                            let va = tryop!(self.read(&func, base, a));
-                            let vb = tryop!(self.read(&func, base, b));
-                            tryop!(self.binary_slow(op, &va, &vb))
+                            let va = tryop!(vm.read(&func, base, a));
+                            let vb = tryop!(vm.read(&func, base, b));
+                            tryop!(vm.binary_slow(op, &va, &vb))
                         }
                     };
-                    store(&mut self.stack[base + dst as usize], v);
+                    store(&mut vm.stack[base + dst as usize], v);
                 }
                 Op::BinaryLocal { op, dst, a, b } => {
                     let (op, dst, a, b) = (*op, *dst, *a, *b);
                     let fast =
-                        fast_binary(op, self.stored(&func, base, a), self.stored(&func, base, b));
+                        fast_binary(op, vm.stored(&func, base, a), vm.stored(&func, base, b));
                     let v = match fast {
                         Some(v) => v,
                         None => {
                             sync_pc!();
-                            let va = tryop!(self.read(&func, base, a));
-                            let vb = tryop!(self.read(&func, base, b));
-                            tryop!(self.binary_slow(op, &va, &vb))
+                            let va = tryop!(vm.read(&func, base, a));
+                            let vb = tryop!(vm.read(&func, base, b));
+                            tryop!(vm.binary_slow(op, &va, &vb))
                         }
                     };
-                    self.write_local(base, dst, v);
+                    vm.write_local(base, dst, v);
                 }
                 Op::Not { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     store(
-                        &mut self.stack[base + *dst as usize],
+                        &mut vm.stack[base + *dst as usize],
                         Value::Bool(!v.to_bool()),
                     );
                 }
                 Op::ToBool { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     store(
-                        &mut self.stack[base + *dst as usize],
+                        &mut vm.stack[base + *dst as usize],
                         Value::Bool(v.to_bool()),
                     );
                 }
                 Op::Neg { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     let r = match v {
                         Value::Int(i) if i != i64::MIN => Value::Int(-i),
                         Value::Float(f) => Value::Float(-f),
-                        other => tryop!(ops::negate(self, &other)),
+                        other => tryop!(ops::negate(vm, &other)),
                     };
-                    store(&mut self.stack[base + *dst as usize], r);
+                    store(&mut vm.stack[base + *dst as usize], r);
                 }
                 Op::Plus { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
-                    let r = tryop!(ops::unary_plus(self, &v));
-                    store(&mut self.stack[base + *dst as usize], r);
+                    let v = tryop!(vm.read(&func, base, *a));
+                    let r = tryop!(ops::unary_plus(vm, &v));
+                    store(&mut vm.stack[base + *dst as usize], r);
                 }
                 Op::BitNot { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     let r = match &v {
                         Value::Int(i) => Value::Int(!i),
-                        _ => tryop!(ops::bit_not_with(self, &v)),
+                        _ => tryop!(ops::bit_not_with(vm, &v)),
                     };
-                    store(&mut self.stack[base + *dst as usize], r);
+                    store(&mut vm.stack[base + *dst as usize], r);
                 }
                 Op::Cast { dst, a, ty } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
-                    let r = tryop!(self.cast(v, *ty));
-                    store(&mut self.stack[base + *dst as usize], r);
+                    let v = tryop!(vm.read(&func, base, *a));
+                    let r = tryop!(vm.cast(v, *ty));
+                    store(&mut vm.stack[base + *dst as usize], r);
                 }
                 Op::ConcatTo { dst, a } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     let piece = match &v {
                         Value::Str(s) => s.clone(),
                         Value::Int(i) => super::convert::int_to_str(*i),
-                        other => tryop!(self.to_php_str(other)),
+                        other => tryop!(vm.to_php_str(other)),
                     };
-                    let cell = &mut self.stack[base + *dst as usize];
+                    let cell = &mut vm.stack[base + *dst as usize];
                     match cell {
                         Value::Str(s) => s.make_mut().extend_from_slice(&piece),
                         other => {
@@ -1186,23 +1193,23 @@ impl Vm {
                         }
                     }
                     // A growing string may have passed memory_limit (`limits.rs`).
-                    tryop!(self.check_interrupt());
+                    tryop!(vm.check_interrupt());
                 }
                 Op::ConcatN { dst, parts } => {
                     sync_pc!();
-                    tryop!(self.concat_n(&func, base, *dst, *parts));
+                    tryop!(vm.concat_n(&func, base, *dst, *parts));
                 }
                 Op::ConcatAssignLocal { dst, a, result } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     let piece = match &v {
                         Value::Str(s) => s.clone(),
                         Value::Int(i) => super::convert::int_to_str(*i),
-                        other => tryop!(self.to_php_str(other)),
+                        other => tryop!(vm.to_php_str(other)),
                     };
                     let idx = base + *dst as usize;
                     // Take the current value out so its buffer is uniquely owned when possible.
-                    let cur = match &mut self.stack[idx] {
+                    let cur = match &mut vm.stack[idx] {
                         Value::Ref(r) => std::mem::take(&mut *r.borrow_mut()),
                         cell => std::mem::take(cell),
                     };
@@ -1212,26 +1219,26 @@ impl Vm {
                             Value::Str(s)
                         }
                         Value::Undef => {
-                            tryop!(self.warn_undefined_var(&func, *dst as usize));
+                            tryop!(vm.warn_undefined_var(&func, *dst as usize));
                             Value::Str(piece)
                         }
                         other => {
-                            let mut s = tryop!(self.to_php_str(&other)).into_vec();
+                            let mut s = tryop!(vm.to_php_str(&other)).into_vec();
                             s.extend_from_slice(&piece);
                             Value::str(s)
                         }
                     };
                     if let Some(r) = result {
-                        store(&mut self.stack[base + *r as usize], new.clone());
+                        store(&mut vm.stack[base + *r as usize], new.clone());
                     }
-                    self.write_local(base, *dst, new);
+                    vm.write_local(base, *dst, new);
                     // A growing string may have passed memory_limit (`limits.rs`).
-                    tryop!(self.check_interrupt());
+                    tryop!(vm.check_interrupt());
                 }
                 Op::IncDecLocal { slot, kind, result } => {
                     let idx = base + *slot as usize;
                     // Fast path: plain int in the slot.
-                    if let Value::Int(i) = &mut self.stack[idx] {
+                    if let Value::Int(i) = &mut vm.stack[idx] {
                         let old = *i;
                         let new = match kind {
                             PathAction::PreInc | PathAction::PostInc => old.checked_add(1),
@@ -1244,16 +1251,16 @@ impl Vm {
                                     PathAction::PostInc | PathAction::PostDec => Value::Int(old),
                                     _ => Value::Int(n),
                                 };
-                                store(&mut self.stack[base + *r as usize], out);
+                                store(&mut vm.stack[base + *r as usize], out);
                             }
                             continue;
                         }
                     }
                     sync_pc!();
-                    let cur = match &self.stack[idx] {
+                    let cur = match &vm.stack[idx] {
                         Value::Ref(r) => r.borrow().clone(),
                         Value::Undef => {
-                            tryop!(self.warn_undefined_var(&func, *slot as usize));
+                            tryop!(vm.warn_undefined_var(&func, *slot as usize));
                             Value::Null
                         }
                         v => v.clone(),
@@ -1267,20 +1274,20 @@ impl Vm {
                             PathAction::PostInc | PathAction::PostDec => cur,
                             _ => new.clone(),
                         };
-                        store(&mut self.stack[base + *r as usize], out);
+                        store(&mut vm.stack[base + *r as usize], out);
                     }
-                    self.write_local(base, *slot, new);
+                    vm.write_local(base, *slot, new);
                 }
                 Op::Jmp { target } => {
                     back_edge!(*target);
                     pc = *target as usize;
                 }
                 Op::JmpIf { cond, target } => {
-                    let t = match self.peek(&func, base, *cond) {
+                    let t = match vm.peek(&func, base, *cond) {
                         Some(Value::Bool(b)) => *b,
                         _ => {
                             sync_pc!();
-                            tryop!(self.read(&func, base, *cond)).to_bool()
+                            tryop!(vm.read(&func, base, *cond)).to_bool()
                         }
                     };
                     if t {
@@ -1289,11 +1296,11 @@ impl Vm {
                     }
                 }
                 Op::JmpIfNot { cond, target } => {
-                    let t = match self.peek(&func, base, *cond) {
+                    let t = match vm.peek(&func, base, *cond) {
                         Some(Value::Bool(b)) => *b,
                         _ => {
                             sync_pc!();
-                            tryop!(self.read(&func, base, *cond)).to_bool()
+                            tryop!(vm.read(&func, base, *cond)).to_bool()
                         }
                     };
                     if !t {
@@ -1303,7 +1310,7 @@ impl Vm {
                 }
                 Op::JmpNotNull { a, target } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     if !v.is_null() {
                         pc = *target as usize;
                     }
@@ -1318,7 +1325,7 @@ impl Vm {
                         Op::JmpLt { .. } => (false, true),
                         _ => (true, true),
                     };
-                    let fast = match (self.peek(&func, base, *a), self.peek(&func, base, *b)) {
+                    let fast = match (vm.peek(&func, base, *a), vm.peek(&func, base, *b)) {
                         (Some(Value::Int(x)), Some(Value::Int(y))) => {
                             Some(if le { x <= y } else { x < y })
                         }
@@ -1339,10 +1346,10 @@ impl Vm {
                         Some(h) => h,
                         None => {
                             sync_pc!();
-                            let va = tryop!(self.read(&func, base, *a));
-                            let vb = tryop!(self.read(&func, base, *b));
+                            let va = tryop!(vm.read(&func, base, *a));
+                            let vb = tryop!(vm.read(&func, base, *b));
                             let op = if le { BinOp::Le } else { BinOp::Lt };
-                            tryop!(self.binary_slow(op, &va, &vb)).to_bool()
+                            tryop!(vm.binary_slow(op, &va, &vb)).to_bool()
                         }
                     };
                     if holds == when {
@@ -1353,19 +1360,19 @@ impl Vm {
                 Op::Echo { a } => {
                     sync_pc!();
                     if super::object::destructs_pending() {
-                        tryop!(self.run_pending_destructors());
+                        tryop!(vm.run_pending_destructors());
                     }
-                    let v = tryop!(self.read(&func, base, *a));
+                    let v = tryop!(vm.read(&func, base, *a));
                     match &v {
-                        Value::Str(s) => self.out.write(s),
-                        Value::Int(i) => self.out.write(i.to_string().as_bytes()),
+                        Value::Str(s) => vm.out.write(s),
+                        Value::Int(i) => vm.out.write(i.to_string().as_bytes()),
                         other => {
-                            let s = tryop!(self.to_php_str(other));
-                            self.out.write(&s);
+                            let s = tryop!(vm.to_php_str(other));
+                            vm.out.write(&s);
                         }
                     }
-                    if self.out.origin_pending {
-                        self.note_output_origin();
+                    if vm.out.origin_pending {
+                        vm.note_output_origin();
                     }
                 }
                 Op::PathOp {
@@ -1379,10 +1386,10 @@ impl Vm {
                         Some(v) if *action == PathAction::AssignRef => {
                             // The operand holds a Value::Ref: read it raw. A call that
                             // returned by value gets a fresh reference, with PHP's notice.
-                            match self.raw(&func, base, *v) {
+                            match vm.raw(&func, base, *v) {
                                 Value::Ref(r) => Some(Value::Ref(r)),
                                 other => {
-                                    tryop!(self.raise(
+                                    tryop!(vm.raise(
                                         ErrorLevel::Notice,
                                         "Only variables should be assigned by reference"
                                     ));
@@ -1390,23 +1397,23 @@ impl Vm {
                                 }
                             }
                         }
-                        Some(v) => Some(tryop!(self.read(&func, base, *v))),
+                        Some(v) => Some(tryop!(vm.read(&func, base, *v))),
                         None => None,
                     };
-                    let r = tryop!(self.path_op(&func, base, *path, *action, val));
+                    let r = tryop!(vm.path_op(&func, base, *path, *action, val));
                     if let Some(d) = dst {
-                        store(&mut self.stack[base + *d as usize], r);
+                        store(&mut vm.stack[base + *d as usize], r);
                     }
                 }
                 Op::PropGet { dst, obj, site } => {
-                    let v = match self.prop_get_cached(&func, base, *obj, *site) {
+                    let v = match vm.prop_get_cached(&func, base, *obj, *site) {
                         Some(v) => v,
                         None => {
                             sync_pc!();
-                            tryop!(self.prop_get_slow(&func, base, *obj, *site))
+                            tryop!(vm.prop_get_slow(&func, base, *obj, *site))
                         }
                     };
-                    store(&mut self.stack[base + *dst as usize], v);
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::PropSet {
                     obj,
@@ -1417,39 +1424,38 @@ impl Vm {
                 } => {
                     sync_pc!();
                     let val = match val {
-                        Some(v) => Some(tryop!(self.read(&func, base, *v))),
+                        Some(v) => Some(tryop!(vm.read(&func, base, *v))),
                         None => None,
                     };
                     let r =
-                        match self.prop_set_cached(&func, base, *obj, *site, *action, val.as_ref())
-                        {
+                        match vm.prop_set_cached(&func, base, *obj, *site, *action, val.as_ref()) {
                             Some(r) => r,
                             None => {
-                                tryop!(self.prop_set_slow(&func, base, *obj, *site, *action, val))
+                                tryop!(vm.prop_set_slow(&func, base, *obj, *site, *action, val))
                             }
                         };
                     if let Some(d) = dst {
-                        store(&mut self.stack[base + *d as usize], r);
+                        store(&mut vm.stack[base + *d as usize], r);
                     }
                 }
                 Op::FetchDim { dst, base: b, key } => {
                     sync_pc!();
-                    let container = tryop!(self.read(&func, base, *b));
-                    let key = tryop!(self.read(&func, base, *key));
-                    let v = tryop!(self.fetch_dim_value(&container, &key, false));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let container = tryop!(vm.read(&func, base, *b));
+                    let key = tryop!(vm.read(&func, base, *key));
+                    let v = tryop!(vm.fetch_dim_value(&container, &key, false));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::FetchListItem { dst, base: b, key } => {
                     sync_pc!();
-                    let container = tryop!(self.read(&func, base, *b));
+                    let container = tryop!(vm.read(&func, base, *b));
                     let v = match &container {
                         Value::Array(_) | Value::Object(_) => {
-                            let key = tryop!(self.read(&func, base, *key));
-                            tryop!(self.fetch_dim_value(&container, &key, false))
+                            let key = tryop!(vm.read(&func, base, *key));
+                            tryop!(vm.fetch_dim_value(&container, &key, false))
                         }
                         _ => Value::Null,
                     };
-                    store(&mut self.stack[base + *dst as usize], v);
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::FetchProp {
                     dst,
@@ -1459,14 +1465,14 @@ impl Vm {
                 } => {
                     sync_pc!();
                     // A temporary object (`(new D)->prop`) is freed by the fetch, as in PHP.
-                    let o = tryop!(self.consume(&func, base, *obj));
-                    let name = tryop!(self.read(&func, base, *name));
+                    let o = tryop!(vm.consume(&func, base, *obj));
+                    let name = tryop!(vm.read(&func, base, *name));
                     let v = if *nullsafe && o.is_null() {
                         Value::Null
                     } else {
-                        tryop!(self.fetch_prop_value(&o, &name, false))
+                        tryop!(vm.fetch_prop_value(&o, &name, false))
                     };
-                    store(&mut self.stack[base + *dst as usize], v);
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::NewArray { dst, cap } => {
                     let arr = if *cap == 0 {
@@ -1474,12 +1480,12 @@ impl Vm {
                     } else {
                         PhpArray::with_capacity(*cap as usize)
                     };
-                    store(&mut self.stack[base + *dst as usize], Value::array(arr));
+                    store(&mut vm.stack[base + *dst as usize], Value::array(arr));
                 }
                 Op::ArrayPush { arr, val } => {
                     sync_pc!();
-                    let v = tryop!(self.consume(&func, base, *val));
-                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                    let v = tryop!(vm.consume(&func, base, *val));
+                    if let Value::Array(a) = &mut vm.stack[base + *arr as usize] {
                         if !Rc::make_mut(a).push(v) {
                             tryop!(Err(Fault::error(
                                 "Error",
@@ -1490,24 +1496,24 @@ impl Vm {
                 }
                 Op::ArraySet { arr, key, val } => {
                     sync_pc!();
-                    let k = tryop!(self.read(&func, base, *key));
-                    let v = tryop!(self.consume(&func, base, *val));
-                    let k = tryop!(self.to_array_key(&k));
-                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                    let k = tryop!(vm.read(&func, base, *key));
+                    let v = tryop!(vm.consume(&func, base, *val));
+                    let k = tryop!(vm.to_array_key(&k));
+                    if let Value::Array(a) = &mut vm.stack[base + *arr as usize] {
                         Rc::make_mut(a).insert(k, v);
                     }
                 }
                 Op::ArraySetRef { arr, key, val } => {
                     sync_pc!();
-                    let r = self.raw(&func, base, *val);
+                    let r = vm.raw(&func, base, *val);
                     let k = match key {
                         Some(k) => {
-                            let k = tryop!(self.read(&func, base, *k));
-                            Some(tryop!(self.to_array_key(&k)))
+                            let k = tryop!(vm.read(&func, base, *k));
+                            Some(tryop!(vm.to_array_key(&k)))
                         }
                         None => None,
                     };
-                    if let Value::Array(a) = &mut self.stack[base + *arr as usize] {
+                    if let Value::Array(a) = &mut vm.stack[base + *arr as usize] {
                         let a = Rc::make_mut(a);
                         match k {
                             Some(k) => a.insert(k, r),
@@ -1519,52 +1525,52 @@ impl Vm {
                 }
                 Op::ArraySpread { arr, src } => {
                     sync_pc!();
-                    let s = tryop!(self.read(&func, base, *src));
-                    tryop!(self.array_spread(base, *arr, s));
+                    let s = tryop!(vm.read(&func, base, *src));
+                    tryop!(vm.array_spread(base, *arr, s));
                 }
                 Op::BindGlobal { slot, name } => {
                     sync_pc!();
-                    let name = tryop!(self.read(&func, base, *name));
-                    let r = self.global_ref(&name.scalar_to_str());
-                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
+                    let name = tryop!(vm.read(&func, base, *name));
+                    let r = vm.global_ref(&name.scalar_to_str());
+                    store(&mut vm.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::BindStatic { slot, idx, init } => {
                     sync_pc!();
-                    let key = self.static_key(&func, *idx);
-                    let r = match self.statics.get(&key) {
+                    let key = vm.static_key(&func, *idx);
+                    let r = match vm.statics.get(&key) {
                         Some(r) => r.clone(),
                         None => {
                             let v = match init {
-                                Some(i) => tryop!(self.read(&func, base, *i)),
+                                Some(i) => tryop!(vm.read(&func, base, *i)),
                                 None => Value::Null,
                             };
                             let r = Value::new_ref(v);
-                            self.statics.insert(key, r.clone());
+                            vm.statics.insert(key, r.clone());
                             r
                         }
                     };
-                    store(&mut self.stack[base + *slot as usize], Value::Ref(r));
+                    store(&mut vm.stack[base + *slot as usize], Value::Ref(r));
                 }
                 Op::JmpStaticInit { idx, target } => {
-                    let key = self.static_key(&func, *idx);
-                    if self.statics.contains_key(&key) {
+                    let key = vm.static_key(&func, *idx);
+                    if vm.statics.contains_key(&key) {
                         pc = *target as usize;
                     }
                 }
                 Op::UnsetLocal { slot } => {
-                    store(&mut self.stack[base + *slot as usize], Value::Undef);
+                    store(&mut vm.stack[base + *slot as usize], Value::Undef);
                 }
                 Op::IssetLocal { dst, slot } => {
-                    let set = match &self.stack[base + *slot as usize] {
+                    let set = match &vm.stack[base + *slot as usize] {
                         Value::Ref(r) => !r.borrow().is_null(),
                         v => !v.is_null(),
                     };
-                    store(&mut self.stack[base + *dst as usize], Value::Bool(set));
+                    store(&mut vm.stack[base + *dst as usize], Value::Bool(set));
                 }
                 Op::LoadSpecial { dst, what } => {
                     sync_pc!();
-                    let v = tryop!(self.load_special(*what));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.load_special(*what));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::FetchConst {
                     dst,
@@ -1572,52 +1578,52 @@ impl Vm {
                     fallback,
                 } => {
                     sync_pc!();
-                    let v = tryop!(self.fetch_const(&func, *name, *fallback));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.fetch_const(&func, *name, *fallback));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::FetchClassConst { dst, class, name } => {
                     sync_pc!();
-                    let v = tryop!(self.fetch_class_const(&func, base, *class, *name));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.fetch_class_const(&func, base, *class, *name));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::ClassName { dst, class } => {
                     sync_pc!();
-                    tryop!(self.check_class_name_scope(*class));
-                    let c = tryop!(self.resolve_class_operand(&func, base, *class));
+                    tryop!(vm.check_class_name_scope(*class));
+                    let c = tryop!(vm.resolve_class_operand(&func, base, *class));
                     store(
-                        &mut self.stack[base + *dst as usize],
+                        &mut vm.stack[base + *dst as usize],
                         Value::Str(c.name.clone()),
                     );
                 }
                 Op::DeclareConst { name, val } => {
                     sync_pc!();
-                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
-                    let v = tryop!(self.read(&func, base, *val));
-                    tryop!(self.define_constant(n, v));
+                    let n = tryop!(vm.read(&func, base, *name)).scalar_to_str();
+                    let v = tryop!(vm.read(&func, base, *val));
+                    tryop!(vm.define_constant(n, v));
                 }
                 Op::DeclareFunction { idx } => {
                     sync_pc!();
-                    let unit = tryop!(self.unit_of(&func));
-                    tryop!(self.declare_function(unit.functions[*idx as usize].clone()));
+                    let unit = tryop!(vm.unit_of(&func));
+                    tryop!(vm.declare_function(unit.functions[*idx as usize].clone()));
                 }
                 Op::DeclareClass { idx } => {
                     sync_pc!();
-                    let unit = tryop!(self.unit_of(&func));
+                    let unit = tryop!(vm.unit_of(&func));
                     let def = unit.classes[*idx as usize].clone();
                     let lc = PhpStr::from(def.name.to_ascii_lowercase());
                     // Hoisted classes are already declared.
-                    let already = self
+                    let already = vm
                         .classes
                         .get(&lc)
                         .is_some_and(|c| class::is_from_def(c, &def));
                     if !already {
-                        tryop!(self.declare_class(def, &unit));
+                        tryop!(vm.declare_class(def, &unit));
                     }
                 }
                 Op::MakeClosure { dst, func: idx } => {
                     sync_pc!();
-                    let v = tryop!(self.make_closure(&func, base, *idx));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.make_closure(&func, base, *idx));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::InitFCall {
                     name,
@@ -1625,12 +1631,12 @@ impl Vm {
                     n_args,
                 } => {
                     sync_pc!();
-                    tryop!(self.init_fcall(&func, *name, *fallback, *n_args));
+                    tryop!(vm.init_fcall(&func, *name, *fallback, *n_args));
                 }
                 Op::InitDynCall { callee, n_args } => {
                     sync_pc!();
-                    let c = tryop!(self.read(&func, base, *callee));
-                    tryop!(self.init_dyncall(&c, *n_args));
+                    let c = tryop!(vm.read(&func, base, *callee));
+                    tryop!(vm.init_dyncall(&c, *n_args));
                 }
                 Op::InitMethodCall {
                     obj,
@@ -1641,7 +1647,7 @@ impl Vm {
                     sync_pc!();
                     // A temporary receiver (`(new D)->m()`, `f()->m()`) is moved into the
                     // call, so the object dies when the call returns, as in PHP.
-                    let o = tryop!(self.consume(&func, base, *obj));
+                    let o = tryop!(vm.consume(&func, base, *obj));
                     // A constant name is the call site's cache key (`method_cache`).
                     let site = match name.is_const() {
                         true => match &func.consts[name.index() as usize] {
@@ -1651,15 +1657,15 @@ impl Vm {
                         false => 0,
                     };
                     let o = if site != 0 {
-                        match tryop!(self.init_method_cached(o, site)) {
+                        match tryop!(vm.init_method_cached(o, site)) {
                             Ok(()) => continue,
                             Err(o) => o,
                         }
                     } else {
                         o
                     };
-                    let n = tryop!(self.read(&func, base, *name));
-                    tryop!(self.init_method_call(o, n, *nullsafe, site));
+                    let n = tryop!(vm.read(&func, base, *name));
+                    tryop!(vm.init_method_call(o, n, *nullsafe, site));
                 }
                 Op::InitStaticCall {
                     class,
@@ -1667,66 +1673,66 @@ impl Vm {
                     n_args,
                 } => {
                     sync_pc!();
-                    tryop!(self.init_static_call(&func, base, *class, *name, *n_args));
+                    tryop!(vm.init_static_call(&func, base, *class, *name, *n_args));
                 }
                 Op::InitNew { dst, class, n_args } => {
                     sync_pc!();
-                    let obj = tryop!(self.init_new(&func, base, *class, *n_args));
-                    store(&mut self.stack[base + *dst as usize], Value::Object(obj));
+                    let obj = tryop!(vm.init_new(&func, base, *class, *n_args));
+                    store(&mut vm.stack[base + *dst as usize], Value::Object(obj));
                 }
                 Op::SendVal { val } => {
                     sync_pc!();
                     // A temporary is consumed by the call (PHP's SEND_VAL moves TMPs), so an
                     // object passed as `f(new X)` dies when the call is done, as in PHP.
                     let v = if !val.is_const() && val.index() as usize >= func.local_names.len() {
-                        std::mem::take(&mut self.stack[base + val.index() as usize])
+                        std::mem::take(&mut vm.stack[base + val.index() as usize])
                     } else {
-                        tryop!(self.read(&func, base, *val))
+                        tryop!(vm.read(&func, base, *val))
                     };
-                    tryop!(self.send_value(v));
+                    tryop!(vm.send_value(v));
                 }
                 Op::SendVar { val, notice } => {
                     sync_pc!();
                     let v = if !val.is_const() && val.index() as usize >= func.local_names.len() {
-                        std::mem::take(&mut self.stack[base + val.index() as usize])
+                        std::mem::take(&mut vm.stack[base + val.index() as usize])
                     } else {
-                        self.raw(&func, base, *val)
+                        vm.raw(&func, base, *val)
                     };
-                    tryop!(self.send_var(v, *notice));
+                    tryop!(vm.send_var(v, *notice));
                 }
                 Op::SendPath { path } => {
-                    if let Some(v) = self.send_local_fast(&func, base, *path) {
-                        self.args.push(v);
+                    if let Some(v) = vm.send_local_fast(&func, base, *path) {
+                        vm.args.push(v);
                         continue;
                     }
                     sync_pc!();
-                    tryop!(self.send_path(&func, base, *path, None));
+                    tryop!(vm.send_path(&func, base, *path, None));
                 }
                 Op::SendUnpack { val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
-                    tryop!(self.send_unpack(v));
+                    let v = tryop!(vm.read(&func, base, *val));
+                    tryop!(vm.send_unpack(v));
                 }
                 Op::SendNamed { name, val } => {
                     sync_pc!();
-                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
-                    let v = tryop!(self.read(&func, base, *val));
-                    tryop!(self.send_named(n, v));
+                    let n = tryop!(vm.read(&func, base, *name)).scalar_to_str();
+                    let v = tryop!(vm.read(&func, base, *val));
+                    tryop!(vm.send_named(n, v));
                 }
                 Op::SendNamedPath { name, path } => {
                     sync_pc!();
-                    let n = tryop!(self.read(&func, base, *name)).scalar_to_str();
-                    tryop!(self.send_path(&func, base, *path, Some(n)));
+                    let n = tryop!(vm.read(&func, base, *name)).scalar_to_str();
+                    tryop!(vm.send_path(&func, base, *path, Some(n)));
                 }
                 Op::DoCall { dst } => {
                     sync_pc!();
                     if super::object::destructs_pending() {
-                        tryop!(self.run_pending_destructors());
+                        tryop!(vm.run_pending_destructors());
                     }
-                    match tryop!(self.do_call(*dst)) {
+                    match tryop!(vm.do_call(*dst)) {
                         call::Called::Done(v) => {
                             if let Some(d) = dst {
-                                store(&mut self.stack[base + *d as usize], v);
+                                store(&mut vm.stack[base + *d as usize], v);
                             }
                         }
                         call::Called::Pushed => {
@@ -1738,23 +1744,23 @@ impl Vm {
                 Op::CallBuiltin { dst, builtin, args } => {
                     sync_pc!();
                     if super::object::destructs_pending() {
-                        tryop!(self.run_pending_destructors());
+                        tryop!(vm.run_pending_destructors());
                     }
-                    let v = tryop!(self.call_builtin_op(&func, base, *builtin, *args));
+                    let v = tryop!(vm.call_builtin_op(&func, base, *builtin, *args));
                     if let Some(d) = dst {
                         // A local when the compiler fused `$x = f(...)`: written through
                         // its reference. A temporary is overwritten as it is.
                         if (*d as usize) < func.local_names.len() {
-                            self.write_local(base, *d, v);
+                            vm.write_local(base, *d, v);
                         } else {
-                            store(&mut self.stack[base + *d as usize], v);
+                            store(&mut vm.stack[base + *d as usize], v);
                         }
                     }
                 }
                 Op::CallableFromPending { dst } => {
                     sync_pc!();
-                    let v = tryop!(self.callable_from_pending());
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let v = tryop!(vm.callable_from_pending());
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::Return { val } => {
                     sync_pc!();
@@ -1764,13 +1770,13 @@ impl Vm {
                         Some(v)
                             if !v.is_const() && v.index() as usize >= func.local_names.len() =>
                         {
-                            match std::mem::take(&mut self.stack[base + v.index() as usize]) {
+                            match std::mem::take(&mut vm.stack[base + v.index() as usize]) {
                                 Value::Undef => Value::Null,
                                 Value::Ref(r) => r.borrow().clone(),
                                 v => v,
                             }
                         }
-                        Some(v) => tryop!(self.read(&func, base, *v)),
+                        Some(v) => tryop!(vm.read(&func, base, *v)),
                         // Falling off the end of a file's top-level code: `include`
                         // evaluates to 1.
                         None if func.name.is_empty() && pc == func.code.len() => Value::Int(1),
@@ -1778,77 +1784,77 @@ impl Vm {
                     };
                     if func.tries.is_empty() {
                         // No `finally` can intervene.
-                    } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
-                        let f = self.frames.last_mut().expect("frame");
+                    } else if let Some(target) = vm.finally_for_return(&func, pc - 1) {
+                        let f = vm.frames.last_mut().expect("frame");
                         f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                         pc = target as usize;
                         continue;
                     }
-                    if self.frames.len() == 1 {
-                        self.save_globals();
+                    if vm.frames.len() == 1 {
+                        vm.save_globals();
                     }
-                    match self.return_from_frame(v) {
+                    match vm.return_from_frame(v) {
                         Some(v) => return Ok(v),
                         None => {
                             reload!();
                             if super::object::destructs_pending() {
-                                tryop!(self.run_pending_destructors());
+                                tryop!(vm.run_pending_destructors());
                             }
                         }
                     }
                 }
                 Op::ReturnRef { val } => {
                     sync_pc!();
-                    let v = match self.raw(&func, base, *val) {
+                    let v = match vm.raw(&func, base, *val) {
                         Value::Ref(r) => Value::Ref(r),
                         v => {
-                            tryop!(self.raise(
+                            tryop!(vm.raise(
                                 ErrorLevel::Notice,
                                 "Only variable references should be returned by reference"
                             ));
                             Value::Ref(Value::new_ref(v.undef_to_null()))
                         }
                     };
-                    match self.return_from_frame(v) {
+                    match vm.return_from_frame(v) {
                         Some(v) => return Ok(v),
                         None => reload!(),
                     }
                 }
                 Op::JmpIfArgPassed { idx, target } => {
-                    let f = self.frames.last().expect("frame");
+                    let f = vm.frames.last().expect("frame");
                     if (*idx as usize) < f.n_args
-                        && !matches!(self.stack[base + *idx as usize], Value::Undef)
+                        && !matches!(vm.stack[base + *idx as usize], Value::Undef)
                     {
                         pc = *target as usize;
                     }
                 }
                 Op::VerifyParam { idx } => {
                     let ok = match &func.params[*idx as usize].ty {
-                        Some(ty) => quick_accepts(ty, &self.stack[base + *idx as usize]),
+                        Some(ty) => quick_accepts(ty, &vm.stack[base + *idx as usize]),
                         None => true,
                     };
                     if !ok {
                         sync_pc!();
-                        tryop!(self.verify_param(&func, base, *idx));
+                        tryop!(vm.verify_param(&func, base, *idx));
                     }
                 }
                 Op::PromoteParams => {
                     sync_pc!();
-                    tryop!(self.promote_params(&func, base));
+                    tryop!(vm.promote_params(&func, base));
                 }
                 Op::VerifyReturn { val } => {
                     let ok = match &func.return_type {
-                        Some(ty) => quick_accepts(ty, &self.stack[base + *val as usize]),
+                        Some(ty) => quick_accepts(ty, &vm.stack[base + *val as usize]),
                         None => true,
                     };
                     if !ok {
                         sync_pc!();
-                        tryop!(self.verify_return(&func, base, *val));
+                        tryop!(vm.verify_return(&func, base, *val));
                     }
                 }
                 Op::VerifyNoReturn => {
                     sync_pc!();
-                    tryop!(Err(self.none_returned(&func)));
+                    tryop!(Err(vm.none_returned(&func)));
                 }
                 Op::IterInit {
                     iter,
@@ -1857,7 +1863,7 @@ impl Vm {
                     end,
                 } => {
                     sync_pc!();
-                    let empty = tryop!(self.iter_init(&func, base, *iter, *subject, *by_ref_path));
+                    let empty = tryop!(vm.iter_init(&func, base, *iter, *subject, *by_ref_path));
                     if empty {
                         pc = *end as usize;
                     }
@@ -1870,28 +1876,28 @@ impl Vm {
                     end,
                 } => {
                     sync_pc!();
-                    let more = tryop!(self.iter_next(&func, base, *iter, *val, *key, *by_ref));
+                    let more = tryop!(vm.iter_next(&func, base, *iter, *val, *key, *by_ref));
                     if !more {
                         pc = *end as usize;
                     }
                 }
                 Op::IterFree { iter } => {
-                    self.iter_free(base, *iter);
+                    vm.iter_free(base, *iter);
                 }
                 Op::Throw { val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
-                    tryop!(self.throw_value(v));
+                    let v = tryop!(vm.read(&func, base, *val));
+                    tryop!(vm.throw_value(v));
                 }
                 Op::Catch { dst } => {
-                    let exc = self.caught.take().unwrap_or(Value::Null);
+                    let exc = vm.caught.take().unwrap_or(Value::Null);
                     if let Some(d) = dst {
-                        self.write_local(base, *d, exc);
+                        vm.write_local(base, *d, exc);
                     }
                 }
                 Op::EndFinally => {
                     sync_pc!();
-                    let action = self
+                    let action = vm
                         .frames
                         .last_mut()
                         .and_then(|f| f.ext.as_mut().and_then(|e| e.finally_stack.pop()))
@@ -1906,13 +1912,13 @@ impl Vm {
                         FinallyAction::Return(v) => {
                             if func.tries.is_empty() {
                                 // No `finally` can intervene.
-                            } else if let Some(target) = self.finally_for_return(&func, pc - 1) {
-                                let f = self.frames.last_mut().expect("frame");
+                            } else if let Some(target) = vm.finally_for_return(&func, pc - 1) {
+                                let f = vm.frames.last_mut().expect("frame");
                                 f.ext_mut().finally_stack.push(FinallyAction::Return(v));
                                 pc = target as usize;
                                 continue;
                             }
-                            match self.return_from_frame(v) {
+                            match vm.return_from_frame(v) {
                                 Some(v) => return Ok(v),
                                 None => reload!(),
                             }
@@ -1920,9 +1926,9 @@ impl Vm {
                     }
                 }
                 Op::JmpThroughFinally { target } => {
-                    match self.finally_for_jump(&func, pc - 1, *target) {
+                    match vm.finally_for_jump(&func, pc - 1, *target) {
                         Some(fin) => {
-                            let f = self.frames.last_mut().expect("frame");
+                            let f = vm.frames.last_mut().expect("frame");
                             f.ext_mut().finally_stack.push(FinallyAction::Jump(*target));
                             pc = fin as usize;
                         }
@@ -1931,20 +1937,20 @@ impl Vm {
                 }
                 Op::Include { dst, path, kind } => {
                     sync_pc!();
-                    let p = tryop!(self.read(&func, base, *path));
-                    match tryop!(self.include(&func, base, p, *kind, *dst)) {
+                    let p = tryop!(vm.read(&func, base, *path));
+                    match tryop!(vm.include(&func, base, p, *kind, *dst)) {
                         call::Called::Done(v) => {
-                            store(&mut self.stack[base + *dst as usize], v);
+                            store(&mut vm.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
                 }
                 Op::Eval { dst, code } => {
                     sync_pc!();
-                    let c = tryop!(self.read(&func, base, *code));
-                    match tryop!(self.eval(&func, base, c, *dst)) {
+                    let c = tryop!(vm.read(&func, base, *code));
+                    match tryop!(vm.eval(&func, base, c, *dst)) {
                         call::Called::Done(v) => {
-                            store(&mut self.stack[base + *dst as usize], v);
+                            store(&mut vm.stack[base + *dst as usize], v);
                         }
                         call::Called::Pushed => reload!(),
                     }
@@ -1952,11 +1958,11 @@ impl Vm {
                 Op::Exit { val } => {
                     sync_pc!();
                     let status = match val {
-                        Some(v) => match tryop!(self.read(&func, base, *v)) {
+                        Some(v) => match tryop!(vm.read(&func, base, *v)) {
                             Value::Int(i) => i as i32,
                             other => {
-                                let s = tryop!(self.to_php_str(&other));
-                                self.out.write(&s);
+                                let s = tryop!(vm.to_php_str(&other));
+                                vm.out.write(&s);
                                 0
                             }
                         },
@@ -1966,39 +1972,39 @@ impl Vm {
                 }
                 Op::Clone { dst, val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
-                    let c = tryop!(self.clone_object(v));
-                    store(&mut self.stack[base + *dst as usize], c);
+                    let v = tryop!(vm.read(&func, base, *val));
+                    let c = tryop!(vm.clone_object(v));
+                    store(&mut vm.stack[base + *dst as usize], c);
                 }
                 Op::InstanceOf { dst, val, class } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
-                    let r = tryop!(self.instance_of(&func, base, &v, *class));
-                    store(&mut self.stack[base + *dst as usize], Value::Bool(r));
+                    let v = tryop!(vm.read(&func, base, *val));
+                    let r = tryop!(vm.instance_of(&func, base, &v, *class));
+                    store(&mut vm.stack[base + *dst as usize], Value::Bool(r));
                 }
                 Op::BeginSilence { slot } => {
                     store(
-                        &mut self.stack[base + *slot as usize],
-                        Value::Int(i64::from(self.silence)),
+                        &mut vm.stack[base + *slot as usize],
+                        Value::Int(i64::from(vm.silence)),
                     );
-                    self.silence += 1;
+                    vm.silence += 1;
                 }
                 Op::EndSilence { slot } => {
-                    if let Value::Int(level) = self.stack[base + *slot as usize] {
-                        self.silence = level as u32;
+                    if let Value::Int(level) = vm.stack[base + *slot as usize] {
+                        vm.silence = level as u32;
                     }
                 }
                 Op::Yield { dst, key, val } => {
                     sync_pc!();
                     let k = match key {
-                        Some(k) => Some(tryop!(self.read(&func, base, *k))),
+                        Some(k) => Some(tryop!(vm.read(&func, base, *k))),
                         None => None,
                     };
                     let v = match val {
-                        Some(v) => tryop!(self.read(&func, base, *v)),
+                        Some(v) => tryop!(vm.read(&func, base, *v)),
                         None => Value::Null,
                     };
-                    self.pending_yield = Some(generator::YieldInfo {
+                    vm.pending_yield = Some(generator::YieldInfo {
                         key: k,
                         value: v,
                         dst: *dst,
@@ -2007,11 +2013,11 @@ impl Vm {
                 }
                 Op::YieldFrom { dst, src } => {
                     sync_pc!();
-                    let s = tryop!(self.read(&func, base, *src));
-                    match tryop!(self.yield_from_step(s)) {
+                    let s = tryop!(vm.read(&func, base, *src));
+                    match tryop!(vm.yield_from_step(s)) {
                         Some(result) => {
                             if let Some(d) = dst {
-                                store(&mut self.stack[base + *d as usize], result);
+                                store(&mut vm.stack[base + *d as usize], result);
                             }
                         }
                         None => {
@@ -2024,8 +2030,8 @@ impl Vm {
                 }
                 Op::MatchError { val } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *val));
-                    let desc = self.match_error_text(&v);
+                    let v = tryop!(vm.read(&func, base, *val));
+                    let desc = vm.match_error_text(&v);
                     tryop!(Err(Fault::error("UnhandledMatchError", desc)));
                 }
                 Op::Switch {
@@ -2035,13 +2041,13 @@ impl Vm {
                     strict,
                 } => {
                     sync_pc!();
-                    let v = tryop!(self.read(&func, base, *subject));
+                    let v = tryop!(vm.read(&func, base, *subject));
                     let mut target = *default;
                     for (case, label) in &func.switch_tables[*table as usize] {
                         let hit = if *strict {
                             ops::strict_eq(&v, case)
                         } else {
-                            tryop!(ops::loose_eq(self, &v, case))
+                            tryop!(ops::loose_eq(vm, &v, case))
                         };
                         if hit {
                             target = *label;
@@ -2052,10 +2058,10 @@ impl Vm {
                 }
                 Op::FetchVarVar { dst, name, quiet } => {
                     sync_pc!();
-                    let n = tryop!(self.read(&func, base, *name));
-                    let n = tryop!(self.to_php_str(&n));
-                    let v = tryop!(self.fetch_var_by_name(&func, base, &n, *quiet));
-                    store(&mut self.stack[base + *dst as usize], v);
+                    let n = tryop!(vm.read(&func, base, *name));
+                    let n = tryop!(vm.to_php_str(&n));
+                    let v = tryop!(vm.fetch_var_by_name(&func, base, &n, *quiet));
+                    store(&mut vm.stack[base + *dst as usize], v);
                 }
                 Op::CallIntrinsic {
                     dst,
@@ -2064,9 +2070,9 @@ impl Vm {
                     n,
                 } => {
                     sync_pc!();
-                    let v = tryop!(self.call_intrinsic(&func, base, *which, *args, *n));
+                    let v = tryop!(vm.call_intrinsic(&func, base, *which, *args, *n));
                     if let Some(d) = dst {
-                        store(&mut self.stack[base + *d as usize], v);
+                        store(&mut vm.stack[base + *d as usize], v);
                     }
                 }
             }

@@ -29,7 +29,7 @@ pub(super) fn array_map(host: &mut dyn Host, args: &[Value]) -> PhpResult<Value>
             PhpArray::new()
         };
         for (k, v) in first.iter() {
-            let r = host.call(&callback, &[deref(v)])?;
+            let r = host.call_moving(&callback, &mut [deref(v)])?;
             match (&k, out.is_packed()) {
                 (ArrayKey::Int(i), true) if *i == out.len() as i64 => {
                     out.push(r);
@@ -69,11 +69,11 @@ pub(super) fn array_filter(host: &mut dyn Host, args: &[Value]) -> PhpResult<Val
             None => deref(v).to_bool(),
             Some(cb) => {
                 let r = if mode == ARRAY_FILTER_USE_KEY {
-                    host.call(cb, &[k.to_value()])?
+                    host.call_moving(cb, &mut [k.to_value()])?
                 } else if mode == ARRAY_FILTER_USE_BOTH {
-                    host.call(cb, &[deref(v), k.to_value()])?
+                    host.call_moving(cb, &mut [deref(v), k.to_value()])?
                 } else {
-                    host.call(cb, &[deref(v)])?
+                    host.call_moving(cb, &mut [deref(v)])?
                 };
                 r.to_bool()
             }
@@ -90,7 +90,7 @@ pub(super) fn array_reduce(host: &mut dyn Host, args: &[Value]) -> PhpResult<Val
     let callback = args.get(1).map(deref).unwrap_or(Value::Null);
     let mut acc = args::opt(args, 2).map(deref).unwrap_or(Value::Null);
     for v in a.values() {
-        acc = host.call(&callback, &[acc, deref(v)])?;
+        acc = host.call_moving(&callback, &mut [acc, deref(v)])?;
     }
     Ok(acc)
 }

@@ -423,7 +423,7 @@ pub(super) fn call_user_cmp(
     fname: &str,
     warned: &mut bool,
 ) -> PhpResult<Ordering> {
-    let ret = host.call(callback, &[a.clone(), b.clone()])?;
+    let ret = host.call_moving(callback, &mut [a.clone(), b.clone()])?;
     if let Value::Bool(flag) = ret {
         if !*warned {
             *warned = true;
@@ -433,7 +433,7 @@ pub(super) fn call_user_cmp(
             )?;
         }
         if !flag {
-            let swapped = host.call(callback, &[b.clone(), a.clone()])?;
+            let swapped = host.call_moving(callback, &mut [b.clone(), a.clone()])?;
             return Ok(swapped.to_int().cmp(&0).reverse());
         }
     }
