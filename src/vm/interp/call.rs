@@ -1594,7 +1594,7 @@ impl Vm {
             }
             let static_class = match &cd.this {
                 Some(t) => Some(t.class()),
-                None => cd.scope.clone(),
+                None => cd.called.clone().or_else(|| cd.scope.clone()),
             };
             self.frames.push(Frame {
                 func: func.clone(),
@@ -1825,6 +1825,7 @@ fn plain_closure_target(o: &Obj) -> Option<CallTarget> {
             .this
             .as_ref()
             .map(Obj::class)
+            .or_else(|| cd.called.clone())
             .or_else(|| cd.scope.clone()),
         closure: Some(o.clone()),
     })
