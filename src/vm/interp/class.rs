@@ -12,7 +12,7 @@ use super::super::ast::{ClassKind, Visibility};
 use super::super::bytecode::{ClassDef, ClassOperand, ConstInit, Func, Operand, Unit};
 use super::super::coerce::{coerce_arg, ArgCtx};
 use super::super::error::{ErrorLevel, Fault, PhpResult};
-use super::super::object::{Class, NameMap, Obj, PropDecl};
+use super::super::object::{display_class_name, Class, NameMap, Obj, PropDecl};
 use super::super::value::{PhpRef, PhpStr, Value};
 
 /// Kinds of magic property method, for `Vm::magic_guards`.
@@ -2022,6 +2022,16 @@ impl Vm {
         Ok(out)
     }
 
+    /// PHP's "Undefined property" warning for `class`'s (internal) name.
+    pub(crate) fn warn_undefined_prop(&mut self, class: &[u8], name: &PhpStr) -> PhpResult<()> {
+        let msg = format!(
+            "Undefined property: {}::${}",
+            String::from_utf8_lossy(display_class_name(class)),
+            name.to_string_lossy()
+        );
+        self.raise(ErrorLevel::Warning, &msg)
+    }
+
     /// Property read with visibility checks and warnings (unless quiet). `None` when unset.
     pub(crate) fn fetch_prop_opt(
         &mut self,
@@ -2051,12 +2061,7 @@ impl Vm {
                 // "goto dynamic"), where it is undefined.
                 if decl.visibility == Visibility::Private && decl.declaring_class != class.name {
                     if !quiet {
-                        let msg = format!(
-                            "Undefined property: {}::${}",
-                            class.display_name(),
-                            name.to_string_lossy()
-                        );
-                        self.raise(ErrorLevel::Warning, &msg)?;
+                        self.warn_undefined_prop(&class.name, name)?;
                     }
                     return Ok(None);
                 }
@@ -2069,14 +2074,7 @@ impl Vm {
                 if quiet {
                     return Ok(None);
                 }
-                Err(Fault::error(
-                    "Error",
-                    format!(
-                        "Typed property {}::${} must not be accessed before initialization",
-                        class.display_name(),
-                        name.to_string_lossy()
-                    ),
-                ))
+                Err(uninit_prop_error(&class.name, name))
             }
             Some(v) => Ok(Some(v)),
             None => {
@@ -2085,22 +2083,10 @@ impl Vm {
                 }
                 // An unset typed property reads as an uninitialized one.
                 if !quiet && class.prop_decl(name).is_some_and(|d| d.ty.is_some()) {
-                    return Err(Fault::error(
-                        "Error",
-                        format!(
-                            "Typed property {}::${} must not be accessed before initialization",
-                            class.display_name(),
-                            name.to_string_lossy()
-                        ),
-                    ));
+                    return Err(uninit_prop_error(&class.name, name));
                 }
                 if !quiet {
-                    let msg = format!(
-                        "Undefined property: {}::${}",
-                        class.display_name(),
-                        name.to_string_lossy()
-                    );
-                    self.raise(ErrorLevel::Warning, &msg)?;
+                    self.warn_undefined_prop(&class.name, name)?;
                 }
                 Ok(None)
             }
@@ -2798,4 +2784,16 @@ fn closure_invoke(
 ) -> PhpResult<Value> {
     let o = this_obj(this)?.clone();
     vm.call_value(&Value::Object(o), args)
+}
+
+/// PHP's `Error` for reading typed property `class::$name` before it was initialized.
+pub(crate) fn uninit_prop_error(class: &[u8], name: &PhpStr) -> Fault {
+    Fault::error(
+        "Error",
+        format!(
+            "Typed property {}::${} must not be accessed before initialization",
+            String::from_utf8_lossy(display_class_name(class)),
+            name.to_string_lossy()
+        ),
+    )
 }

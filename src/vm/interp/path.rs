@@ -1288,7 +1288,6 @@ impl Vm {
 }
 
 impl Vm {
-    /// Coerces a value assigned to a typed property, with PHP's TypeError wording.
     /// `write_prop`'s read-modify-write of an existing typed property.
     #[allow(clippy::too_many_arguments)]
     fn typed_prop_rmw(
@@ -1301,24 +1300,14 @@ impl Vm {
         action: PathAction,
         val: Option<Value>,
     ) -> PhpResult<Value> {
-        let declaring = || match decl {
-            Some(d) => d.declaring_class.to_string_lossy(),
-            None => class.display_name(),
-        };
+        let declaring = decl.map_or(&class.name, |d| &d.declaring_class);
         let old = o
             .borrow()
             .props
             .get_str(name)
             .map_or(Value::Undef, Value::deref_clone);
         if matches!(old, Value::Undef) {
-            return Err(Fault::error(
-                "Error",
-                format!(
-                    "Typed property {}::${} must not be accessed before initialization",
-                    declaring(),
-                    name.to_string_lossy()
-                ),
-            ));
+            return Err(super::class::uninit_prop_error(declaring, name));
         }
         let mut new = old.clone();
         let out = self.write_walk(&mut new, &[], action, val, None)?;
@@ -1335,12 +1324,11 @@ impl Vm {
             };
             return Err(Fault::type_error(format!(
                 "Cannot {what} property {}::${} of type {} past its {limit} value",
-                declaring(),
+                String::from_utf8_lossy(crate::vm::object::display_class_name(declaring)),
                 name.to_string_lossy(),
                 ty.display()
             )));
         } else {
-            let declaring = decl.map_or(&class.name, |d| &d.declaring_class);
             self.coerce_prop(declaring, name, ty, new)?
         };
         let old_cell = {
@@ -1525,12 +1513,7 @@ impl Vm {
             }
         };
         if !exists && rest.is_empty() && reads_old_value(action) {
-            let msg = format!(
-                "Undefined property: {}::${}",
-                class.display_name(),
-                name.to_string_lossy()
-            );
-            self.raise(ErrorLevel::Warning, &msg)?;
+            self.warn_undefined_prop(&class.name, name)?;
         }
         let out = self.write_walk(&mut cur, rest, action, val, None);
         let mut d = o.borrow_mut();
