@@ -418,28 +418,10 @@ pub(super) fn park(
     let Some(runtime) = runtime else {
         return;
     };
-    let Conn {
-        sock,
-        codec,
-        events,
-        scratch,
-        out,
-        eof,
-        close_after,
-        peer,
-    } = conn;
     runtime.spawn(async move {
-        if let Ok(sock) = sock.readable().await {
-            submit(Conn {
-                sock,
-                codec,
-                events,
-                scratch,
-                out,
-                eof,
-                close_after,
-                peer,
-            });
+        // `readable` takes the socket by value (it passes through tokio's type and back).
+        if let Ok(sock) = conn.sock.readable().await {
+            submit(Conn { sock, ..conn });
         }
     });
 }

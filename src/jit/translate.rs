@@ -971,15 +971,21 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
     /// Returns to the interpreter at `pc` (the slots in memory are already current); in a
     /// directly called activation, records the frame first and ends with `EXIT_DEOPT`.
     fn emit_exit(&mut self, pc: u32) {
+        self.emit_leave(pc, pc);
+    }
+
+    /// Leaves compiled code: a directly called activation records its frame at `frame_pc`
+    /// and ends with `EXIT_DEOPT` (`emit_deopt`); any other returns `code`.
+    fn emit_leave(&mut self, frame_pc: u32, code: u32) {
         if let Some(is_direct) = self.is_direct {
             let deopt = self.b.create_block();
             let normal = self.b.create_block();
             self.b.ins().brif(is_direct, deopt, &[], normal, &[]);
             self.b.switch_to_block(deopt);
-            self.emit_deopt(pc);
+            self.emit_deopt(frame_pc);
             self.b.switch_to_block(normal);
         }
-        self.emit_return_code(pc);
+        self.emit_return_code(code);
     }
 
     /// Records this (directly called) activation's frame at `pc` and ends with
@@ -1456,19 +1462,7 @@ impl<'a, 'b> FunctionTranslator<'a, 'b> {
             .ins()
             .call_indirect(self.deopt_sig, f, &[self.ctx, site, call_dst]);
         // This activation continues after the `DoCall` once the callee has returned.
-        let after = self.pc + 1;
-        match self.is_direct {
-            Some(is_direct) => {
-                let save = self.b.create_block();
-                let run = self.b.create_block();
-                self.b.ins().brif(is_direct, save, &[], run, &[]);
-                self.b.switch_to_block(save);
-                self.emit_deopt(after);
-                self.b.switch_to_block(run);
-                self.emit_return_code(EXIT_DEOPT);
-            }
-            None => self.emit_return_code(EXIT_DEOPT),
-        }
+        self.emit_leave(self.pc + 1, EXIT_DEOPT);
         self.b.switch_to_block(engine);
     }
 
